@@ -1,0 +1,336 @@
+"""The DuckDB database: the versioned voter list, quarters, apply/rollback, export, the writer lock.
+
+Every statement that touches the database lives here, so the rest of the pipeline only sees
+polars frames.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import re
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+from typing import Iterator
+
+import duckdb
+import polars as pl
+
+from schemas.fields import PERSON_FIELDS
+from transforms.errors import InputError
+
+DDL = Path(__file__).resolve().parent.parent / "schemas" / "ddl.sql"
+SCHEMA_VERSION = "1"
+AKTIF = "AKTIF"
+TMS = "TMS"
+
+VOTER_COLUMNS: tuple[str, ...] = (
+    "id_pemilih",
+    *PERSON_FIELDS,
+    "status",
+    "kode_tms",
+    "sumber_file",
+    "sumber_baris",
+)
+
+VOTER_SCHEMA: dict[str, pl.DataType] = {
+    "id_pemilih": pl.Int64,
+    **{f: pl.Utf8 for f in PERSON_FIELDS},
+    "tanggal_lahir": pl.Date,
+    "status": pl.Utf8,
+    "kode_tms": pl.Int64,
+    "sumber_file": pl.Utf8,
+    "sumber_baris": pl.Int64,
+}
+
+# --- quarters -------------------------------------------------------------------------------
+
+_QUARTER_RE = re.compile(r"^(\d{4})-Q([1-4])$")
+
+
+def quarter_index(label: str) -> int:
+    """'2026-Q1' -> 8104 (year * 4 + quarter - 1); InputError for anything else."""
+    m = _QUARTER_RE.match(label.strip().upper()) if isinstance(label, str) else None
+    if not m:
+        raise InputError(
+            f"triwulan '{label}' tidak dikenali; tulis seperti 2026-Q1 (tahun-Q1..Q4)", column="quarter"
+        )
+    return int(m.group(1)) * 4 + int(m.group(2)) - 1
+
+
+def quarter_label(index: int) -> str:
+    return f"{index // 4}-Q{index % 4 + 1}"
+
+
+def quarter_end(index: int) -> date:
+    """The quarter's reference date (tanggal acuan): its last day."""
+    year, q = divmod(index, 4)
+    month = 3 * (q + 1)
+    return date(year, month, 31 if month in (3, 12) else 30)
+
+
+def quarter_start(index: int) -> date:
+    year, q = divmod(index, 4)
+    return date(year, 3 * q + 1, 1)
+
+
+def quarter_of(day: date) -> int:
+    return day.year * 4 + (day.month - 1) // 3
+
+
+# --- connection and lock ----------------------------------------------------------------------
+
+
+@contextmanager
+def writer_lock(db_path: Path) -> Iterator[None]:
+    """One writer per database: a second run is refused while the first holds the lock.
+
+    flock is released by the kernel when the process dies, so a killed run never leaves a
+    stale lock behind.
+    """
+    db_path.parent.mkdir(parents=True, exist_ok=True)
+    lock_path = db_path.with_name(db_path.name + ".lock")
+    fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = os.pread(fd, 64, 0).decode(errors="replace").strip() or "?"
+            raise InputError(
+                f"basis data sedang dipakai oleh proses lain (pid {holder}); tunggu sampai selesai",
+                file=str(db_path),
+            ) from None
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, str(os.getpid()).encode(), 0)
+        yield
+    finally:
+        os.close(fd)
+
+
+def connect(db_path: Path, *, must_exist: bool = True, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+    if must_exist and not db_path.exists():
+        raise InputError(
+            "basis data belum ada; jalankan dahulu `pdpb init --voters BERKAS`", file=str(db_path)
+        )
+    try:
+        con = duckdb.connect(str(db_path), read_only=read_only)
+    except duckdb.IOException as exc:
+        if "lock" in str(exc).lower():
+            raise InputError("basis data sedang dipakai oleh proses lain", file=str(db_path)) from None
+        raise InputError(f"basis data tidak dapat dibuka: {exc}", file=str(db_path)) from None
+    con.execute("SET preserve_insertion_order = true")
+    return con
+
+
+def create_schema(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute(DDL.read_text(encoding="utf-8"))
+
+
+def get_meta(con: duckdb.DuckDBPyConnection, key: str) -> str | None:
+    row = con.execute("SELECT nilai FROM meta WHERE kunci = ?", [key]).fetchone()
+    return None if row is None else row[0]
+
+
+def set_meta(con: duckdb.DuckDBPyConnection, key: str, value: str) -> None:
+    con.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", [key, value])
+
+
+# --- reading the list ---------------------------------------------------------------------------
+
+
+def applied_quarters(con: duckdb.DuckDBPyConnection) -> list[int]:
+    return [r[0] for r in con.execute("SELECT kuartal FROM kuartal ORDER BY kuartal").fetchall()]
+
+
+def latest_quarter(con: duckdb.DuckDBPyConnection) -> int:
+    row = con.execute("SELECT max(kuartal) FROM kuartal").fetchone()
+    if row is None or row[0] is None:
+        raise InputError("basis data belum berisi daftar pemilih awal; jalankan `pdpb init`")
+    return int(row[0])
+
+
+def baseline_quarter(con: duckdb.DuckDBPyConnection) -> int:
+    return int(con.execute("SELECT min(kuartal) FROM kuartal").fetchone()[0])
+
+
+def _as_of_sql(columns: str) -> str:
+    return (
+        f"SELECT {columns} FROM pemilih WHERE berlaku_dari <= $q "
+        "AND (berlaku_sampai IS NULL OR berlaku_sampai > $q) ORDER BY id_pemilih"
+    )
+
+
+def list_as_of(con: duckdb.DuckDBPyConnection, quarter: int) -> pl.DataFrame:
+    """Every voter ever on the list as of the end of `quarter` (AKTIF and TMS), one row each."""
+    frame = con.execute(_as_of_sql(", ".join(VOTER_COLUMNS)), {"q": quarter}).pl()
+    return frame.cast(VOTER_SCHEMA)  # type: ignore[arg-type]
+
+
+def current_list(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
+    frame = con.execute(
+        f"SELECT {', '.join(VOTER_COLUMNS)} FROM pemilih WHERE berlaku_sampai IS NULL ORDER BY id_pemilih"
+    ).pl()
+    return frame.cast(VOTER_SCHEMA)  # type: ignore[arg-type]
+
+
+# --- writing ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class QuarterWrite:
+    """Everything one quarter writes, applied in one transaction."""
+
+    kuartal: int
+    label: str
+    tanggal_acuan: date
+    id_run: str
+    versions: pl.DataFrame        # new versions (VOTER_COLUMNS): changed and new voters
+    closed_ids: pl.Series         # id_pemilih whose current version ends at this quarter
+    perubahan: pl.DataFrame
+    verifikasi: pl.DataFrame
+    karantina: pl.DataFrame
+    berkas: pl.DataFrame
+
+
+def _table_columns(con: duckdb.DuckDBPyConnection, table: str) -> list[str]:
+    return [r[0] for r in con.execute(f"DESCRIBE {table}").fetchall()]
+
+
+def _insert(con: duckdb.DuckDBPyConnection, table: str, frame: pl.DataFrame, **constants: object) -> None:
+    if frame.height == 0:
+        return
+    cols = _table_columns(con, table)
+    frame = frame.with_columns(pl.lit(v).alias(k) for k, v in constants.items())
+    missing = [c for c in cols if c not in frame.columns]
+    frame = frame.with_columns(pl.lit(None).alias(c) for c in missing).select(cols)
+    arrow = frame.to_arrow()  # noqa: F841  (read by DuckDB's replacement scan)
+    con.execute(f"INSERT INTO {table} SELECT * FROM arrow")
+
+
+def rollback_quarter(con: duckdb.DuckDBPyConnection, kuartal: int) -> None:
+    """Undo one quarter (the latest): drop what it created, reopen what it closed."""
+    con.execute("DELETE FROM pemilih WHERE berlaku_dari = ?", [kuartal])
+    con.execute("UPDATE pemilih SET berlaku_sampai = NULL WHERE berlaku_sampai = ?", [kuartal])
+    for table in ("perubahan", "verifikasi", "karantina", "berkas", "kuartal"):
+        con.execute(f"DELETE FROM {table} WHERE kuartal = ?", [kuartal])
+
+
+def write_quarter(con: duckdb.DuckDBPyConnection, w: QuarterWrite, *, replace: bool, before_commit=None) -> None:
+    """Apply one quarter in a single transaction (a rerun first undoes the previous run of it)."""
+    con.execute("BEGIN TRANSACTION")
+    try:
+        if replace:
+            rollback_quarter(con, w.kuartal)
+        if w.closed_ids.len():
+            ids = pl.DataFrame({"id_pemilih": w.closed_ids.cast(pl.Int64)}).to_arrow()  # noqa: F841
+            con.execute(
+                "UPDATE pemilih SET berlaku_sampai = ? WHERE berlaku_sampai IS NULL "
+                "AND id_pemilih IN (SELECT id_pemilih FROM ids)",
+                [w.kuartal],
+            )
+        _insert(con, "pemilih", w.versions, berlaku_dari=w.kuartal, berlaku_sampai=None)
+        _insert(con, "perubahan", w.perubahan, kuartal=w.kuartal)
+        _insert(con, "verifikasi", w.verifikasi, kuartal=w.kuartal)
+        _insert(con, "karantina", w.karantina, kuartal=w.kuartal)
+        _insert(con, "berkas", w.berkas, kuartal=w.kuartal)
+        con.execute(
+            "INSERT INTO kuartal VALUES (?, ?, ?, ?, ?)",
+            [w.kuartal, w.label, w.tanggal_acuan, w.id_run, datetime.now()],
+        )
+        if before_commit is not None:
+            before_commit()
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+
+
+# --- runs -----------------------------------------------------------------------------------------
+
+
+def record_run(
+    con: duckdb.DuckDBPyConnection,
+    *,
+    id_run: str,
+    perintah: str,
+    kuartal: int | None,
+    mulai: datetime,
+    hasil: str,
+    pesan: str | None = None,
+    parameter: dict | None = None,
+    versi: dict | None = None,
+    berkas: dict | None = None,
+    durasi: dict | None = None,
+) -> None:
+    con.execute(
+        "INSERT OR REPLACE INTO runs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [
+            id_run,
+            perintah,
+            kuartal,
+            mulai,
+            datetime.now() if hasil != "BERJALAN" else None,
+            hasil,
+            pesan,
+            json.dumps(parameter or {}, sort_keys=True, default=str),
+            json.dumps(versi or {}, sort_keys=True),
+            json.dumps(berkas or {}, sort_keys=True),
+            json.dumps(durasi or {}, sort_keys=True),
+        ],
+    )
+
+
+# --- queries for reports and status ---------------------------------------------------------------
+
+
+def changes_of(con: duckdb.DuckDBPyConnection, kuartal: int) -> pl.DataFrame:
+    return con.execute("SELECT * EXCLUDE (kuartal) FROM perubahan WHERE kuartal = ? ORDER BY urutan", [kuartal]).pl()
+
+
+def review_of(con: duckdb.DuckDBPyConnection, kuartal: int) -> pl.DataFrame:
+    return con.execute(
+        "SELECT * EXCLUDE (kuartal) FROM verifikasi WHERE kuartal = ? ORDER BY id_verifikasi, id_pemilih_kandidat",
+        [kuartal],
+    ).pl()
+
+
+def quarantine_of(con: duckdb.DuckDBPyConnection, kuartal: int) -> pl.DataFrame:
+    return con.execute(
+        "SELECT * EXCLUDE (kuartal) FROM karantina WHERE kuartal = ? ORDER BY sumber_file, sumber_baris", [kuartal]
+    ).pl()
+
+
+def files_of(con: duckdb.DuckDBPyConnection, kuartal: int) -> pl.DataFrame:
+    return con.execute("SELECT * EXCLUDE (kuartal) FROM berkas WHERE kuartal = ? ORDER BY sumber_file", [kuartal]).pl()
+
+
+def status_summary(con: duckdb.DuckDBPyConnection) -> dict:
+    """What `pdpb status` prints: quarters applied with counts, and the last runs."""
+    quarters = con.execute(
+        """
+        SELECT k.kuartal, k.label, k.tanggal_acuan, k.diterapkan_pada,
+               (SELECT count(*) FROM pemilih p WHERE p.berlaku_dari <= k.kuartal
+                  AND (p.berlaku_sampai IS NULL OR p.berlaku_sampai > k.kuartal) AND p.status = 'AKTIF') AS aktif,
+               (SELECT count(*) FROM perubahan c WHERE c.kuartal = k.kuartal AND c.kategori = 'BARU') AS baru,
+               (SELECT count(*) FROM perubahan c WHERE c.kuartal = k.kuartal AND c.kategori = 'TMS') AS tms,
+               (SELECT count(*) FROM perubahan c WHERE c.kuartal = k.kuartal AND c.kategori = 'UBAH') AS ubah,
+               (SELECT count(DISTINCT id_verifikasi) FROM verifikasi v WHERE v.kuartal = k.kuartal) AS verifikasi,
+               (SELECT count(*) FROM karantina q WHERE q.kuartal = k.kuartal) AS karantina
+        FROM kuartal k ORDER BY k.kuartal
+        """
+    ).fetchall()
+    runs = con.execute(
+        "SELECT id_run, perintah, kuartal, mulai, selesai, hasil, pesan FROM runs ORDER BY mulai DESC LIMIT 5"
+    ).fetchall()
+    return {
+        "kode_kabupaten": get_meta(con, "kode_kabupaten"),
+        "kuartal": [
+            dict(zip(("kuartal", "label", "tanggal_acuan", "diterapkan_pada", "aktif", "baru", "tms", "ubah",
+                      "verifikasi", "karantina"), row))
+            for row in quarters
+        ],
+        "runs": [dict(zip(("id_run", "perintah", "kuartal", "mulai", "selesai", "hasil", "pesan"), r)) for r in runs],
+    }
