@@ -1,0 +1,74 @@
+"""Defaults for every command, overridable by `pdpb.toml` in the working directory and by flags."""
+
+from __future__ import annotations
+
+import hashlib
+import tomllib
+from dataclasses import dataclass, field
+from importlib import metadata
+from pathlib import Path
+
+from transforms.errors import InputError
+
+CONFIG_FILE = "pdpb.toml"
+DEFAULT_CRON = "0 2 1 1,4,7,10 *"
+DEFAULT_TIMEZONE = "Asia/Jakarta"
+
+
+@dataclass(frozen=True)
+class Settings:
+    db: Path = Path("data/pdpb.duckdb")
+    inbox: Path | None = None          # default: data/inbox/<quarter>
+    out: Path = Path("out")
+    kabupaten: str = "33.23"
+    cron: str = DEFAULT_CRON
+    timezone: str = DEFAULT_TIMEZONE
+    tms_table: Path | None = None      # a kabupaten may switch to an older TMS code table
+    extra: dict = field(default_factory=dict)
+
+    def inbox_for(self, quarter: str) -> Path:
+        return self.inbox if self.inbox is not None else Path("data/inbox") / quarter
+
+
+def load_settings(cwd: Path | None = None) -> Settings:
+    """Read `pdpb.toml` (flat keys or a [pdpb] table); flags given on the command line win."""
+    path = (cwd or Path.cwd()) / CONFIG_FILE
+    if not path.exists():
+        return Settings()
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise InputError(f"pengaturan tidak dapat dibaca: {exc}", file=str(path)) from None
+    raw = raw.get("pdpb", raw)
+    known = {"db", "inbox", "out", "kabupaten", "cron", "timezone", "tms_table"}
+    unknown = sorted(set(raw) - known - {"serve"})
+    if unknown:
+        raise InputError(f"kunci pengaturan tidak dikenal: {', '.join(unknown)}", file=str(path))
+    serve = raw.get("serve", {})
+    return Settings(
+        db=Path(raw.get("db", Settings.db)),
+        inbox=Path(raw["inbox"]) if "inbox" in raw else None,
+        out=Path(raw.get("out", Settings.out)),
+        kabupaten=str(raw.get("kabupaten", Settings.kabupaten)),
+        cron=str(serve.get("cron", raw.get("cron", DEFAULT_CRON))),
+        timezone=str(serve.get("timezone", raw.get("timezone", DEFAULT_TIMEZONE))),
+        tms_table=Path(raw["tms_table"]) if "tms_table" in raw else None,
+    )
+
+
+def sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def versions() -> dict[str, str]:
+    out = {}
+    for name in ("pdpb", "prefect", "polars", "duckdb", "pandera", "rapidfuzz", "openpyxl"):
+        try:
+            out[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            out[name] = "?"
+    return out

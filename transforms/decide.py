@@ -1,0 +1,552 @@
+"""A quarter's rules: events + matches -> the changes to apply, the review queue, each row's outcome.
+
+The order of precedence follows PKPU 1/2025 practice: a death wins over every other event for
+the same person, any TMS wins over a data change, and a person is never added twice. Nothing
+that removes a voter is applied unless the matcher says AUTO (or an official said SETUJU).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import date
+
+import polars as pl
+
+from schemas.fields import CORRECTABLE_FIELDS, DITERAPKAN, KARANTINA, PERSON_FIELDS, TANPA_PERUBAHAN, VERIFIKASI
+from transforms.match import MatchPolicy, find_ganda, link_records, prepare_voters
+
+AKTIF = "AKTIF"
+ADULT_AGE = 17
+MARRIED = ("S", "P")
+
+# TMS codes from which a person may come back on the list automatically: a move back into the
+# kabupaten (4), a voter who was under age and is now eligible (3), TNI/Polri retirement (6, 7).
+REACTIVATABLE = {3: ("penduduk", "pindah_datang"), 4: ("penduduk", "pindah_datang"), 6: ("tni_polri",), 7: ("tni_polri",)}
+
+# Precedence of proposals for one voter: lower wins (death first, SPEC §5.2).
+def _rank(kategori: str, kode_tms: int | None) -> int:
+    if kategori == "TMS":
+        return 0 if kode_tms == 1 else 1
+    return 2
+
+
+CHANGE_COLUMNS = (
+    "kategori", "kode_tms", "id_pemilih", "nik", "nkk", "nama", "jenis_kelamin", "kode_desa", "kode_desa_lama",
+    "kolom_diubah", "nilai_lama", "nilai_baru", "sumber_file", "sumber_sha256", "sumber_baris", "metode", "skor",
+    "keputusan", "id_verifikasi",
+)
+REVIEW_COLUMNS = (
+    "id_verifikasi", "kategori_usulan", "kode_tms_usulan", "id_pemilih_kandidat", "nik_kandidat", "nama_kandidat",
+    "kode_desa_kandidat", "sumber_file", "sumber_sha256", "sumber_baris", "nama_sumber", "nik_sumber",
+    "tanggal_lahir_sumber", "kode_desa_sumber", "skor", "alasan",
+)
+
+
+@dataclass(frozen=True)
+class QuarterDecision:
+    versions: pl.DataFrame     # new voter versions (changed + new)
+    closed_ids: pl.Series      # voters whose current version is replaced
+    perubahan: pl.DataFrame    # CHANGE_COLUMNS, in application order
+    verifikasi: pl.DataFrame   # REVIEW_COLUMNS
+    hasil: pl.DataFrame        # sumber_file, sumber_baris, hasil (one row per record and decision row)
+    karantina: pl.DataFrame    # decision rows that could not be used (unknown id_verifikasi ...)
+
+
+def age_on(born: date | None, day: date) -> int | None:
+    if born is None:
+        return None
+    return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
+
+
+def is_eligible(born: date | None, umur: int | None, status_kawin: str | None, tanggal_acuan: date) -> bool | None:
+    """SPEC §5.2: 17 or older on the reference date, or married (now or before). None = unknown."""
+    if status_kawin in MARRIED:
+        return True
+    age = age_on(born, tanggal_acuan) if born is not None else umur
+    if age is None:
+        return None
+    return age >= ADULT_AGE
+
+
+def review_id(*parts: object) -> str:
+    """Stable across reruns: the same input row and candidate give the same id."""
+    digest = hashlib.sha1("|".join("" if p is None else str(p) for p in parts).encode()).hexdigest()
+    return "V" + digest[:10].upper()
+
+
+def _jsonable(v: object) -> object:
+    return v.isoformat() if isinstance(v, date) else v
+
+
+class _Quarter:
+    """Mutable working state of one quarter's decisions; `decide_quarter` is the entry point."""
+
+    def __init__(self, current: pl.DataFrame, tanggal_acuan: date, policy: MatchPolicy) -> None:
+        self.tanggal_acuan = tanggal_acuan
+        self.policy = policy
+        self.current = current
+        self.by_id: dict[int, dict] = {}          # voters touched this quarter: id -> new state
+        self.original: dict[int, dict] = {}
+        self._index: dict[int, int] | None = None
+        self.proposals: list[dict] = []           # AUTO proposals before conflict resolution
+        self.review: list[dict] = []
+        self.outcome: dict[tuple[str, int], str] = {}
+        self.next_id = int(current["id_pemilih"].max() or 0) + 1
+        self.karantina: list[dict] = []
+
+    # -- voters -------------------------------------------------------------------------------
+    def voter(self, id_pemilih: int) -> dict:
+        if id_pemilih not in self.by_id:
+            if self._index is None:
+                self._index = {v: i for i, v in enumerate(self.current["id_pemilih"].to_list())}
+            row = self.current.row(self._index[id_pemilih], named=True)
+            self.original[id_pemilih] = dict(row)
+            self.by_id[id_pemilih] = dict(row)
+        return self.by_id[id_pemilih]
+
+
+def _source(rec: dict) -> dict:
+    return {"sumber_file": rec["sumber_file"], "sumber_sha256": rec.get("sumber_sha256"), "sumber_baris": rec["sumber_baris"]}
+
+
+def _proposal(rec: dict, kategori: str, kode_tms: int | None, id_pemilih: int | None, link: dict | None,
+              keputusan: str = "OTOMATIS", id_verifikasi: str | None = None, fields: dict | None = None) -> dict:
+    return {
+        "rec": rec,
+        "kategori": kategori,
+        "kode_tms": kode_tms,
+        "id_pemilih": id_pemilih,
+        "metode": (link or {}).get("metode") or "NIK",
+        "skor": (link or {}).get("skor"),
+        "keputusan": keputusan,
+        "id_verifikasi": id_verifikasi,
+        "fields": fields or {},
+    }
+
+
+def _tms_code(rec: dict) -> int | None:
+    jenis = rec["jenis"]
+    if jenis == "kematian":
+        return 1
+    if jenis == "pindah_keluar":
+        return 4
+    if jenis == "tni_polri" and rec.get("perubahan") == "MASUK":
+        return 6 if rec.get("instansi") == "TNI" else 7
+    if jenis == "perbaikan" and rec.get("kode_tms") in (5, 9):
+        return int(rec["kode_tms"])
+    return None
+
+
+def _purpose_expr() -> pl.Expr:
+    """What the matcher is asked: remove someone (strict), change someone (strict), or is this
+    person already on the list (recall matters)."""
+    return (
+        pl.when(pl.col("jenis").is_in(["kematian", "pindah_keluar"]))
+        .then(pl.lit("hapus"))
+        .when((pl.col("jenis") == "tni_polri") & (pl.col("perubahan") == "MASUK"))
+        .then(pl.lit("hapus"))
+        .when(pl.col("jenis") == "perbaikan")
+        .then(pl.lit("ubah"))
+        .otherwise(pl.lit("baru"))
+    )
+
+
+def _ubah_fields(rec: dict) -> dict:
+    """The fields an event sets on a voter who is on the list."""
+    if rec["jenis"] == "pindah_datang":
+        return {f: rec.get(f) for f in ("kode_desa", "alamat", "rt", "rw") if rec.get(f) is not None}
+    if rec["jenis"] == "perbaikan":
+        filled = rec.get("kolom_isi") or []
+        return {f: rec.get(f) for f in filled if f in CORRECTABLE_FIELDS and rec.get(f) is not None}
+    return {}
+
+
+def decide_quarter(
+    records: pl.DataFrame,
+    current: pl.DataFrame,
+    *,
+    tanggal_acuan: date,
+    policy: MatchPolicy,
+    keputusan: pl.DataFrame | None = None,
+) -> QuarterDecision:
+    """Turn a quarter's parsed records into changes, review rows and per-row outcomes.
+
+    `records`: the parse stage's frames of every event file (not `keputusan`) concatenated, with
+    `sumber_sha256`. `current`: the current version of every voter (AKTIF and TMS).
+    `keputusan`: parsed decision rows (id_verifikasi, keputusan SETUJU/TOLAK) or None.
+    """
+    q = _Quarter(current, tanggal_acuan, policy)
+    active = current.filter(pl.col("status") == AKTIF)
+    removed = current.filter(pl.col("status") != AKTIF)
+    prepared = prepare_voters(active)
+    prepared_removed = prepare_voters(removed) if removed.height else None
+
+    recs = records.with_columns(_purpose_expr().alias("_tujuan"))
+    rec_by_key = {(r["sumber_file"], r["sumber_baris"]): r for r in recs.iter_rows(named=True)}
+    for key in rec_by_key:
+        q.outcome[key] = TANPA_PERUBAHAN
+
+    links: list[pl.DataFrame] = []
+    for purpose in ("hapus", "ubah", "baru"):
+        part = recs.filter(pl.col("_tujuan") == purpose)
+        if part.height:
+            links.append(link_records(part, prepared, policy, purpose=purpose))
+    link_rows: dict[tuple[str, int], list[dict]] = {}
+    for frame in links:
+        for row in frame.sort("sumber_file", "sumber_baris", "peringkat").iter_rows(named=True):
+            link_rows.setdefault((row["sumber_file"], row["sumber_baris"]), []).append(row)
+
+    baru_candidates: list[tuple[dict, dict | None]] = []
+    for key, rec in rec_by_key.items():
+        rows = link_rows.get(key, [])
+        verdict = rows[0]["putusan"] if rows else "NONE"
+        purpose = rec["_tujuan"]
+        kode = _tms_code(rec)
+        if purpose in ("hapus", "ubah"):
+            kategori = "TMS" if kode is not None else "UBAH"
+            if verdict == "AUTO":
+                link = rows[0]
+                q.proposals.append(_proposal(rec, kategori, kode, link["id_pemilih"], link, fields=_ubah_fields(rec)))
+            elif verdict == "REVIEW":
+                _add_review(q, rec, kategori, kode, rows)
+            continue
+        # purpose "baru": penduduk, pindah_datang, tni_polri PENSIUN
+        if verdict == "AUTO":
+            link = rows[0]
+            if rec["jenis"] == "pindah_datang":
+                q.proposals.append(_proposal(rec, "UBAH", None, link["id_pemilih"], link, fields=_ubah_fields(rec)))
+            continue  # already on the list: no change
+        if verdict == "REVIEW":
+            kategori = "UBAH" if rec["jenis"] == "pindah_datang" else "BARU"
+            _add_review(q, rec, kategori, None, rows)
+            continue
+        baru_candidates.append((rec, None))
+
+    _decide_baru(q, baru_candidates, prepared_removed)
+    if keputusan is not None and keputusan.height:
+        _apply_decisions(q, keputusan, rec_by_key)
+    _resolve_and_apply(q)
+    _list_checks(q)
+    return _finish(q)
+
+
+def _add_review(q: _Quarter, rec: dict, kategori: str, kode: int | None, rows: list[dict], fields: dict | None = None) -> None:
+    for link in rows:
+        cand = q.voter(link["id_pemilih"]) if link.get("id_pemilih") is not None else {}
+        q.review.append({
+            "rec": rec,
+            "kategori_usulan": kategori,
+            "kode_tms_usulan": kode,
+            "id_pemilih_kandidat": link.get("id_pemilih"),
+            "nik_kandidat": cand.get("nik"),
+            "nama_kandidat": cand.get("nama"),
+            "kode_desa_kandidat": cand.get("kode_desa"),
+            "skor": link.get("skor"),
+            "alasan": link.get("alasan"),
+            "metode": link.get("metode"),
+            "fields": fields if fields is not None else _ubah_fields(rec),
+        })
+    q.outcome[(rec["sumber_file"], rec["sumber_baris"])] = VERIFIKASI
+
+
+def _new_voter_fields(rec: dict) -> dict:
+    return {f: rec.get(f) for f in PERSON_FIELDS}
+
+
+def _decide_baru(q: _Quarter, candidates: list[tuple[dict, dict | None]], prepared_removed: pl.DataFrame | None) -> None:
+    """People not found on the active list: reactivate, add, or hold for review."""
+    if not candidates:
+        return
+    eligible: list[dict] = []
+    for rec, _ in candidates:
+        if rec["jenis"] == "tni_polri" and rec.get("perubahan") != "PENSIUN":
+            continue
+        ok = is_eligible(rec.get("tanggal_lahir"), rec.get("umur"), rec.get("status_kawin"), q.tanggal_acuan)
+        if ok is False:
+            continue  # not yet a voter: no change
+        eligible.append(rec)
+    if not eligible:
+        return
+    frame = pl.DataFrame(eligible, infer_schema_length=None)
+    removed_links: dict[tuple[str, int], dict] = {}
+    if prepared_removed is not None:
+        for row in link_records(frame, prepared_removed, q.policy, purpose="ubah").iter_rows(named=True):
+            if row["putusan"] != "NONE":
+                removed_links.setdefault((row["sumber_file"], row["sumber_baris"]), row)
+    seen_nik: set[str] = set()
+    for rec in eligible:
+        key = (rec["sumber_file"], rec["sumber_baris"])
+        link = removed_links.get(key)
+        if link is not None:
+            voter = q.voter(link["id_pemilih"])
+            allowed = _may_reactivate(voter.get("kode_tms"), rec["jenis"])
+            if link["putusan"] == "AUTO" and allowed:
+                q.proposals.append(_proposal(rec, "BARU", None, link["id_pemilih"], {**link, "metode": "REAKTIVASI"},
+                                             fields=_ubah_fields(rec)))
+            else:
+                _add_review(q, rec, "BARU", None, [link])
+            continue
+        problems = []
+        if not rec.get("nik_andal"):
+            problems.append("NIK tidak dapat dipastikan")
+        if rec.get("kode_desa") is None:
+            problems.append("desa/kelurahan belum pasti")
+        if rec.get("tanggal_lahir") is None:
+            problems.append("tanggal lahir tidak ada")
+        if problems:
+            _add_review(q, rec, "BARU", None, [{"id_pemilih": None, "skor": None, "metode": "BARU",
+                                                "alasan": "; ".join(problems)}])
+            continue
+        if rec["nik"] in seen_nik:
+            continue  # the same new person in two files this quarter: added once
+        seen_nik.add(rec["nik"])
+        q.proposals.append(_proposal(rec, "BARU", None, None, {"metode": "BARU", "skor": None},
+                                     fields=_new_voter_fields(rec)))
+
+
+def _may_reactivate(kode_tms: int | None, jenis: str) -> bool:
+    return kode_tms is not None and jenis in REACTIVATABLE.get(int(kode_tms), ())
+
+
+def _apply_decisions(q: _Quarter, keputusan: pl.DataFrame, rec_by_key: dict) -> None:
+    """Officials' SETUJU/TOLAK on this quarter's review queue (SPEC §5.3)."""
+    _assign_review_ids(q)
+    by_id = {r["id_verifikasi"]: r for r in q.review}
+    for row in keputusan.iter_rows(named=True):
+        key = (row["sumber_file"], row["sumber_baris"])
+        rid = row.get("id_verifikasi")
+        item = by_id.get(rid)
+        if item is None:
+            q.karantina.append({**_source(row), "kolom": "id_verifikasi",
+                                "alasan": "id_verifikasi tidak ada dalam antrean verifikasi triwulan ini",
+                                "nilai": rid})
+            q.outcome[key] = KARANTINA
+            continue
+        if row.get("keputusan") == "SETUJU":
+            item["_keputusan"] = "SETUJU"
+            q.outcome[key] = DITERAPKAN
+        else:
+            item["_keputusan"] = "TOLAK"
+            q.outcome[key] = TANPA_PERUBAHAN
+    # SETUJU: the candidate's change is applied; other candidates of the same row leave the queue.
+    decided_rows: dict[tuple[str, int], str] = {}
+    for item in q.review:
+        if item.get("_keputusan") == "SETUJU":
+            rec = item["rec"]
+            decided_rows[(rec["sumber_file"], rec["sumber_baris"])] = item["id_verifikasi"]
+            if item["kategori_usulan"] == "BARU" and item["id_pemilih_kandidat"] is None:
+                fields = _new_voter_fields(rec)
+                cand = None
+            elif item["kategori_usulan"] == "BARU":
+                fields, cand = item["fields"], item["id_pemilih_kandidat"]
+            else:
+                fields, cand = item["fields"], item["id_pemilih_kandidat"]
+            if item["kategori_usulan"] == "BARU" and item["id_pemilih_kandidat"] is not None and not (
+                q.voter(item["id_pemilih_kandidat"]).get("status") != AKTIF
+            ):
+                continue  # the person is already on the list: approving means "no change needed"
+            q.proposals.append(_proposal(
+                rec, item["kategori_usulan"], item["kode_tms_usulan"], cand,
+                {"metode": item.get("metode") or "VERIFIKASI", "skor": item.get("skor")},
+                keputusan="VERIFIKASI", id_verifikasi=item["id_verifikasi"], fields=fields,
+            ))
+    q.review = [
+        r for r in q.review
+        if r.get("_keputusan") is None
+        and (r["rec"]["sumber_file"], r["rec"]["sumber_baris"]) not in decided_rows
+    ]
+    still = {(r["rec"]["sumber_file"], r["rec"]["sumber_baris"]) for r in q.review}
+    for item_key in list(q.outcome):
+        if q.outcome[item_key] == VERIFIKASI and item_key not in still:
+            q.outcome[item_key] = DITERAPKAN if item_key in decided_rows else TANPA_PERUBAHAN
+
+
+def _assign_review_ids(q: _Quarter) -> None:
+    seen: dict[str, int] = {}
+    for item in q.review:
+        if item.get("id_verifikasi"):
+            continue
+        rec = item["rec"]
+        base = review_id(
+            rec["sumber_file"], rec["jenis"], rec.get("nama"), rec.get("nik"), rec.get("tanggal_lahir"),
+            rec.get("umur"), rec.get("kode_desa"), item["kategori_usulan"], item["kode_tms_usulan"],
+            item["nik_kandidat"], item["id_pemilih_kandidat"],
+        )
+        n = seen.get(base, 0)
+        seen[base] = n + 1
+        item["id_verifikasi"] = base if n == 0 else review_id(base, n)
+
+
+def _resolve_and_apply(q: _Quarter) -> None:
+    """Death wins; any TMS wins over UBAH; then apply the survivors in source order."""
+    best: dict[int, int] = {}
+    for p in q.proposals:
+        if p["id_pemilih"] is not None:
+            r = _rank(p["kategori"], p["kode_tms"]) if p["kategori"] != "BARU" else 3
+            best[p["id_pemilih"]] = min(best.get(p["id_pemilih"], 9), r)
+    applied: list[dict] = []
+    new_niks: set[str] = set()
+    ordered = sorted(q.proposals, key=lambda p: (p["rec"]["sumber_file"], p["rec"]["sumber_baris"]))
+    for p in ordered:
+        rec = p["rec"]
+        vid = p["id_pemilih"]
+        if p["kategori"] == "BARU" and vid is None:
+            nik = p["fields"].get("nik")
+            if nik in new_niks:
+                continue
+            new_niks.add(nik)
+            vid = q.next_id
+            q.next_id += 1
+            state = {"id_pemilih": vid, **p["fields"], "status": AKTIF, "kode_tms": None,
+                     "sumber_file": rec["sumber_file"], "sumber_baris": rec["sumber_baris"]}
+            q.by_id[vid] = state
+            applied.append(_change(p, state, "BARU", None, None, [], {}, {}))
+            q.outcome[(rec["sumber_file"], rec["sumber_baris"])] = DITERAPKAN
+            continue
+        voter = q.voter(vid)
+        mine = _rank(p["kategori"], p["kode_tms"]) if p["kategori"] != "BARU" else 3
+        if mine > best.get(vid, 9) or (p["kategori"] == "TMS" and voter["status"] != AKTIF):
+            continue  # superseded (death wins; the person is already removed)
+        if p["kategori"] == "TMS":
+            voter["status"], voter["kode_tms"] = "TMS", p["kode_tms"]
+            applied.append(_change(p, voter, "TMS", p["kode_tms"], None, [], {}, {}))
+        elif p["kategori"] == "BARU":  # reactivation
+            voter["status"], voter["kode_tms"] = AKTIF, None
+            old_new = _set_fields(voter, p["fields"])
+            applied.append(_change(p, voter, "BARU", None, old_new[2], old_new[0], old_new[1], old_new[3]))
+        else:
+            old_desa = voter.get("kode_desa")
+            changed, old, new, _ = _set_fields(voter, p["fields"])
+            if not changed:
+                continue
+            desa_lama = old_desa if "kode_desa" in changed else None
+            applied.append(_change(p, voter, "UBAH", None, desa_lama, changed, old, new))
+        q.outcome[(rec["sumber_file"], rec["sumber_baris"])] = DITERAPKAN
+    q.applied = applied
+
+
+def _set_fields(voter: dict, fields: dict) -> tuple[list[str], dict, dict, dict]:
+    changed = [f for f in PERSON_FIELDS if f in fields and fields[f] is not None and fields[f] != voter.get(f)]
+    old = {f: voter.get(f) for f in changed}
+    new = {f: fields[f] for f in changed}
+    old_desa = voter.get("kode_desa") if "kode_desa" in changed else None
+    for f in changed:
+        voter[f] = fields[f]
+    return changed, old, new, old_desa  # type: ignore[return-value]
+
+
+def _change(p: dict, voter: dict, kategori: str, kode_tms: int | None, desa_lama: str | None,
+            changed: list[str], old: dict, new: dict) -> dict:
+    rec = p["rec"]
+    return {
+        "kategori": kategori,
+        "kode_tms": kode_tms,
+        "id_pemilih": voter["id_pemilih"],
+        "nik": voter.get("nik"),
+        "nkk": voter.get("nkk"),
+        "nama": voter.get("nama"),
+        "jenis_kelamin": voter.get("jenis_kelamin"),
+        "kode_desa": voter.get("kode_desa"),
+        "kode_desa_lama": desa_lama,
+        "kolom_diubah": ",".join(changed) if changed else None,
+        "nilai_lama": json.dumps({k: _jsonable(v) for k, v in old.items()}, ensure_ascii=False) if changed else None,
+        "nilai_baru": json.dumps({k: _jsonable(v) for k, v in new.items()}, ensure_ascii=False) if changed else None,
+        **_source(rec),
+        "metode": p["metode"],
+        "skor": p["skor"],
+        "keputusan": p["keputusan"],
+        "id_verifikasi": p["id_verifikasi"],
+    }
+
+
+def _list_checks(q: _Quarter) -> None:
+    """Every run checks the whole list: the same NIK twice (ganda) and voters under age."""
+    state = q.current.filter(~pl.col("id_pemilih").is_in(list(q.by_id)))
+    touched = [v for v in q.by_id.values()]
+    if touched:
+        state = pl.concat([state, pl.DataFrame(touched, schema=q.current.schema)], how="vertical")
+    active = state.filter(pl.col("status") == AKTIF)
+    auto, review = find_ganda(prepare_voters(active), q.policy)
+    sources = active.select("id_pemilih", "sumber_file", "sumber_baris")
+    src = {r[0]: (r[1], r[2]) for r in sources.iter_rows()}
+    for row in auto.sort("id_pemilih").iter_rows(named=True):
+        voter = q.voter(row["id_pemilih"])
+        if voter["status"] != AKTIF:
+            continue
+        voter["status"], voter["kode_tms"] = "TMS", 2
+        f, b = src[row["id_pemilih"]]
+        p = _proposal({"sumber_file": f, "sumber_baris": b}, "TMS", 2, row["id_pemilih"],
+                      {"metode": row.get("metode") or "NIK_GANDA", "skor": row.get("skor")})
+        q.applied.append(_change(p, voter, "TMS", 2, None, [], {}, {}))
+    under = active.filter(
+        (pl.col("status_kawin").fill_null("B") == "B")
+        & pl.col("tanggal_lahir").is_not_null()
+        & (pl.col("tanggal_lahir").dt.offset_by(f"{ADULT_AGE}y") > pl.lit(q.tanggal_acuan))
+    )
+    for row in under.sort("id_pemilih").iter_rows(named=True):
+        voter = q.voter(row["id_pemilih"])
+        if voter["status"] != AKTIF:
+            continue
+        voter["status"], voter["kode_tms"] = "TMS", 3
+        p = _proposal({"sumber_file": row["sumber_file"], "sumber_baris": row["sumber_baris"]}, "TMS", 3,
+                      row["id_pemilih"], {"metode": "UMUR", "skor": None})
+        q.applied.append(_change(p, voter, "TMS", 3, None, [], {}, {}))
+    for row in review.iter_rows(named=True):
+        a, b = row["id_pemilih_a"], row["id_pemilih_b"]
+        if q.voter(a)["status"] != AKTIF or q.voter(b)["status"] != AKTIF:
+            continue
+        f, baris = src[b]
+        rec = {"sumber_file": f, "sumber_baris": baris, "jenis": "ganda", "nama": q.voter(a)["nama"],
+               "nik": q.voter(a)["nik"], "tanggal_lahir": q.voter(a)["tanggal_lahir"],
+               "kode_desa": q.voter(a)["kode_desa"], "umur": None}
+        _add_review(q, rec, "TMS", 2, [{"id_pemilih": b, "skor": row.get("skor"), "alasan": row.get("alasan"),
+                                        "metode": "GANDA"}], fields={})
+
+
+def _finish(q: _Quarter) -> QuarterDecision:
+    _assign_review_ids(q)
+    applied = q.applied
+    perubahan = pl.DataFrame(
+        [{c: a.get(c) for c in CHANGE_COLUMNS} for a in applied],
+        schema={**{c: pl.Utf8 for c in CHANGE_COLUMNS}, "kode_tms": pl.Int64, "id_pemilih": pl.Int64,
+                "sumber_baris": pl.Int64, "skor": pl.Float64},
+    ).with_row_index("urutan", offset=1).with_columns(pl.col("urutan").cast(pl.Int32))
+    review_rows = []
+    for item in q.review:
+        rec = item["rec"]
+        review_rows.append({
+            "id_verifikasi": item["id_verifikasi"],
+            "kategori_usulan": item["kategori_usulan"],
+            "kode_tms_usulan": item["kode_tms_usulan"],
+            "id_pemilih_kandidat": item["id_pemilih_kandidat"],
+            "nik_kandidat": item["nik_kandidat"],
+            "nama_kandidat": item["nama_kandidat"],
+            "kode_desa_kandidat": item["kode_desa_kandidat"],
+            **_source(rec),
+            "nama_sumber": rec.get("nama"),
+            "nik_sumber": rec.get("nik"),
+            "tanggal_lahir_sumber": rec.get("tanggal_lahir"),
+            "kode_desa_sumber": rec.get("kode_desa"),
+            "skor": item["skor"],
+            "alasan": item["alasan"],
+        })
+    verifikasi = pl.DataFrame(
+        review_rows,
+        schema={**{c: pl.Utf8 for c in REVIEW_COLUMNS}, "kode_tms_usulan": pl.Int64, "id_pemilih_kandidat": pl.Int64,
+                "sumber_baris": pl.Int64, "tanggal_lahir_sumber": pl.Date, "skor": pl.Float64},
+    ).sort("sumber_file", "sumber_baris", "id_verifikasi")
+    changed_ids = [i for i, v in q.by_id.items() if q.original.get(i) != v]
+    versions = pl.DataFrame([q.by_id[i] for i in sorted(changed_ids)], schema=q.current.schema)
+    closed = pl.Series("id_pemilih", [i for i in sorted(changed_ids) if i in q.original], dtype=pl.Int64)
+    hasil = pl.DataFrame(
+        [{"sumber_file": k[0], "sumber_baris": k[1], "hasil": v} for k, v in sorted(q.outcome.items())],
+        schema={"sumber_file": pl.Utf8, "sumber_baris": pl.Int64, "hasil": pl.Utf8},
+    )
+    karantina = pl.DataFrame(
+        q.karantina,
+        schema={"sumber_file": pl.Utf8, "sumber_sha256": pl.Utf8, "sumber_baris": pl.Int64, "kolom": pl.Utf8,
+                "alasan": pl.Utf8, "nilai": pl.Utf8},
+    )
+    return QuarterDecision(versions, closed, perubahan, verifikasi, hasil, karantina)
