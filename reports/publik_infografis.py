@@ -1,0 +1,239 @@
+"""The quarter's infographics: 1920×1080 for the videotron, 1080×1080 for social media.
+
+Read from a distance: big numbers, high contrast (light on dark navy, which also keeps an LED
+screen from glaring), few words. Drawn with the Agg canvas directly (no pyplot state) and the
+DejaVu fonts shipped inside matplotlib, so the pixels do not depend on the machine's fonts.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import matplotlib
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+from matplotlib.font_manager import FontProperties
+from matplotlib.patches import Rectangle
+
+from reports.publik_data import CHANGE, PublicTables
+from reports.publik_format import angka, angka_bertanda, nama_kpu, nama_triwulan, tanggal
+
+# 1920 = 16 in × 120 dpi and 1080 = 9 in × 120 dpi: whole numbers, so the size is exact.
+DPI = 120
+
+BG = "#0B2545"
+HEADER = "#06162C"
+PANEL = "#15335C"
+STRIPE = "#D7263D"
+WHITE = "#FFFFFF"
+MUTED = "#C9D6EA"
+YELLOW = "#FFD23F"
+GREEN = "#6EE7A0"
+CORAL = "#FF9B8A"
+BAR = "#63B3FF"
+
+_FONT_DIR = Path(matplotlib.get_data_path()) / "fonts" / "ttf"
+_REGULAR = _FONT_DIR / "DejaVuSans.ttf"
+_BOLD = _FONT_DIR / "DejaVuSans-Bold.ttf"
+
+
+def _font(px: float, bold: bool = False) -> FontProperties:
+    return FontProperties(fname=_BOLD if bold else _REGULAR, size=px * 72 / DPI)
+
+
+@dataclass(frozen=True)
+class _Layout:
+    width: int
+    height: int
+    margin: int
+    header: int  # height of the title band
+    title: int  # px size of the KPU name and the quarter
+    subtitle: int
+    left: int  # width of the figures column; the kecamatan chart takes the rest
+    gap: int  # between the two columns
+    label: int
+    big: int  # the kabupaten total
+    sex: int  # the L/P numbers
+    tile_label: int
+    tile_number: int
+    tiles_in_a_row: bool  # videotron: three boxes side by side; square: one line each
+    row: int  # TMS reasons and chart labels, at most
+    footer: int
+
+
+VIDEOTRON = _Layout(
+    width=1920, height=1080, margin=60, header=150, title=50, subtitle=30, left=840, gap=90,
+    label=30, big=156, sex=58, tile_label=27, tile_number=68, tiles_in_a_row=True, row=34, footer=24,
+)
+MEDSOS = _Layout(
+    width=1080, height=1080, margin=40, header=140, title=38, subtitle=24, left=490, gap=50,
+    label=26, big=112, sex=44, tile_label=24, tile_number=44, tiles_in_a_row=False, row=28, footer=20,
+)
+
+
+class _Canvas:
+    """A figure addressed in pixels from the top-left corner, as a designer would."""
+
+    def __init__(self, width: int, height: int) -> None:
+        self.w, self.h = width, height
+        self.fig = Figure(figsize=(width / DPI, height / DPI), dpi=DPI, facecolor=BG)
+        FigureCanvasAgg(self.fig)
+        self.renderer = self.fig.canvas.get_renderer()
+
+    def rect(self, x: float, y: float, w: float, h: float, color: str) -> None:
+        self.fig.add_artist(
+            Rectangle(
+                (x / self.w, 1 - (y + h) / self.h), w / self.w, h / self.h,
+                transform=self.fig.transFigure, facecolor=color, edgecolor="none",
+            )
+        )
+
+    def text(
+        self, x: float, y: float, s: str, px: float, *, bold: bool = False, color: str = WHITE,
+        ha: str = "left", va: str = "baseline", max_width: float | None = None,
+    ):
+        """Text at (x, y); shrunk to max_width so a long name is never cut off."""
+        t = self.fig.text(x / self.w, 1 - y / self.h, s, fontproperties=_font(px, bold), color=color, ha=ha, va=va)
+        if max_width is not None:
+            width = self.width_of(t)
+            if width > max_width:
+                t.set_fontproperties(_font(px * max_width / width * 0.98, bold))
+        return t
+
+    def width_of(self, t) -> float:
+        return t.get_window_extent(self.renderer).width
+
+    def save(self, path: Path) -> Path:
+        # No "Software" entry: the file carries no version string and stays byte-identical.
+        self.fig.savefig(path, dpi=DPI, facecolor=BG, metadata={"Software": None})
+        return path
+
+
+def write_infografis(t: PublicTables, videotron: Path, medsos: Path) -> list[Path]:
+    return [_draw(t, VIDEOTRON).save(videotron), _draw(t, MEDSOS).save(medsos)]
+
+
+def _draw(t: PublicTables, lay: _Layout) -> _Canvas:
+    c = _Canvas(lay.width, lay.height)
+    kab = t.kabupaten
+    m = lay.margin
+
+    # Title band: who publishes, what, which quarter.
+    c.rect(0, 0, lay.width, lay.header, HEADER)
+    c.rect(0, lay.header, lay.width, 6, STRIPE)
+    quarter = c.text(lay.width - m, lay.header * 0.45, nama_triwulan(t.inp.quarter), lay.title, bold=True, color=YELLOW, ha="right")
+    name_room = lay.width - 2 * m - c.width_of(quarter) - 30
+    c.text(m, lay.header * 0.45, nama_kpu(t.inp.nama_kabupaten), lay.title, bold=True, max_width=name_room)
+    c.text(m, lay.header * 0.82, "Rekapitulasi Daftar Pemilih Berkelanjutan", lay.subtitle, color=MUTED, max_width=lay.width - 2 * m)
+
+    # Left column, top to bottom.
+    y = lay.header + 6 + lay.label * 1.9
+    c.text(m, y, "JUMLAH PEMILIH", lay.label, bold=True, color=MUTED)
+    y += lay.big * 0.95
+    c.text(m, y, angka(kab["pemilih_akhir"]), lay.big, bold=True, color=YELLOW, max_width=lay.left)
+    y += lay.label * 2.0
+    half = lay.left / 2
+    for i, (word, key) in enumerate((("Laki-laki", "pemilih_akhir_l"), ("Perempuan", "pemilih_akhir_p"))):
+        c.text(m + i * half, y, word, lay.label, color=MUTED)
+        c.text(m + i * half, y + lay.sex * 1.05, angka(kab[key]), lay.sex, bold=True, max_width=half - 20)
+    y += lay.sex * 1.05 + lay.label * 1.3
+
+    change = kab[CHANGE]
+    tiles = [
+        ("Dibanding triwulan lalu", angka_bertanda(change) if change is not None else "belum ada data", YELLOW if change is not None else MUTED),
+        ("Pemilih baru", angka(kab["baru"]), GREEN),
+        ("Tidak memenuhi syarat", angka(kab["tms"]), CORAL),
+    ]
+    y = _tiles(c, lay, y, tiles)
+
+    # TMS by reason: only the reasons that occurred, in code order, so the list stays short.
+    footer_y = lay.height - m * 0.6
+    reasons = [(k.label, kab[k.kolom]) for k in t.kode_tms if kab[k.kolom]]
+    y += lay.label * 1.2
+    c.text(m, y, "Tidak memenuhi syarat menurut alasan", lay.label, bold=True, color=MUTED, max_width=lay.left)
+    y += lay.label * 0.4
+    if not reasons:
+        reasons_rows = [("Tidak ada", 0)]
+    else:
+        reasons_rows = reasons
+    pitch = min(lay.row * 1.55, (footer_y - lay.footer * 1.6 - y) / len(reasons_rows))
+    size = min(lay.row, pitch / 1.3)
+    for label, n in reasons_rows:
+        y += pitch
+        c.text(m, y, label, size, max_width=lay.left * 0.7)
+        c.text(m + lay.left, y, angka(n), size, bold=True, color=CORAL, ha="right")
+
+    # Right column: voters per kecamatan.
+    x0 = m + lay.left + lay.gap
+    top = lay.header + 6 + lay.label * 1.9
+    c.text(x0, top, "Jumlah pemilih per kecamatan", lay.label, bold=True, color=MUTED, max_width=lay.width - m - x0)
+    _kecamatan_bars(c, lay, t, x0, top + lay.label * 0.9, lay.width - m, footer_y - lay.footer * 1.6)
+
+    c.text(
+        m, footer_y,
+        f"Tanggal acuan {tanggal(t.inp.tanggal_acuan)}  ·  Sumber: {nama_kpu(t.inp.nama_kabupaten)}",
+        lay.footer, color=MUTED, max_width=lay.width - 2 * m,
+    )
+    return c
+
+
+def _tiles(c: _Canvas, lay: _Layout, y: float, tiles: list[tuple[str, str, str]]) -> float:
+    m, pad = lay.margin, 16
+    if lay.tiles_in_a_row:
+        gap = 20
+        w = (lay.left - gap * (len(tiles) - 1)) / len(tiles)
+        h = pad * 2 + lay.tile_label * 1.3 + lay.tile_number * 1.15
+        for i, (label, value, color) in enumerate(tiles):
+            x = m + i * (w + gap)
+            c.rect(x, y, w, h, PANEL)
+            c.text(x + pad, y + pad + lay.tile_label, label, lay.tile_label, color=MUTED, max_width=w - 2 * pad)
+            c.text(x + pad, y + h - pad * 1.4, value, lay.tile_number, bold=True, color=color, max_width=w - 2 * pad)
+        return y + h
+    h = pad * 2 + lay.tile_number * 1.0
+    for label, value, color in tiles:
+        c.rect(m, y, lay.left, h, PANEL)
+        base = y + h / 2 + lay.tile_number * 0.36
+        number = c.text(m + lay.left - pad, base, value, lay.tile_number, bold=True, color=color, ha="right", max_width=lay.left * 0.5)
+        c.text(m + pad, base, label, lay.tile_label, color=MUTED, max_width=lay.left - 3 * pad - c.width_of(number))
+        y += h + 12
+    return y - 12
+
+
+def _kecamatan_bars(c: _Canvas, lay: _Layout, t: PublicTables, x0: float, y0: float, x1: float, y1: float) -> None:
+    kec = t.kecamatan
+    names = kec["nama_kecamatan"].to_list()
+    values = kec["pemilih_akhir"].to_list()
+    n = max(len(names), 1)
+    size = min(lay.row * 0.75, (y1 - y0) / n * 0.55)
+    font, bold = _font(size), _font(size, bold=True)
+
+    name_probes = [c.fig.text(0, 0, s, fontproperties=font) for s in names]
+    number_probes = [c.fig.text(0, 0, angka(v), fontproperties=bold) for v in values]
+    name_w = max((c.width_of(p) for p in name_probes), default=0)
+    number_w = max((c.width_of(p) for p in number_probes), default=0)
+    for p in name_probes + number_probes:
+        p.remove()
+
+    left = x0 + name_w + 14
+    ax = c.fig.add_axes(((left) / c.w, 1 - y1 / c.h, (x1 - left) / c.w, (y1 - y0) / c.h))
+    ax.set_facecolor("none")
+    ax.barh(range(len(values)), values, height=0.68, color=BAR)
+    ax.set_ylim(len(values) - 0.5, -0.5)
+    top = max(values, default=0) or 1
+    # Room to the right of the longest bar for its number.
+    room = (number_w + 12) / (x1 - left)
+    ax.set_xlim(0, top / max(1 - room, 0.2))
+    ax.set_yticks(range(len(names)), labels=names)
+    for label in ax.get_yticklabels():
+        label.set_fontproperties(font)
+        label.set_color(WHITE)
+    ax.tick_params(axis="y", length=0, pad=10)
+    ax.xaxis.set_visible(False)
+    for spine in ax.spines.values():
+        spine.set_visible(False)
+    for i, v in enumerate(values):
+        ax.annotate(
+            angka(v), (v, i), xytext=(6, 0), textcoords="offset pixels",
+            va="center", ha="left", fontproperties=bold, color=WHITE,
+        )
