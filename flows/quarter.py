@@ -1,0 +1,338 @@
+"""The quarterly flow `pdpb-triwulan`: ingest → validate → match → apply → reports → publish.
+
+Thin by design: each task wraps one function of `transforms/` or `reports/`; the flow orders
+them, logs what an operator needs to know, and records the run.
+"""
+
+from __future__ import annotations
+
+import shutil
+import time
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+import polars as pl
+from prefect import flow, get_run_logger, task
+
+from flows.settings import sha256_of, versions
+from reports.model import ReportData
+from reports.tables import build_ringkasan, write_json, write_tables
+from schemas.fields import KARANTINA, ROW_OUTCOMES
+from schemas.tables import load_tms
+from transforms import store
+from transforms.decide import QuarterDecision, decide_quarter
+from transforms.errors import InputError
+from transforms.match import load_policy
+from transforms.parse import ParseContext, parse_extract
+from transforms.read import list_inbox, read_extract
+from transforms.recap import desa_recap, outside_kabupaten
+from transforms.wilayah import desa_of_kabupaten, kabupaten_name
+
+
+@dataclass
+class IngestedFile:
+    """One input file after reading and validation."""
+
+    path: Path
+    kind: str
+    sha256: str
+    sheet: str | None
+    header_row: int
+    records: pl.DataFrame
+    karantina: pl.DataFrame
+
+    @property
+    def name(self) -> str:
+        return self.path.name
+
+    @property
+    def rows(self) -> int:
+        return self.records.height + self.karantina.height
+
+
+@dataclass
+class Timer:
+    durations: dict[str, float] = field(default_factory=dict)
+
+    def lap(self, stage: str, started: float) -> None:
+        self.durations[stage] = round(self.durations.get(stage, 0.0) + time.perf_counter() - started, 3)
+
+
+def _retry_unless_input_error(task, task_run, state) -> bool:
+    """Reading a file may fail for a passing reason (a share being written); bad content never heals."""
+    try:
+        state.result()
+    except InputError:
+        return False
+    except Exception:
+        return True
+    return False
+
+
+def ingest(path: Path, kind: str, ctx: ParseContext) -> IngestedFile:
+    raw = read_extract(path)
+    parsed = parse_extract(raw, kind, ctx)
+    sha = sha256_of(path)
+    return IngestedFile(
+        path=path,
+        kind=kind,
+        sha256=sha,
+        sheet=raw.sheet,
+        header_row=raw.header_row,
+        records=parsed.records.with_columns(pl.lit(sha).alias("sumber_sha256")),
+        karantina=parsed.karantina.with_columns(pl.lit(sha).alias("sumber_sha256")),
+    )
+
+
+@task(name="baca-berkas", task_run_name="baca-{path.name}", retries=2, retry_delay_seconds=2,
+      retry_condition_fn=_retry_unless_input_error)
+def ingest_task(path: Path, kind: str, ctx: ParseContext) -> IngestedFile:
+    got = ingest(path, kind, ctx)
+    get_run_logger().info(
+        "%s (%s): %d baris dibaca, %d dikarantina", got.name, kind, got.rows, got.karantina.height
+    )
+    return got
+
+
+def file_accounting(files: list[IngestedFile], hasil: pl.DataFrame, karantina: pl.DataFrame) -> pl.DataFrame:
+    """Per input file: read = applied + review + quarantined + no change. A gap is a bug: stop."""
+    outcomes = pl.concat(
+        [hasil.select("sumber_file", "sumber_baris", "hasil"),
+         karantina.select("sumber_file", "sumber_baris", pl.lit(KARANTINA).alias("hasil"))]
+    ).unique(subset=["sumber_file", "sumber_baris"], keep="last")
+    counts = outcomes.group_by("sumber_file", "hasil").len().pivot(on="hasil", index="sumber_file", values="len")
+    rows = []
+    for f in files:
+        got = counts.filter(pl.col("sumber_file") == f.name)
+        per = {o: int(got[o][0]) if got.height and o in got.columns and got[o][0] is not None else 0
+               for o in ROW_OUTCOMES}
+        rows.append({"sumber_file": f.name, "sumber_sha256": f.sha256, "jenis": f.kind, "sheet": f.sheet,
+                     "baris_header": f.header_row, "dibaca": f.rows, **per})
+        if sum(per.values()) != f.rows:
+            raise RuntimeError(
+                f"{f.name}: {f.rows} baris dibaca tetapi {sum(per.values())} tercatat ({per}); hasil tidak seimbang"
+            )
+    return pl.DataFrame(rows, schema={"sumber_file": pl.Utf8, "sumber_sha256": pl.Utf8, "jenis": pl.Utf8,
+                                      "sheet": pl.Utf8, "baris_header": pl.Int64, "dibaca": pl.Int64,
+                                      **{o: pl.Int64 for o in ROW_OUTCOMES}})
+
+
+@task(name="cocokkan-dan-putuskan")
+def decide_task(records, current, tanggal_acuan, keputusan) -> QuarterDecision:
+    decision = decide_quarter(records, current, tanggal_acuan=tanggal_acuan, policy=load_policy(), keputusan=keputusan)
+    get_run_logger().info(
+        "%d perubahan otomatis/terverifikasi, %d kandidat verifikasi",
+        decision.perubahan.height, decision.verifikasi.height,
+    )
+    return decision
+
+
+@task(name="terapkan")
+def apply_task(con, write: store.QuarterWrite, replace: bool) -> None:
+    store.write_quarter(con, write, replace=replace)
+    get_run_logger().info("triwulan %s diterapkan dalam satu transaksi%s", write.label,
+                          " (menggantikan run sebelumnya)" if replace else "")
+
+
+def report_frames(con, kuartal: int, desa: pl.DataFrame, tms: pl.DataFrame, before_q: int):
+    """Query results for the writers: the recap, the changes with person details, the queue."""
+    before = store.list_as_of(con, before_q)
+    after = store.list_as_of(con, kuartal)
+    perubahan = store.changes_of(con, kuartal)
+    codes = tms["kode"].to_list()
+    rekap = desa_recap(desa, before, after, perubahan, codes)
+    person = after.select("id_pemilih", "tempat_lahir", "tanggal_lahir", "status_kawin", "alamat", "rt", "rw",
+                          "disabilitas")
+    detailed = (
+        perubahan.join(person, on="id_pemilih", how="left")
+        .join(tms.select(pl.col("kode").alias("kode_tms"), pl.col("label").alias("label_tms")), on="kode_tms",
+              how="left")
+    )
+    verifikasi = store.review_of(con, kuartal)
+    cand = before.select(
+        pl.col("id_pemilih").alias("id_pemilih_kandidat"),
+        pl.col("tanggal_lahir").alias("tanggal_lahir_kandidat"),
+        pl.col("jenis_kelamin").alias("jenis_kelamin_kandidat"),
+        pl.col("alamat").alias("alamat_kandidat"),
+    )
+    verifikasi = verifikasi.join(cand, on="id_pemilih_kandidat", how="left")
+    return rekap, detailed, verifikasi, outside_kabupaten(after, desa)
+
+
+def previous_recap(con, kuartal: int, desa: pl.DataFrame, tms: pl.DataFrame) -> pl.DataFrame | None:
+    earlier = [k for k in store.applied_quarters(con) if k < kuartal]
+    if not earlier:
+        return None
+    prev = earlier[-1]
+    before_prev = [k for k in earlier if k < prev]
+    if not before_prev:  # the baseline: nothing changed yet, start = end
+        base = store.list_as_of(con, prev)
+        return desa_recap(desa, base, base, store.changes_of(con, prev).clear(), tms["kode"].to_list())
+    return report_frames(con, prev, desa, tms, before_prev[-1])[0]
+
+
+@task(name="laporan")
+def reports_task(data: ReportData, ringkasan: dict, tables: tuple, out_dir: Path) -> list[Path]:
+    from reports.workbooks import write_workbooks
+
+    started = time.perf_counter()
+    paths = write_tables(out_dir, *tables)
+    paths.append(write_json(ringkasan, out_dir / "ringkasan.json"))
+    paths += write_workbooks(data, out_dir)
+    get_run_logger().info("%d berkas laporan ditulis dalam %.1f s", len(paths), time.perf_counter() - started)
+    return paths
+
+
+@task(name="publikasi")
+def publish_task(data: ReportData, out_dir: Path) -> list[Path]:
+    from reports.publik import write_publik
+
+    return write_publik(data, out_dir)
+
+
+def _swap_into_place(tmp: Path, final: Path) -> None:
+    """Replace the quarter's output folder as a whole, so a reader never sees half of two runs."""
+    old = final.with_name(final.name + ".lama")
+    if old.exists():
+        shutil.rmtree(old)
+    if final.exists():
+        final.rename(old)
+    tmp.rename(final)
+    if old.exists():
+        shutil.rmtree(old)
+
+
+@flow(name="pdpb-triwulan", flow_run_name="triwulan-{quarter}", validate_parameters=True)
+def pdpb_triwulan(quarter: str, inbox: str | None = None, db: str = "data/pdpb.duckdb", out: str = "out") -> dict:
+    """Apply one quarter's inbox to the voter list and write its reports (SPEC §3 `pdpb run`)."""
+    return run_quarter(quarter=quarter, inbox=Path(inbox) if inbox else Path("data/inbox") / quarter,
+                       db=Path(db), out=Path(out))
+
+
+def run_quarter(*, quarter: str, inbox: Path, db: Path, out: Path) -> dict:
+    logger = get_run_logger()
+    kuartal = store.quarter_index(quarter)
+    label = store.quarter_label(kuartal)
+    tanggal_acuan = store.quarter_end(kuartal)
+    timer = Timer()
+    started_at = datetime.now()
+    id_run = uuid.uuid4().hex[:12]
+    with store.writer_lock(db):
+        con = store.connect(db)
+        try:
+            return _run_locked(con, logger, kuartal, label, tanggal_acuan, inbox, db, out, timer, started_at, id_run)
+        except InputError as exc:
+            store.record_run(con, id_run=id_run, perintah="run", kuartal=kuartal, mulai=started_at, hasil="GAGAL",
+                             pesan=str(exc), parameter={"inbox": str(inbox), "db": str(db), "out": str(out)})
+            raise
+        finally:
+            con.close()
+
+
+def _run_locked(con, logger, kuartal, label, tanggal_acuan, inbox, db, out, timer, started_at, id_run) -> dict:
+    latest = store.latest_quarter(con)
+    baseline = store.baseline_quarter(con)
+    if kuartal < latest or kuartal == baseline:
+        raise InputError(
+            f"triwulan {label} lebih lama dari triwulan terakhir yang sudah diterapkan "
+            f"({store.quarter_label(latest)}); hanya triwulan terakhir yang boleh dijalankan ulang",
+            column="quarter",
+        )
+    replace = kuartal == latest
+    kode_kabupaten = store.get_meta(con, "kode_kabupaten")
+    desa = desa_of_kabupaten(kode_kabupaten)
+    ctx = ParseContext(kode_kabupaten=kode_kabupaten, desa=desa, tanggal_acuan=tanggal_acuan,
+                       awal_kuartal=store.quarter_start(kuartal))
+    if not inbox.is_dir():
+        raise InputError("folder kotak masuk tidak ditemukan", file=str(inbox))
+    logger.info("triwulan %s (tanggal acuan %s), kotak masuk %s", label, tanggal_acuan, inbox)
+
+    t = time.perf_counter()
+    files = [ingest_task(path, kind, ctx) for path, kind in list_inbox(inbox)]
+    timer.lap("baca_validasi", t)
+    events = [f.records for f in files if f.kind != "keputusan" and f.records.height]
+    decisions = [f.records for f in files if f.kind == "keputusan" and f.records.height]
+    records = pl.concat(events, how="vertical_relaxed") if events else _empty_like(files)
+    keputusan = pl.concat(decisions, how="vertical_relaxed") if decisions else None
+
+    t = time.perf_counter()
+    before_q = kuartal - 1
+    current = store.list_as_of(con, before_q)
+    decision = decide_task(records, current, tanggal_acuan, keputusan)
+    timer.lap("cocok_putus", t)
+
+    parse_karantina = [f.karantina for f in files if f.karantina.height]
+    karantina = pl.concat(parse_karantina + [decision.karantina], how="vertical_relaxed") \
+        if parse_karantina else decision.karantina
+    karantina = karantina.sort("sumber_file", "sumber_baris")
+    berkas = file_accounting(files, decision.hasil, karantina)
+
+    write = store.QuarterWrite(
+        kuartal=kuartal, label=label, tanggal_acuan=tanggal_acuan, id_run=id_run,
+        versions=decision.versions, closed_ids=decision.closed_ids, perubahan=decision.perubahan,
+        verifikasi=decision.verifikasi, karantina=karantina, berkas=berkas,
+    )
+    t = time.perf_counter()
+    apply_task(con, write, replace)
+    timer.lap("terapkan", t)
+
+    t = time.perf_counter()
+    tms = load_tms()
+    rekap, detailed, verifikasi, outside = report_frames(con, kuartal, desa, tms, before_q)
+    if outside:
+        logger.warning("%d pemilih aktif berada di luar desa/kelurahan kabupaten ini", outside)
+    dibuat = datetime.fromtimestamp(max((f.path.stat().st_mtime for f in files), default=0)).replace(microsecond=0)
+    nama_kabupaten = kabupaten_name(kode_kabupaten)
+    data = ReportData(
+        quarter=label, tanggal_acuan=tanggal_acuan, dibuat=dibuat, kode_kabupaten=kode_kabupaten,
+        nama_kabupaten=nama_kabupaten, desa=desa, rekap=rekap, perubahan=detailed, verifikasi=verifikasi, tms=tms,
+        rekap_sebelumnya=previous_recap(con, kuartal, desa, tms),
+    )
+    ringkasan = build_ringkasan(
+        quarter=label, tanggal_acuan=tanggal_acuan.isoformat(), kode_kabupaten=kode_kabupaten,
+        nama_kabupaten=nama_kabupaten, desa=desa, rekap=rekap, perubahan=detailed, verifikasi=verifikasi,
+        karantina_rows=karantina.height, berkas=berkas,
+    )
+    final = out / label
+    tmp = out / f".{label}.sementara-{id_run}"
+    tmp.mkdir(parents=True, exist_ok=True)
+    try:
+        reports_task(data, ringkasan, (detailed, verifikasi, karantina), tmp)
+        timer.lap("laporan", t)
+        t = time.perf_counter()
+        publish_task(data, tmp)
+        timer.lap("publikasi", t)
+        _swap_into_place(tmp, final)
+    finally:
+        if tmp.exists():
+            shutil.rmtree(tmp, ignore_errors=True)
+
+    gaps = ringkasan["rekonsiliasi"]["selisih"]
+    if gaps:
+        logger.warning("rekonsiliasi: %d selisih per desa/jenis kelamin (lihat ringkasan.json)", len(gaps))
+    store.record_run(
+        con, id_run=id_run, perintah="run", kuartal=kuartal, mulai=started_at, hasil="BERHASIL",
+        parameter={"inbox": str(inbox), "db": str(db), "out": str(out), "ulang": replace},
+        versi=versions(), berkas={f.name: f.sha256 for f in files}, durasi=timer.durations,
+    )
+    summary = {
+        "kuartal": label,
+        "keluaran": str(final),
+        "ulang": replace,
+        "perubahan": ringkasan["perubahan"],
+        "verifikasi": ringkasan["verifikasi"]["kandidat"],
+        "karantina": karantina.height,
+        "pemilih_akhir": ringkasan["kabupaten"]["akhir"]["total"],
+        "seimbang": ringkasan["rekonsiliasi"]["seimbang"],
+        "durasi": timer.durations,
+    }
+    logger.info("selesai: %s", summary)
+    return summary
+
+
+def _empty_like(files: list[IngestedFile]) -> pl.DataFrame:
+    for f in files:
+        return f.records.clear()
+    raise InputError("kotak masuk tidak berisi berkas .csv/.xlsx untuk triwulan ini")
