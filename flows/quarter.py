@@ -119,9 +119,14 @@ def file_accounting(files: list[IngestedFile], hasil: pl.DataFrame, karantina: p
                                       **{o: pl.Int64 for o in ROW_OUTCOMES}})
 
 
+def decide(records, current, tanggal_acuan, keputusan, timings: dict | None = None) -> QuarterDecision:
+    return decide_quarter(records, current, tanggal_acuan=tanggal_acuan, policy=load_policy(), keputusan=keputusan,
+                          timings=timings)
+
+
 @task(name="cocokkan-dan-putuskan")
-def decide_task(records, current, tanggal_acuan, keputusan) -> QuarterDecision:
-    decision = decide_quarter(records, current, tanggal_acuan=tanggal_acuan, policy=load_policy(), keputusan=keputusan)
+def decide_task(records, current, tanggal_acuan, keputusan, timings: dict | None = None) -> QuarterDecision:
+    decision = decide(records, current, tanggal_acuan, keputusan, timings)
     get_run_logger().info(
         "%d perubahan otomatis/terverifikasi, %d kandidat verifikasi",
         decision.perubahan.height, decision.verifikasi.height,
@@ -129,9 +134,22 @@ def decide_task(records, current, tanggal_acuan, keputusan) -> QuarterDecision:
     return decision
 
 
+def apply(con, write: store.QuarterWrite, replace: bool) -> None:
+    store.write_quarter(con, write, replace=replace, between=_fault_injection_pause())
+
+
+def _fault_injection_pause():
+    """PDPB_JEDA_TERAPKAN=seconds pauses between the statements of the apply transaction, so the
+    crash-safety test can kill a run inside it. Unset in normal use."""
+    import os
+
+    pause = float(os.environ.get("PDPB_JEDA_TERAPKAN", "0") or 0)
+    return (lambda: time.sleep(pause)) if pause > 0 else None
+
+
 @task(name="terapkan")
 def apply_task(con, write: store.QuarterWrite, replace: bool) -> None:
-    store.write_quarter(con, write, replace=replace)
+    apply(con, write, replace)
     get_run_logger().info("triwulan %s diterapkan dalam satu transaksi%s", write.label,
                           " (menggantikan run sebelumnya)" if replace else "")
 
@@ -173,23 +191,47 @@ def previous_recap(con, kuartal: int, desa: pl.DataFrame, tms: pl.DataFrame) -> 
     return report_frames(con, prev, desa, tms, before_prev[-1])[0]
 
 
-@task(name="laporan")
-def reports_task(data: ReportData, ringkasan: dict, tables: tuple, out_dir: Path) -> list[Path]:
+def write_reports(data: ReportData, ringkasan: dict, tables: tuple, out_dir: Path) -> list[Path]:
     from reports.workbooks import write_workbooks
 
-    started = time.perf_counter()
     paths = write_tables(out_dir, *tables)
     paths.append(write_json(ringkasan, out_dir / "ringkasan.json"))
     paths += write_workbooks(data, out_dir)
+    return paths
+
+
+@task(name="laporan")
+def reports_task(data: ReportData, ringkasan: dict, tables: tuple, out_dir: Path) -> list[Path]:
+    started = time.perf_counter()
+    paths = write_reports(data, ringkasan, tables, out_dir)
     get_run_logger().info("%d berkas laporan ditulis dalam %.1f s", len(paths), time.perf_counter() - started)
     return paths
 
 
-@task(name="publikasi")
-def publish_task(data: ReportData, out_dir: Path) -> list[Path]:
+def publish(data: ReportData, out_dir: Path) -> list[Path]:
     from reports.publik import write_publik
 
     return write_publik(data, out_dir)
+
+
+@task(name="publikasi")
+def publish_task(data: ReportData, out_dir: Path) -> list[Path]:
+    return publish(data, out_dir)
+
+
+@dataclass(frozen=True)
+class Steps:
+    """The stages of a quarter: Prefect tasks in the flow, plain functions in the benchmark."""
+
+    ingest: object
+    decide: object
+    apply: object
+    reports: object
+    publish: object
+
+
+TASKS = Steps(ingest_task, decide_task, apply_task, reports_task, publish_task)
+PLAIN = Steps(ingest, decide, apply, write_reports, publish)
 
 
 def _swap_into_place(tmp: Path, final: Path) -> None:
@@ -211,8 +253,8 @@ def pdpb_triwulan(quarter: str, inbox: str | None = None, db: str = "data/pdpb.d
                        db=Path(db), out=Path(out))
 
 
-def run_quarter(*, quarter: str, inbox: Path, db: Path, out: Path) -> dict:
-    logger = get_run_logger()
+def run_quarter(*, quarter: str, inbox: Path, db: Path, out: Path, steps: Steps = TASKS, logger=None) -> dict:
+    logger = logger or get_run_logger()
     kuartal = store.quarter_index(quarter)
     label = store.quarter_label(kuartal)
     tanggal_acuan = store.quarter_end(kuartal)
@@ -222,7 +264,8 @@ def run_quarter(*, quarter: str, inbox: Path, db: Path, out: Path) -> dict:
     with store.writer_lock(db):
         con = store.connect(db)
         try:
-            return _run_locked(con, logger, kuartal, label, tanggal_acuan, inbox, db, out, timer, started_at, id_run)
+            return _run_locked(con, steps, logger, kuartal, label, tanggal_acuan, inbox, db, out, timer, started_at,
+                               id_run)
         except InputError as exc:
             store.record_run(con, id_run=id_run, perintah="run", kuartal=kuartal, mulai=started_at, hasil="GAGAL",
                              pesan=str(exc), parameter={"inbox": str(inbox), "db": str(db), "out": str(out)})
@@ -231,7 +274,7 @@ def run_quarter(*, quarter: str, inbox: Path, db: Path, out: Path) -> dict:
             con.close()
 
 
-def _run_locked(con, logger, kuartal, label, tanggal_acuan, inbox, db, out, timer, started_at, id_run) -> dict:
+def _run_locked(con, steps: Steps, logger, kuartal, label, tanggal_acuan, inbox, db, out, timer, started_at, id_run) -> dict:
     latest = store.latest_quarter(con)
     baseline = store.baseline_quarter(con)
     if kuartal < latest or kuartal == baseline:
@@ -250,7 +293,7 @@ def _run_locked(con, logger, kuartal, label, tanggal_acuan, inbox, db, out, time
     logger.info("triwulan %s (tanggal acuan %s), kotak masuk %s", label, tanggal_acuan, inbox)
 
     t = time.perf_counter()
-    files = [ingest_task(path, kind, ctx) for path, kind in list_inbox(inbox)]
+    files = [steps.ingest(path, kind, ctx) for path, kind in list_inbox(inbox)]
     timer.lap("baca_validasi", t)
     events = [f.records for f in files if f.kind != "keputusan" and f.records.height]
     decisions = [f.records for f in files if f.kind == "keputusan" and f.records.height]
@@ -260,8 +303,10 @@ def _run_locked(con, logger, kuartal, label, tanggal_acuan, inbox, db, out, time
     t = time.perf_counter()
     before_q = kuartal - 1
     current = store.list_as_of(con, before_q)
-    decision = decide_task(records, current, tanggal_acuan, keputusan)
+    stage_times: dict[str, float] = {}
+    decision = steps.decide(records, current, tanggal_acuan, keputusan, stage_times)
     timer.lap("cocok_putus", t)
+    timer.durations.update({k: round(v, 3) for k, v in stage_times.items()})
 
     parse_karantina = [f.karantina for f in files if f.karantina.height]
     karantina = pl.concat(parse_karantina + [decision.karantina], how="vertical_relaxed") \
@@ -275,7 +320,7 @@ def _run_locked(con, logger, kuartal, label, tanggal_acuan, inbox, db, out, time
         verifikasi=decision.verifikasi, karantina=karantina, berkas=berkas,
     )
     t = time.perf_counter()
-    apply_task(con, write, replace)
+    steps.apply(con, write, replace)
     timer.lap("terapkan", t)
 
     t = time.perf_counter()
@@ -299,10 +344,10 @@ def _run_locked(con, logger, kuartal, label, tanggal_acuan, inbox, db, out, time
     tmp = out / f".{label}.sementara-{id_run}"
     tmp.mkdir(parents=True, exist_ok=True)
     try:
-        reports_task(data, ringkasan, (detailed, verifikasi, karantina), tmp)
+        steps.reports(data, ringkasan, (detailed, verifikasi, karantina), tmp)
         timer.lap("laporan", t)
         t = time.perf_counter()
-        publish_task(data, tmp)
+        steps.publish(data, tmp)
         timer.lap("publikasi", t)
         _swap_into_place(tmp, final)
     finally:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import time
 from dataclasses import dataclass
 from datetime import date
 
@@ -170,13 +171,17 @@ def decide_quarter(
     tanggal_acuan: date,
     policy: MatchPolicy,
     keputusan: pl.DataFrame | None = None,
+    timings: dict[str, float] | None = None,
 ) -> QuarterDecision:
     """Turn a quarter's parsed records into changes, review rows and per-row outcomes.
 
     `records`: the parse stage's frames of every event file (not `keputusan`) concatenated, with
     `sumber_sha256`. `current`: the current version of every voter (AKTIF and TMS).
     `keputusan`: parsed decision rows (id_verifikasi, keputusan SETUJU/TOLAK) or None.
+    `timings` (optional) receives seconds spent matching and in the whole-list checks.
     """
+    timings = {} if timings is None else timings
+    started = time.perf_counter()
     q = _Quarter(current, tanggal_acuan, policy)
     active = current.filter(pl.col("status") == AKTIF)
     removed = current.filter(pl.col("status") != AKTIF)
@@ -228,7 +233,10 @@ def decide_quarter(
     if keputusan is not None and keputusan.height:
         _apply_decisions(q, keputusan, rec_by_key)
     _resolve_and_apply(q)
+    timings["cocok"] = time.perf_counter() - started
+    started = time.perf_counter()
     _list_checks(q)
+    timings["ganda_umur"] = time.perf_counter() - started
     return _finish(q)
 
 

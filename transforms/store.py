@@ -218,12 +218,20 @@ def rollback_quarter(con: duckdb.DuckDBPyConnection, kuartal: int) -> None:
         con.execute(f"DELETE FROM {table} WHERE kuartal = ?", [kuartal])
 
 
-def write_quarter(con: duckdb.DuckDBPyConnection, w: QuarterWrite, *, replace: bool, before_commit=None) -> None:
-    """Apply one quarter in a single transaction (a rerun first undoes the previous run of it)."""
+def write_quarter(
+    con: duckdb.DuckDBPyConnection, w: QuarterWrite, *, replace: bool, before_commit=None, between=None
+) -> None:
+    """Apply one quarter in a single transaction (a rerun first undoes the previous run of it).
+
+    `between` (optional) is called between statements: the crash-safety test uses it to be
+    able to kill the process inside the transaction.
+    """
+    step = between or (lambda: None)
     con.execute("BEGIN TRANSACTION")
     try:
         if replace:
             rollback_quarter(con, w.kuartal)
+            step()
         if w.closed_ids.len():
             ids = pl.DataFrame({"id_pemilih": w.closed_ids.cast(pl.Int64)}).to_arrow()  # noqa: F841
             con.execute(
@@ -231,11 +239,16 @@ def write_quarter(con: duckdb.DuckDBPyConnection, w: QuarterWrite, *, replace: b
                 "AND id_pemilih IN (SELECT id_pemilih FROM ids)",
                 [w.kuartal],
             )
-        _insert(con, "pemilih", w.versions, berlaku_dari=w.kuartal, berlaku_sampai=None)
-        _insert(con, "perubahan", w.perubahan, kuartal=w.kuartal)
-        _insert(con, "verifikasi", w.verifikasi, kuartal=w.kuartal)
-        _insert(con, "karantina", w.karantina, kuartal=w.kuartal)
-        _insert(con, "berkas", w.berkas, kuartal=w.kuartal)
+            step()
+        for table, frame, extra in (
+            ("pemilih", w.versions, {"berlaku_dari": w.kuartal, "berlaku_sampai": None}),
+            ("perubahan", w.perubahan, {"kuartal": w.kuartal}),
+            ("verifikasi", w.verifikasi, {"kuartal": w.kuartal}),
+            ("karantina", w.karantina, {"kuartal": w.kuartal}),
+            ("berkas", w.berkas, {"kuartal": w.kuartal}),
+        ):
+            _insert(con, table, frame, **extra)
+            step()
         con.execute(
             "INSERT INTO kuartal VALUES (?, ?, ?, ?, ?)",
             [w.kuartal, w.label, w.tanggal_acuan, w.id_run, datetime.now()],
