@@ -179,6 +179,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", type=Path)
     p.set_defaults(func=cmd_demo)
 
+    from flows.bench import add_bench_parser
+
+    add_bench_parser(sub)
     return parser
 
 
