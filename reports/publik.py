@@ -93,6 +93,7 @@ def rekap_json(t: PublicTables) -> dict:
         "periode": {"mulai": quarter_start(inp.quarter).isoformat(), "selesai": inp.tanggal_acuan.isoformat()},
         "sumber": _sumber(t),
         "satuan": "orang (pemilih)",
+        "kamus_data": f"{KAMUS}; nama kunci pada kabupaten, kecamatan dan desa sama dengan nama kolom CSV.",
         "catatan_triwulan_lalu": _catatan_sebelumnya(t),
         "kode_tms": [{"kode": k.kode, "label": k.label, "keterangan": k.keterangan} for k in t.kode_tms],
         "kabupaten": {"kode_kabupaten": inp.kode_kabupaten, "nama_kabupaten": inp.nama_kabupaten, **t.kabupaten},
@@ -123,8 +124,10 @@ def _measure_meaning(t: PublicTables) -> dict[str, str]:
         "baru": "Pemilih baru yang dimasukkan ke daftar pemilih selama triwulan.",
         "tms": "Pemilih yang dinyatakan Tidak Memenuhi Syarat (TMS) dan dicoret selama triwulan, semua alasan.",
         "ubah": "Pemilih yang datanya diperbaiki (ubah data) selama triwulan.",
-        "pindah_masuk": "Pemilih yang masuk ke wilayah/kelompok ini karena pindah antardesa di dalam kabupaten atau perbaikan jenis kelamin.",
-        "pindah_keluar": "Pemilih yang keluar dari wilayah/kelompok ini karena pindah antardesa di dalam kabupaten atau perbaikan jenis kelamin.",
+        "pindah_masuk": "Pemilih yang masuk ke desa/kelurahan ini (dan jenis kelamin ini) karena pindah antardesa di dalam kabupaten atau perbaikan jenis kelamin. "
+        "Pada tingkat kecamatan dan kabupaten: jumlah dari desa/kelurahannya, termasuk perpindahan antardesa di dalam kecamatan yang sama.",
+        "pindah_keluar": "Pemilih yang keluar dari desa/kelurahan ini (dan jenis kelamin ini) karena pindah antardesa di dalam kabupaten atau perbaikan jenis kelamin. "
+        "Pada tingkat kecamatan dan kabupaten: jumlah dari desa/kelurahannya, termasuk perpindahan antardesa di dalam kecamatan yang sama.",
         "pemilih_akhir": "Jumlah pemilih pada akhir triwulan (tanggal acuan), hasil penghitungan basis data.",
         "selisih": "pemilih_awal + baru - tms + pindah_masuk - pindah_keluar - pemilih_akhir; 0 bila rekapitulasi seimbang, selain 0 adalah selisih yang harus dijelaskan.",
         PREVIOUS: "Jumlah pemilih pada akhir triwulan sebelumnya. " + ("" if t.ada_sebelumnya else _catatan_sebelumnya(t)),
@@ -143,10 +146,8 @@ def _fields(t: PublicTables, id_columns: tuple[str, ...]) -> list[dict]:
         fields.append({"name": col, "type": tipe, "unit": satuan, "description": ket})
     meaning = _measure_meaning(t)
     for m in t.measures:
-        for suffix, who in (("_l", "laki-laki"), ("_p", "perempuan"), ("", "laki-laki dan perempuan")):
-            fields.append(
-                {"name": m + suffix, "type": "integer", "unit": "orang", "description": f"{meaning[m]} Pemilih {who}."}
-            )
+        for suffix, who in (("_l", "Laki-laki."), ("_p", "Perempuan."), ("", "Jumlah laki-laki dan perempuan.")):
+            fields.append({"name": m + suffix, "type": "integer", "unit": "orang", "description": f"{meaning[m]} {who}"})
     return fields
 
 

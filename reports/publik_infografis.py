@@ -17,7 +17,7 @@ from matplotlib.font_manager import FontProperties
 from matplotlib.patches import Rectangle
 
 from reports.publik_data import CHANGE, PublicTables
-from reports.publik_format import angka, angka_bertanda, nama_kpu, nama_triwulan, tanggal
+from reports.publik_format import MINUS, angka, angka_bertanda, nama_kpu, nama_triwulan, tanggal
 
 # 1920 = 16 in × 120 dpi and 1080 = 9 in × 120 dpi: whole numbers, so the size is exact.
 DPI = 120
@@ -64,7 +64,7 @@ class _Layout:
 
 VIDEOTRON = _Layout(
     width=1920, height=1080, margin=60, header=150, title=50, subtitle=30, left=840, gap=90,
-    label=30, big=156, sex=58, tile_label=27, tile_number=68, tiles_in_a_row=True, row=34, footer=24,
+    label=30, big=148, sex=56, tile_label=27, tile_number=64, tiles_in_a_row=True, row=34, footer=24,
 )
 MEDSOS = _Layout(
     width=1080, height=1080, margin=40, header=140, title=38, subtitle=24, left=490, gap=50,
@@ -91,15 +91,28 @@ class _Canvas:
 
     def text(
         self, x: float, y: float, s: str, px: float, *, bold: bool = False, color: str = WHITE,
-        ha: str = "left", va: str = "baseline", max_width: float | None = None,
+        ha: str = "left", va: str = "baseline", max_width: float | None = None, linespacing: float = 1.2,
     ):
         """Text at (x, y); shrunk to max_width so a long name is never cut off."""
-        t = self.fig.text(x / self.w, 1 - y / self.h, s, fontproperties=_font(px, bold), color=color, ha=ha, va=va)
+        t = self.fig.text(
+            x / self.w, 1 - y / self.h, s, fontproperties=_font(px, bold), color=color, ha=ha, va=va, linespacing=linespacing
+        )
         if max_width is not None:
             width = self.width_of(t)
             if width > max_width:
                 t.set_fontproperties(_font(px * max_width / width * 0.98, bold))
         return t
+
+    def measure(self, s: str, px: float, bold: bool = False) -> float:
+        probe = self.fig.text(0, 0, s, fontproperties=_font(px, bold))
+        width = self.width_of(probe)
+        probe.remove()
+        return width
+
+    def common_size(self, texts: list[str], px: float, max_width: float, bold: bool = False) -> float:
+        """The largest size up to px at which every text fits max_width."""
+        widest = max(self.measure(s, px, bold) for s in texts)
+        return px if widest <= max_width else px * max_width / widest * 0.98
 
     def width_of(self, t) -> float:
         return t.get_window_extent(self.renderer).width
@@ -141,22 +154,19 @@ def _draw(t: PublicTables, lay: _Layout) -> _Canvas:
 
     change = kab[CHANGE]
     tiles = [
-        ("Dibanding triwulan lalu", angka_bertanda(change) if change is not None else "belum ada data", YELLOW if change is not None else MUTED),
-        ("Pemilih baru", angka(kab["baru"]), GREEN),
-        ("Tidak memenuhi syarat", angka(kab["tms"]), CORAL),
+        ("Dibanding\ntriwulan lalu", angka_bertanda(change) if change is not None else "belum ada data", YELLOW if change is not None else MUTED),
+        ("Pemilih\nbaru", angka(kab["baru"]), GREEN),
+        ("Tidak memenuhi\nsyarat", angka(kab["tms"]), CORAL),
     ]
     y = _tiles(c, lay, y, tiles)
 
     # TMS by reason: only the reasons that occurred, in code order, so the list stays short.
     footer_y = lay.height - m * 0.6
     reasons = [(k.label, kab[k.kolom]) for k in t.kode_tms if kab[k.kolom]]
-    y += lay.label * 1.2
+    y += lay.label * 1.7
     c.text(m, y, "Tidak memenuhi syarat menurut alasan", lay.label, bold=True, color=MUTED, max_width=lay.left)
     y += lay.label * 0.4
-    if not reasons:
-        reasons_rows = [("Tidak ada", 0)]
-    else:
-        reasons_rows = reasons
+    reasons_rows = reasons or [("Tidak ada", 0)]
     pitch = min(lay.row * 1.55, (footer_y - lay.footer * 1.6 - y) / len(reasons_rows))
     size = min(lay.row, pitch / 1.3)
     for label, n in reasons_rows:
@@ -179,25 +189,46 @@ def _draw(t: PublicTables, lay: _Layout) -> _Canvas:
 
 
 def _tiles(c: _Canvas, lay: _Layout, y: float, tiles: list[tuple[str, str, str]]) -> float:
+    """The three headline changes, drawn with one label size and one number size."""
     m, pad = lay.margin, 16
     if lay.tiles_in_a_row:
+        # Narrow boxes: the label takes two short lines rather than a small font.
         gap = 20
         w = (lay.left - gap * (len(tiles) - 1)) / len(tiles)
-        h = pad * 2 + lay.tile_label * 1.3 + lay.tile_number * 1.15
+        h = pad * 2.5 + lay.tile_label * 2.5 + lay.tile_number * 1.15
+        label_px = c.common_size([line for s, _, _ in tiles for line in s.split("\n")], lay.tile_label, w - 2 * pad)
+        number_px = c.common_size(_numbers(tiles), lay.tile_number, w - 2 * pad, bold=True)
         for i, (label, value, color) in enumerate(tiles):
             x = m + i * (w + gap)
             c.rect(x, y, w, h, PANEL)
-            c.text(x + pad, y + pad + lay.tile_label, label, lay.tile_label, color=MUTED, max_width=w - 2 * pad)
-            c.text(x + pad, y + h - pad * 1.4, value, lay.tile_number, bold=True, color=color, max_width=w - 2 * pad)
+            c.text(x + pad, y + pad, label, label_px, color=MUTED, va="top", linespacing=1.15)
+            c.text(x + pad, y + h - pad * 1.4, value, _value_px(value, number_px), bold=True, color=color, max_width=w - 2 * pad)
         return y + h
+    tiles = [(label.replace("\n", " "), value, color) for label, value, color in tiles]
     h = pad * 2 + lay.tile_number * 1.0
+    number_px = c.common_size(_numbers(tiles), lay.tile_number, lay.left * 0.5, bold=True)
+    widest = max(c.measure(v, _value_px(v, number_px), bold=True) for _, v, _ in tiles)
+    label_px = c.common_size([s for s, _, _ in tiles], lay.tile_label, lay.left - 3 * pad - widest)
     for label, value, color in tiles:
         c.rect(m, y, lay.left, h, PANEL)
         base = y + h / 2 + lay.tile_number * 0.36
-        number = c.text(m + lay.left - pad, base, value, lay.tile_number, bold=True, color=color, ha="right", max_width=lay.left * 0.5)
-        c.text(m + pad, base, label, lay.tile_label, color=MUTED, max_width=lay.left - 3 * pad - c.width_of(number))
+        c.text(m + lay.left - pad, base, value, _value_px(value, number_px), bold=True, color=color, ha="right", max_width=lay.left * 0.5)
+        c.text(m + pad, base, label, label_px, color=MUTED)
         y += h + 12
     return y - 12
+
+
+def _is_number(value: str) -> bool:
+    return value.lstrip("+" + MINUS)[:1].isdigit()
+
+
+def _numbers(tiles: list[tuple[str, str, str]]) -> list[str]:
+    # One size for the figures; a "no data" note does not shrink them.
+    return [v for _, v, _ in tiles if _is_number(v)] or ["0"]
+
+
+def _value_px(value: str, number_px: float) -> float:
+    return number_px if _is_number(value) else number_px * 0.45
 
 
 def _kecamatan_bars(c: _Canvas, lay: _Layout, t: PublicTables, x0: float, y0: float, x1: float, y1: float) -> None:
@@ -205,17 +236,19 @@ def _kecamatan_bars(c: _Canvas, lay: _Layout, t: PublicTables, x0: float, y0: fl
     names = kec["nama_kecamatan"].to_list()
     values = kec["pemilih_akhir"].to_list()
     n = max(len(names), 1)
-    size = min(lay.row * 0.75, (y1 - y0) / n * 0.55)
+    # A kabupaten with few kecamatan gets ordinary bars at the top, not slabs.
+    pitch = min((y1 - y0) / n, lay.row * 1.7)
+    y1 = y0 + pitch * n
+    size = min(lay.row * 0.75, pitch * 0.55)
+    name_w = max((c.measure(s, size) for s in names), default=0)
+    # Long kecamatan names (some have 30 letters) must not squeeze the bars away.
+    if name_w > 0.42 * (x1 - x0):
+        size *= 0.42 * (x1 - x0) / name_w
+        name_w = 0.42 * (x1 - x0)
     font, bold = _font(size), _font(size, bold=True)
+    number_w = max((c.measure(angka(v), size, bold=True) for v in values), default=0)
 
-    name_probes = [c.fig.text(0, 0, s, fontproperties=font) for s in names]
-    number_probes = [c.fig.text(0, 0, angka(v), fontproperties=bold) for v in values]
-    name_w = max((c.width_of(p) for p in name_probes), default=0)
-    number_w = max((c.width_of(p) for p in number_probes), default=0)
-    for p in name_probes + number_probes:
-        p.remove()
-
-    left = x0 + name_w + 14
+    left = x0 + name_w + 16
     ax = c.fig.add_axes(((left) / c.w, 1 - y1 / c.h, (x1 - left) / c.w, (y1 - y0) / c.h))
     ax.set_facecolor("none")
     ax.barh(range(len(values)), values, height=0.68, color=BAR)
@@ -228,7 +261,7 @@ def _kecamatan_bars(c: _Canvas, lay: _Layout, t: PublicTables, x0: float, y0: fl
     for label in ax.get_yticklabels():
         label.set_fontproperties(font)
         label.set_color(WHITE)
-    ax.tick_params(axis="y", length=0, pad=10)
+    ax.tick_params(axis="y", length=0, pad=10 * 72 / DPI)  # 10 px, in points
     ax.xaxis.set_visible(False)
     for spine in ax.spines.values():
         spine.set_visible(False)

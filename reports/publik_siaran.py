@@ -34,7 +34,7 @@ def siaran_pers(t: PublicTables) -> str:
         arah = (
             f"bertambah {angka(change)} pemilih" if change > 0
             else f"berkurang {angka(-change)} pemilih" if change < 0
-            else "tetap"
+            else "tidak berubah"
         )
         out += [
             f"Dibandingkan dengan rekapitulasi triwulan sebelumnya sebanyak "

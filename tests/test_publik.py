@@ -14,7 +14,7 @@ import pytest
 
 from reports.model import ReportData
 from reports.publik import write_publik
-from transforms.wilayah import desa_of_kabupaten
+from transforms.wilayah import desa_of_kabupaten, kabupaten_name
 
 TMS_CSV = Path(__file__).resolve().parent.parent / "schemas" / "tms.csv"
 
@@ -123,10 +123,10 @@ def _verifikasi() -> pl.DataFrame:
     ).with_columns(pl.col("kode_tms_usulan", "sumber_baris").cast(pl.Int64))
 
 
-def make_report_data(*, previous: bool = True, seed: int = 7) -> ReportData:
-    """A whole Temanggung quarter (289 desa) with people in the per-person frames."""
+def make_report_data(*, previous: bool = True, seed: int = 7, kode_kabupaten: str = "33.23") -> ReportData:
+    """A whole quarter (Temanggung: 289 desa) with people in the per-person frames."""
     rng = random.Random(seed)
-    desa = desa_of_kabupaten("33.23")
+    desa = desa_of_kabupaten(kode_kabupaten)
     tms = _tms()
     rekap = _rekap(desa, tms["kode"].to_list(), rng)
     rekap_sebelumnya = None
@@ -139,8 +139,8 @@ def make_report_data(*, previous: bool = True, seed: int = 7) -> ReportData:
         quarter="2026-Q1",
         tanggal_acuan=date(2026, 3, 31),
         dibuat=datetime(2026, 4, 2, 9, 30),
-        kode_kabupaten="33.23",
-        nama_kabupaten="Kabupaten Temanggung",
+        kode_kabupaten=kode_kabupaten,
+        nama_kabupaten=kabupaten_name(kode_kabupaten),
         desa=desa,
         rekap=rekap,
         perubahan=_perubahan(),
