@@ -1,0 +1,370 @@
+"""Linking records to voters and finding duplicates, on hand-built frames."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from transforms.match import (
+    AUTO,
+    NONE,
+    REVIEW,
+    LINK_SCHEMA,
+    MatchPolicy,
+    find_ganda,
+    link_records,
+    load_policy,
+    prepare_voters,
+)
+
+DESA_A = "33.23.01.2001"
+DESA_B = "33.23.01.2002"
+DESA_C = "33.23.05.2003"
+
+
+def _nik(desa_digits: str, born: date, sex: str, serial: str) -> str:
+    day = born.day + (40 if sex == "P" else 0)
+    return f"{desa_digits}{day:02d}{born.month:02d}{born.year % 100:02d}{serial}"
+
+
+def voter(i: int, nama: str, born: date, sex: str, desa: str = DESA_A, *, nkk: str | None = None,
+          nik: str | None = None, rt: str = "001", rw: str = "002") -> dict:
+    return {
+        "id_pemilih": i,
+        "nik": nik or _nik("332301", born, sex, f"{i:04d}"),
+        "nkk": nkk or f"3323010101{i:06d}",
+        "nama": nama,
+        "tempat_lahir": "TEMANGGUNG",
+        "tanggal_lahir": born,
+        "status_kawin": "S",
+        "jenis_kelamin": sex,
+        "alamat": "DUSUN KRAJAN",
+        "rt": rt,
+        "rw": rw,
+        "disabilitas": None,
+        "kode_desa": desa,
+        "tps": "001",
+    }
+
+
+def voters_frame(rows: list[dict]) -> pl.DataFrame:
+    return pl.DataFrame(
+        rows,
+        schema={
+            "id_pemilih": pl.Int64, "nik": pl.Utf8, "nkk": pl.Utf8, "nama": pl.Utf8, "tempat_lahir": pl.Utf8,
+            "tanggal_lahir": pl.Date, "status_kawin": pl.Utf8, "jenis_kelamin": pl.Utf8, "alamat": pl.Utf8,
+            "rt": pl.Utf8, "rw": pl.Utf8, "disabilitas": pl.Utf8, "kode_desa": pl.Utf8, "tps": pl.Utf8,
+        },
+    )
+
+
+def record(baris: int, nama: str, *, nik: str | None = None, nik_andal: bool | None = None,
+           nkk: str | None = None, born: date | None = None, umur: int | None = None,
+           sex: str | None = None, desa: str | None = DESA_A, kandidat: list[str] | None = None,
+           meninggal: date | None = date(2026, 2, 10), jenis: str = "kematian") -> dict:
+    return {
+        "sumber_file": f"{jenis}_desa.xlsx",
+        "sumber_baris": baris,
+        "jenis": jenis,
+        "nik": nik,
+        "nik_andal": bool(nik) if nik_andal is None else nik_andal,
+        "nkk": nkk,
+        "nkk_andal": nkk is not None,
+        "nama": nama,
+        "tanggal_lahir": born,
+        "umur": umur,
+        "jenis_kelamin": sex,
+        "kode_desa": desa,
+        "kode_desa_kandidat": kandidat,
+        "rt": None,
+        "rw": None,
+        "alamat": None,
+        "tanggal_meninggal": meninggal,
+        "tanggal_pindah": None,
+        "tanggal_datang": None,
+    }
+
+
+def records_frame(rows: list[dict]) -> pl.DataFrame:
+    return pl.DataFrame(
+        rows,
+        schema={
+            "sumber_file": pl.Utf8, "sumber_baris": pl.Int64, "jenis": pl.Utf8, "nik": pl.Utf8,
+            "nik_andal": pl.Boolean, "nkk": pl.Utf8, "nkk_andal": pl.Boolean, "nama": pl.Utf8,
+            "tanggal_lahir": pl.Date, "umur": pl.Int32, "jenis_kelamin": pl.Utf8, "kode_desa": pl.Utf8,
+            "kode_desa_kandidat": pl.List(pl.Utf8), "rt": pl.Utf8, "rw": pl.Utf8, "alamat": pl.Utf8,
+            "tanggal_meninggal": pl.Date, "tanggal_pindah": pl.Date, "tanggal_datang": pl.Date,
+        },
+    )
+
+
+@pytest.fixture(scope="module")
+def policy() -> MatchPolicy:
+    return load_policy()
+
+
+@pytest.fixture(scope="module")
+def voters() -> pl.DataFrame:
+    rows = [
+        voter(1, "MUHAMMAD SUPARMAN", date(1950, 3, 14), "L"),
+        voter(2, "SITI AMINAH", date(1962, 7, 1), "P"),
+        voter(3, "JOKO SUSILO", date(1970, 11, 23), "L"),
+        voter(4, "SURIP", date(1955, 5, 5), "L"),
+        voter(5, "SURIP", date(1955, 9, 9), "L"),
+        voter(6, "BAMBANG HERMAWAN", date(1980, 1, 30), "L", DESA_B),
+        voter(7, "SRI WAHYUNI", date(1980, 1, 30), "P", DESA_B),
+        voter(8, "CIPTO WIYONO", date(1948, 8, 17), "L", DESA_C),
+        voter(9, "SUGENG RIYADI", date(1966, 4, 2), "L"),
+        voter(10, "TRI HANDAYANI", date(1990, 12, 12), "P"),
+    ]
+    return voters_frame(rows)
+
+
+def by_row(links: pl.DataFrame, baris: int) -> pl.DataFrame:
+    return links.filter(pl.col("sumber_baris") == baris).sort("peringkat")
+
+
+def test_output_contract(voters: pl.DataFrame, policy: MatchPolicy) -> None:
+    recs = records_frame([record(5, "ORANG TIDAK ADA", born=date(1999, 1, 1), sex="L")])
+    out = link_records(recs, voters, policy, purpose="hapus")
+    assert dict(out.schema) == LINK_SCHEMA
+    row = by_row(out, 5)
+    assert row.height == 1
+    assert row.item(0, "putusan") == NONE
+    assert row.item(0, "id_pemilih") is None
+
+
+def test_trusted_nik_with_agreeing_name_is_auto(voters: pl.DataFrame, policy: MatchPolicy) -> None:
+    v1 = voters.row(0, named=True)
+    recs = records_frame([record(7, "MOCH. SOEPARMAN", nik=v1["nik"], born=v1["tanggal_lahir"], sex="L")])
+    row = by_row(link_records(recs, voters, policy, purpose="hapus"), 7)
+    assert row.height == 1
+    assert row.row(0, named=True) | {"alasan": None, "skor": None} == {
+        "sumber_file": "kematian_desa.xlsx", "sumber_baris": 7, "id_pemilih": 1, "metode": "NIK",
+        "skor": None, "putusan": AUTO, "peringkat": 1, "alasan": None,
+    }
+    assert "NIK sama" in row.item(0, "alasan")
+    assert "tgl lahir sama" in row.item(0, "alasan")
+
+
+def test_nik_with_disagreeing_name_is_a_conflict_for_review(voters: pl.DataFrame, policy: MatchPolicy) -> None:
+    v3 = voters.row(2, named=True)  # JOKO SUSILO
+    recs = records_frame([record(9, "PARTINI", nik=v3["nik"], born=v3["tanggal_lahir"], sex="L")])
+    rows = by_row(link_records(recs, voters, policy, purpose="hapus"), 9)
+    assert set(rows.get_column("putusan")) == {REVIEW}
+    conflict = rows.filter(pl.col("id_pemilih") == 3)
+    assert conflict.item(0, "metode") == "NIK_KONFLIK"
+    assert "perlu verifikasi" in conflict.item(0, "alasan")
+
+
+def test_nik_typo_pointing_at_another_living_voter_is_never_auto(policy: MatchPolicy) -> None:
+    born = date(1980, 1, 30)
+    v = voters_frame(
+        [
+            voter(1, "BAMBANG HERMAWAN", born, "L", nik=_nik("332301", born, "L", "0001")),
+            voter(2, "BAMBANG HERMANTO", born, "L", nik=_nik("332301", born, "L", "0007")),
+        ]
+    )
+    # The death of BAMBANG HERMAWAN, with a typo in the NIK's serial that lands on voter 2,
+    # whose name is close and birth date identical (the NIK encodes it).
+    nik_typo = _nik("332301", born, "L", "0007")
+    recs = records_frame([record(3, "BAMBANG HERMAWAN", nik=nik_typo, born=born, sex="L")])
+    for purpose in ("hapus", "ubah"):
+        rows = by_row(link_records(recs, v, policy, purpose=purpose), 3)
+        assert AUTO not in set(rows.get_column("putusan")), purpose
+        assert set(rows.get_column("id_pemilih")) == {1, 2}
+
+
+def test_nik_typo_with_different_name_lists_the_true_voter_too(voters: pl.DataFrame, policy: MatchPolicy) -> None:
+    # A trustworthy-looking NIK of SRI WAHYUNI (same birth date) on the report of BAMBANG's death.
+    v7 = voters.row(6, named=True)
+    recs = records_frame([record(4, "BAMBANG HERMAWAN", nik=v7["nik"], nik_andal=True,
+                                 born=date(1980, 1, 30), sex="L", desa=DESA_B)])
+    rows = by_row(link_records(recs, voters, policy, purpose="hapus"), 4)
+    assert set(rows.get_column("putusan")) == {REVIEW}
+    assert {6, 7} <= set(rows.get_column("id_pemilih"))
+
+
+def test_nik_that_lost_its_last_digit_is_matched_by_fields(voters: pl.DataFrame, policy: MatchPolicy) -> None:
+    v9 = voters.row(8, named=True)  # SUGENG RIYADI
+    rounded = v9["nik"][:15] + "0"
+    assert rounded != v9["nik"]
+    recs = records_frame([record(11, "SUGENG RIJADI", nik=rounded, nik_andal=False,
+                                 born=v9["tanggal_lahir"], sex="L")])
+    row = by_row(link_records(recs, voters, policy, purpose="hapus"), 11)
+    assert row.height == 1
+    assert (row.item(0, "id_pemilih"), row.item(0, "putusan")) == (9, AUTO)
+    assert row.item(0, "metode") == "FUZZY"
+
+
+def test_death_without_nik_found_by_name_birth_date_and_desa(voters: pl.DataFrame, policy: MatchPolicy) -> None:
+    recs = records_frame([record(12, "MOCH. SOEPARMAN", born=date(1950, 3, 14), sex="L")])
+    row = by_row(link_records(recs, voters, policy, purpose="hapus"), 12)
+    assert (row.height, row.item(0, "id_pemilih"), row.item(0, "putusan")) == (1, 1, AUTO)
+    assert "nama 1,00" in row.item(0, "alasan")
+
+
+def test_death_with_only_age_on_a_rare_full_name_is_auto(voters: pl.DataFrame, policy: MatchPolicy) -> None:
+    # TRI HANDAYANI, born 1990-12-12, is 35 on 2026-02-10.
+    recs = records_frame([record(13, "TRI HANDAYANI", umur=35, sex="P")])
+    row = by_row(link_records(recs, voters, policy, purpose="hapus"), 13)
+    assert (row.item(0, "id_pemilih"), row.item(0, "putusan")) == (10, AUTO)
+
+
+def test_same_name_other_birth_date_other_desa_is_not_matched(voters: pl.DataFrame, policy: MatchPolicy) -> None:
+    recs = records_frame([record(14, "CIPTO WIYONO", born=date(1971, 2, 3), sex="L", desa=DESA_A)])
+    row = by_row(link_records(recs, voters, policy, purpose="hapus"), 14)
+    assert row.height == 1
+    assert row.item(0, "putusan") == NONE
+
+
+def test_common_single_name_with_only_age_lists_both_for_review(voters: pl.DataFrame, policy: MatchPolicy) -> None:
+    # Two SURIP in the desa, both 70 on the date of death.
+    recs = records_frame([record(15, "SURIP", umur=70, sex="L", meninggal=date(2026, 1, 2))])
+    rows = by_row(link_records(recs, voters, policy, purpose="hapus"), 15)
+    assert set(rows.get_column("putusan")) == {REVIEW}
+    assert set(rows.get_column("id_pemilih")) == {4, 5}
+    assert rows.get_column("peringkat").to_list() == [1, 2]
+
+
+def test_single_name_with_age_alone_is_never_auto(policy: MatchPolicy) -> None:
+    v = voters_frame([voter(1, "PAIMAN", date(1950, 1, 1), "L"), voter(2, "SUGIYEM", date(1952, 1, 1), "P")])
+    recs = records_frame([record(1, "PAIMAN", umur=76, sex="L")])
+    rows = by_row(link_records(recs, v, policy, purpose="hapus"), 1)
+    assert rows.item(0, "id_pemilih") == 1
+    assert rows.item(0, "putusan") == REVIEW
+
+
+def test_two_similar_candidates_go_to_review(policy: MatchPolicy) -> None:
+    born = date(1975, 6, 6)
+    v = voters_frame([voter(1, "SITI MARYAM", born, "P"), voter(2, "SITI MARYAM", born, "P", DESA_B)])
+    recs = records_frame([record(1, "SITI MARYAM", born=born, sex="P", desa=None)])
+    rows = by_row(link_records(recs, v, policy, purpose="hapus"), 1)
+    assert set(rows.get_column("putusan")) == {REVIEW}
+    assert set(rows.get_column("id_pemilih")) == {1, 2}
+
+
+def test_ambiguous_desa_searches_each_candidate_desa(voters: pl.DataFrame, policy: MatchPolicy) -> None:
+    recs = records_frame([record(16, "BAMBANG HERMAWAN", born=date(1980, 1, 30), sex="L", desa=None,
+                                 kandidat=[DESA_A, DESA_B])])
+    row = by_row(link_records(recs, voters, policy, purpose="hapus"), 16)
+    assert (row.item(0, "id_pemilih"), row.item(0, "putusan")) == (6, AUTO)
+
+
+def test_removal_requires_the_reported_desa(voters: pl.DataFrame, policy: MatchPolicy) -> None:
+    # Exact name and birth date, but the voter lives in another desa: review for a removal,
+    # automatic for "is this person already on the list".
+    recs = records_frame([record(17, "CIPTO WIYONO", born=date(1948, 8, 17), sex="L", desa=DESA_A)])
+    hapus = by_row(link_records(recs, voters, policy, purpose="hapus"), 17)
+    assert (hapus.item(0, "id_pemilih"), hapus.item(0, "putusan")) == (8, REVIEW)
+    baru = by_row(link_records(recs, voters, policy, purpose="baru"), 17)
+    assert (baru.item(0, "id_pemilih"), baru.item(0, "putusan")) == (8, AUTO)
+
+
+def test_baru_lists_weaker_evidence_for_review(voters: pl.DataFrame, policy: MatchPolicy) -> None:
+    # Same name, birth year only, another desa of the same kecamatan: maybe already listed.
+    recs = records_frame([record(18, "JOKO SUSILO", born=date(1970, 2, 2), sex="L", desa=DESA_B,
+                                 jenis="penduduk", meninggal=None)])
+    baru = by_row(link_records(recs, voters, policy, purpose="baru", tanggal_acuan=date(2026, 3, 31)), 18)
+    assert (baru.item(0, "id_pemilih"), baru.item(0, "putusan")) == (3, REVIEW)
+    hapus = by_row(link_records(recs, voters, policy, purpose="hapus", tanggal_acuan=date(2026, 3, 31)), 18)
+    assert AUTO not in set(hapus.get_column("putusan"))
+
+
+def test_every_record_appears_once_or_per_candidate(voters: pl.DataFrame, policy: MatchPolicy) -> None:
+    recs = records_frame(
+        [
+            record(1, "MOCH. SOEPARMAN", born=date(1950, 3, 14), sex="L"),
+            record(2, "SURIP", umur=70, sex="L", meninggal=date(2026, 1, 2)),
+            record(3, "TIDAK ADA", born=date(2001, 1, 1)),
+        ]
+    )
+    out = link_records(recs, voters, policy, purpose="hapus")
+    assert set(out.get_column("sumber_baris")) == {1, 2, 3}
+    per = out.group_by("sumber_baris").agg(pl.col("putusan").unique(), pl.len())
+    for row in per.iter_rows(named=True):
+        assert len(row["putusan"]) == 1
+        if row["putusan"][0] != REVIEW:
+            assert row["len"] == 1
+
+
+def test_prepared_voters_are_accepted(voters: pl.DataFrame, policy: MatchPolicy) -> None:
+    prepared = prepare_voters(voters)
+    assert prepare_voters(prepared) is prepared
+    recs = records_frame([record(1, "MOCH. SOEPARMAN", born=date(1950, 3, 14), sex="L")])
+    assert link_records(recs, prepared, policy, purpose="hapus").equals(
+        link_records(recs, voters, policy, purpose="hapus")
+    )
+
+
+def test_unknown_purpose_is_refused(voters: pl.DataFrame, policy: MatchPolicy) -> None:
+    with pytest.raises(ValueError):
+        link_records(records_frame([record(1, "X")]), voters, policy, purpose="hapus_semua")
+
+
+def test_policy_loads_every_purpose(tmp_path: Path) -> None:
+    p = load_policy()
+    assert set(p.putusan) >= {"hapus", "ubah", "baru"}
+    assert p.rule("hapus").auto_min > p.rule("hapus").review_min
+
+
+# --- ganda ----------------------------------------------------------------------------
+
+
+def test_same_nik_twice_keeps_the_lowest_id(policy: MatchPolicy) -> None:
+    born = date(1960, 1, 1)
+    nik = _nik("332301", born, "L", "0042")
+    v = voters_frame(
+        [
+            voter(30, "SLAMET RIYADI", born, "L", nik=nik),
+            voter(12, "SLAMET RIJADI", born, "L", nik=nik, desa=DESA_B),
+            voter(50, "SLAMET", born, "L", nik=nik),
+            voter(13, "LAIN ORANG", date(1961, 1, 1), "P"),
+        ]
+    )
+    auto, review = find_ganda(v, policy)
+    assert sorted(auto.select("id_pemilih", "id_pemilih_tetap").rows()) == [(30, 12)]
+    # A NIK on a clearly different name is not removed automatically.
+    assert (12, 50) in review.select("id_pemilih_a", "id_pemilih_b").rows()
+    assert 50 not in auto.get_column("id_pemilih").to_list()
+
+
+def test_same_person_under_two_niks_goes_to_review(policy: MatchPolicy) -> None:
+    born = date(1970, 4, 4)
+    v = voters_frame(
+        [voter(1, "MOCH. SOEPARMAN", born, "L"), voter(2, "MUHAMMAD SUPARMAN", born, "L"),
+         voter(3, "SRI LESTARI", born, "P", DESA_B), voter(4, "SRI LESTARY", born, "P", DESA_B)]
+    )
+    auto, review = find_ganda(v, policy)
+    assert auto.height == 0
+    assert sorted(review.select("id_pemilih_a", "id_pemilih_b").rows()) == [(1, 2), (3, 4)]
+    assert "NIK berbeda" in review.item(0, "alasan")
+
+
+def test_twins_are_not_ganda(policy: MatchPolicy) -> None:
+    born = date(2000, 9, 9)
+    v = voters_frame(
+        [voter(1, "AHMAD FAUZI", born, "L", nkk="3323010101000001"),
+         voter(2, "AHMAD FAUZAN", born, "L", nkk="3323010101000001")]
+    )
+    auto, review = find_ganda(v, policy)
+    assert auto.height == 0 and review.height == 0
+
+
+def test_father_and_son_with_one_name_are_not_ganda(policy: MatchPolicy) -> None:
+    kk = "3323010101000002"
+    v = voters_frame(
+        [voter(1, "SUPARNO", date(1950, 2, 2), "L", nkk=kk), voter(2, "SUPARNO", date(1978, 2, 2), "L", nkk=kk)]
+    )
+    auto, review = find_ganda(v, policy)
+    assert auto.height == 0 and review.height == 0
+
+
+def test_same_name_and_birth_date_in_different_desa_and_kk_is_not_ganda(policy: MatchPolicy) -> None:
+    born = date(1985, 5, 5)
+    v = voters_frame([voter(1, "SITI AMINAH", born, "P", DESA_A), voter(2, "SITI AMINAH", born, "P", DESA_C)])
+    auto, review = find_ganda(v, policy)
+    assert auto.height == 0 and review.height == 0

@@ -1,0 +1,804 @@
+"""Candidates for each input record on the voter list (NIK and fuzzy linkage), and duplicates.
+
+The matching contract (SPEC §5.2): a NIK is a key only when the record's NIK is trustworthy
+(`nik_andal`) and the voter it points at has an agreeing name and birth date; everything else
+is linked by name, birth date, sex, NKK, desa and RT/RW inside blocks. Every pair gets an
+evidence weight (policy: `schemas/policy.toml`); the decision per record is AUTO (one clear,
+strong winner), REVIEW (plausible candidates for the officials), or NONE.
+"""
+
+from __future__ import annotations
+
+import math
+import tomllib
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from types import MappingProxyType
+from typing import Mapping
+
+import numpy as np
+import polars as pl
+from rapidfuzz import fuzz, process
+
+from transforms.names import name_key
+
+POLICY_TOML = Path(__file__).resolve().parent.parent / "schemas" / "policy.toml"
+PURPOSES: tuple[str, ...] = ("hapus", "ubah", "baru")
+
+AUTO, REVIEW, NONE = "AUTO", "REVIEW", "NONE"
+M_NIK, M_NIK_NAMA, M_NIK_KONFLIK, M_FUZZY, M_NONE = "NIK", "NIK+NAMA", "NIK_KONFLIK", "FUZZY", "NONE"
+
+# Columns `prepare_voters` adds; their presence marks an already-prepared frame.
+PREPARED_COLUMNS: tuple[str, ...] = (
+    "nama_kunci",
+    "nama_urut",
+    "nama_rapat",
+    "nama_kata",
+    "nama_frek",
+    "kode_kecamatan",
+    "nik14",
+)
+
+_VOTER_TYPES: dict[str, pl.DataType] = {
+    "id_pemilih": pl.Int64,
+    "nik": pl.Utf8,
+    "nkk": pl.Utf8,
+    "nama": pl.Utf8,
+    "tanggal_lahir": pl.Date,
+    "jenis_kelamin": pl.Utf8,
+    "kode_desa": pl.Utf8,
+    "rt": pl.Utf8,
+    "rw": pl.Utf8,
+}
+_RECORD_TYPES: dict[str, pl.DataType] = {
+    "sumber_file": pl.Utf8,
+    "sumber_baris": pl.Int64,
+    "nik": pl.Utf8,
+    "nik_andal": pl.Boolean,
+    "nkk": pl.Utf8,
+    "nkk_andal": pl.Boolean,
+    "nama": pl.Utf8,
+    "tanggal_lahir": pl.Date,
+    "umur": pl.Int32,
+    "jenis_kelamin": pl.Utf8,
+    "kode_desa": pl.Utf8,
+    "kode_desa_kandidat": pl.List(pl.Utf8),
+    "rt": pl.Utf8,
+    "rw": pl.Utf8,
+    "tanggal_meninggal": pl.Date,
+    "tanggal_pindah": pl.Date,
+    "tanggal_datang": pl.Date,
+}
+
+LINK_SCHEMA: dict[str, pl.DataType] = {
+    "sumber_file": pl.Utf8,
+    "sumber_baris": pl.Int64,
+    "id_pemilih": pl.Int64,
+    "metode": pl.Utf8,
+    "skor": pl.Float64,
+    "putusan": pl.Utf8,
+    "peringkat": pl.Int32,
+    "alasan": pl.Utf8,
+}
+GANDA_AUTO_SCHEMA: dict[str, pl.DataType] = {
+    "id_pemilih": pl.Int64,
+    "id_pemilih_tetap": pl.Int64,
+    "metode": pl.Utf8,
+    "skor": pl.Float64,
+    "alasan": pl.Utf8,
+}
+GANDA_REVIEW_SCHEMA: dict[str, pl.DataType] = {
+    "id_pemilih_a": pl.Int64,
+    "id_pemilih_b": pl.Int64,
+    "skor": pl.Float64,
+    "alasan": pl.Utf8,
+}
+
+
+# ---------------------------------------------------------------------------------------
+# Policy
+# ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PurposeRule:
+    """Thresholds of one purpose (hapus / ubah / baru) on the evidence weight."""
+
+    auto_min: float
+    review_min: float
+    selisih: float
+    desa_wajib: bool
+
+
+@dataclass(frozen=True)
+class MatchPolicy:
+    """Matching thresholds and evidence weights, loaded from `schemas/policy.toml`."""
+
+    kandidat_nama_min: float
+    kandidat_per_blok: int
+    kandidat_nama_sama_maks: int
+    maks_review: int
+    skor_tengah: float
+    skor_skala: float
+    bobot: Mapping[str, float]
+    nik_nama_min: float
+    auto_nama_min: float
+    umur_frek_maks: int
+    kuat_nama_min: float
+    putusan: Mapping[str, PurposeRule]
+    ganda_nik_nama_min: float
+    ganda_nama_min: float
+
+    def rule(self, purpose: str) -> PurposeRule:
+        if purpose not in self.putusan:
+            raise ValueError(f"unknown matching purpose {purpose!r}; expected one of {PURPOSES}")
+        return self.putusan[purpose]
+
+
+def load_policy(path: Path | None = None) -> MatchPolicy:
+    """Read the matching policy (default `schemas/policy.toml`)."""
+    with (path or POLICY_TOML).open("rb") as fh:
+        doc = tomllib.load(fh)
+    kandidat, syarat, ganda = doc["kandidat"], doc["syarat"], doc["ganda"]
+    putusan = {
+        name: PurposeRule(
+            auto_min=float(r["auto_min"]),
+            review_min=float(r["review_min"]),
+            selisih=float(r["selisih"]),
+            desa_wajib=bool(r.get("desa_wajib", False)),
+        )
+        for name, r in doc["putusan"].items()
+    }
+    missing = [p for p in PURPOSES if p not in putusan]
+    if missing:
+        raise ValueError(f"policy {path or POLICY_TOML} has no [putusan.{missing[0]}]")
+    return MatchPolicy(
+        kandidat_nama_min=float(kandidat["nama_min"]),
+        kandidat_per_blok=int(kandidat["per_blok"]),
+        kandidat_nama_sama_maks=int(kandidat["nama_sama_maks"]),
+        maks_review=int(kandidat["maks_review"]),
+        skor_tengah=float(doc["skor"]["skor_tengah"]),
+        skor_skala=float(doc["skor"]["skor_skala"]),
+        bobot=MappingProxyType({k: float(v) for k, v in doc["bobot"].items()}),
+        nik_nama_min=float(syarat["nik_nama_min"]),
+        auto_nama_min=float(syarat["auto_nama_min"]),
+        umur_frek_maks=int(syarat["umur_frek_maks"]),
+        kuat_nama_min=float(syarat["kuat_nama_min"]),
+        putusan=MappingProxyType(putusan),
+        ganda_nik_nama_min=float(ganda["nik_nama_min"]),
+        ganda_nama_min=float(ganda["nama_min"]),
+    )
+
+
+# ---------------------------------------------------------------------------------------
+# Preparing frames
+# ---------------------------------------------------------------------------------------
+
+
+def _ensure_columns(frame: pl.DataFrame, types: Mapping[str, pl.DataType]) -> pl.DataFrame:
+    """Add missing columns as nulls and cast present ones, so hand-built frames work too."""
+    exprs = []
+    for name, dtype in types.items():
+        if name in frame.columns:
+            if frame.schema[name] != dtype:
+                exprs.append(pl.col(name).cast(dtype))
+        else:
+            exprs.append(pl.lit(None, dtype=dtype).alias(name))
+    return frame.with_columns(exprs) if exprs else frame
+
+
+def _key_columns(keys: pl.Series) -> list[pl.Series]:
+    frame = pl.DataFrame({"nama_kunci": keys}).with_columns(
+        nama_urut=pl.col("nama_kunci").str.split(" ").list.sort().list.join(" "),
+        nama_rapat=pl.col("nama_kunci").str.replace_all(" ", ""),
+        nama_kata=pl.col("nama_kunci").str.count_matches(" ").cast(pl.Int32) + 1,
+    )
+    return frame.get_columns()
+
+
+def prepare_voters(voters: pl.DataFrame) -> pl.DataFrame:
+    """The voter list with comparison columns added once (name keys, name frequency ...).
+
+    A frame that already went through this function is returned unchanged.
+    """
+    if all(c in voters.columns for c in PREPARED_COLUMNS):
+        return voters
+    v = _ensure_columns(voters, _VOTER_TYPES)
+    v = v.with_columns(_key_columns(name_key(v.get_column("nama").fill_null(""))))
+    return v.with_columns(
+        nama_frek=pl.len().over("nama_kunci").cast(pl.Int32),
+        kode_kecamatan=pl.col("kode_desa").str.slice(0, 8),
+        nik14=pl.when(pl.col("nik").str.len_chars() == 16).then(pl.col("nik").str.slice(0, 14)),
+    )
+
+
+def _age_at(birth: pl.Expr, on: pl.Expr) -> pl.Expr:
+    """Whole years between two dates (age on `on` of someone born on `birth`)."""
+    def month_day(d: pl.Expr) -> pl.Expr:
+        return d.dt.month().cast(pl.Int32) * 100 + d.dt.day().cast(pl.Int32)
+
+    before_birthday = month_day(on) < month_day(birth)
+    return on.dt.year().cast(pl.Int32) - birth.dt.year().cast(pl.Int32) - before_birthday.cast(pl.Int32)
+
+
+def _prepare_records(records: pl.DataFrame, tanggal_acuan: date | None) -> pl.DataFrame:
+    r = _ensure_columns(records, _RECORD_TYPES).with_row_index("_rid")
+    r = r.with_columns(_key_columns(name_key(r.get_column("nama").fill_null(""))))
+    event = pl.coalesce(
+        pl.col("tanggal_meninggal"),
+        pl.col("tanggal_pindah"),
+        pl.col("tanggal_datang"),
+        pl.lit(tanggal_acuan, dtype=pl.Date),
+    )
+    desa = (
+        pl.when(pl.col("kode_desa").is_not_null())
+        .then(pl.concat_list(pl.col("kode_desa")))
+        .otherwise(pl.col("kode_desa_kandidat").fill_null(pl.lit([], dtype=pl.List(pl.Utf8))))
+    )
+    r = r.with_columns(_peristiwa=event, _desa=desa)
+    # Birth-year range: the date itself, or from the age at the event (born between
+    # event-(umur+1) years and event-umur years).
+    by_age_max = pl.col("_peristiwa").dt.year() - pl.col("umur")
+    return r.with_columns(
+        _tahun_min=pl.coalesce(pl.col("tanggal_lahir").dt.year(), by_age_max - 1).cast(pl.Int32),
+        _tahun_maks=pl.coalesce(pl.col("tanggal_lahir").dt.year(), by_age_max).cast(pl.Int32),
+        _nik14=pl.when(pl.col("nik").str.len_chars() == 16).then(pl.col("nik").str.slice(0, 14)),
+        _kecamatan=pl.col("_desa").list.eval(pl.element().str.slice(0, 8)),
+        nik_andal=pl.col("nik_andal").fill_null(False),
+    )
+
+
+# ---------------------------------------------------------------------------------------
+# Candidate generation (blocking)
+# ---------------------------------------------------------------------------------------
+
+_PAIR_SCHEMA = {"_rid": pl.UInt32, "id_pemilih": pl.Int64}
+
+
+def _pairs_by_equal(r: pl.DataFrame, v: pl.DataFrame, left: str, right: str) -> pl.DataFrame:
+    a = r.select("_rid", pl.col(left).alias("_k")).filter(pl.col("_k").is_not_null())
+    b = v.select("id_pemilih", pl.col(right).alias("_k")).filter(pl.col("_k").is_not_null())
+    return a.join(b, on="_k", how="inner").select("_rid", "id_pemilih")
+
+
+def _pairs_in_desa(r: pl.DataFrame, v: pl.DataFrame, policy: MatchPolicy) -> pl.DataFrame:
+    """Fuzzy name candidates inside each desa the record names: every voter of the desa is
+    compared (rapidfuzz cdist on word-sorted keys), the best few above the cut-off kept."""
+    queries = (
+        r.select("_rid", "nama_urut", pl.col("_desa").alias("kode_desa"))
+        .explode("kode_desa")
+        .filter(pl.col("kode_desa").is_not_null())
+    )
+    if queries.height == 0:
+        return pl.DataFrame(schema=_PAIR_SCHEMA)
+    distinct = queries.select("kode_desa", "nama_urut").unique().with_row_index("_q")
+    voters_by_desa = v.select("kode_desa", "id_pemilih", "nama_urut").partition_by(
+        "kode_desa", as_dict=True, include_key=False
+    )
+    cutoff = policy.kandidat_nama_min * 100
+    found: list[pl.DataFrame] = []
+    for (desa,), qd in distinct.partition_by("kode_desa", as_dict=True, include_key=False).items():
+        vd = voters_by_desa.get((desa,))
+        if vd is None:
+            continue
+        scores = process.cdist(
+            qd.get_column("nama_urut").to_list(),
+            vd.get_column("nama_urut").to_list(),
+            scorer=fuzz.ratio,
+            score_cutoff=cutoff,
+            dtype=np.float32,
+            workers=-1,
+        )
+        rows, cols = np.nonzero(scores)
+        if rows.size == 0:
+            continue
+        found.append(
+            pl.DataFrame(
+                {
+                    "_q": qd.get_column("_q").to_numpy()[rows],
+                    "id_pemilih": vd.get_column("id_pemilih").to_numpy()[cols],
+                    "_s": scores[rows, cols],
+                }
+            )
+        )
+    if not found:
+        return pl.DataFrame(schema=_PAIR_SCHEMA)
+    hits = pl.concat(found).filter(
+        pl.col("_s").rank("ordinal", descending=True).over("_q") <= policy.kandidat_per_blok
+    )
+    return (
+        queries.join(distinct, on=["kode_desa", "nama_urut"])
+        .join(hits, on="_q")
+        .select("_rid", pl.col("id_pemilih").cast(pl.Int64))
+    )
+
+
+def _pairs_by_name_and_year(r: pl.DataFrame, v: pl.DataFrame, policy: MatchPolicy) -> pl.DataFrame:
+    """Kabupaten-wide: the same name key and a fitting birth year (a move between desa, a
+    report that names the wrong desa). Without any birth information only rare keys."""
+    with_year = (
+        r.filter(pl.col("_tahun_min").is_not_null())
+        .select("_rid", "nama_kunci", tahun_lahir=pl.int_ranges("_tahun_min", pl.col("_tahun_maks") + 1))
+        .explode("tahun_lahir")
+        .with_columns(pl.col("tahun_lahir").cast(pl.Int32))
+    )
+    vy = v.select("id_pemilih", "nama_kunci", tahun_lahir=pl.col("tanggal_lahir").dt.year().cast(pl.Int32))
+    a = with_year.join(vy, on=["nama_kunci", "tahun_lahir"]).select("_rid", "id_pemilih")
+    rare = v.filter(pl.col("nama_frek") <= policy.kandidat_nama_sama_maks).select("id_pemilih", "nama_kunci")
+    b = (
+        r.filter(pl.col("_tahun_min").is_null() & (pl.col("_desa").list.len() == 0))
+        .select("_rid", "nama_kunci")
+        .join(rare, on="nama_kunci")
+        .select("_rid", "id_pemilih")
+    )
+    return pl.concat([a, b])
+
+
+def _pairs_by_birth_date(r: pl.DataFrame, v: pl.DataFrame) -> pl.DataFrame:
+    """Kabupaten-wide: the same birth date, or day and month swapped (names compared later)."""
+    swapped = pl.date(
+        pl.col("tanggal_lahir").dt.year(), pl.col("tanggal_lahir").dt.day(), pl.col("tanggal_lahir").dt.month()
+    )
+    rd = r.filter(pl.col("tanggal_lahir").is_not_null())
+    keys = pl.concat(
+        [
+            rd.select("_rid", _k=pl.col("tanggal_lahir")),
+            rd.filter(pl.col("tanggal_lahir").dt.day() <= 12).select("_rid", _k=swapped),
+        ]
+    )
+    return keys.join(v.select("id_pemilih", _k=pl.col("tanggal_lahir")), on="_k").select("_rid", "id_pemilih")
+
+
+def _candidate_pairs(r: pl.DataFrame, v: pl.DataFrame, policy: MatchPolicy) -> pl.DataFrame:
+    parts = [
+        _pairs_by_equal(r, v, "nik", "nik"),
+        _pairs_by_equal(r.filter(~pl.col("nik_andal")), v, "_nik14", "nik14"),
+        _pairs_by_equal(r, v, "nkk", "nkk"),
+        _pairs_in_desa(r, v, policy),
+        _pairs_by_name_and_year(r, v, policy),
+        _pairs_by_birth_date(r, v),
+    ]
+    return pl.concat([p.cast(_PAIR_SCHEMA) for p in parts]).unique()
+
+
+# ---------------------------------------------------------------------------------------
+# Evidence per pair
+# ---------------------------------------------------------------------------------------
+
+
+def _pair_similarity(a: pl.Series, b: pl.Series, scorer) -> np.ndarray:
+    return process.cpdist(
+        a.fill_null("").to_list(), b.fill_null("").to_list(), scorer=scorer, workers=-1, dtype=np.float32
+    )
+
+
+def _name_similarity(frame: pl.DataFrame, left: str = "", right: str = "v_") -> pl.DataFrame:
+    """Name similarity 0..1 (best of word-sorted and space-free keys) and the subset flag."""
+    sorted_sim = _pair_similarity(frame[f"{left}nama_urut"], frame[f"{right}nama_urut"], fuzz.ratio)
+    compact_sim = _pair_similarity(frame[f"{left}nama_rapat"], frame[f"{right}nama_rapat"], fuzz.ratio)
+    set_sim = _pair_similarity(frame[f"{left}nama_kunci"], frame[f"{right}nama_kunci"], fuzz.token_set_ratio)
+    sim = np.maximum(sorted_sim, compact_sim) / 100.0
+    return frame.with_columns(
+        sim_nama=pl.Series(sim, dtype=pl.Float64).round(4),
+        nama_bagian=pl.Series(set_sim >= 99.99, dtype=pl.Boolean) & pl.Series(sim < 0.85, dtype=pl.Boolean),
+    )
+
+
+def _date_category(rd: pl.Expr, vd: pl.Expr) -> pl.Expr:
+    """sama / tukar / mirip / tahun / beda, or null when either date is missing."""
+    rs, vs = rd.dt.strftime("%d%m%Y"), vd.dt.strftime("%d%m%Y")
+    differing = pl.sum_horizontal([(rs.str.slice(i, 1) != vs.str.slice(i, 1)).cast(pl.Int32) for i in range(8)])
+    swapped = (rd.dt.day() == vd.dt.month()) & (rd.dt.month() == vd.dt.day()) & (rd.dt.year() == vd.dt.year())
+    return (
+        pl.when(rd.is_null() | vd.is_null())
+        .then(pl.lit(None, dtype=pl.Utf8))
+        .when(rd == vd)
+        .then(pl.lit("sama"))
+        .when(swapped)
+        .then(pl.lit("tukar"))
+        .when(differing == 1)
+        .then(pl.lit("mirip"))
+        .when(rd.dt.year() == vd.dt.year())
+        .then(pl.lit("tahun"))
+        .otherwise(pl.lit("beda"))
+    )
+
+
+def _evidence(pairs: pl.DataFrame, r: pl.DataFrame, v: pl.DataFrame, policy: MatchPolicy) -> pl.DataFrame:
+    rcols = r.select(
+        "_rid", "nik", "nik_andal", "_nik14", "nkk", "nama_kunci", "nama_urut", "nama_rapat", "nama_kata",
+        "tanggal_lahir", "umur", "_peristiwa", "jenis_kelamin", "_desa", "_kecamatan", "rt", "rw",
+    )
+    vcols = v.select(
+        "id_pemilih", "nik", "nik14", "nkk", "nama_kunci", "nama_urut", "nama_rapat", "nama_kata", "nama_frek",
+        "tanggal_lahir", "jenis_kelamin", "kode_desa", "kode_kecamatan", "rt", "rw",
+    ).rename(lambda c: c if c == "id_pemilih" else f"v_{c}")
+    f = pairs.join(rcols, on="_rid").join(vcols, on="id_pemilih")
+    f = _name_similarity(f)
+    b = policy.bobot
+
+    def _strip0(c: str) -> pl.Expr:
+        return pl.col(c).str.strip_chars_start("0")
+
+    f = f.with_columns(
+        tgl=_date_category(pl.col("tanggal_lahir"), pl.col("v_tanggal_lahir")),
+        umur_selisih=(
+            pl.when(pl.col("tanggal_lahir").is_null())
+            .then((_age_at(pl.col("v_tanggal_lahir"), pl.col("_peristiwa")) - pl.col("umur")).abs())
+        ),
+        jk=pl.when(pl.col("jenis_kelamin").is_null() | pl.col("v_jenis_kelamin").is_null())
+        .then(pl.lit(None, dtype=pl.Utf8))
+        .when(pl.col("jenis_kelamin") == pl.col("v_jenis_kelamin"))
+        .then(pl.lit("sama"))
+        .otherwise(pl.lit("beda")),
+        desa=pl.when(pl.col("_desa").list.len() == 0)
+        .then(pl.lit(None, dtype=pl.Utf8))
+        .when(pl.col("_desa").list.contains(pl.col("v_kode_desa")))
+        .then(pl.lit("sama"))
+        .when(pl.col("_kecamatan").list.contains(pl.col("v_kode_kecamatan")))
+        .then(pl.lit("kecamatan"))
+        .otherwise(pl.lit("beda")),
+        nkk_sama=(pl.col("nkk") == pl.col("v_nkk")).fill_null(False),
+        rtrw_sama=((_strip0("rt") == _strip0("v_rt")) & (_strip0("rw") == _strip0("v_rw"))).fill_null(False),
+        nik_sama=(pl.col("nik") == pl.col("v_nik")).fill_null(False),
+        nik_mirip=((pl.col("_nik14") == pl.col("v_nik14")) & (pl.col("nik") != pl.col("v_nik"))).fill_null(False),
+    ).with_columns(
+        nik_beda=(
+            pl.col("nik_andal") & pl.col("v_nik").is_not_null() & ~pl.col("nik_sama") & ~pl.col("nik_mirip")
+        ),
+        umur=pl.when(pl.col("umur_selisih").is_null())
+        .then(pl.lit(None, dtype=pl.Utf8))
+        .when(pl.col("umur_selisih") == 0)
+        .then(pl.lit("cocok"))
+        .when(pl.col("umur_selisih") == 1)
+        .then(pl.lit("dekat"))
+        .otherwise(pl.lit("beda")),
+        satu_kata=(pl.col("nama_kata") == 1) | (pl.col("v_nama_kata") == 1),
+    )
+    sim = pl.col("sim_nama")
+    name_weight = (
+        pl.when(sim >= 0.97).then(b["nama_097"])
+        .when(sim >= 0.92).then(b["nama_092"])
+        .when(sim >= 0.85).then(b["nama_085"])
+        .when(pl.col("nama_bagian")).then(b["nama_bagian"])
+        .when(sim >= 0.75).then(b["nama_075"])
+        .otherwise(b["nama_beda"])
+    )
+    name_is_evidence = (sim >= 0.85) | pl.col("nama_bagian")
+    commonness = pl.min_horizontal(pl.col("v_nama_frek").cast(pl.Float64).log(2), pl.lit(b["nama_umum_maks"]))
+    weight = (
+        name_weight
+        + pl.when(name_is_evidence).then(-commonness).otherwise(0.0)
+        + pl.when(name_is_evidence & pl.col("satu_kata")).then(b["nama_satu_kata"]).otherwise(0.0)
+        + pl.col("tgl").replace_strict(
+            {"sama": b["tgl_sama"], "tukar": b["tgl_tukar"], "mirip": b["tgl_mirip"], "tahun": b["tgl_tahun"],
+             "beda": b["tgl_beda"]}, default=0.0, return_dtype=pl.Float64,
+        ).fill_null(0.0)
+        + pl.col("umur").replace_strict(
+            {"cocok": b["umur_cocok"], "dekat": b["umur_dekat"], "beda": b["umur_beda"]},
+            default=0.0, return_dtype=pl.Float64,
+        ).fill_null(0.0)
+        + pl.col("jk").replace_strict({"sama": b["jk_sama"], "beda": b["jk_beda"]}, default=0.0,
+                                      return_dtype=pl.Float64).fill_null(0.0)
+        + pl.col("desa").replace_strict(
+            {"sama": b["desa_sama"], "kecamatan": b["kecamatan_sama"], "beda": b["desa_beda"]},
+            default=0.0, return_dtype=pl.Float64,
+        ).fill_null(0.0)
+        + pl.when(pl.col("nkk_sama")).then(b["nkk_sama"]).otherwise(0.0)
+        + pl.when(pl.col("rtrw_sama")).then(b["rtrw_sama"]).otherwise(0.0)
+        + pl.when(pl.col("nik_sama") & pl.col("nik_andal")).then(b["nik_sama_andal"])
+        .when(pl.col("nik_sama")).then(b["nik_sama"])
+        .when(pl.col("nik_mirip")).then(b["nik_mirip"])
+        .when(pl.col("nik_beda")).then(b["nik_beda"])
+        .otherwise(0.0)
+    )
+    dates_disagree = (pl.col("tgl") == "beda").fill_null(False) | (pl.col("umur") == "beda").fill_null(False)
+    nik_fields_agree = (sim >= policy.nik_nama_min) & ~dates_disagree & (pl.col("jk") != "beda").fill_null(True)
+    f = f.with_columns(
+        bobot=weight.round(3),
+        commonness=commonness,
+        metode=pl.when(pl.col("nik_sama") & nik_fields_agree & pl.col("nik_andal")).then(pl.lit(M_NIK))
+        .when(pl.col("nik_sama") & nik_fields_agree).then(pl.lit(M_NIK_NAMA))
+        .when(pl.col("nik_sama") & pl.col("nik_andal")).then(pl.lit(M_NIK_KONFLIK))
+        .otherwise(pl.lit(M_FUZZY)),
+    )
+    return f
+
+
+# ---------------------------------------------------------------------------------------
+# Decision
+# ---------------------------------------------------------------------------------------
+
+
+def _fmt_ratio(expr: pl.Expr) -> pl.Expr:
+    """0.956 -> '0,96' (Indonesian decimal comma)."""
+    pct = (expr * 100).round(0).cast(pl.Int32)
+    return pl.when(pct >= 100).then(pl.lit("1,00")).otherwise(
+        pl.lit("0,") + pct.cast(pl.Utf8).str.zfill(2)
+    )
+
+
+def _evidence_text() -> pl.Expr:
+    """Short Indonesian summary of which fields agreed, e.g. 'NIK sama; nama 0,96; tgl lahir sama'."""
+    parts = [
+        pl.when(pl.col("metode") == M_NIK).then(pl.lit("NIK sama"))
+        .when(pl.col("metode") == M_NIK_NAMA).then(pl.lit("NIK sama (NIK tidak andal)"))
+        .when(pl.col("metode") == M_NIK_KONFLIK).then(pl.lit("NIK sama tetapi nama/tgl lahir/jk berbeda"))
+        .when(pl.col("nik_mirip")).then(pl.lit("14 digit awal NIK sama"))
+        .when(pl.col("nik_beda")).then(pl.lit("NIK berbeda")),
+        pl.lit("nama ") + _fmt_ratio(pl.col("sim_nama"))
+        + pl.when(pl.col("nama_bagian")).then(pl.lit(" (sebagian)")).otherwise(pl.lit("")),
+        pl.when(pl.col("v_nama_frek") > 1).then(pl.format("nama umum ({} pemilih)", pl.col("v_nama_frek"))),
+        pl.when(pl.col("satu_kata")).then(pl.lit("nama satu kata")),
+        pl.col("tgl").replace_strict(
+            {"sama": "tgl lahir sama", "tukar": "tgl lahir tertukar hari/bulan", "mirip": "tgl lahir beda 1 angka",
+             "tahun": "hanya tahun lahir sama", "beda": "tgl lahir berbeda"}, default=None, return_dtype=pl.Utf8,
+        ),
+        pl.col("umur").replace_strict(
+            {"cocok": "umur cocok", "dekat": "umur selisih 1 th", "beda": "umur tidak cocok"},
+            default=None, return_dtype=pl.Utf8,
+        ),
+        pl.col("jk").replace_strict({"sama": "jk sama", "beda": "jk berbeda"}, default=None, return_dtype=pl.Utf8),
+        pl.col("desa").replace_strict(
+            {"sama": "desa sama", "kecamatan": "kecamatan sama, desa lain", "beda": "desa berbeda"},
+            default=None, return_dtype=pl.Utf8,
+        ),
+        pl.when(pl.col("nkk_sama")).then(pl.lit("NKK sama")),
+        pl.when(pl.col("rtrw_sama")).then(pl.lit("RT/RW sama")),
+    ]
+    return pl.concat_list(parts).list.drop_nulls().list.join("; ")
+
+
+def _decide(f: pl.DataFrame, policy: MatchPolicy, purpose: str) -> pl.DataFrame:
+    rule = policy.rule(purpose)
+    sim = pl.col("sim_nama")
+    jk_ok = (pl.col("jk") != "beda").fill_null(True)
+    in_desa = (pl.col("desa") == "sama").fill_null(False) | pl.col("nkk_sama")
+    tgl = pl.col("tgl")
+    age_only_ok = (
+        tgl.is_null() & (pl.col("umur") == "cocok").fill_null(False)
+        & ~pl.col("satu_kata") & (pl.col("v_nama_frek") <= policy.umur_frek_maks)
+        & (pl.col("desa") == "sama").fill_null(False)
+    )
+    fuzzy_ok = (
+        (pl.col("metode") == M_FUZZY)
+        & (sim >= policy.auto_nama_min)
+        & jk_ok
+        & ~pl.col("nik_beda")
+        & (
+            (tgl == "sama").fill_null(False)
+            | (tgl.is_in(["tukar", "mirip"]).fill_null(False) & (sim >= 0.97) & in_desa)
+            | age_only_ok
+        )
+        & (pl.lit(not rule.desa_wajib) | in_desa)
+    )
+    nik_link = pl.col("metode").is_in([M_NIK, M_NIK_NAMA])
+    strong_by_fields = nik_link | (
+        (sim >= policy.kuat_nama_min) & tgl.is_in(["sama", "tukar"]).fill_null(False) & jk_ok
+    )
+    f = f.with_columns(
+        layak_auto=nik_link | fuzzy_ok,
+        kuat=strong_by_fields,
+        konflik=pl.col("metode") == M_NIK_KONFLIK,
+        umur_saja=tgl.is_null() & pl.col("umur").is_not_null(),
+    )
+    # Candidates worth showing: enough weight, or any NIK link/conflict (always shown).
+    plausible = f.filter((pl.col("bobot") >= rule.review_min) | nik_link | pl.col("konflik"))
+    plausible = plausible.sort(["_rid", "bobot", "id_pemilih"], descending=[False, True, False]).with_columns(
+        _urut=pl.int_range(pl.len()).over("_rid"),
+    )
+    per_record = plausible.group_by("_rid").agg(
+        _n=pl.len(),
+        _bobot2=pl.col("bobot").slice(1, 1).first(),
+        _konflik=pl.col("konflik").any(),
+        _kuat_lain=(pl.col("kuat") & (pl.col("_urut") > 0)).sum(),
+    )
+    plausible = plausible.join(per_record, on="_rid")
+    margin = pl.col("bobot") - pl.col("_bobot2").fill_null(-math.inf)
+    auto_row = (
+        (pl.col("_urut") == 0)
+        & pl.col("layak_auto")
+        & (pl.col("bobot") >= rule.auto_min)
+        & (margin >= rule.selisih)
+        & ~pl.col("_konflik")
+        & (pl.col("_kuat_lain") == 0)
+    )
+    plausible = plausible.with_columns(_auto_rec=auto_row.any().over("_rid"))
+    why = (
+        pl.when(pl.col("_konflik")).then(pl.lit("NIK menunjuk pemilih yang nama/tgl lahirnya berbeda"))
+        .when(pl.col("_kuat_lain") > 0).then(pl.lit("lebih dari satu calon kuat"))
+        .when((pl.col("_n") > 1) & (margin.max().over("_rid") < rule.selisih))
+        .then(pl.format("{} calon mirip", pl.col("_n")))
+        .when(pl.col("umur_saja").any().over("_rid")).then(pl.lit("hanya umur, bukan tgl lahir"))
+        .otherwise(pl.lit("bukti belum cukup kuat"))
+    )
+    auto = plausible.filter(pl.col("_auto_rec") & (pl.col("_urut") == 0)).with_columns(
+        putusan=pl.lit(AUTO), peringkat=pl.lit(1, dtype=pl.Int32), alasan=_evidence_text(),
+    )
+    review = (
+        plausible.filter(~pl.col("_auto_rec"))
+        .filter((pl.col("_urut") < policy.maks_review) | pl.col("konflik"))
+        .with_columns(
+            putusan=pl.lit(REVIEW),
+            peringkat=(pl.int_range(pl.len()).over("_rid") + 1).cast(pl.Int32),
+            alasan=_evidence_text() + pl.lit("; perlu verifikasi: ") + why,
+        )
+    )
+    return pl.concat([auto, review], how="diagonal_relaxed")
+
+
+def link_records(
+    records: pl.DataFrame,
+    voters: pl.DataFrame,
+    policy: MatchPolicy,
+    *,
+    purpose: str,
+    tanggal_acuan: date | None = None,
+) -> pl.DataFrame:
+    """Candidates on the voter list for each record, with the decision and its evidence.
+
+    One row per (record, candidate): AUTO -> exactly one row; REVIEW -> one row per plausible
+    candidate (best first, at most `maks_review`, NIK conflicts always shown); NONE -> one row
+    with null `id_pemilih`. `tanggal_acuan` is the date an `umur` refers to when a record has
+    no event date (defaults to the latest event date in `records`).
+    """
+    rule_check = policy.rule(purpose)  # noqa: F841 - validates purpose early
+    if tanggal_acuan is None:
+        tanggal_acuan = _latest_event(records)
+    v = prepare_voters(voters)
+    r = _prepare_records(records, tanggal_acuan)
+    pairs = _candidate_pairs(r, v, policy)
+    f = _evidence(pairs, r, v, policy)
+    # Blocks that looked only at dates or households bring in unrelated names: keep a pair
+    # only if its name is close enough, or a NIK/NKK ties it (conflicts must stay visible).
+    f = f.filter(
+        (pl.col("sim_nama") >= policy.kandidat_nama_min) | pl.col("nama_bagian") | pl.col("nik_sama")
+        | (pl.col("nik_mirip") & (pl.col("sim_nama") >= 0.5))
+    )
+    decided = _decide(f, policy, purpose)
+    skor = 1.0 / (1.0 + (-(pl.col("bobot") - policy.skor_tengah) / policy.skor_skala).exp())
+    found = decided.select(
+        "_rid", "id_pemilih", "metode", skor.round(4).alias("skor"), "putusan", "peringkat", "alasan"
+    )
+    none = (
+        r.select("_rid")
+        .join(found.select("_rid").unique(), on="_rid", how="anti")
+        .with_columns(
+            id_pemilih=pl.lit(None, dtype=pl.Int64),
+            metode=pl.lit(M_NONE),
+            skor=pl.lit(0.0),
+            putusan=pl.lit(NONE),
+            peringkat=pl.lit(1, dtype=pl.Int32),
+            alasan=pl.lit("tidak ada calon pemilih yang cukup mirip"),
+        )
+    )
+    out = pl.concat([found, none], how="diagonal_relaxed").join(
+        r.select("_rid", "sumber_file", "sumber_baris"), on="_rid"
+    )
+    return out.sort(["_rid", "peringkat"]).select(
+        [pl.col(c).cast(t) for c, t in LINK_SCHEMA.items()]
+    )
+
+
+def _latest_event(records: pl.DataFrame) -> date | None:
+    cols = [c for c in ("tanggal_meninggal", "tanggal_pindah", "tanggal_datang") if c in records.columns]
+    if not cols or records.height == 0:
+        return None
+    value = records.select(pl.max_horizontal([pl.col(c).cast(pl.Date).max() for c in cols])).item()
+    return value
+
+
+# ---------------------------------------------------------------------------------------
+# Ganda: duplicates on the list itself
+# ---------------------------------------------------------------------------------------
+
+
+def find_ganda(voters: pl.DataFrame, policy: MatchPolicy) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Duplicates on the list: (auto, review).
+
+    auto: the same NIK more than once, with agreeing names and birth dates. The record with
+    the lowest `id_pemilih` (the one registered first) stays; each other one gets TMS 2.
+    review: the same NIK with disagreeing names or birth dates (one NIK typed on two people:
+    removing either could take a living person's vote), and the same person under two NIKs:
+    the same normalized name, birth date and sex in the same desa or household, or a very
+    similar name with the same birth date and sex in the same desa. Not ganda: twins (same
+    household and birth date, different names) and a father and son sharing a one-word name
+    (different birth dates never pair).
+    """
+    v = prepare_voters(voters)
+    base = v.select(
+        "id_pemilih", "nik", "nkk", "nama_kunci", "nama_urut", "nama_rapat", "nama_kata", "tanggal_lahir",
+        "jenis_kelamin", "kode_desa",
+    )
+    auto, review_nik = _ganda_same_nik(base, policy)
+    review_person = _ganda_same_person(base, policy)
+    review = (
+        pl.concat([review_nik, review_person], how="vertical_relaxed")
+        .unique(["id_pemilih_a", "id_pemilih_b"], keep="first", maintain_order=True)
+        .sort(["id_pemilih_a", "id_pemilih_b"])
+    )
+    return (
+        auto.select([pl.col(c).cast(t) for c, t in GANDA_AUTO_SCHEMA.items()]),
+        review.select([pl.col(c).cast(t) for c, t in GANDA_REVIEW_SCHEMA.items()]),
+    )
+
+
+def _self_pairs(base: pl.DataFrame, on: list[str]) -> pl.DataFrame:
+    """Every pair (a, b), a < b, of rows that agree on `on` (nulls never agree)."""
+    left = base.filter(pl.all_horizontal([pl.col(c).is_not_null() for c in on]))
+    left = left.filter(pl.len().over(on) > 1)
+    right = left.rename(lambda c: c if c in on else f"v_{c}")
+    return left.join(right, on=on).filter(pl.col("id_pemilih") < pl.col("v_id_pemilih"))
+
+
+def _ganda_same_nik(base: pl.DataFrame, policy: MatchPolicy) -> tuple[pl.DataFrame, pl.DataFrame]:
+    dup = base.filter(pl.col("nik").is_not_null() & (pl.len().over("nik") > 1))
+    keeper = dup.sort("id_pemilih").group_by("nik").first().rename(lambda c: c if c == "nik" else f"v_{c}")
+    pairs = dup.join(keeper, on="nik").filter(pl.col("id_pemilih") != pl.col("v_id_pemilih"))
+    pairs = _name_similarity(pairs).with_columns(tgl=_date_category(pl.col("tanggal_lahir"), pl.col("v_tanggal_lahir")))
+    agree = (pl.col("sim_nama") >= policy.ganda_nik_nama_min) & pl.col("tgl").is_in(["sama", "tukar", "mirip"]).fill_null(False)
+    tgl_text = pl.col("tgl").replace_strict(
+        {"sama": "tgl lahir sama", "tukar": "tgl lahir tertukar hari/bulan", "mirip": "tgl lahir beda 1 angka",
+         "tahun": "hanya tahun lahir sama", "beda": "tgl lahir berbeda"}, default="tgl lahir kosong",
+        return_dtype=pl.Utf8,
+    ).fill_null("tgl lahir kosong")
+    text = pl.lit("NIK sama; nama ") + _fmt_ratio(pl.col("sim_nama")) + pl.lit("; ") + tgl_text
+    auto = pairs.filter(agree).select(
+        "id_pemilih",
+        id_pemilih_tetap=pl.col("v_id_pemilih"),
+        metode=pl.lit("NIK"),
+        skor=pl.col("sim_nama"),
+        alasan=text + pl.format("; yang tetap: id {} (terdaftar lebih dulu)", pl.col("v_id_pemilih")),
+    )
+    review = pairs.filter(~agree).select(
+        id_pemilih_a=pl.col("v_id_pemilih"),
+        id_pemilih_b=pl.col("id_pemilih"),
+        skor=pl.col("sim_nama"),
+        alasan=text + pl.lit("; perlu verifikasi: satu NIK dipakai dua orang berbeda?"),
+    )
+    return auto, review
+
+
+def _ganda_same_person(base: pl.DataFrame, policy: MatchPolicy) -> pl.DataFrame:
+    # Same normalized name, birth date and sex anywhere in the kabupaten, then same desa or KK.
+    exact = _self_pairs(base, ["nama_kunci", "tanggal_lahir", "jenis_kelamin"]).filter(
+        (pl.col("kode_desa") == pl.col("v_kode_desa")).fill_null(False)
+        | (pl.col("nkk") == pl.col("v_nkk")).fill_null(False)
+    )
+    exact = exact.with_columns(
+        sim_nama=pl.lit(1.0), nama_bagian=pl.lit(False),
+        v_nama_kunci=pl.col("nama_kunci"),
+    )
+    # A very similar name (typo) with the same birth date and sex inside one desa.
+    near = _self_pairs(base, ["kode_desa", "tanggal_lahir", "jenis_kelamin"]).filter(
+        pl.col("nama_kunci") != pl.col("v_nama_kunci")
+    )
+    near = _name_similarity(near).filter(pl.col("sim_nama") >= policy.ganda_nama_min)
+    pairs = pl.concat([exact, near], how="diagonal_relaxed")
+    same_kk = (pl.col("nkk") == pl.col("v_nkk")).fill_null(False)
+    pairs = pairs.filter(
+        # One NIK twice is handled by the same-NIK rule.
+        (pl.col("nik") != pl.col("v_nik")).fill_null(True)
+        # Twins: same household and birth date, different names.
+        & ~(same_kk & (pl.col("nama_kunci") != pl.col("v_nama_kunci")))
+    )
+    same_desa = (pl.col("kode_desa") == pl.col("v_kode_desa")).fill_null(False)
+    parts = pl.concat_list(
+        [
+            pl.when(pl.col("sim_nama") >= 0.999).then(pl.lit("nama sama")).otherwise(
+                pl.lit("nama ") + _fmt_ratio(pl.col("sim_nama"))
+            ),
+            pl.lit("tgl lahir sama"),
+            pl.lit("jk sama"),
+            pl.when(same_desa).then(pl.lit("desa sama")),
+            pl.when(same_kk).then(pl.lit("NKK sama")),
+            pl.lit("NIK berbeda"),
+        ]
+    ).list.drop_nulls().list.join("; ")
+    return pairs.select(
+        id_pemilih_a=pl.col("id_pemilih"),
+        id_pemilih_b=pl.col("v_id_pemilih"),
+        skor=pl.col("sim_nama"),
+        alasan=parts + pl.lit("; perlu verifikasi: orang yang sama dengan dua NIK?"),
+    )
