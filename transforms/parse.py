@@ -1,0 +1,502 @@
+"""RawExtract → typed records + quarantine rows (SPEC §4.3, §5.1).
+
+Every data row of the file ends in exactly one of the two frames. A row is quarantined for
+its first failing column (in `FIELD_ORDER`), with the reason in Bahasa Indonesia and the
+cell as typed. Parsing is vectorized; only distinct desa names are resolved in Python.
+
+Decisions:
+- NIK trust (`nik_andal`): true only for a 16-digit NIK typed as text (not an Excel number,
+  not scientific notation) with a valid structure (province code of the region table,
+  possible DDMMYY with day+40 for women, serial not 0000) that agrees with the row's birth
+  date and sex where those are given. A NIK that went through a number keeps its digits
+  when all 16 are known, untrusted; scientific notation that lost digits becomes null.
+- An invalid or lost NIK quarantines the row for the baseline (`pemilih`: the NIK is the
+  voter's key) and for rows that cannot be identified otherwise. An event row that has a
+  name, a birth date or age, and a desa goes on with `nik` null: it will be matched by
+  those fields. An invalid NKK quarantines a baseline row and is dropped (null) elsewhere.
+- `perbaikan`: a blank cell means "no change". `kolom_isi` lists the correctable fields
+  (schemas.fields.CORRECTABLE_FIELDS) whose cells are not blank, except `nama`: the name
+  identifies the person in the file (with the NIK) and is not read as a correction.
+  `desa`/`kecamatan` names count as `kode_desa`. `kode_tms` (5 or 9) comes only from
+  `perbaikan` files.
+- `keputusan`: only `id_verifikasi`, `keputusan` (and `nama`, for display) are read.
+- Fields a kind does not use (e.g. a `STATUS` column in the baseline) are ignored (null).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from functools import lru_cache
+
+import pandera.polars as pa
+import polars as pl
+
+from schemas.fields import (
+    BASELINE_KIND,
+    CORRECTABLE_FIELDS,
+    DATE_FIELDS,
+    EVENT_FIELDS,
+    INBOX_KINDS,
+    REQUIRED_FIELDS,
+)
+from schemas.models import REASONS, Rules, schema_for
+from transforms.errors import InputError
+from transforms.parse_desa import DesaResolver, normalize_code_expr
+from transforms.parse_values import (
+    clean_text,
+    code_expr,
+    nik_agrees,
+    nik_parts,
+    nik_valid,
+    nkk_valid,
+    parse_date,
+    parse_rt_rw,
+    parse_umur,
+)
+from transforms.read import RawExtract, load_aliases
+from transforms.wilayah import kabupaten_name, load_wilayah
+
+
+@dataclass(frozen=True)
+class ParseContext:
+    kode_kabupaten: str
+    desa: pl.DataFrame  # transforms.wilayah.desa_of_kabupaten(...)
+    tanggal_acuan: date  # last day of the quarter; dates after it are invalid
+    awal_kuartal: date | None = None
+
+
+@dataclass(frozen=True)
+class Parsed:
+    records: pl.DataFrame
+    karantina: pl.DataFrame
+
+
+RECORD_SCHEMA: dict[str, pl.DataType] = {
+    "sumber_file": pl.Utf8,
+    "sumber_baris": pl.Int64,
+    "jenis": pl.Utf8,
+    "nik": pl.Utf8,
+    "nkk": pl.Utf8,
+    "nik_andal": pl.Boolean,
+    "nkk_andal": pl.Boolean,
+    "nama": pl.Utf8,
+    "tempat_lahir": pl.Utf8,
+    "tanggal_lahir": pl.Date,
+    "umur": pl.Int32,
+    "jenis_kelamin": pl.Utf8,
+    "status_kawin": pl.Utf8,
+    "alamat": pl.Utf8,
+    "rt": pl.Utf8,
+    "rw": pl.Utf8,
+    "disabilitas": pl.Utf8,
+    "tps": pl.Utf8,
+    "kode_desa": pl.Utf8,
+    "kode_desa_kandidat": pl.List(pl.Utf8),
+    "tanggal_meninggal": pl.Date,
+    "tanggal_pindah": pl.Date,
+    "tanggal_datang": pl.Date,
+    "tujuan": pl.Utf8,
+    "asal": pl.Utf8,
+    "instansi": pl.Utf8,
+    "perubahan": pl.Utf8,
+    "id_verifikasi": pl.Utf8,
+    "keputusan": pl.Utf8,
+    "kolom_isi": pl.List(pl.Utf8),
+    "kode_tms": pl.Int64,
+}
+
+KARANTINA_SCHEMA: dict[str, pl.DataType] = {
+    "sumber_file": pl.Utf8,
+    "sumber_baris": pl.Int64,
+    "kolom": pl.Utf8,
+    "alasan": pl.Utf8,
+    "nilai": pl.Utf8,
+}
+
+# Raw text columns a file may carry (read.py's canonical names).
+RAW_FIELDS: tuple[str, ...] = (
+    "nik", "nkk", "nama", "tempat_lahir", "tanggal_lahir", "umur", "jenis_kelamin",
+    "status_kawin", "alamat", "rt", "rw", "disabilitas", "kode_desa", "desa", "kecamatan",
+    "tps", "tanggal_meninggal", "tanggal_pindah", "tanggal_datang", "tujuan", "asal",
+    "instansi", "perubahan", "id_verifikasi", "keputusan", "kode_tms",
+)  # fmt: skip
+
+# The order in which a row's columns are judged: the first failing one is reported.
+FIELD_ORDER: tuple[str, ...] = (
+    "id_verifikasi", "keputusan", "nik", "nkk", "nama", "tempat_lahir", "tanggal_lahir",
+    "umur", "jenis_kelamin", "status_kawin", "alamat", "rt", "rw", "disabilitas",
+    "kode_desa", "desa", "kecamatan", "tps", "tanggal_meninggal", "tanggal_pindah",
+    "tanggal_datang", "tujuan", "asal", "instansi", "perubahan", "kode_tms",
+)  # fmt: skip
+_ORDER = {f: i for i, f in enumerate(FIELD_ORDER)}
+
+PERSON_RAW: tuple[str, ...] = (
+    "nik", "nkk", "nama", "tempat_lahir", "tanggal_lahir", "jenis_kelamin", "status_kawin",
+    "alamat", "rt", "rw", "disabilitas", "kode_desa", "desa", "kecamatan", "tps",
+)  # fmt: skip
+
+LABELS: dict[str, str] = {
+    "nik": "NIK",
+    "nkk": "NKK",
+    "nama": "nama",
+    "tempat_lahir": "tempat lahir",
+    "tanggal_lahir": "tanggal lahir",
+    "umur": "umur",
+    "jenis_kelamin": "jenis kelamin",
+    "status_kawin": "status perkawinan",
+    "kode_desa": "kode desa",
+    "desa": "desa/kelurahan",
+    "kecamatan": "kecamatan",
+    "tanggal_meninggal": "tanggal meninggal",
+    "tanggal_pindah": "tanggal pindah",
+    "tanggal_datang": "tanggal datang",
+    "instansi": "instansi",
+    "perubahan": "perubahan",
+    "id_verifikasi": "ID verifikasi",
+    "keputusan": "keputusan",
+    "kode_tms": "kode TMS",
+}
+
+
+def _raw(field: str) -> str:
+    return f"_raw_{field}"
+
+
+def _fields_for(kind: str) -> set[str]:
+    """The raw fields a kind reads; the others are ignored."""
+    if kind == "keputusan":
+        return {"id_verifikasi", "keputusan", "nama"}
+    used = set(PERSON_RAW) | set(EVENT_FIELDS[kind])
+    if kind == "perbaikan":
+        used.add("kode_tms")
+    return used
+
+
+def _required(kind: str) -> tuple[str, ...]:
+    return tuple(f for f in REQUIRED_FIELDS[kind] if f != "kode_desa")
+
+
+def _check_columns(raw: RawExtract, kind: str) -> None:
+    present = set(raw.frame.columns)
+    aliases = load_aliases()
+    for field in _required(kind):
+        if field not in present:
+            examples = [a for a, f in aliases.items() if f == field][:3]
+            raise InputError(
+                f"kolom wajib '{field}' tidak ada (judul kolom yang dikenal: {', '.join(examples)})",
+                file=raw.file_name,
+                sheet=raw.sheet,
+                row=raw.header_row,
+                column=field,
+            )
+    if kind == BASELINE_KIND and "kode_desa" not in present and "desa" not in present:
+        raise InputError(
+            "kolom wajib 'kode_desa' tidak ada (atau kolom DESA/KELURAHAN dengan KECAMATAN)",
+            file=raw.file_name,
+            sheet=raw.sheet,
+            row=raw.header_row,
+            column="kode_desa",
+        )
+
+
+@lru_cache(maxsize=8)
+def _provinces() -> frozenset[str]:
+    wilayah = load_wilayah()
+    return frozenset(wilayah.filter(pl.col("level") == "provinsi").get_column("kode").to_list())
+
+
+def parse_extract(raw: RawExtract, kind: str, ctx: ParseContext) -> Parsed:
+    """Typed records and quarantine rows for one extract of `kind`."""
+    if kind not in REQUIRED_FIELDS:
+        raise ValueError(f"unknown kind {kind!r}; expected one of {(BASELINE_KIND, *INBOX_KINDS)}")
+    _check_columns(raw, kind)
+    kab_name = kabupaten_name(ctx.kode_kabupaten)
+    provinces = _provinces()
+    used = _fields_for(kind)
+    present = set(raw.frame.columns)
+
+    work = raw.frame.with_row_index("_idx")
+    work = work.select(
+        "_idx",
+        "sumber_baris",
+        *[
+            (pl.col(f) if f in present and f in used else pl.lit(None, pl.Utf8)).alias(_raw(f))
+            for f in RAW_FIELDS
+        ],
+        *[
+            (pl.col(f"{f}_numerik") if f"{f}_numerik" in present else pl.lit(False)).alias(f"_{f}_numerik")
+            for f in ("nik", "nkk")
+        ],
+    )
+
+    # --- typed values ------------------------------------------------------------------
+    r = lambda f: pl.col(_raw(f))  # noqa: E731
+    work = work.with_columns(
+        nik_parts(r("nik"), pl.col("_nik_numerik")).alias("_nik"),
+        nik_parts(r("nkk"), pl.col("_nkk_numerik")).alias("_nkk"),
+        clean_text(r("nama"), upper=True).alias("nama"),
+        clean_text(r("tempat_lahir")).alias("tempat_lahir"),
+        *[parse_date(r(f)).alias(f) for f in DATE_FIELDS],
+        parse_umur(r("umur")).alias("umur"),
+        *[
+            pl.when(r(f).is_not_null()).then(code_expr(r(f), f)).alias(f)
+            for f in ("jenis_kelamin", "status_kawin", "instansi", "perubahan", "keputusan")
+        ],
+        clean_text(r("alamat")).alias("alamat"),
+        parse_rt_rw(r("rt")).alias("rt"),
+        parse_rt_rw(r("rw")).alias("rw"),
+        clean_text(r("disabilitas")).alias("disabilitas"),
+        clean_text(r("tps")).alias("tps"),
+        clean_text(r("tujuan")).alias("tujuan"),
+        clean_text(r("asal")).alias("asal"),
+        clean_text(r("id_verifikasi")).alias("id_verifikasi"),
+        r("kode_tms").str.extract(r"^(\d{1,2})(?:[.,]0+)?$", 1).cast(pl.Int64, strict=False).alias("kode_tms"),
+    ).unnest("_nik", "_nkk", separator="_")
+    work = _resolve_desa(work, ctx, kab_name)
+
+    # Identifiable without a NIK: a name, a birth date or age, and a place.
+    identifiable = (
+        pl.col("nama").is_not_null()
+        & (pl.col("tanggal_lahir").is_not_null() | pl.col("umur").is_not_null())
+        & (r("kode_desa").is_not_null() | r("desa").is_not_null())
+    )
+    nik_ok = nik_valid(pl.col("_nik_digits"), pl.col("_nik_dari_angka"), provinces)
+    nkk_ok = nkk_valid(pl.col("_nkk_digits"), provinces)
+    tolerate = pl.lit(kind != BASELINE_KIND) & identifiable
+    work = work.with_columns(
+        pl.when(~nik_ok & tolerate).then(None).otherwise(pl.col("_nik_digits")).alias("nik"),
+        pl.when(~nkk_ok & pl.lit(kind != BASELINE_KIND)).then(None).otherwise(pl.col("_nkk_digits")).alias("nkk"),
+        pl.col("_nik_dari_angka").alias("_nik_angka"),
+    ).with_columns(
+        (
+            pl.col("nik").is_not_null()
+            & nik_ok
+            & ~pl.col("_nik_dari_angka")
+            & nik_agrees(pl.col("nik"), pl.col("tanggal_lahir"), pl.col("jenis_kelamin"))
+        ).alias("nik_andal"),
+        (pl.col("nkk").is_not_null() & nkk_ok & ~pl.col("_nkk_dari_angka")).alias("nkk_andal"),
+        pl.lit(raw.file_name).alias("sumber_file"),
+        pl.lit(kind).alias("jenis"),
+        _kolom_isi(kind, present).alias("kolom_isi"),
+    )
+
+    # --- parse-level failures (text that is not a value) -----------------------------
+    failures = [_parse_failures(work, kind, tolerate)]
+    # --- row rules (pandera) ------------------------------------------------------------
+    rules = Rules(ctx.tanggal_acuan, provinces, frozenset(ctx.desa.get_column("kode_desa").to_list()))
+    failures.append(_pandera_failures(work, kind, rules))
+    fails = (
+        pl.concat(failures, how="vertical")
+        .sort("_idx", "_order")
+        .unique("_idx", keep="first", maintain_order=True)
+    )
+
+    context = {"kabupaten": kab_name, "acuan": ctx.tanggal_acuan.strftime("%d-%m-%Y")}
+    karantina = _karantina(work, fails, raw, context)
+    records = (
+        work.join(fails.select("_idx"), on="_idx", how="anti")
+        .select([pl.col(c).cast(t) for c, t in RECORD_SCHEMA.items()])
+    )
+    return Parsed(records=records, karantina=karantina)
+
+
+def _kolom_isi(kind: str, present: set[str]) -> pl.Expr:
+    if kind != "perbaikan":
+        return pl.lit(None, pl.List(pl.Utf8))
+    parts = []
+    for field in CORRECTABLE_FIELDS:
+        if field == "nama":
+            continue
+        sources = [field] + (["desa", "kecamatan"] if field == "kode_desa" else [])
+        sources = [s for s in sources if s in present]
+        if not sources:
+            continue
+        filled = pl.any_horizontal(pl.col(_raw(s)).is_not_null() for s in sources)
+        parts.append(pl.when(filled).then(pl.lit(field)))
+    if not parts:
+        return pl.lit([], pl.List(pl.Utf8))
+    return pl.concat_list(parts).list.drop_nulls()
+
+
+def _resolve_desa(work: pl.DataFrame, ctx: ParseContext, kab_name: str) -> pl.DataFrame:
+    """`kode_desa` from a typed code, else from desa (+ kecamatan) names, each distinct pair
+    resolved once."""
+    typed = normalize_code_expr(pl.col(_raw("kode_desa")))
+    names = work.filter(pl.col(_raw("kode_desa")).is_null() & pl.col(_raw("desa")).is_not_null())
+    if names.height == 0:
+        return work.with_columns(
+            typed.alias("kode_desa"),
+            pl.lit(None, pl.List(pl.Utf8)).alias("kode_desa_kandidat"),
+            pl.lit(None, pl.Utf8).alias("_desa_alasan"),
+        )
+    pairs = names.select(pl.col(_raw("desa")).alias("desa"), pl.col(_raw("kecamatan")).alias("kecamatan")).unique()
+    resolved = DesaResolver(ctx.desa, kab_name).resolve_frame(pairs)
+    work = work.join(
+        resolved.rename({"desa": _raw("desa"), "kecamatan": _raw("kecamatan")}),
+        on=[_raw("desa"), _raw("kecamatan")],
+        how="left",
+        nulls_equal=True,
+    )
+    has_code = pl.col(_raw("kode_desa")).is_not_null()
+    return work.with_columns(
+        pl.when(has_code).then(typed).otherwise(pl.col("_kode")).alias("kode_desa"),
+        pl.when(has_code).then(None).otherwise(pl.col("_kandidat")).alias("kode_desa_kandidat"),
+        pl.when(has_code).then(None).otherwise(pl.col("_alasan")).alias("_desa_alasan"),
+    ).drop("_kode", "_kandidat", "_alasan")
+
+
+def _fail(work: pl.DataFrame, field: str, condition: pl.Expr, reason: pl.Expr, nilai: str | None = None) -> pl.DataFrame:
+    return work.filter(condition).select(
+        pl.col("_idx"),
+        pl.lit(_ORDER[field], pl.Int32).alias("_order"),
+        pl.lit(field).alias("_field"),
+        reason.cast(pl.Utf8).alias("alasan"),
+        pl.col(_raw(nilai or field)).alias("nilai"),
+    )
+
+
+def _parse_failures(work: pl.DataFrame, kind: str, tolerate: pl.Expr) -> pl.DataFrame:
+    r = lambda f: pl.col(_raw(f))  # noqa: E731
+    out: list[pl.DataFrame] = []
+    required = list(_required(kind))
+    if kind == BASELINE_KIND:
+        required.append("kode_desa")
+    for field in required:
+        if field == "kode_desa":
+            blank = r("kode_desa").is_null() & r("desa").is_null()
+        else:
+            blank = r(field).is_null()
+        out.append(_fail(work, field, blank, pl.lit(f"{LABELS.get(field, field)} kosong")))
+    lost = pl.col("_nik_hilang") & ~tolerate
+    out.append(
+        _fail(
+            work,
+            "nik",
+            lost,
+            pl.format(
+                "NIK '{}' kehilangan digit (tertulis sebagai angka ilmiah); ketik ulang sebagai teks",
+                r("nik"),
+            ),
+        )
+    )
+    if kind == BASELINE_KIND:
+        out.append(
+            _fail(
+                work,
+                "nkk",
+                pl.col("_nkk_hilang"),
+                pl.format("NKK '{}' kehilangan digit (tertulis sebagai angka ilmiah); ketik ulang sebagai teks", r("nkk")),
+            )
+        )
+    for field in DATE_FIELDS:
+        out.append(
+            _fail(
+                work,
+                field,
+                r(field).is_not_null() & pl.col(field).is_null(),
+                pl.format(f"{LABELS[field]} '{{}}' bukan tanggal yang dikenali (contoh: 17-08-1975)", r(field)),
+            )
+        )
+    out.append(
+        _fail(
+            work,
+            "umur",
+            r("umur").is_not_null() & pl.col("umur").is_null(),
+            pl.format("umur '{}' bukan angka tahun", r("umur")),
+        )
+    )
+    out.append(
+        _fail(
+            work,
+            "kode_tms",
+            r("kode_tms").is_not_null() & pl.col("kode_tms").is_null(),
+            pl.format("kode TMS '{}' bukan angka (5 atau 9)", r("kode_tms")),
+        )
+    )
+    out.append(_fail(work, "desa", pl.col("_desa_alasan").is_not_null(), pl.col("_desa_alasan")))
+    return pl.concat(out, how="vertical")
+
+
+def _pandera_failures(work: pl.DataFrame, kind: str, rules: Rules) -> pl.DataFrame:
+    schema = schema_for(kind, rules)
+    columns = [*RECORD_SCHEMA, "_nik_angka"]
+    frame = work.select([pl.col(c).cast(RECORD_SCHEMA.get(c, pl.Boolean)) for c in columns])
+    empty = pl.DataFrame(
+        schema={"_idx": pl.UInt32, "_order": pl.Int32, "_field": pl.Utf8, "alasan": pl.Utf8, "nilai": pl.Utf8}
+    )
+    try:
+        schema.validate(frame, lazy=True)
+        return empty
+    except pa.errors.SchemaErrors as exc:
+        cases = exc.failure_cases
+    cases = cases.filter(pl.col("index").is_not_null()).select(
+        pl.col("index").cast(pl.UInt32).alias("_idx"), pl.col("check"), pl.col("column")
+    )
+    if cases.height == 0:
+        return empty
+    # The row rule on event dates names the event column of the row.
+    event = (
+        work.select(
+            "_idx",
+            pl.when(pl.col("tanggal_meninggal") < pl.col("tanggal_lahir"))
+            .then(pl.lit("tanggal_meninggal"))
+            .when(pl.col("tanggal_pindah") < pl.col("tanggal_lahir"))
+            .then(pl.lit("tanggal_pindah"))
+            .otherwise(pl.lit("tanggal_datang"))
+            .alias("_event"),
+        )
+    )
+    cases = (
+        cases.join(event, on="_idx", how="left")
+        .with_columns(
+            pl.when(pl.col("check") == "lahir_sebelum_peristiwa")
+            .then(pl.col("_event"))
+            .otherwise(pl.col("column"))
+            .alias("_field")
+        )
+        .filter(pl.col("_field").is_in(list(_ORDER)))
+    )
+    cases = cases.with_columns(
+        pl.col("_field").replace_strict(_ORDER, return_dtype=pl.Int32).alias("_order"),
+        pl.col("check").replace_strict(REASONS, default="nilai tidak valid", return_dtype=pl.Utf8).alias("_template"),
+    )
+    # nilai: the cell as typed (the raw text of the failing column).
+    raw_cols = work.select("_idx", *[pl.col(_raw(f)) for f in RAW_FIELDS])
+    cases = cases.join(raw_cols, on="_idx", how="left")
+    nilai = pl.lit(None, pl.Utf8)
+    for f in RAW_FIELDS:
+        nilai = pl.when(pl.col("_field") == f).then(pl.col(_raw(f))).otherwise(nilai)
+    return cases.select(
+        "_idx",
+        "_order",
+        "_field",
+        pl.col("_template").alias("alasan"),
+        nilai.alias("nilai"),
+    )
+
+
+def _karantina(work: pl.DataFrame, fails: pl.DataFrame, raw: RawExtract, context: dict[str, str]) -> pl.DataFrame:
+    if fails.height == 0:
+        return pl.DataFrame(schema=KARANTINA_SCHEMA)
+    rows = fails.join(work.select("_idx", "sumber_baris"), on="_idx", how="left")
+    headers = raw.headers
+    # Reasons are templates with {nilai}, {kabupaten}, {acuan}; filled in vectorized.
+    alasan = (
+        pl.col("alasan")
+        .str.replace_all("{kabupaten}", context["kabupaten"], literal=True)
+        .str.replace_all("{acuan}", context["acuan"], literal=True)
+    )
+    alasan = pl.when(alasan.str.contains("{nilai}", literal=True)).then(
+        alasan.str.replace_all("{nilai}", pl.col("nilai").fill_null(""), literal=True)
+    ).otherwise(alasan)
+    kolom = pl.col("_field").replace_strict(
+        {f: headers.get(f, f) for f in FIELD_ORDER}, default=pl.col("_field"), return_dtype=pl.Utf8
+    )
+    return rows.sort("sumber_baris").select(
+        pl.lit(raw.file_name).alias("sumber_file"),
+        pl.col("sumber_baris").cast(pl.Int64),
+        kolom.alias("kolom"),
+        alasan.alias("alasan"),
+        pl.col("nilai").cast(pl.Utf8),
+    )

@@ -1,0 +1,213 @@
+"""Vectorized parsers for one cell kind each: NIK/NKK, dates, coded words, RT/RW, ages.
+
+Each function takes a polars expression over raw text and returns an expression (or a
+struct of expressions); nothing here loops over rows in Python.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from functools import lru_cache
+from pathlib import Path
+
+import polars as pl
+
+from schemas.models import nik_birth_ok, nik_is_16_digits, nik_province_ok, nik_serial_ok
+
+CODES_CSV = Path(__file__).resolve().parent.parent / "schemas" / "codes.csv"
+
+# Excel's day 0 is 1899-12-30 for every serial from 61 on; serials 1–60 are one day later
+# because Excel treats 1900 as a leap year.
+EXCEL_EPOCH = date(1899, 12, 30)
+EXCEL_MAX_SERIAL = 2_958_465  # 9999-12-31
+# A bare number in this range is a year typed without day and month, not an Excel serial
+# (serial 1975 would be a birth date in 1905).
+YEAR_LIKE = (1800, 2199)
+
+_STRIP = " \t\r\n\u00a0'`\u2018\u2019"
+
+
+def normalize_word(expr: pl.Expr) -> pl.Expr:
+    """`laki-laki`, `Laki  Laki.` → `LAKI LAKI`: upper case, punctuation as spaces."""
+    return (
+        expr.str.to_uppercase()
+        .str.replace_all(r"[^0-9A-Z]+", " ")
+        .str.strip_chars()
+        .str.replace_all(r" +", " ")
+    )
+
+
+def normalize_word_py(text: str) -> str:
+    import re
+
+    return " ".join(re.sub(r"[^0-9A-Z]+", " ", text.upper()).split())
+
+
+@lru_cache(maxsize=4)
+def load_codes(path: Path = CODES_CSV) -> dict[str, dict[str, str]]:
+    """field → {normalized word: code}, from schemas/codes.csv."""
+    table = pl.read_csv(path, infer_schema=False)
+    codes: dict[str, dict[str, str]] = {}
+    for field, value, code in table.select("field", "value", "code").iter_rows():
+        codes.setdefault(field, {})[normalize_word_py(value)] = code
+    return codes
+
+
+def code_expr(expr: pl.Expr, field: str) -> pl.Expr:
+    """The code for a word of `field`'s table; an unknown word is kept (normalized) so that
+    validation names it."""
+    table = load_codes()[field]
+    word = normalize_word(expr)
+    return word.replace(table)
+
+
+# ---------------------------------------------------------------------------------------
+# NIK / NKK
+
+
+def nik_parts(expr: pl.Expr, numerik: pl.Expr | None = None) -> pl.Expr:
+    """Struct {digits, dari_angka, hilang}: the digits of a NIK/NKK as far as they are known.
+
+    - text with spaces, dots, dashes or a leading apostrophe: the digits;
+    - scientific notation (`3.32301E+15`): Excel dropped digits; the number is kept only when
+      all 16 digits survive in the mantissa, else `digits` is null and `hilang` is true;
+    - anything else (letters, formulas): the cleaned text itself, which fails validation.
+    `dari_angka` marks values that went through a number (Excel cell or scientific notation):
+    their 16th digit is not to be trusted.
+    """
+    s = expr.str.strip_chars(_STRIP).str.to_uppercase()
+    compact = s.str.replace_all(r"\s+", "")
+    sci = compact.str.extract_groups(r"^(\d+)(?:[.,](\d*))?E\+?(\d{1,2})$")
+    int_part = sci.struct.field("1").str.strip_chars_start("0")
+    frac = sci.struct.field("2").fill_null("")
+    exp = sci.struct.field("3").cast(pl.Int32, strict=False)
+    mantissa = int_part + frac
+    is_sci = sci.struct.field("1").is_not_null()
+    total_len = int_part.str.len_chars().cast(pl.Int32) + exp
+    extra = mantissa.str.slice(16)
+    sci_ok = (
+        is_sci
+        & (total_len == 16)
+        & (mantissa.str.len_chars() >= 16)
+        & (extra.str.replace_all("0", "").str.len_chars() == 0)
+    )
+    sci_digits = pl.when(sci_ok).then(mantissa.str.slice(0, 16))
+    # A numeric cell may come back as "3323011708750000.0".
+    plain = s.str.replace(r"^(\d+)\.0+$", "${1}").str.replace_all(r"[\s.\-]", "")
+    digits = pl.when(is_sci).then(sci_digits).otherwise(
+        pl.when(plain.str.contains(r"^\d+$")).then(plain).otherwise(s)
+    )
+    from_number = is_sci | (numerik.fill_null(False) if numerik is not None else pl.lit(False))
+    lost = is_sci & ~sci_ok
+    return pl.struct(
+        digits.alias("digits"), from_number.alias("dari_angka"), lost.fill_null(False).alias("hilang")
+    )
+
+
+def nik_valid(col: pl.Expr, from_number: pl.Expr, provinces: frozenset[str]) -> pl.Expr:
+    return (
+        nik_is_16_digits(col)
+        & nik_province_ok(col, provinces)
+        & nik_birth_ok(col)
+        & nik_serial_ok(col, from_number)
+    ).fill_null(False)
+
+
+def nkk_valid(col: pl.Expr, provinces: frozenset[str]) -> pl.Expr:
+    return (nik_is_16_digits(col) & nik_province_ok(col, provinces)).fill_null(False)
+
+
+def nik_agrees(col: pl.Expr, tanggal_lahir: pl.Expr, jenis_kelamin: pl.Expr) -> pl.Expr:
+    """The NIK's DDMMYY and sex (+40 on the day for women) agree with the row, where given."""
+    day = col.str.slice(6, 2).cast(pl.Int32, strict=False)
+    month = col.str.slice(8, 2).cast(pl.Int32, strict=False)
+    year = col.str.slice(10, 2).cast(pl.Int32, strict=False)
+    female = day > 40
+    real_day = pl.when(female).then(day - 40).otherwise(day)
+    date_ok = tanggal_lahir.is_null() | (
+        (tanggal_lahir.dt.day() == real_day)
+        & (tanggal_lahir.dt.month() == month)
+        & ((tanggal_lahir.dt.year() % 100) == year)
+    )
+    sex_ok = jenis_kelamin.is_null() | ~jenis_kelamin.is_in(["L", "P"]) | ((jenis_kelamin == "P") == female)
+    return (date_ok & sex_ok).fill_null(False)
+
+
+# ---------------------------------------------------------------------------------------
+# Dates
+
+
+@lru_cache(maxsize=1)
+def month_table() -> dict[str, int]:
+    return {word: int(code) for word, code in load_codes()["bulan"].items()}
+
+
+_TIME = r"(?:[ T]+\d{1,2}[:.]\d{2}(?:[:.]\d{2}(?:\.\d+)?)?)?"
+
+
+def _ymd(year: pl.Expr, month: pl.Expr, day: pl.Expr) -> pl.Expr:
+    text = pl.format("{}-{}-{}", year, month.str.zfill(2), day.str.zfill(2))
+    return text.str.to_date("%Y-%m-%d", strict=False)
+
+
+def parse_date(expr: pl.Expr) -> pl.Expr:
+    """Text → Date for every form of SPEC §4.3; null when the text is not a real date.
+
+    Forms: `1975-08-17` (also with a time, as calamine gives Excel dates), `17-08-1975`,
+    `17/08/1975`, `17.08.1975`, `17 Agustus 1975`, `17 AGT 1975`, `17-Agu-1975`, and Excel
+    serial numbers (`27245`, also `27245.5`).
+    """
+    s = expr.str.strip_chars(_STRIP).str.to_uppercase()
+    iso = s.str.extract_groups(r"^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})" + _TIME + "$")
+    iso_date = _ymd(iso.struct.field("1"), iso.struct.field("2"), iso.struct.field("3"))
+    dmy = s.str.extract_groups(r"^(\d{1,2})\s*[-/.]\s*(\d{1,2})\s*[-/.]\s*(\d{4})" + _TIME + "$")
+    dmy_date = _ymd(dmy.struct.field("3"), dmy.struct.field("2"), dmy.struct.field("1"))
+    named = s.str.extract_groups(r"^(\d{1,2})[\s\-/.,]*([A-Z]+)\.?[\s\-/.,]*(\d{4})" + _TIME + "$")
+    month = named.struct.field("2").replace_strict(
+        {k: str(v) for k, v in month_table().items()}, default=None, return_dtype=pl.Utf8
+    )
+    named_date = _ymd(named.struct.field("3"), month, named.struct.field("1"))
+    serial_text = s.str.extract(r"^(\d{1,7})(?:[.,]\d+)?$", 1)
+    serial = serial_text.cast(pl.Int64, strict=False)
+    serial_ok = serial.is_between(1, EXCEL_MAX_SERIAL) & ~serial.is_between(*YEAR_LIKE)
+    serial_date = pl.when(serial_ok).then(
+        pl.lit(EXCEL_EPOCH)
+        + pl.duration(days=pl.when(serial < 61).then(serial + 1).otherwise(serial))
+    )
+    return pl.coalesce(iso_date, dmy_date, named_date, serial_date.cast(pl.Date))
+
+
+# ---------------------------------------------------------------------------------------
+# Small fields
+
+
+def parse_rt_rw(expr: pl.Expr) -> pl.Expr:
+    """`3`, `03`, `RT 3`, `3.0` → `003`; other text is kept as typed (upper case)."""
+    s = expr.str.strip_chars(_STRIP).str.to_uppercase()
+    number = s.str.extract(r"^(?:R[TW]\s*\.?\s*)?0*(\d{1,3})(?:\.0+)?$", 1)
+    padded = pl.when(number == "").then(pl.lit("000")).otherwise(number.str.zfill(3))
+    zero = s.str.contains(r"^(?:R[TW]\s*\.?\s*)?0+$")
+    return (
+        pl.when(zero)
+        .then(pl.lit("000"))
+        .when(number.is_not_null())
+        .then(padded)
+        .when(s.is_in(["-", "--", "."]))
+        .then(None)
+        .otherwise(s)
+    )
+
+
+def parse_umur(expr: pl.Expr) -> pl.Expr:
+    """`45`, `45.0`, `45 TAHUN`, `45 THN` → 45 (Int32); null when not a whole number."""
+    s = expr.str.strip_chars(_STRIP).str.to_uppercase()
+    number = s.str.extract(r"^(\d{1,3})(?:[.,]0+)?\s*(?:TAHUN|THN|TH)?\.?$", 1)
+    return number.cast(pl.Int32, strict=False)
+
+
+def clean_text(expr: pl.Expr, upper: bool = False) -> pl.Expr:
+    """Trim and collapse inner spaces; optionally upper-case."""
+    s = expr.str.strip_chars(" \t\r\n\u00a0").str.replace_all(r"\s+", " ")
+    if upper:
+        s = s.str.to_uppercase()
+    return pl.when(s == "").then(None).otherwise(s)
