@@ -1,0 +1,331 @@
+"""The working workbook of one desa/kelurahan for KPU staff: recap, BARU, TMS, UBAH and the
+review queue with a SETUJU/TOLAK drop-down (full NIK/NKK)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any, Iterable
+
+import polars as pl
+
+from reports.style import (
+    Column,
+    Heading,
+    Table,
+    captions,
+    columns,
+    new_workbook,
+    save_workbook,
+    write_table,
+)
+
+JENIS_WILAYAH = {"desa": "Desa", "kelurahan": "Kelurahan", "desa_adat": "Desa Adat"}
+KEPUTUSAN_PILIHAN = "SETUJU,TOLAK"
+OTHER_DATA = "data lainnya"
+
+# Sheet names (also what officials call them).
+REKAP = "Rekap"
+BARU = "Pemilih Baru"
+TMS = "TMS"
+UBAH = "Perubahan Data"
+VERIFIKASI = "Verifikasi"
+
+REPORT_NAMES = {
+    REKAP: "REKAPITULASI PEMUTAKHIRAN DATA PEMILIH BERKELANJUTAN",
+    BARU: "DAFTAR PEMILIH BARU",
+    TMS: "DAFTAR PEMILIH TIDAK MEMENUHI SYARAT (TMS)",
+    UBAH: "DAFTAR PERUBAHAN DATA PEMILIH",
+    VERIFIKASI: "DAFTAR USULAN VERIFIKASI FAKTUAL",
+}
+
+# Column layouts: keys of reports/captions.csv, in sheet order.
+BARU_COLUMNS = (
+    "no", "nik", "nkk", "nama", "tempat_lahir", "tanggal_lahir", "jenis_kelamin", "status_kawin",
+    "alamat", "rt", "rw", "disabilitas", "sumber_file", "sumber_baris", "metode", "skor", "keputusan",
+)
+TMS_COLUMNS = (
+    "no", "nik", "nkk", "nama", "tempat_lahir", "tanggal_lahir", "jenis_kelamin", "alamat", "rt", "rw",
+    "kode_tms", "label_tms", "sumber_file", "sumber_baris", "metode", "skor", "keputusan",
+)
+UBAH_COLUMNS = (
+    "no", "nik", "nkk", "nama", "jenis_kelamin", "kolom_diubah", "nilai_lama", "nilai_baru",
+    "sumber_file", "sumber_baris", "metode", "skor", "keputusan",
+)
+VERIFIKASI_COLUMNS = (
+    "no", "id_verifikasi", "kategori_usulan", "kode_tms_usulan", "label_tms_usulan",
+    "nik_kandidat", "nama_kandidat", "tanggal_lahir_kandidat", "jenis_kelamin_kandidat",
+    "alamat_kandidat", "kode_desa_kandidat", "nama_sumber", "nik_sumber", "tanggal_lahir_sumber",
+    "kode_desa_sumber", "sumber_file", "sumber_baris", "skor", "alasan", "keputusan_verifikasi",
+)
+
+
+@dataclass(frozen=True)
+class ReportContext:
+    """What every writer needs besides one desa's rows: region names, TMS table, dates."""
+
+    quarter: str
+    tanggal_acuan: date
+    dibuat: datetime
+    kode_kabupaten: str
+    nama_kabupaten: str
+    tms: tuple[tuple[int, str, str], ...]  # (kode, label, keterangan)
+    desa: dict[str, tuple[str, str, str, str]]  # kode_desa -> (nama, jenis, kode_kec, nama_kec)
+
+    def tms_label(self, kode: int | None) -> str | None:
+        if kode is None:
+            return None
+        for k, label, _ in self.tms:
+            if k == kode:
+                return label
+        return None
+
+    def desa_label(self, kode: str | None) -> str | None:
+        """'33.23.01.2001 Bulu' (the code alone when it is not a desa of the kabupaten)."""
+        if kode is None:
+            return None
+        known = self.desa.get(kode)
+        return f"{kode} {known[0]}" if known else kode
+
+    def wilayah_line(self, kode_desa: str) -> str:
+        nama, jenis, kode_kec, nama_kec = self.desa[kode_desa]
+        return f"{JENIS_WILAYAH.get(jenis, 'Desa')} {nama} ({kode_desa}), Kecamatan {nama_kec} ({kode_kec})"
+
+    def desa_phrase(self, kode_desa: str) -> str:
+        nama, jenis, _, _ = self.desa[kode_desa]
+        return f"{JENIS_WILAYAH.get(jenis, 'Desa')} {nama}"
+
+    def heading(self, wilayah: str) -> Heading:
+        return Heading(self.nama_kabupaten, wilayah, self.quarter, self.tanggal_acuan, self.dibuat)
+
+    def kabupaten_line(self) -> str:
+        return f"{self.nama_kabupaten} ({self.kode_kabupaten})"
+
+
+@dataclass(frozen=True)
+class DesaPart:
+    """One desa's slice of the quarter: recap counts per sex and its rows of each list."""
+
+    kode_desa: str
+    rekap: dict[str, dict[str, int]]  # "L"/"P" -> measure -> count
+    baru: pl.DataFrame
+    tms: pl.DataFrame
+    ubah: pl.DataFrame
+    verifikasi: pl.DataFrame
+
+
+# ---------------------------------------------------------------------------------------------
+# Recap numbers.
+
+def rekap_measures(ctx: ReportContext) -> list[tuple[str, str]]:
+    """(measure, Indonesian wording) in the order of the recap sheet."""
+    rows = [("awal", "Pemilih awal triwulan"), ("baru", "Pemilih baru (BARU)")]
+    rows += [(f"tms_{k}", f"TMS kode {k}: {label}") for k, label, _ in ctx.tms]
+    rows += [
+        ("tms", "TMS jumlah"),
+        ("pindah_masuk", "Pindah masuk dari desa/kelurahan lain (atau perbaikan jenis kelamin)"),
+        ("pindah_keluar", "Pindah keluar ke desa/kelurahan lain (atau perbaikan jenis kelamin)"),
+        ("akhir", "Pemilih akhir triwulan"),
+        ("ubah", "Perubahan data (UBAH)"),
+        ("selisih", "Selisih: awal + baru \u2212 TMS + pindah masuk \u2212 pindah keluar \u2212 akhir"),
+    ]
+    return rows
+
+
+def fmt_count(n: int) -> str:
+    """1.234 (Indonesian thousands separator)."""
+    return f"{n:,}".replace(",", ".")
+
+
+def gap_sentences(ctx: ReportContext, kode_desa: str, by_sex: dict[str, dict[str, int]]) -> list[str]:
+    """'Selisih 2 pemilih di Desa Bulu (L) ...' for every sex whose count does not reconcile."""
+    out = []
+    for jk in ("L", "P"):
+        m = by_sex.get(jk, {})
+        selisih = m.get("selisih", 0) or 0
+        if selisih:
+            hitungan = m.get("akhir", 0) + selisih
+            arah = "lebih banyak" if selisih > 0 else "lebih sedikit"
+            out.append(
+                f"Selisih {fmt_count(abs(selisih))} pemilih di {ctx.desa_phrase(kode_desa)} ({jk}): "
+                f"hitungan awal + baru \u2212 TMS + pindah masuk \u2212 pindah keluar = {fmt_count(hitungan)}, "
+                f"{arah} dari jumlah akhir tercatat {fmt_count(m.get('akhir', 0))} "
+                f"(kode {kode_desa}, Kecamatan {ctx.desa[kode_desa][3]})."
+            )
+    return out
+
+
+def rekap_table(ctx: ReportContext, part: DesaPart) -> Table:
+    cols = [
+        Column.of("no"),
+        Column.of("uraian"),
+        Column.of("l"),
+        Column.of("p"),
+        Column.of("jumlah"),
+    ]
+    rows = []
+    for i, (measure, wording) in enumerate(rekap_measures(ctx), 1):
+        lk = part.rekap.get("L", {}).get(measure, 0)
+        pr = part.rekap.get("P", {}).get(measure, 0)
+        rows.append([i, wording, lk, pr, lk + pr])
+    gaps = gap_sentences(ctx, part.kode_desa, part.rekap)
+    if gaps:
+        notes = [(g, "catatan_merah") for g in gaps]
+    else:
+        notes = [(
+            "Pemeriksaan: awal + baru \u2212 TMS + pindah masuk \u2212 pindah keluar = akhir, "
+            "sesuai untuk laki-laki dan perempuan.",
+            "catatan",
+        )]
+    return Table(REKAP, REPORT_NAMES[REKAP], cols, rows, notes=notes)
+
+
+# ---------------------------------------------------------------------------------------------
+# Lists.
+
+def _numbered(rows: Iterable[list[Any]]) -> list[list[Any]]:
+    return [[i, *r] for i, r in enumerate(rows, 1)]
+
+
+def _pick(frame: pl.DataFrame, keys: Iterable[str]) -> list[tuple]:
+    """Rows of the given columns (a missing column reads as empty)."""
+    exprs = [pl.col(k) if k in frame.columns else pl.lit(None).alias(k) for k in keys]
+    return frame.select(exprs).rows()
+
+
+def baru_table(part: DesaPart) -> Table:
+    keys = BARU_COLUMNS[1:]
+    return Table(BARU, REPORT_NAMES[BARU], columns(*BARU_COLUMNS), _numbered(list(r) for r in _pick(part.baru, keys)))
+
+
+def tms_rows(ctx: ReportContext, frame: pl.DataFrame, keys: tuple[str, ...]) -> list[list[Any]]:
+    """TMS rows with the label of the code in force (the frame's own label when the table lacks it)."""
+    rows = []
+    fallback = frame["label_tms"].to_list() if "label_tms" in frame.columns else [None] * frame.height
+    k_tms = keys.index("kode_tms")
+    k_label = keys.index("label_tms")
+    for r, own in zip(_pick(frame, keys), fallback):
+        r = list(r)
+        r[k_label] = ctx.tms_label(r[k_tms]) or own
+        rows.append(r)
+    return rows
+
+
+def tms_table(ctx: ReportContext, part: DesaPart) -> Table:
+    keys = TMS_COLUMNS[1:]
+    return Table(TMS, REPORT_NAMES[TMS], columns(*TMS_COLUMNS), _numbered(tms_rows(ctx, part.tms, keys)))
+
+
+def parse_values(text: str | None) -> dict[str, Any]:
+    if not text:
+        return {}
+    try:
+        value = json.loads(text)
+    except (TypeError, ValueError):
+        return {}
+    return value if isinstance(value, dict) else {}
+
+
+def changed_fields(kolom_diubah: str | None, lama: dict, baru: dict) -> list[str]:
+    if kolom_diubah:
+        fields = [f.strip() for f in kolom_diubah.split(",") if f.strip()]
+    else:
+        fields = []
+    for f in list(lama) + list(baru):
+        if f not in fields:
+            fields.append(f)
+    return fields
+
+
+def show_value(ctx: ReportContext, field: str, value: Any) -> str:
+    if value is None or value == "":
+        return "(kosong)"
+    if field in ("kode_desa", "kode_desa_lama"):
+        return ctx.desa_label(str(value)) or str(value)
+    if field.startswith("tanggal") and isinstance(value, str) and len(value) == 10 and value[4] == "-":
+        return f"{value[8:10]}-{value[5:7]}-{value[0:4]}"
+    return str(value)
+
+
+def field_caption(field: str) -> str:
+    cap = captions().get(field)
+    return (cap.title if cap else field).lower()
+
+
+def ubah_rows(ctx: ReportContext, frame: pl.DataFrame, *, public: bool) -> list[list[Any]]:
+    """One row per UBAH: the person, the fields changed, and 'field: old' / 'field: new' texts.
+    The public form shows old/new only for fields marked nilai_publik "ya" in captions.csv, and
+    does not even name a field marked "rahasia" (it says "data lainnya")."""
+    keys = ("nik", "nkk", "nama", "jenis_kelamin", "kolom_diubah", "nilai_lama", "nilai_baru",
+            "sumber_file", "sumber_baris", "metode", "skor", "keputusan")
+    caps = captions()
+    rows = []
+    for nik, nkk, nama, jk, kolom, lama_text, baru_text, *evidence in _pick(frame, keys):
+        lama, baru = parse_values(lama_text), parse_values(baru_text)
+        fields = changed_fields(kolom, lama, baru)
+        shown = [f for f in fields if not public or (f in caps and caps[f].public_value)]
+        old = "; ".join(f"{field_caption(f)}: {show_value(ctx, f, lama.get(f))}" for f in shown) or None
+        new = "; ".join(f"{field_caption(f)}: {show_value(ctx, f, baru.get(f))}" for f in shown) or None
+        if public:
+            named = [field_caption(f) for f in fields if f not in caps or caps[f].public_name]
+            if len(named) < len(fields):
+                named.append(OTHER_DATA)
+        else:
+            named = [field_caption(f) for f in fields]
+        rows.append([nik, nkk, nama, jk, ", ".join(named), old, new, *evidence])
+    return rows
+
+
+def ubah_table(ctx: ReportContext, part: DesaPart) -> Table:
+    return Table(UBAH, REPORT_NAMES[UBAH], columns(*UBAH_COLUMNS), _numbered(ubah_rows(ctx, part.ubah, public=False)))
+
+
+def verifikasi_rows(ctx: ReportContext, frame: pl.DataFrame, keys: tuple[str, ...]) -> list[list[Any]]:
+    rows = []
+    for r in _pick(frame, keys):
+        r = list(r)
+        for name in ("kode_desa_kandidat", "kode_desa_sumber"):
+            if name in keys:
+                i = keys.index(name)
+                r[i] = ctx.desa_label(r[i])
+        if "label_tms_usulan" in keys:
+            r[keys.index("label_tms_usulan")] = ctx.tms_label(r[keys.index("kode_tms_usulan")])
+        rows.append(r)
+    return rows
+
+
+def verifikasi_table(ctx: ReportContext, frame: pl.DataFrame, *, extra: tuple[str, ...] = ()) -> Table:
+    """The review queue. Its header row carries ID VERIFIKASI and KEPUTUSAN, so the sheet can be
+    returned as a `keputusan` file once officials have chosen SETUJU or TOLAK."""
+    layout = VERIFIKASI_COLUMNS[:2] + extra + VERIFIKASI_COLUMNS[2:]
+    keys = tuple(k for k in layout[1:] if k != "keputusan_verifikasi")
+    rows = [[*r, None] for r in _numbered(verifikasi_rows(ctx, frame, keys))]
+    decision = len(layout) - 1
+    return Table(
+        VERIFIKASI,
+        REPORT_NAMES[VERIFIKASI],
+        columns(*layout),
+        rows,
+        input_columns=(decision,),
+        validations=((decision, KEPUTUSAN_PILIHAN),),
+        width_floor={decision: 12},
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+
+def write_desa(ctx: ReportContext, part: DesaPart, path: Path) -> Path:
+    heading = ctx.heading(ctx.wilayah_line(part.kode_desa))
+    wb = new_workbook()
+    for table in (
+        rekap_table(ctx, part),
+        baru_table(part),
+        tms_table(ctx, part),
+        ubah_table(ctx, part),
+        verifikasi_table(ctx, part.verifikasi),
+    ):
+        write_table(wb, heading, table)
+    title = f"{REPORT_NAMES[REKAP]} \u2014 {ctx.desa_phrase(part.kode_desa)}"
+    return save_workbook(wb, path, ctx.dibuat, title)

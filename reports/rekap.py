@@ -1,0 +1,199 @@
+"""The kabupaten recap for the plenary meeting: totals per kecamatan and per desa (L/P/L+P),
+a chart of voters at the end by kecamatan, the reconciliation check, and the review queue."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import polars as pl
+from openpyxl.chart import BarChart, Reference
+
+from reports.desa import ReportContext, fmt_count, gap_sentences, verifikasi_table
+from reports.style import Column, Table, new_workbook, save_workbook, write_table
+
+REKAP_KECAMATAN = "Rekap Kecamatan"
+REKAP_DESA = "Rekap Desa"
+GRAFIK = "Grafik"
+REKONSILIASI = "Rekonsiliasi"
+
+SEXES = ("L", "P")
+TOTAL_SEX = "L+P"
+
+
+def measures(ctx: ReportContext) -> list[str]:
+    return ["awal", "baru", *[f"tms_{k}" for k, _, _ in ctx.tms], "tms", "ubah",
+            "pindah_masuk", "pindah_keluar", "akhir", "selisih"]
+
+
+def measure_columns(ctx: ReportContext) -> list[Column]:
+    labels = {f"tms_{k}": label for k, label, _ in ctx.tms}
+    out = []
+    for m in measures(ctx):
+        if m in labels:
+            out.append(Column(f"TMS {m[4:]} {labels[m].upper()}", "angka", 10))
+        else:
+            out.append(Column.of(m))
+    return out
+
+
+def complete_rekap(ctx: ReportContext, rekap: pl.DataFrame, desa: pl.DataFrame) -> pl.DataFrame:
+    """Every desa x sex with every measure (0 where the frame has no row), plus region names."""
+    grid = desa.select("kode_desa", "nama_desa", "jenis", "kode_kecamatan", "nama_kecamatan").join(
+        pl.DataFrame({"jenis_kelamin": list(SEXES)}), how="cross"
+    )
+    ms = measures(ctx)
+    present = [m for m in ms if m in rekap.columns]
+    out = grid.join(rekap.select("kode_desa", "jenis_kelamin", *present), on=["kode_desa", "jenis_kelamin"], how="left")
+    return out.with_columns(
+        [pl.col(m).fill_null(0).cast(pl.Int64) for m in present]
+        + [pl.lit(0, pl.Int64).alias(m) for m in ms if m not in present]
+    ).sort("kode_desa", "jenis_kelamin")
+
+
+def _with_totals(frame: pl.DataFrame, keys: list[str], ms: list[str]) -> pl.DataFrame:
+    """Add an L+P row after the L and P rows of each key."""
+    both = frame.group_by(keys, maintain_order=True).agg(pl.col(ms).sum()).with_columns(
+        pl.lit(TOTAL_SEX).alias("jenis_kelamin")
+    )
+    order = {sex: i for i, sex in enumerate((*SEXES, TOTAL_SEX))}
+    rows = pl.concat([frame.select(*keys, "jenis_kelamin", *ms), both.select(*keys, "jenis_kelamin", *ms)])
+    rank = pl.col("jenis_kelamin").replace_strict(order, return_dtype=pl.Int8)
+    return rows.sort([*keys[:1], rank])
+
+
+def _total_rows(frame: pl.DataFrame, ms: list[str], lead: int, label: str) -> list[list]:
+    sums = frame.group_by("jenis_kelamin").agg(pl.col(ms).sum())
+    by_sex = {r["jenis_kelamin"]: r for r in sums.iter_rows(named=True)}
+    rows = []
+    for jk in (*SEXES, TOTAL_SEX):
+        r = by_sex.get(jk, {})
+        rows.append([None] * (lead - 1) + [label, jk] + [r.get(m, 0) for m in ms])
+    return rows
+
+
+def kecamatan_table(ctx: ReportContext, full: pl.DataFrame) -> Table:
+    ms = measures(ctx)
+    per_kec = full.group_by("kode_kecamatan", "nama_kecamatan", "jenis_kelamin", maintain_order=True).agg(pl.col(ms).sum())
+    table = _with_totals(per_kec, ["kode_kecamatan", "nama_kecamatan"], ms)
+    rows = []
+    number = {}
+    for r in table.iter_rows():
+        n = number.setdefault(r[0], len(number) + 1)
+        rows.append([n, *r])
+    cols = [Column.of("no"), Column.of("kode_wilayah"), Column.of("nama_wilayah_kecamatan"), Column.of("jk_rekap"), *measure_columns(ctx)]
+    totals = _total_rows(table, ms, 3, "JUMLAH")
+    return Table(REKAP_KECAMATAN, "REKAPITULASI PEMUTAKHIRAN DATA PEMILIH PER KECAMATAN", cols, rows, totals=totals)
+
+
+def desa_table(ctx: ReportContext, full: pl.DataFrame) -> Table:
+    ms = measures(ctx)
+    table = _with_totals(full, ["kode_desa", "nama_desa", "nama_kecamatan"], ms)
+    rows = []
+    number = {}
+    for r in table.iter_rows():
+        n = number.setdefault(r[0], len(number) + 1)
+        rows.append([n, *r])
+    cols = [Column.of("no"), Column.of("kode_wilayah"), Column.of("nama_wilayah_desa"), Column.of("nama_wilayah_kecamatan"),
+            Column.of("jk_rekap"), *measure_columns(ctx)]
+    totals = _total_rows(table, ms, 4, "JUMLAH")
+    return Table(REKAP_DESA, "REKAPITULASI PEMUTAKHIRAN DATA PEMILIH PER DESA/KELURAHAN", cols, rows, totals=totals)
+
+
+def grafik_table(full: pl.DataFrame) -> Table:
+    akhir = (
+        full.group_by("kode_kecamatan", "nama_kecamatan", maintain_order=True)
+        .agg(
+            pl.col("akhir").filter(pl.col("jenis_kelamin") == "L").sum().alias("l"),
+            pl.col("akhir").filter(pl.col("jenis_kelamin") == "P").sum().alias("p"),
+        )
+        .sort("kode_kecamatan")
+    )
+    rows = [[i, k, n, l, p, l + p] for i, (k, n, l, p) in enumerate(akhir.iter_rows(), 1)]
+    cols = [Column.of("no"), Column.of("kode_wilayah"), Column.of("nama_wilayah_kecamatan"), Column.of("l"), Column.of("p"), Column.of("jumlah")]
+    totals = [[None, None, "JUMLAH", sum(r[3] for r in rows), sum(r[4] for r in rows), sum(r[5] for r in rows)]]
+    return Table(GRAFIK, "JUMLAH PEMILIH AKHIR TRIWULAN PER KECAMATAN", cols, rows, totals=totals)
+
+
+def add_chart(wb, table: Table) -> None:
+    ws = wb[GRAFIK]
+    header = table.header_row
+    last = header + len(table.rows)
+    chart = BarChart()
+    chart.type = "col"
+    chart.grouping = "clustered"
+    chart.title = "Pemilih akhir triwulan per kecamatan"
+    chart.y_axis.title = "Pemilih"
+    chart.x_axis.title = "Kecamatan"
+    # openpyxl 3.1 marks axes as deleted unless told otherwise; then no labels show.
+    chart.x_axis.delete = False
+    chart.y_axis.delete = False
+    data = Reference(ws, min_col=4, max_col=5, min_row=header, max_row=max(last, header + 1))
+    cats = Reference(ws, min_col=3, min_row=header + 1, max_row=max(last, header + 1))
+    chart.add_data(data, titles_from_data=True)
+    chart.set_categories(cats)
+    chart.width = 24
+    chart.height = 12
+    chart.legend.position = "b"
+    ws.add_chart(chart, f"H{header}")
+
+
+def rekonsiliasi_table(ctx: ReportContext, full: pl.DataFrame) -> Table:
+    rows = []
+    gaps: list[str] = []
+    gap_desa = set()
+    by_desa: dict[str, dict[str, dict[str, int]]] = {}
+    for i, r in enumerate(full.iter_rows(named=True), 1):
+        hitungan = r["awal"] + r["baru"] - r["tms"] + r["pindah_masuk"] - r["pindah_keluar"]
+        status = "SESUAI" if r["selisih"] == 0 else "SELISIH"
+        rows.append([
+            i, r["kode_desa"], r["nama_desa"], r["nama_kecamatan"], r["jenis_kelamin"], r["awal"], r["baru"],
+            r["tms"], r["pindah_masuk"], r["pindah_keluar"], hitungan, r["akhir"], r["selisih"], status,
+        ])
+        by_desa.setdefault(r["kode_desa"], {})[r["jenis_kelamin"]] = {"akhir": r["akhir"], "selisih": r["selisih"]}
+    for kode, by_sex in by_desa.items():
+        sentences = gap_sentences(ctx, kode, by_sex)
+        if sentences:
+            gap_desa.add(kode)
+            gaps.extend(sentences)
+    if gaps:
+        notes = [(
+            f"Tidak semua jumlah sesuai: {fmt_count(len(gaps))} selisih di {fmt_count(len(gap_desa))} "
+            f"desa/kelurahan (pemeriksaan: awal + baru \u2212 TMS + pindah masuk \u2212 pindah keluar = akhir).",
+            "catatan_merah",
+        )] + [(g, "catatan_merah") for g in gaps]
+    else:
+        notes = [(
+            f"Semua {fmt_count(len(by_desa))} desa/kelurahan sesuai: awal + baru \u2212 TMS + pindah masuk "
+            f"\u2212 pindah keluar = akhir, untuk laki-laki dan perempuan.",
+            "catatan",
+        )]
+    cols = [
+        Column.of("no"), Column.of("kode_wilayah"), Column.of("nama_wilayah_desa"), Column.of("nama_wilayah_kecamatan"),
+        Column("JENIS KELAMIN", "teks", 9), Column.of("awal"), Column.of("baru"), Column.of("tms"),
+        Column.of("pindah_masuk"), Column.of("pindah_keluar"), Column.of("hitungan_akhir"), Column.of("akhir"),
+        Column.of("selisih"), Column.of("status_rekonsiliasi"),
+    ]
+    return Table(REKONSILIASI, "REKONSILIASI JUMLAH PEMILIH PER DESA/KELURAHAN", cols, rows, notes=notes)
+
+
+def write_rekap(ctx: ReportContext, rekap: pl.DataFrame, desa: pl.DataFrame, verifikasi: pl.DataFrame, path: Path) -> Path:
+    full = complete_rekap(ctx, rekap, desa)
+    heading = ctx.heading(ctx.kabupaten_line())
+    wb = new_workbook()
+    write_table(wb, heading, kecamatan_table(ctx, full))
+    write_table(wb, heading, desa_table(ctx, full))
+    grafik = grafik_table(full)
+    write_table(wb, heading, grafik)
+    add_chart(wb, grafik)
+    write_table(wb, heading, rekonsiliasi_table(ctx, full))
+    queue = verifikasi.with_columns(
+        pl.col("kode_desa_laporan").replace_strict(
+            {k: v[0] for k, v in ctx.desa.items()}, default=None, return_dtype=pl.Utf8
+        ).alias("nama_wilayah_desa"),
+        pl.col("kode_desa_laporan").replace_strict(
+            {k: v[3] for k, v in ctx.desa.items()}, default=None, return_dtype=pl.Utf8
+        ).alias("nama_wilayah_kecamatan"),
+    ).sort("kode_desa_laporan", "id_verifikasi", nulls_last=True)
+    write_table(wb, heading, verifikasi_table(ctx, queue, extra=("nama_wilayah_desa", "nama_wilayah_kecamatan")))
+    return save_workbook(wb, path, ctx.dibuat, "REKAPITULASI PEMUTAKHIRAN DATA PEMILIH BERKELANJUTAN")
+

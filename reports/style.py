@@ -1,0 +1,449 @@
+"""Shared look of every workbook: captions, title block, table styles, print setup, safe cells,
+and a save that gives the same bytes for the same data."""
+
+from __future__ import annotations
+
+import csv
+import math
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime, timezone
+from functools import lru_cache
+from io import BytesIO
+from pathlib import Path
+from typing import Any, Iterable, Sequence
+from zipfile import ZIP_DEFLATED, ZipFile, ZipInfo
+
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet._writer import WorksheetWriter
+from openpyxl.worksheet.datavalidation import DataValidation
+from openpyxl.writer.excel import ExcelWriter
+
+CAPTIONS_CSV = Path(__file__).resolve().parent / "captions.csv"
+
+BULAN = (
+    "Januari", "Februari", "Maret", "April", "Mei", "Juni",
+    "Juli", "Agustus", "September", "Oktober", "November", "Desember",
+)
+ROMAWI = ("I", "II", "III", "IV")
+
+# Title block: KPU line, report name, area, quarter, tanggal acuan, dibuat; then a blank row.
+TITLE_ROWS = 6
+DATE_FORMAT = "dd-mm-yyyy"
+INT_FORMAT = "#,##0"
+MIN_WIDTH = 4
+PAPER_A4 = 9  # the ECMA-376 paper size code of A4
+# Excel and LibreOffice turn cell text starting with these into a formula when it is edited;
+# such values are kept as text and marked with a quote prefix.
+FORMULA_STARTS = ("=", "+", "-", "@")
+
+
+# ---------------------------------------------------------------------------------------------
+# Captions (reports/captions.csv): one row per column key.
+
+@dataclass(frozen=True)
+class Caption:
+    key: str
+    title: str
+    kind: str  # teks | nik | tanggal | angka | desimal
+    max_width: int
+    public_value: bool  # may the old/new value of this field appear in a public list
+    public_name: bool  # may a public list even say that this field changed
+
+
+@lru_cache(maxsize=1)
+def captions() -> dict[str, Caption]:
+    with CAPTIONS_CSV.open(encoding="utf-8", newline="") as fh:
+        return {
+            row["kolom"]: Caption(
+                key=row["kolom"],
+                title=row["judul"],
+                kind=row["jenis"],
+                max_width=int(row["lebar_maks"]),
+                public_value=row["nilai_publik"] == "ya",
+                public_name=row["nilai_publik"] != "rahasia",
+            )
+            for row in csv.DictReader(fh)
+        }
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of a table: header caption, cell kind and width cap."""
+
+    title: str
+    kind: str = "teks"
+    max_width: int = 30
+
+    @staticmethod
+    def of(key: str, title: str | None = None) -> "Column":
+        cap = captions()[key]
+        return Column(title or cap.title, cap.kind, cap.max_width)
+
+
+def columns(*keys: str) -> list[Column]:
+    return [Column.of(k) for k in keys]
+
+
+# ---------------------------------------------------------------------------------------------
+# Indonesian wording of dates and quarters.
+
+def tanggal_panjang(d: date) -> str:
+    """31 Maret 2026."""
+    return f"{d.day} {BULAN[d.month - 1]} {d.year}"
+
+
+def nama_triwulan(quarter: str) -> str:
+    """'2026-Q1' -> 'Triwulan I 2026'."""
+    year, q = quarter.split("-Q")
+    return f"Triwulan {ROMAWI[int(q) - 1]} {year}"
+
+
+def waktu_dibuat(dibuat: datetime) -> str:
+    """30 November 2026 pukul 15.55 (UTC) - spelled out, so no public sheet carries a dd-mm-yyyy text."""
+    zone = ""
+    if dibuat.tzinfo is not None:
+        name = dibuat.tzname() or ""
+        zone = f" ({name})" if name else ""
+    return f"{tanggal_panjang(dibuat)} pukul {dibuat:%H.%M}{zone}"
+
+
+def stamp_of(dibuat: datetime) -> datetime:
+    """dibuat as a naive UTC time (document properties and zip entries)."""
+    if dibuat.tzinfo is not None:
+        dibuat = dibuat.astimezone(timezone.utc).replace(tzinfo=None)
+    return dibuat.replace(microsecond=0)
+
+
+@dataclass(frozen=True)
+class Heading:
+    """What every sheet's title block says, besides the report name."""
+
+    nama_kabupaten: str
+    wilayah: str  # "Desa Bulu (33.23.01.2001), Kecamatan Bulu (33.23.01)" or the kabupaten line
+    quarter: str
+    tanggal_acuan: date
+    dibuat: datetime
+
+    def lines(self, report_name: str) -> list[str]:
+        return [
+            f"KOMISI PEMILIHAN UMUM {self.nama_kabupaten.upper()}",
+            report_name,
+            self.wilayah,
+            f"{nama_triwulan(self.quarter)} \u2014 Tanggal acuan: {tanggal_panjang(self.tanggal_acuan)}",
+            f"Dibuat: {waktu_dibuat(self.dibuat)}",
+        ]
+
+
+# ---------------------------------------------------------------------------------------------
+# Values.
+
+_SAFE_NAME = re.compile(r"[^A-Za-z0-9_-]+")
+
+
+def safe_file_name(kode: str, nama: str) -> str:
+    """'33.23.01.2001', 'Bulu' -> '33.23.01.2001_Bulu.xlsx' (ASCII letters, digits, - and _ only)."""
+    import unicodedata
+
+    ascii_name = unicodedata.normalize("NFKD", nama).encode("ascii", "ignore").decode("ascii")
+    ascii_name = _SAFE_NAME.sub("_", ascii_name.strip().replace(" ", "_")).strip("_")
+    ascii_name = re.sub(r"_+", "_", ascii_name) or "desa"
+    kode = re.sub(r"[^0-9A-Za-z.]", "", kode or "") or "tanpa_kode"
+    return f"{kode}_{ascii_name}.xlsx"
+
+
+def clean_text(value: str) -> str:
+    """Text Excel can hold: no control characters, at most 32,767 characters."""
+    value = ILLEGAL_CHARACTERS_RE.sub("", value)
+    return value[:32767]
+
+
+def width_of(value: Any, kind: str) -> int:
+    if value is None:
+        return 0
+    if kind == "tanggal":
+        return 10
+    if kind == "angka" and isinstance(value, int):
+        return len(f"{value:,}")
+    if kind == "desimal" and isinstance(value, float):
+        return len(f"{value:.2f}")
+    return len(str(value))
+
+
+# ---------------------------------------------------------------------------------------------
+# Styles. Style arrays are built once per workbook and shared by the cells that use them:
+# assigning font/border/format per cell costs a lookup each time, which matters at
+# hundreds of thousands of cells.
+
+_THIN = Side(style="thin", color="808080")
+_BORDER = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
+_HEADER_FILL = PatternFill("solid", fgColor="D9E1F2")
+_INPUT_FILL = PatternFill("solid", fgColor="FFF2CC")
+_TOTAL_FILL = PatternFill("solid", fgColor="EDEDED")
+_NUMBER_FORMATS = {"nik": "@", "tanggal": DATE_FORMAT, "angka": INT_FORMAT, "desimal": "0.00"}
+
+
+class SheetStyles:
+    """Cached style arrays of one workbook, keyed by role."""
+
+    def __init__(self, ws) -> None:
+        self._ws = ws
+        self._cache: dict[tuple, Any] = {}
+
+    def get(self, role: str, kind: str = "teks", wrap: bool = False, quote: bool = False):
+        key = (role, kind, wrap, quote)
+        style = self._cache.get(key)
+        if style is None:
+            cell = WriteOnlyCell(self._ws)
+            if role == "judul1":
+                cell.font = Font(bold=True, size=14)
+            elif role == "judul2":
+                cell.font = Font(bold=True, size=12)
+            elif role == "judul":
+                cell.font = Font(size=11)
+            elif role == "catatan":
+                cell.font = Font(bold=True, size=11)
+            elif role == "catatan_merah":
+                cell.font = Font(bold=True, size=11, color="C00000")
+            elif role == "header":
+                cell.font = Font(bold=True)
+                cell.fill = _HEADER_FILL
+                cell.border = _BORDER
+                cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
+            else:  # data, total, isian
+                cell.border = _BORDER
+                cell.alignment = Alignment(vertical="top", wrap_text=wrap)
+                if role == "total":
+                    cell.font = Font(bold=True)
+                    cell.fill = _TOTAL_FILL
+                elif role == "isian":
+                    cell.fill = _INPUT_FILL
+                fmt = _NUMBER_FORMATS.get(kind)
+                if fmt:
+                    cell.number_format = fmt
+            if quote:
+                cell.quotePrefix = True
+            style = cell._style
+            self._cache[key] = style
+        return style
+
+
+def make_cell(ws, styles: SheetStyles, value: Any, role: str, kind: str = "teks", wrap: bool = False):
+    """A styled cell that never becomes a formula, whatever the text says."""
+    quote = False
+    if kind == "nik" and value is not None and not isinstance(value, str):
+        value = str(value)
+    if isinstance(value, str):
+        value = clean_text(value)
+        quote = value.startswith(FORMULA_STARTS)
+    elif isinstance(value, datetime) and value.tzinfo is not None:
+        value = value.replace(tzinfo=None)
+    cell = WriteOnlyCell(ws, value)
+    if quote:
+        # openpyxl reads a leading "=" as a formula; the value stays a plain string.
+        cell.data_type = "s"
+    cell._style = styles.get(role, kind, wrap, quote)
+    return cell
+
+
+# ---------------------------------------------------------------------------------------------
+# One table sheet.
+
+@dataclass
+class Table:
+    """A sheet: title block, optional note lines, header row, data rows, optional total rows."""
+
+    name: str
+    report_name: str
+    columns: list[Column]
+    rows: Sequence[Sequence[Any]]
+    notes: list[tuple[str, str]] = field(default_factory=list)  # (text, role)
+    totals: Sequence[Sequence[Any]] = ()
+    input_columns: Sequence[int] = ()  # 0-based columns officials fill in (yellow)
+    validations: Sequence[tuple[int, str]] = ()  # (0-based column, "SETUJU,TOLAK")
+    width_floor: dict[int, int] = field(default_factory=dict)
+
+    @property
+    def header_row(self) -> int:
+        return TITLE_ROWS + (len(self.notes) + 1 if self.notes else 0) + 1
+
+
+def _wrap_lines(text: str, width: int) -> int:
+    lines, current = 1, 0
+    for word in text.split():
+        need = len(word) if current == 0 else current + 1 + len(word)
+        if need > width and current:
+            lines += 1
+            current = len(word)
+        else:
+            current = need
+    return lines
+
+
+def column_widths(table: Table) -> list[int]:
+    widths = []
+    for i, col in enumerate(table.columns):
+        data_width = 0
+        for row in table.rows:
+            w = width_of(row[i], col.kind)
+            if w > data_width:
+                data_width = w
+        for row in table.totals:
+            data_width = max(data_width, width_of(row[i], col.kind))
+        longest_word = max((len(w) for w in col.title.split()), default=0)
+        width = max(min(data_width + 2, col.max_width), longest_word + 2, MIN_WIDTH)
+        width = max(width, table.width_floor.get(i, 0))
+        widths.append(width)
+    return widths
+
+
+class _MemorySheetWriter(WorksheetWriter):
+    """Keeps a write-only sheet's XML in memory instead of a temporary file per sheet."""
+
+    def __init__(self, ws) -> None:
+        super().__init__(ws, out=BytesIO())
+
+    def cleanup(self) -> None:
+        pass
+
+
+def _cells_as_given(cells, row_idx):
+    # Rows here are always lists of ready cells; openpyxl's generic path would first try each
+    # one as a plain value and fall back on an exception, which doubles the cost per cell.
+    for col_idx, cell in enumerate(cells, 1):
+        cell.column = col_idx
+        cell.row = row_idx
+        yield cell
+
+
+def write_table(wb: Workbook, heading: Heading, table: Table) -> None:
+    """Write one table sheet (write-only worksheet) with title block, frozen and filtered header,
+    fitted widths, A4 landscape print fitted to the page width and page numbers."""
+    ws = wb.create_sheet(table.name)
+    styles = SheetStyles(ws)
+    ncols = max(len(table.columns), 1)
+    last_col = get_column_letter(ncols)
+    header_row = table.header_row
+    first_data = header_row + 1
+    last_data = header_row + len(table.rows)
+
+    widths = column_widths(table)
+    wraps = []
+    for i, (col, width) in enumerate(zip(table.columns, widths)):
+        ws.column_dimensions[get_column_letter(i + 1)].width = width
+        wraps.append(col.kind == "teks" and any(width_of(r[i], "teks") > width - 1 for r in table.rows))
+    header_lines = max((_wrap_lines(c.title, w - 1) for c, w in zip(table.columns, widths)), default=1)
+    ws.row_dimensions[header_row].height = 15 * header_lines + 3
+
+    ws.freeze_panes = f"A{first_data}"
+    ws.print_title_rows = f"{header_row}:{header_row}"
+    ws.auto_filter.ref = f"A{header_row}:{last_col}{max(last_data, header_row)}"
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.paperSize = PAPER_A4
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.page_margins.left = ws.page_margins.right = 0.4
+    ws.page_margins.top = ws.page_margins.bottom = 0.6
+    ws.print_options.horizontalCentered = True
+    ws.oddFooter.center.text = "Halaman &P dari &N"
+    ws.oddFooter.left.text = table.report_name.replace("&", "&&")
+    # Column widths, row heights and frozen panes are written before the first row.
+    ws._writer = _MemorySheetWriter(ws)
+    ws._writer.write_top()
+    ws._values_to_row = _cells_as_given
+
+    lines = heading.lines(table.report_name)
+    roles = ["judul1", "judul2", "judul", "judul", "judul"]
+    for text, role in zip(lines, roles):
+        ws.append([make_cell(ws, styles, text, role)])
+    ws.append([])
+    if table.notes:
+        for text, role in table.notes:
+            ws.append([make_cell(ws, styles, text, role)])
+        ws.append([])
+
+    ws.append([make_cell(ws, styles, c.title, "header") for c in table.columns])
+    kinds = [c.kind for c in table.columns]
+    inputs = set(table.input_columns)
+    for row in table.rows:
+        ws.append([
+            make_cell(ws, styles, v, "isian" if i in inputs else "data", kinds[i], wraps[i])
+            for i, v in enumerate(row)
+        ])
+    for row in table.totals:
+        ws.append([make_cell(ws, styles, v, "total", kinds[i]) for i, v in enumerate(row)])
+
+    for col_index, options in table.validations:
+        letter = get_column_letter(col_index + 1)
+        dv = DataValidation(
+            type="list",
+            formula1=f'"{options}"',
+            allow_blank=True,
+            showErrorMessage=True,
+            errorTitle="Isian tidak sah",
+            error=f"Pilih salah satu: {options.replace(',', ' atau ')}.",
+            promptTitle="Keputusan",
+            prompt=f"Pilih {options.replace(',', ' atau ')}.",
+            showInputMessage=True,
+        )
+        # Cover the listed rows, and at least one row when the list is empty.
+        dv.sqref = f"{letter}{first_data}:{letter}{max(last_data, first_data)}"
+        ws.data_validations.append(dv)
+
+
+# ---------------------------------------------------------------------------------------------
+# Workbook life cycle.
+
+def new_workbook() -> Workbook:
+    return Workbook(write_only=True)
+
+
+class _StampedZip(ZipFile):
+    """A zip whose entries all carry one fixed time, so equal content gives equal bytes."""
+
+    def __init__(self, file, stamp: datetime) -> None:
+        super().__init__(file, "w", ZIP_DEFLATED, allowZip64=True)
+        self._date_time = (max(stamp.year, 1980), stamp.month, stamp.day, stamp.hour, stamp.minute, stamp.second)
+
+    def writestr(self, zinfo_or_arcname, data, compress_type=None, compresslevel=None):
+        if not isinstance(zinfo_or_arcname, ZipInfo):
+            zinfo = ZipInfo(zinfo_or_arcname, date_time=self._date_time)
+            zinfo.compress_type = self.compression
+            zinfo.external_attr = 0o600 << 16
+            zinfo_or_arcname = zinfo
+        super().writestr(zinfo_or_arcname, data, compress_type, compresslevel)
+
+    def write(self, filename, arcname=None, compress_type=None, compresslevel=None):
+        # openpyxl adds sheets from files (whose mtime would leak in) or, here, from memory.
+        if isinstance(filename, BytesIO):
+            self.writestr(arcname, filename.getvalue(), compress_type, compresslevel)
+            return
+        with open(filename, "rb") as fh:
+            self.writestr(arcname or str(filename), fh.read(), compress_type, compresslevel)
+
+
+def save_workbook(wb: Workbook, path: Path, dibuat: datetime, title: str) -> Path:
+    """Save with document times set to `dibuat` and fixed zip entry times; write the file at once."""
+    stamp = stamp_of(dibuat)
+    wb.properties.created = stamp
+    wb.properties.modified = stamp
+    wb.properties.creator = "pdpb"
+    wb.properties.lastModifiedBy = None
+    wb.properties.title = title
+    wb.properties.language = "id-ID"
+    if not wb.worksheets:
+        wb.create_sheet()
+    buffer = BytesIO()
+    archive = _StampedZip(buffer, stamp)
+    # Workbook.save would stamp the current time into docProps/core.xml; the writer does not.
+    ExcelWriter(wb, archive).save()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_bytes(buffer.getvalue())
+    tmp.replace(path)
+    return path
