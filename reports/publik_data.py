@@ -102,6 +102,10 @@ class PublicTables:
 
 def measures_of(kode_tms: tuple[KodeTms, ...]) -> tuple[str, ...]:
     """Public count names, in the order of the plenary recap: start, in, out, moves, end."""
+    return (*_this_quarter(kode_tms), PREVIOUS, CHANGE)
+
+
+def _this_quarter(kode_tms: tuple[KodeTms, ...]) -> tuple[str, ...]:
     return (
         "pemilih_awal",
         "baru",
@@ -112,15 +116,17 @@ def measures_of(kode_tms: tuple[KodeTms, ...]) -> tuple[str, ...]:
         "pindah_keluar",
         "pemilih_akhir",
         "selisih",
-        PREVIOUS,
-        CHANGE,
     )
 
 
-def _split_by_sex(rekap: pl.DataFrame, columns: list[str]) -> list[pl.Expr]:
+def _by_sex(measures: tuple[str, ...]) -> list[str]:
+    return [c for m in measures for c in (f"{m}_l", f"{m}_p", m)]
+
+
+def _split_by_sex(columns: dict[str, str]) -> list[pl.Expr]:
+    """rekap column -> public name, as `<name>_l`, `<name>_p` and `<name>` (total)."""
     exprs: list[pl.Expr] = []
-    for col in columns:
-        name = PUBLIC_NAME.get(col, col)
+    for col, name in columns.items():
         value = pl.col(col).cast(pl.Int64)
         exprs += [
             value.filter(pl.col("jenis_kelamin") == "L").sum().alias(f"{name}_l"),
@@ -130,20 +136,10 @@ def _split_by_sex(rekap: pl.DataFrame, columns: list[str]) -> list[pl.Expr]:
     return exprs
 
 
-def _previous(rekap_sebelumnya: pl.DataFrame, key: str) -> pl.DataFrame:
-    return rekap_sebelumnya.group_by(key).agg(
-        _split_by_sex(rekap_sebelumnya, ["akhir"])
-    ).rename({"pemilih_akhir_l": f"{PREVIOUS}_l", "pemilih_akhir_p": f"{PREVIOUS}_p", "pemilih_akhir": PREVIOUS})
-
-
 def _with_change(frame: pl.DataFrame) -> pl.DataFrame:
     return frame.with_columns(
         (pl.col(f"pemilih_akhir{s}") - pl.col(f"{PREVIOUS}{s}")).alias(f"{CHANGE}{s}") for s in ("_l", "_p", "")
     )
-
-
-def _null_previous() -> list[pl.Expr]:
-    return [pl.lit(None, dtype=pl.Int64).alias(f"{n}{s}") for n in (PREVIOUS, CHANGE) for s in ("_l", "_p", "")]
 
 
 def build_tables(inp: PublicInput) -> PublicTables:
@@ -151,36 +147,45 @@ def build_tables(inp: PublicInput) -> PublicTables:
         KodeTms(int(r["kode"]), str(r["label"]), str(r["keterangan"] or ""))
         for r in inp.tms.sort("kode").iter_rows(named=True)
     )
-    measures = measures_of(kode_tms)
-    rekap_cols = ["awal", "baru", "tms", *(k.kolom for k in kode_tms), "ubah", "pindah_masuk", "pindah_keluar", "akhir", "selisih"]
-    counts = [c for m in measures for c in (f"{m}_l", f"{m}_p", m)]
-    ada_sebelumnya = inp.rekap_sebelumnya is not None
-    # A kecamatan code is the desa code cut after the kecamatan part (as in transforms/wilayah).
-    kec_len = len(inp.kode_kabupaten) + 3
+    own = _this_quarter(kode_tms)
+    own_counts = _by_sex(own)
+    counts = _by_sex(measures_of(kode_tms))
+    reverse = {v: k for k, v in PUBLIC_NAME.items()}
+    from_rekap = {reverse.get(m, m): m for m in own}
 
-    per_desa = inp.rekap.group_by("kode_desa").agg(_split_by_sex(inp.rekap, rekap_cols))
+    per_desa = inp.rekap.group_by("kode_desa").agg(_split_by_sex(from_rekap))
     desa = inp.desa.select("kode_desa", "nama_desa", "jenis", "kode_kecamatan", "nama_kecamatan").join(
         per_desa, on="kode_desa", how="left"
     )
     missing = desa.filter(pl.col("pemilih_akhir").is_null())["kode_desa"].to_list()
     if missing:
         raise ValueError(f"rekap has no rows for desa {missing[:5]}")
-
-    per_kec = desa.group_by("kode_kecamatan", "nama_kecamatan").agg(
-        pl.len().cast(pl.Int64).alias("jumlah_desa"),
-        *(pl.col(c).sum() for c in counts[: -6]),
+    kecamatan = desa.group_by("kode_kecamatan", "nama_kecamatan").agg(
+        pl.len().cast(pl.Int64).alias("jumlah_desa"), *(pl.col(c).sum() for c in own_counts)
     )
-    if ada_sebelumnya:
-        prev = inp.rekap_sebelumnya.with_columns(pl.col("kode_desa").str.slice(0, kec_len).alias("kode_kecamatan"))
-        # A desa absent from the previous quarter (a new region code) has no previous count;
-        # its kecamatan and the kabupaten are still compared with everything they held then.
-        desa = _with_change(desa.join(_previous(prev, "kode_desa"), on="kode_desa", how="left"))
-        per_kec = _with_change(per_kec.join(_previous(prev, "kode_kecamatan"), on="kode_kecamatan", how="left"))
-        prev_total = _previous(prev.with_columns(pl.lit(1).alias("_semua")), "_semua").drop("_semua")
+    kabupaten: dict[str, int | None] = {c: int(desa[c].sum()) for c in own_counts}
+
+    previous_end = {"akhir": PREVIOUS}
+    if inp.rekap_sebelumnya is not None:
+        # A kecamatan code is the desa code cut after the kecamatan part (as in
+        # transforms/wilayah). A desa absent from the previous quarter (a new region code)
+        # has no previous count; its kecamatan and the kabupaten are still compared with
+        # everything they held then.
+        prev = inp.rekap_sebelumnya.with_columns(
+            pl.col("kode_desa").str.slice(0, len(inp.kode_kabupaten) + 3).alias("kode_kecamatan")
+        )
+        desa = _with_change(desa.join(prev.group_by("kode_desa").agg(_split_by_sex(previous_end)), on="kode_desa", how="left"))
+        kecamatan = _with_change(
+            kecamatan.join(prev.group_by("kode_kecamatan").agg(_split_by_sex(previous_end)), on="kode_kecamatan", how="left")
+        )
+        total = prev.select(_split_by_sex(previous_end)).row(0, named=True)
+        for s in ("_l", "_p", ""):
+            kabupaten[f"{PREVIOUS}{s}"] = int(total[f"{PREVIOUS}{s}"])
+            kabupaten[f"{CHANGE}{s}"] = kabupaten[f"pemilih_akhir{s}"] - kabupaten[f"{PREVIOUS}{s}"]
     else:
-        desa = desa.with_columns(_null_previous())
-        per_kec = per_kec.with_columns(_null_previous())
-        prev_total = None
+        empty = [pl.lit(None, dtype=pl.Int64).alias(c) for c in _by_sex((PREVIOUS, CHANGE))]
+        desa, kecamatan = desa.with_columns(empty), kecamatan.with_columns(empty)
+        kabupaten.update({c: None for c in _by_sex((PREVIOUS, CHANGE))})
 
     head = {
         "triwulan": pl.lit(inp.quarter),
@@ -189,13 +194,8 @@ def build_tables(inp: PublicInput) -> PublicTables:
         "nama_kabupaten": pl.lit(inp.nama_kabupaten),
     }
     desa = desa.with_columns(**head).select(*ID_DESA, *counts).sort("kode_desa")
-    per_kec = per_kec.with_columns(**head).select(*ID_KECAMATAN, *counts).sort("kode_kecamatan")
-
-    kabupaten: dict[str, int | None] = {c: int(desa[c].sum()) for c in counts[:-6]}
-    for c in counts[-6:]:
-        kabupaten[c] = None
-    if prev_total is not None:
-        for s in ("_l", "_p", ""):
-            kabupaten[f"{PREVIOUS}{s}"] = int(prev_total.item(0, f"{PREVIOUS}{s}"))
-            kabupaten[f"{CHANGE}{s}"] = kabupaten[f"pemilih_akhir{s}"] - kabupaten[f"{PREVIOUS}{s}"]
-    return PublicTables(inp, kode_tms, measures, desa, per_kec, kabupaten, ada_sebelumnya)
+    kecamatan = kecamatan.with_columns(**head).select(*ID_KECAMATAN, *counts).sort("kode_kecamatan")
+    kabupaten = {c: kabupaten[c] for c in counts}
+    return PublicTables(
+        inp, kode_tms, measures_of(kode_tms), desa, kecamatan, kabupaten, inp.rekap_sebelumnya is not None
+    )

@@ -14,6 +14,7 @@ import pytest
 
 from reports.model import ReportData
 from reports.publik import write_publik
+from reports.publik_format import angka, angka_bertanda, nama_triwulan, tanggal
 from transforms.wilayah import desa_of_kabupaten, kabupaten_name
 
 TMS_CSV = Path(__file__).resolve().parent.parent / "schemas" / "tms.csv"
@@ -314,7 +315,9 @@ def test_change_since_last_quarter(data: ReportData, publik: Path):
     assert kab["pemilih_triwulan_lalu"] == data.rekap_sebelumnya["akhir"].sum()
     assert kab["perubahan_jumlah"] == data.rekap["akhir"].sum() - data.rekap_sebelumnya["akhir"].sum()
     siaran = (publik / "siaran_pers.md").read_text(encoding="utf-8")
-    assert "triwulan sebelumnya" in siaran
+    change = kab["perubahan_jumlah"]
+    word = "bertambah" if change > 0 else "berkurang"
+    assert f"{word} {abs(change):,} pemilih".replace(",", ".") in siaran
 
 
 def test_without_a_previous_quarter_the_change_is_null_and_explained(tmp_path: Path):
@@ -328,6 +331,9 @@ def test_without_a_previous_quarter_the_change_is_null_and_explained(tmp_path: P
     kamus = pl.read_csv(folder / "kamus_data.csv")
     why = kamus.filter(pl.col("kolom") == "perubahan_jumlah")["keterangan"].to_list()
     assert why and all("belum tercatat" in w for w in why)
+    package = json.loads((folder / "datapackage.json").read_text(encoding="utf-8"))
+    assert "belum tercatat" in package["description"]
+    assert "Dibandingkan dengan rekapitulasi triwulan sebelumnya" not in (folder / "siaran_pers.md").read_text(encoding="utf-8")
 
 
 def _png_size(path: Path) -> tuple[int, int]:
@@ -339,6 +345,24 @@ def _png_size(path: Path) -> tuple[int, int]:
 def test_png_sizes_are_exact(publik: Path):
     assert _png_size(publik / "infografis_videotron.png") == (1920, 1080)
     assert _png_size(publik / "infografis_medsos.png") == (1080, 1080)
+
+
+def test_png_carries_no_text_or_time_metadata(publik: Path):
+    for name in ("infografis_videotron.png", "infografis_medsos.png"):
+        kinds = {kind for kind, _ in _png_chunks((publik / name).read_bytes())}
+        assert not kinds & {b"tEXt", b"zTXt", b"iTXt", b"tIME", b"eXIf"}, name
+
+
+def test_numbers_are_written_the_indonesian_way():
+    assert angka(627000) == "627.000"
+    assert angka(1234567) == "1.234.567"
+    assert angka(999) == "999"
+    assert angka(-1661) == "\u22121.661"
+    assert angka_bertanda(1234) == "+1.234"
+    assert angka_bertanda(0) == "0"
+    assert nama_triwulan("2026-Q1") == "Triwulan I 2026"
+    assert nama_triwulan("2025-Q4", tahun=True) == "Triwulan IV Tahun 2025"
+    assert tanggal(date(2026, 3, 31)) == "31 Maret 2026"
 
 
 def test_same_input_gives_identical_bytes(data: ReportData, publik: Path, tmp_path: Path):
@@ -353,3 +377,17 @@ def test_press_release_carries_the_figures(data: ReportData, publik: Path):
     assert "Komisi Pemilihan Umum Kabupaten Temanggung telah menetapkan" in text
     assert "Rekapitulasi Daftar Pemilih Berkelanjutan Triwulan I Tahun 2026" in text
     assert total in text
+
+
+def test_portal_metadata_names_the_quarter_the_place_and_leaves_the_licence(publik: Path):
+    package = json.loads((publik / "datapackage.json").read_text(encoding="utf-8"))
+    assert package["temporal"] == {"start": "2026-01-01", "end": "2026-03-31", "label": "Triwulan I Tahun 2026"}
+    assert package["spatial"] == {"kode_wilayah": "33.23", "nama": "Kabupaten Temanggung"}
+    assert package["licenses"] == [{"name": "", "path": "", "title": ""}]
+    paths = {r["path"] for r in package["resources"]}
+    assert paths == {p.name for p in publik.iterdir()} - {"datapackage.json"}
+    desa_fields = [f["name"] for f in package["resources"][0]["schema"]["fields"]]
+    assert desa_fields == pl.read_csv(publik / "rekap_desa.csv", n_rows=1).columns
+    kamus = pl.read_csv(publik / "kamus_data.csv")
+    assert kamus.filter(pl.col("berkas") == "rekap_desa.csv")["kolom"].to_list() == desa_fields
+    assert set(kamus["tanggal_acuan"]) == {"2026-03-31"}
