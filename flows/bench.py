@@ -137,7 +137,7 @@ def _ensure_sample(cache: Path, n: int) -> Path:
     t = time.perf_counter()
     info = generate_sample(folder / "data", n_voters=n, seed=SEED, kode_kabupaten=kab, first_quarter=QUARTER)
     marker.write_text(json.dumps({
-        "baseline": str(info.baseline.resolve()), "inbox": str(info.inboxes[QUARTER].resolve()),
+        "baseline": str(info.baseline.resolve()), "inbox": str(info.inbox[QUARTER].resolve()),
         "as_of": info.as_of.isoformat(), "kode_kabupaten": kab, "n": n,
         "generated_s": round(time.perf_counter() - t, 1),
     }))

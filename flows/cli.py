@@ -52,14 +52,19 @@ def _parse_date(text: str) -> date:
         raise InputError(f"tanggal '{text}' tidak dikenali; tulis seperti 2025-12-31", column="as-of") from None
 
 
+def fmt(n: int) -> str:
+    """Indonesian thousands separator: 627.000."""
+    return f"{n:,}".replace(",", ".")
+
+
 def cmd_init(args, settings) -> int:
     from flows.init import default_as_of, pdpb_awal
 
     as_of = _parse_date(args.as_of) if args.as_of else default_as_of()
     result = pdpb_awal(voters=str(args.voters), db=str(args.db or settings.db), out=str(args.out or settings.out),
                        kabupaten=args.kabupaten or settings.kabupaten, as_of=as_of)
-    print(f"Daftar pemilih awal {result['nama_kabupaten']}: {result['dimuat']:,} pemilih dimuat, "
-          f"{result['karantina']:,} baris dikarantina.".replace(",", "."))
+    print(f"Daftar pemilih awal {result['nama_kabupaten']}: {fmt(result['dimuat'])} pemilih dimuat, "
+          f"{fmt(result['karantina'])} baris dikarantina.")
     print(f"Basis data: {result['db']}  Ringkasan: {result['keluaran']}")
     return EXIT_OK
 
@@ -79,8 +84,9 @@ def cmd_run(args, settings) -> int:
 def _print_run(result: dict) -> None:
     p = result["perubahan"]
     print(f"Triwulan {result['kuartal']}{' (dijalankan ulang)' if result['ulang'] else ''}: "
-          f"BARU {p['BARU']}, TMS {p['TMS']}, UBAH {p['UBAH']}; verifikasi {result['verifikasi']} kandidat; "
-          f"karantina {result['karantina']} baris; pemilih akhir {result['pemilih_akhir']}.")
+          f"BARU {fmt(p['BARU'])}, TMS {fmt(p['TMS'])}, UBAH {fmt(p['UBAH'])}; verifikasi "
+          f"{fmt(result['verifikasi'])} kandidat; karantina {fmt(result['karantina'])} baris; "
+          f"pemilih akhir {fmt(result['pemilih_akhir'])}.")
     if not result["seimbang"]:
         print("PERHATIAN: rekapitulasi tidak seimbang; lihat 'rekonsiliasi' di ringkasan.json")
     print(f"Laporan: {result['keluaran']}")

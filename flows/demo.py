@@ -28,15 +28,15 @@ def pdpb_demo(voters: int, seed: int, base: str, out: str) -> dict:
     info = generate_sample(sample_dir, n_voters=voters, seed=seed, first_quarter=DEMO_QUARTER)
     generated = time.perf_counter() - t
     init = run_init(voters=info.baseline, db=db, out=out_dir, kabupaten="33.23", as_of=info.as_of)
-    result = run_quarter(quarter=DEMO_QUARTER, inbox=info.inboxes[DEMO_QUARTER], db=db, out=out_dir)
+    result = run_quarter(quarter=DEMO_QUARTER, inbox=info.inbox[DEMO_QUARTER], db=db, out=out_dir)
     return {"generated_s": round(generated, 1), "init": init, "run": result, "db": str(db), "sample": str(sample_dir)}
 
 
 def run_demo(*, voters: int, seed: int, base: Path, out: Path) -> None:
-    from flows.cli import _print_run
+    from flows.cli import _print_run, fmt
 
     result = pdpb_demo(voters=voters, seed=seed, base=str(base), out=str(out))
-    print(f"Kabupaten contoh: {voters:,} pemilih dibuat di {result['sample']} ({result['generated_s']} s)".replace(",", "."))
-    print(f"Daftar awal dimuat: {result['init']['dimuat']:,} pemilih".replace(",", "."))
+    print(f"Kabupaten contoh: {fmt(voters)} pemilih dibuat di {result['sample']} ({result['generated_s']} s)")
+    print(f"Daftar awal dimuat: {fmt(result['init']['dimuat'])} pemilih")
     _print_run(result["run"])
     print(f"Basis data demo: {result['db']}")

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import polars as pl
 from prefect import flow, get_run_logger, task
+from prefect.cache_policies import NO_CACHE
 
 from flows.settings import sha256_of, versions
 from reports.model import ReportData
@@ -86,7 +87,7 @@ def ingest(path: Path, kind: str, ctx: ParseContext) -> IngestedFile:
     )
 
 
-@task(name="baca-berkas", task_run_name="baca-{path.name}", retries=2, retry_delay_seconds=2,
+@task(name="baca-berkas", cache_policy=NO_CACHE, task_run_name="baca-{path.name}", retries=2, retry_delay_seconds=2,
       retry_condition_fn=_retry_unless_input_error)
 def ingest_task(path: Path, kind: str, ctx: ParseContext) -> IngestedFile:
     got = ingest(path, kind, ctx)
@@ -124,7 +125,7 @@ def decide(records, current, tanggal_acuan, keputusan, timings: dict | None = No
                           timings=timings)
 
 
-@task(name="cocokkan-dan-putuskan")
+@task(name="cocokkan-dan-putuskan", cache_policy=NO_CACHE)
 def decide_task(records, current, tanggal_acuan, keputusan, timings: dict | None = None) -> QuarterDecision:
     decision = decide(records, current, tanggal_acuan, keputusan, timings)
     get_run_logger().info(
@@ -147,7 +148,7 @@ def _fault_injection_pause():
     return (lambda: time.sleep(pause)) if pause > 0 else None
 
 
-@task(name="terapkan")
+@task(name="terapkan", cache_policy=NO_CACHE)
 def apply_task(con, write: store.QuarterWrite, replace: bool) -> None:
     apply(con, write, replace)
     get_run_logger().info("triwulan %s diterapkan dalam satu transaksi%s", write.label,
@@ -200,7 +201,7 @@ def write_reports(data: ReportData, ringkasan: dict, tables: tuple, out_dir: Pat
     return paths
 
 
-@task(name="laporan")
+@task(name="laporan", cache_policy=NO_CACHE)
 def reports_task(data: ReportData, ringkasan: dict, tables: tuple, out_dir: Path) -> list[Path]:
     started = time.perf_counter()
     paths = write_reports(data, ringkasan, tables, out_dir)
@@ -214,7 +215,7 @@ def publish(data: ReportData, out_dir: Path) -> list[Path]:
     return write_publik(data, out_dir)
 
 
-@task(name="publikasi")
+@task(name="publikasi", cache_policy=NO_CACHE)
 def publish_task(data: ReportData, out_dir: Path) -> list[Path]:
     return publish(data, out_dir)
 

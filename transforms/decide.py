@@ -154,12 +154,66 @@ def _purpose_expr() -> pl.Expr:
     )
 
 
+def _correction_view(part: pl.DataFrame) -> pl.DataFrame:
+    """What the matcher sees of a correction: the fields being corrected say nothing about who
+    the person is on the list (their old values differ by definition), so they are blanked."""
+    out = part
+    for field in ("tanggal_lahir", "jenis_kelamin", "status_kawin", "kode_desa", "alamat", "rt", "rw", "nkk",
+                  "tempat_lahir"):
+        if field in out.columns:
+            out = out.with_columns(
+                pl.when(pl.col("kolom_isi").list.contains(field)).then(None).otherwise(pl.col(field)).alias(field)
+            )
+    return out
+
+
+CORRECTION_NAME_MIN = 70.0  # rapidfuzz ratio (0-100) of the name keys: a spelling fix, not another person
+
+
+def _accept_own_corrections(link_rows: dict, corrections: pl.DataFrame, active: pl.DataFrame) -> None:
+    """A correction (tanggapan masyarakat) is filed with the person's own KTP: its trustworthy NIK
+    names exactly one voter. It is applied when that voter's record agrees with the NIK (birth
+    date and sex encoded in it) and the names are close; a name correction is expected, a
+    different person is not. Anything else keeps the matcher's verdict (review)."""
+    if corrections.height == 0:
+        return
+    from rapidfuzz import fuzz
+
+    from transforms.names import name_key
+    from transforms.parse_values import nik_agrees
+
+    candidates = corrections.filter(pl.col("nik_andal") & pl.col("nik").is_not_null()).select(
+        "sumber_file", "sumber_baris", "nik", "nama"
+    )
+    once = active.group_by("nik").agg(pl.len().alias("_n"), pl.first("id_pemilih"), pl.first("nama").alias("v_nama"),
+                                      pl.first("tanggal_lahir"), pl.first("jenis_kelamin"))
+    joined = candidates.join(once.filter(pl.col("_n") == 1), on="nik", how="inner").with_columns(
+        nik_agrees(pl.col("nik"), pl.col("tanggal_lahir"), pl.col("jenis_kelamin")).alias("_cocok")
+    )
+    if joined.height == 0:
+        return
+    joined = joined.with_columns(name_key(joined["nama"]).alias("_k1"), name_key(joined["v_nama"]).alias("_k2"))
+    for row in joined.iter_rows(named=True):
+        key = (row["sumber_file"], row["sumber_baris"])
+        current = link_rows.get(key, [])
+        if current and current[0]["putusan"] == "AUTO":
+            continue
+        score = fuzz.ratio(row["_k1"] or "", row["_k2"] or "")
+        if row["_cocok"] and score >= CORRECTION_NAME_MIN:
+            link_rows[key] = [{
+                "sumber_file": key[0], "sumber_baris": key[1], "id_pemilih": row["id_pemilih"],
+                "metode": "NIK_PERBAIKAN", "skor": round(score / 100, 4), "putusan": "AUTO", "peringkat": 1,
+                "alasan": f"NIK sama dan sesuai tgl lahir/jk pemilih; nama {score / 100:.2f}".replace(".", ","),
+            }]
+
+
 def _ubah_fields(rec: dict) -> dict:
     """The fields an event sets on a voter who is on the list."""
     if rec["jenis"] == "pindah_datang":
         return {f: rec.get(f) for f in ("kode_desa", "alamat", "rt", "rw") if rec.get(f) is not None}
     if rec["jenis"] == "perbaikan":
-        filled = rec.get("kolom_isi") or []
+        # The name column always carries the corrected spelling; a change only if it differs.
+        filled = ["nama", *(rec.get("kolom_isi") or [])]
         return {f: rec.get(f) for f in filled if f in CORRECTABLE_FIELDS and rec.get(f) is not None}
     return {}
 
@@ -197,11 +251,15 @@ def decide_quarter(
     for purpose in ("hapus", "ubah", "baru"):
         part = recs.filter(pl.col("_tujuan") == purpose)
         if part.height:
+            if purpose == "ubah":
+                part = _correction_view(part)
             links.append(link_records(part, prepared, policy, purpose=purpose))
     link_rows: dict[tuple[str, int], list[dict]] = {}
     for frame in links:
         for row in frame.sort("sumber_file", "sumber_baris", "peringkat").iter_rows(named=True):
             link_rows.setdefault((row["sumber_file"], row["sumber_baris"]), []).append(row)
+
+    _accept_own_corrections(link_rows, recs.filter(pl.col("_tujuan") == "ubah"), active)
 
     baru_candidates: list[tuple[dict, dict | None]] = []
     for key, rec in rec_by_key.items():

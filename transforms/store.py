@@ -129,6 +129,11 @@ def create_schema(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(DDL.read_text(encoding="utf-8"))
 
 
+def query(con: duckdb.DuckDBPyConnection, sql: str, params=None) -> pl.DataFrame:
+    """A query's result as a polars frame (through Arrow, no copies of strings)."""
+    return pl.from_arrow(con.sql(sql, params=params or []).to_arrow_table())  # type: ignore[return-value]
+
+
 def get_meta(con: duckdb.DuckDBPyConnection, key: str) -> str | None:
     row = con.execute("SELECT nilai FROM meta WHERE kunci = ?", [key]).fetchone()
     return None if row is None else row[0]
@@ -165,14 +170,14 @@ def _as_of_sql(columns: str) -> str:
 
 def list_as_of(con: duckdb.DuckDBPyConnection, quarter: int) -> pl.DataFrame:
     """Every voter ever on the list as of the end of `quarter` (AKTIF and TMS), one row each."""
-    frame = con.execute(_as_of_sql(", ".join(VOTER_COLUMNS)), {"q": quarter}).pl()
+    frame = query(con, _as_of_sql(", ".join(VOTER_COLUMNS)), {"q": quarter})
     return frame.cast(VOTER_SCHEMA)  # type: ignore[arg-type]
 
 
 def current_list(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
-    frame = con.execute(
-        f"SELECT {', '.join(VOTER_COLUMNS)} FROM pemilih WHERE berlaku_sampai IS NULL ORDER BY id_pemilih"
-    ).pl()
+    frame = query(
+        con, f"SELECT {', '.join(VOTER_COLUMNS)} FROM pemilih WHERE berlaku_sampai IS NULL ORDER BY id_pemilih"
+    )
     return frame.cast(VOTER_SCHEMA)  # type: ignore[arg-type]
 
 
@@ -300,24 +305,25 @@ def record_run(
 
 
 def changes_of(con: duckdb.DuckDBPyConnection, kuartal: int) -> pl.DataFrame:
-    return con.execute("SELECT * EXCLUDE (kuartal) FROM perubahan WHERE kuartal = ? ORDER BY urutan", [kuartal]).pl()
+    return query(con, "SELECT * EXCLUDE (kuartal) FROM perubahan WHERE kuartal = ? ORDER BY urutan", [kuartal])
 
 
 def review_of(con: duckdb.DuckDBPyConnection, kuartal: int) -> pl.DataFrame:
-    return con.execute(
-        "SELECT * EXCLUDE (kuartal) FROM verifikasi WHERE kuartal = ? ORDER BY id_verifikasi, id_pemilih_kandidat",
+    return query(
+        con,
+        "SELECT * EXCLUDE (kuartal) FROM verifikasi WHERE kuartal = ? ORDER BY sumber_file, sumber_baris, id_verifikasi",
         [kuartal],
-    ).pl()
+    )
 
 
 def quarantine_of(con: duckdb.DuckDBPyConnection, kuartal: int) -> pl.DataFrame:
-    return con.execute(
-        "SELECT * EXCLUDE (kuartal) FROM karantina WHERE kuartal = ? ORDER BY sumber_file, sumber_baris", [kuartal]
-    ).pl()
+    return query(
+        con, "SELECT * EXCLUDE (kuartal) FROM karantina WHERE kuartal = ? ORDER BY sumber_file, sumber_baris", [kuartal]
+    )
 
 
 def files_of(con: duckdb.DuckDBPyConnection, kuartal: int) -> pl.DataFrame:
-    return con.execute("SELECT * EXCLUDE (kuartal) FROM berkas WHERE kuartal = ? ORDER BY sumber_file", [kuartal]).pl()
+    return query(con, "SELECT * EXCLUDE (kuartal) FROM berkas WHERE kuartal = ? ORDER BY sumber_file", [kuartal])
 
 
 def status_summary(con: duckdb.DuckDBPyConnection) -> dict:
