@@ -1,0 +1,202 @@
+"""Quarters over time: crash safety, one writer, review decisions, two consecutive quarters.
+
+The pipeline runs in child processes without Prefect (the flow wrapper is covered by the
+end-to-end and flow tests), so a run can be killed at any point of its apply transaction.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import random
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from transforms import store
+from transforms.export import export_frame
+from transforms.synth import generate_sample
+
+ROOT = Path(__file__).resolve().parent.parent
+CHILD = ROOT / "tests" / "quarter_child.py"
+Q1, Q2 = "2026-Q1", "2026-Q2"
+
+
+def _env(**extra: str) -> dict:
+    env = dict(os.environ)
+    env["PYTHONPATH"] = str(ROOT)
+    env.update(extra)
+    return env
+
+
+def start_quarter(quarter: str, inbox: Path, db: Path, out: Path, **env: str) -> subprocess.Popen:
+    return subprocess.Popen(
+        [sys.executable, str(CHILD), quarter, str(inbox), str(db), str(out)],
+        env=_env(**env), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+
+
+def run_quarter(quarter: str, inbox: Path, db: Path, out: Path) -> subprocess.CompletedProcess:
+    proc = subprocess.run([sys.executable, str(CHILD), quarter, str(inbox), str(db), str(out)], env=_env(),
+                          capture_output=True, text=True, timeout=600)
+    return proc
+
+
+def init_db(info, db: Path, out: Path) -> None:
+    code = (
+        "import logging, datetime, sys; from pathlib import Path; from flows.init import run_init; from flows.quarter "
+        "import ingest; run_init(voters=Path(sys.argv[1]), db=Path(sys.argv[2]), out=Path(sys.argv[3]), "
+        "kabupaten=sys.argv[5], as_of=datetime.date.fromisoformat(sys.argv[4]), ingest=ingest, "
+        "logger=logging.getLogger('t'))"
+    )
+    subprocess.run(
+        [sys.executable, "-c", code, str(info.baseline), str(db), str(out), info.as_of.isoformat(), info.kode_kabupaten],
+        env=_env(), check=True, capture_output=True, text=True, timeout=600,
+    )
+
+
+def export_bytes(db: Path, quarter: str) -> bytes:
+    con = store.connect(db, read_only=True)
+    try:
+        return export_frame(con, store.quarter_index(quarter)).write_csv().encode()
+    finally:
+        con.close()
+
+
+def applied(db: Path) -> list[str]:
+    con = store.connect(db, read_only=True)
+    try:
+        return [store.quarter_label(k) for k in store.applied_quarters(con)]
+    finally:
+        con.close()
+
+
+def tree_hashes(folder: Path) -> dict[str, str]:
+    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory):
+    base = tmp_path_factory.mktemp("triwulan")
+    info = generate_sample(base / "sampel", n_voters=1500, seed=5, first_quarter=Q1, n_quarters=2,
+                           kode_kabupaten="33.71")  # Kota Magelang: 17 kelurahan keep each run short
+    template = base / "awal.duckdb"
+    init_db(info, template, base / "out-awal")
+    reference = base / "ref.duckdb"
+    shutil.copy(template, reference)
+    res = run_quarter(Q1, info.inbox[Q1], reference, base / "out-ref")
+    assert res.returncode == 0, res.stderr[-2000:]
+    return {
+        "info": info, "base": base, "template": template, "reference": reference,
+        "old": export_bytes(template, Q1), "new": export_bytes(reference, Q1),
+        "outputs": tree_hashes(base / "out-ref" / Q1),
+    }
+
+
+def test_killed_apply_leaves_old_or_new_state_and_rerun_completes(world, tmp_path):
+    """SIGKILL at random points inside the apply transaction, 20 times."""
+    rng = random.Random(20260331)
+    seen = {"lama": 0, "baru": 0}
+    info = world["info"]
+    for trial in range(20):
+        db = tmp_path / f"t{trial}.duckdb"
+        out = tmp_path / f"out{trial}"
+        shutil.copy(world["template"], db)
+        proc = start_quarter(Q1, info.inbox[Q1], db, out, PDPB_JEDA_TERAPKAN="0.08")
+        for line in proc.stdout:
+            if line.startswith("APPLY_START"):
+                break
+        # Seven statements with 0.08 s pauses: kill anywhere from the first to past the commit.
+        time.sleep(rng.uniform(0.0, 0.75))
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(30)
+        proc.stdout.close()
+        proc.stderr.close()
+        state = export_bytes(db, Q1)
+        quarters = applied(db)
+        if quarters == ["2025-Q4"]:
+            assert state == world["old"], f"trial {trial}: partial state after kill"
+            seen["lama"] += 1
+        else:
+            assert quarters == ["2025-Q4", Q1] and state == world["new"], f"trial {trial}: partial state"
+            seen["baru"] += 1
+        res = run_quarter(Q1, info.inbox[Q1], db, out)
+        assert res.returncode == 0, res.stderr[-2000:]
+        assert export_bytes(db, Q1) == world["new"]
+        assert tree_hashes(out / Q1) == world["outputs"]
+    assert seen["lama"] > 0, seen  # the kills really landed inside the transaction
+
+
+def test_second_run_refused_while_first_runs(world, tmp_path):
+    info = world["info"]
+    db, out = tmp_path / "c.duckdb", tmp_path / "out"
+    shutil.copy(world["template"], db)
+    first = start_quarter(Q1, info.inbox[Q1], db, out, PDPB_JEDA_TERAPKAN="0.3")
+    for line in first.stdout:
+        if line.startswith("APPLY_START"):
+            break
+    second = run_quarter(Q1, info.inbox[Q1], db, tmp_path / "out2")
+    assert second.returncode == 2
+    assert "sedang dipakai" in second.stdout
+    rest, _ = first.communicate(timeout=600)
+    assert first.returncode == 0, rest
+    assert export_bytes(db, Q1) == world["new"]
+
+
+def test_review_decisions_apply_on_rerun(world, tmp_path):
+    info = world["info"]
+    db, out = tmp_path / "k.duckdb", tmp_path / "out"
+    shutil.copy(world["reference"], db)
+    queue = pl.read_csv(world["base"] / "out-ref" / Q1 / "verifikasi.csv", infer_schema=False)
+    if queue.height < 2:
+        pytest.skip("the sample has fewer than two review candidates")
+    inbox = tmp_path / "inbox"
+    shutil.copytree(info.inbox[Q1], inbox)
+    first_rows = queue.unique(subset=["sumber_file", "sumber_baris"], keep="first", maintain_order=True)
+    setuju, tolak = first_rows.row(0, named=True), first_rows.row(1, named=True)
+    pl.DataFrame({
+        "ID VERIFIKASI": [setuju["id_verifikasi"], tolak["id_verifikasi"], "VTIDAKADA01"],
+        "KEPUTUSAN": ["SETUJU", "TOLAK", "SETUJU"],
+    }).write_csv(inbox / "keputusan_pps.csv")
+    res = run_quarter(Q1, inbox, db, out)
+    assert res.returncode == 0, res.stderr[-2000:]
+    changes = pl.read_csv(out / Q1 / "perubahan.csv", infer_schema=False)
+    decided = changes.filter(pl.col("keputusan") == "VERIFIKASI")
+    assert decided.height == 1
+    assert decided.row(0, named=True)["sumber_file"] == setuju["sumber_file"]
+    assert decided.row(0, named=True)["sumber_baris"] == setuju["sumber_baris"]
+    if setuju["nik_kandidat"]:
+        assert decided.row(0, named=True)["nik"] == setuju["nik_kandidat"]
+    left = pl.read_csv(out / Q1 / "verifikasi.csv", infer_schema=False)
+    for row in (setuju, tolak):
+        gone = left.filter((pl.col("sumber_file") == row["sumber_file"]) & (pl.col("sumber_baris") == row["sumber_baris"]))
+        assert gone.height == 0
+    karantina = pl.read_csv(out / Q1 / "karantina.csv", infer_schema=False)
+    assert karantina.filter(pl.col("nilai") == "VTIDAKADA01").height == 1
+    # Every other candidate keeps its id: ids are stable across reruns.
+    assert set(left["id_verifikasi"]) <= set(queue["id_verifikasi"])
+
+
+def test_two_quarters_match_labels(world, tmp_path):
+    info = world["info"]
+    db, out = tmp_path / "q2.duckdb", tmp_path / "out"
+    shutil.copy(world["reference"], db)
+    res = run_quarter(Q2, info.inbox[Q2], db, out)
+    assert res.returncode == 0, res.stderr[-2000:]
+    cols = ["nik", "status", "kode_tms", "kode_desa"]
+    for quarter in (Q1, Q2):
+        got = pl.read_csv(export_bytes(db, quarter), infer_schema=False).select(
+            [pl.col(c).fill_null("") for c in cols]).sort(cols)
+        want = pl.read_csv(info.labels[quarter] / "ekspor.csv", infer_schema=False).select(
+            [pl.col(c).fill_null("") for c in cols]).sort(cols)
+        diff = got.join(want, on=cols, how="anti").height + want.join(got, on=cols, how="anti").height
+        assert diff == 0 and got.height == want.height, quarter
+    older = run_quarter(Q1, info.inbox[Q1], db, tmp_path / "older")
+    assert older.returncode == 2
