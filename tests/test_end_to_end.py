@@ -44,7 +44,7 @@ def clean_run(tmp_path_factory, cli_env):
     init = run_cli("init", "--voters", str(info.baseline), "--db", str(db), "--out", str(out),
                    "--as-of", info.as_of.isoformat(), env=cli_env, cwd=base)
     assert init.returncode == 0, init.stderr
-    run = run_cli("run", "--quarter", "2026-Q1", "--inbox", str(info.inboxes["2026-Q1"]), "--db", str(db),
+    run = run_cli("run", "--quarter", "2026-Q1", "--inbox", str(info.inbox["2026-Q1"]), "--db", str(db),
                   "--out", str(out), env=cli_env, cwd=base)
     assert run.returncode == 0, run.stderr
     return info, db, out
@@ -121,7 +121,7 @@ def test_rerun_is_identical_and_older_quarter_refused(clean_run, cli_env, tmp_pa
     export1 = tmp_path / "a.csv"
     assert run_cli("export", "--quarter", "2026-Q1", "--out", str(export1), "--db", str(db), env=cli_env,
                    cwd=tmp_path).returncode == 0
-    again = run_cli("run", "--quarter", "2026-Q1", "--inbox", str(info.inboxes["2026-Q1"]), "--db", str(db),
+    again = run_cli("run", "--quarter", "2026-Q1", "--inbox", str(info.inbox["2026-Q1"]), "--db", str(db),
                     "--out", str(out), env=cli_env, cwd=tmp_path)
     assert again.returncode == 0, again.stderr
     assert _hashes(out / "2026-Q1") == first
@@ -129,7 +129,7 @@ def test_rerun_is_identical_and_older_quarter_refused(clean_run, cli_env, tmp_pa
     assert run_cli("export", "--quarter", "2026-Q1", "--out", str(export2), "--db", str(db), env=cli_env,
                    cwd=tmp_path).returncode == 0
     assert export1.read_bytes() == export2.read_bytes()
-    older = run_cli("run", "--quarter", "2025-Q4", "--inbox", str(info.inboxes["2026-Q1"]), "--db", str(db),
+    older = run_cli("run", "--quarter", "2025-Q4", "--inbox", str(info.inbox["2026-Q1"]), "--db", str(db),
                     "--out", str(out), env=cli_env, cwd=tmp_path)
     assert older.returncode == 2
     assert "Traceback" not in older.stderr
