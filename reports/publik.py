@@ -64,7 +64,8 @@ def _json(obj: object) -> str:
 
 
 def _judul(t: PublicTables) -> str:
-    return f"Rekapitulasi Daftar Pemilih Berkelanjutan {t.inp.nama_kabupaten} {nama_triwulan(t.inp.quarter, tahun=True)}"
+    triwulan = nama_triwulan(t.inp.quarter, tahun=True)
+    return f"Rekapitulasi Daftar Pemilih Berkelanjutan {t.inp.nama_kabupaten} {triwulan}"
 
 
 def _sumber(t: PublicTables) -> str:
@@ -118,25 +119,32 @@ _ID_FIELDS = {
 }
 
 
+_MOVES = (
+    "karena pindah antardesa di dalam kabupaten atau perbaikan jenis kelamin. Pada tingkat kecamatan dan "
+    "kabupaten: jumlah dari desa/kelurahannya, termasuk perpindahan antardesa di dalam kecamatan yang sama."
+)
+
+
 def _measure_meaning(t: PublicTables) -> dict[str, str]:
+    no_previous = "" if t.ada_sebelumnya else " " + _catatan_sebelumnya(t)
     meaning = {
         "pemilih_awal": "Jumlah pemilih pada awal triwulan.",
         "baru": "Pemilih baru yang dimasukkan ke daftar pemilih selama triwulan.",
         "tms": "Pemilih yang dinyatakan Tidak Memenuhi Syarat (TMS) dan dicoret selama triwulan, semua alasan.",
         "ubah": "Pemilih yang datanya diperbaiki (ubah data) selama triwulan.",
-        "pindah_masuk": "Pemilih yang masuk ke desa/kelurahan ini (dan jenis kelamin ini) karena pindah antardesa di dalam kabupaten atau perbaikan jenis kelamin. "
-        "Pada tingkat kecamatan dan kabupaten: jumlah dari desa/kelurahannya, termasuk perpindahan antardesa di dalam kecamatan yang sama.",
-        "pindah_keluar": "Pemilih yang keluar dari desa/kelurahan ini (dan jenis kelamin ini) karena pindah antardesa di dalam kabupaten atau perbaikan jenis kelamin. "
-        "Pada tingkat kecamatan dan kabupaten: jumlah dari desa/kelurahannya, termasuk perpindahan antardesa di dalam kecamatan yang sama.",
+        "pindah_masuk": "Pemilih yang masuk ke desa/kelurahan ini (dan jenis kelamin ini) " + _MOVES,
+        "pindah_keluar": "Pemilih yang keluar dari desa/kelurahan ini (dan jenis kelamin ini) " + _MOVES,
         "pemilih_akhir": "Jumlah pemilih pada akhir triwulan (tanggal acuan), hasil penghitungan basis data.",
-        "selisih": "pemilih_awal + baru - tms + pindah_masuk - pindah_keluar - pemilih_akhir; 0 bila rekapitulasi seimbang, selain 0 adalah selisih yang harus dijelaskan.",
-        PREVIOUS: "Jumlah pemilih pada akhir triwulan sebelumnya. " + ("" if t.ada_sebelumnya else _catatan_sebelumnya(t)),
-        CHANGE: "pemilih_akhir dikurangi pemilih_triwulan_lalu (negatif bila berkurang). "
-        + ("" if t.ada_sebelumnya else _catatan_sebelumnya(t)),
+        "selisih": (
+            "pemilih_awal + baru - tms + pindah_masuk - pindah_keluar - pemilih_akhir; 0 bila rekapitulasi "
+            "seimbang, selain 0 adalah selisih yang harus dijelaskan."
+        ),
+        PREVIOUS: "Jumlah pemilih pada akhir triwulan sebelumnya." + no_previous,
+        CHANGE: "pemilih_akhir dikurangi pemilih_triwulan_lalu (negatif bila berkurang)." + no_previous,
     }
     for k in t.kode_tms:
         meaning[k.kolom] = f"Pemilih TMS dengan kode {k.kode} ({k.label}: {k.keterangan})."
-    return {m: meaning[m].strip() for m in t.measures}
+    return {m: meaning[m] for m in t.measures}
 
 
 def _fields(t: PublicTables, id_columns: tuple[str, ...]) -> list[dict]:
@@ -147,7 +155,8 @@ def _fields(t: PublicTables, id_columns: tuple[str, ...]) -> list[dict]:
     meaning = _measure_meaning(t)
     for m in t.measures:
         for suffix, who in (("_l", "Laki-laki."), ("_p", "Perempuan."), ("", "Jumlah laki-laki dan perempuan.")):
-            fields.append({"name": m + suffix, "type": "integer", "unit": "orang", "description": f"{meaning[m]} {who}"})
+            description = f"{meaning[m]} {who}"
+            fields.append({"name": m + suffix, "type": "integer", "unit": "orang", "description": description})
     return fields
 
 
@@ -170,16 +179,13 @@ def datapackage(t: PublicTables) -> dict:
     triwulan = nama_triwulan(inp.quarter, tahun=True)
     slug = f"rekap-dpb-{inp.kode_kabupaten.replace('.', '')}-{inp.quarter.lower()}"
 
-    def csv_resource(name: str, path: str, title: str, id_columns: tuple[str, ...]) -> dict:
-        return {
-            "name": name,
-            "path": path,
-            "title": title,
-            "format": "csv",
-            "mediatype": "text/csv",
-            "encoding": "utf-8",
-            "schema": {"fields": _fields(t, id_columns)},
-        }
+    def resource(path: str, title: str, mediatype: str, **more) -> dict:
+        name, _, ext = path.rpartition(".")
+        return {"name": name, "path": path, "title": title, "format": ext, "mediatype": mediatype, **more}
+
+    def table(path: str, title: str, columns: list[str]) -> dict:
+        id_columns = tuple(c for c in columns if c in _ID_FIELDS)
+        return resource(path, title, "text/csv", encoding="utf-8", schema={"fields": _fields(t, id_columns)})
 
     return {
         "name": slug,
@@ -209,14 +215,12 @@ def datapackage(t: PublicTables) -> dict:
         "tanggal_acuan": inp.tanggal_acuan.isoformat(),
         "frequency": "triwulanan",
         "resources": [
-            csv_resource("rekap_desa", REKAP_DESA, "Rekapitulasi per desa/kelurahan", tuple(c for c in t.desa.columns if c in _ID_FIELDS)),
-            csv_resource(
-                "rekap_kecamatan", REKAP_KECAMATAN, "Rekapitulasi per kecamatan", tuple(c for c in t.kecamatan.columns if c in _ID_FIELDS)
-            ),
-            {"name": "rekap", "path": REKAP_JSON, "title": "Rekapitulasi kabupaten, kecamatan dan desa/kelurahan (JSON)", "format": "json", "mediatype": "application/json", "encoding": "utf-8"},
-            {"name": "kamus_data", "path": KAMUS, "title": "Kamus data", "format": "csv", "mediatype": "text/csv", "encoding": "utf-8"},
-            {"name": "infografis_videotron", "path": VIDEOTRON, "title": "Infografis videotron 1920×1080", "format": "png", "mediatype": "image/png"},
-            {"name": "infografis_medsos", "path": MEDSOS, "title": "Infografis media sosial 1080×1080", "format": "png", "mediatype": "image/png"},
-            {"name": "siaran_pers", "path": SIARAN_PERS, "title": "Siaran pers", "format": "md", "mediatype": "text/markdown", "encoding": "utf-8"},
+            table(REKAP_DESA, "Rekapitulasi per desa/kelurahan", t.desa.columns),
+            table(REKAP_KECAMATAN, "Rekapitulasi per kecamatan", t.kecamatan.columns),
+            resource(REKAP_JSON, "Rekapitulasi kabupaten, kecamatan, desa", "application/json", encoding="utf-8"),
+            resource(KAMUS, "Kamus data", "text/csv", encoding="utf-8"),
+            resource(VIDEOTRON, "Infografis videotron 1920×1080", "image/png"),
+            resource(MEDSOS, "Infografis media sosial 1080×1080", "image/png"),
+            resource(SIARAN_PERS, "Siaran pers", "text/markdown", encoding="utf-8"),
         ],
     }

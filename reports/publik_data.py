@@ -95,10 +95,6 @@ class PublicTables:
     kabupaten: dict[str, int | None]
     ada_sebelumnya: bool
 
-    @property
-    def count_columns(self) -> list[str]:
-        return [c for m in self.measures for c in (f"{m}_l", f"{m}_p", m)]
-
 
 def measures_of(kode_tms: tuple[KodeTms, ...]) -> tuple[str, ...]:
     """Public count names, in the order of the plenary recap: start, in, out, moves, end."""
@@ -174,10 +170,12 @@ def build_tables(inp: PublicInput) -> PublicTables:
         prev = inp.rekap_sebelumnya.with_columns(
             pl.col("kode_desa").str.slice(0, len(inp.kode_kabupaten) + 3).alias("kode_kecamatan")
         )
-        desa = _with_change(desa.join(prev.group_by("kode_desa").agg(_split_by_sex(previous_end)), on="kode_desa", how="left"))
-        kecamatan = _with_change(
-            kecamatan.join(prev.group_by("kode_kecamatan").agg(_split_by_sex(previous_end)), on="kode_kecamatan", how="left")
-        )
+
+        def compared(frame: pl.DataFrame, key: str) -> pl.DataFrame:
+            earlier = prev.group_by(key).agg(_split_by_sex(previous_end))
+            return _with_change(frame.join(earlier, on=key, how="left"))
+
+        desa, kecamatan = compared(desa, "kode_desa"), compared(kecamatan, "kode_kecamatan")
         total = prev.select(_split_by_sex(previous_end)).row(0, named=True)
         for s in ("_l", "_p", ""):
             kabupaten[f"{PREVIOUS}{s}"] = int(total[f"{PREVIOUS}{s}"])

@@ -95,7 +95,8 @@ class _Canvas:
     ):
         """Text at (x, y); shrunk to max_width so a long name is never cut off."""
         t = self.fig.text(
-            x / self.w, 1 - y / self.h, s, fontproperties=_font(px, bold), color=color, ha=ha, va=va, linespacing=linespacing
+            x / self.w, 1 - y / self.h, s,
+            fontproperties=_font(px, bold), color=color, ha=ha, va=va, linespacing=linespacing,
         )
         if max_width is not None:
             width = self.width_of(t)
@@ -135,10 +136,13 @@ def _draw(t: PublicTables, lay: _Layout) -> _Canvas:
     # Title band: who publishes, what, which quarter.
     c.rect(0, 0, lay.width, lay.header, HEADER)
     c.rect(0, lay.header, lay.width, 6, STRIPE)
-    quarter = c.text(lay.width - m, lay.header * 0.45, nama_triwulan(t.inp.quarter), lay.title, bold=True, color=YELLOW, ha="right")
+    quarter = c.text(
+        lay.width - m, lay.header * 0.45, nama_triwulan(t.inp.quarter), lay.title, bold=True, color=YELLOW, ha="right"
+    )
     name_room = lay.width - 2 * m - c.width_of(quarter) - 30
     c.text(m, lay.header * 0.45, nama_kpu(t.inp.nama_kabupaten), lay.title, bold=True, max_width=name_room)
-    c.text(m, lay.header * 0.82, "Rekapitulasi Daftar Pemilih Berkelanjutan", lay.subtitle, color=MUTED, max_width=lay.width - 2 * m)
+    subtitle = "Rekapitulasi Daftar Pemilih Berkelanjutan"
+    c.text(m, lay.header * 0.82, subtitle, lay.subtitle, color=MUTED, max_width=lay.width - 2 * m)
 
     # Left column, top to bottom.
     y = lay.header + 6 + lay.label * 1.9
@@ -154,7 +158,9 @@ def _draw(t: PublicTables, lay: _Layout) -> _Canvas:
 
     change = kab[CHANGE]
     tiles = [
-        ("Dibanding\ntriwulan lalu", angka_bertanda(change) if change is not None else "belum ada data", YELLOW if change is not None else MUTED),
+        ("Dibanding\ntriwulan lalu", angka_bertanda(change), YELLOW)
+        if change is not None
+        else ("Dibanding\ntriwulan lalu", "belum ada data", MUTED),
         ("Pemilih\nbaru", angka(kab["baru"]), GREEN),
         ("Tidak memenuhi\nsyarat", angka(kab["tms"]), CORAL),
     ]
@@ -202,7 +208,8 @@ def _tiles(c: _Canvas, lay: _Layout, y: float, tiles: list[tuple[str, str, str]]
             x = m + i * (w + gap)
             c.rect(x, y, w, h, PANEL)
             c.text(x + pad, y + pad, label, label_px, color=MUTED, va="top", linespacing=1.15)
-            c.text(x + pad, y + h - pad * 1.4, value, _value_px(value, number_px), bold=True, color=color, max_width=w - 2 * pad)
+            px = _value_px(value, number_px)
+            c.text(x + pad, y + h - pad * 1.4, value, px, bold=True, color=color, max_width=w - 2 * pad)
         return y + h
     tiles = [(label.replace("\n", " "), value, color) for label, value, color in tiles]
     h = pad * 2 + lay.tile_number * 1.0
@@ -212,7 +219,8 @@ def _tiles(c: _Canvas, lay: _Layout, y: float, tiles: list[tuple[str, str, str]]
     for label, value, color in tiles:
         c.rect(m, y, lay.left, h, PANEL)
         base = y + h / 2 + lay.tile_number * 0.36
-        c.text(m + lay.left - pad, base, value, _value_px(value, number_px), bold=True, color=color, ha="right", max_width=lay.left * 0.5)
+        px = _value_px(value, number_px)
+        c.text(m + lay.left - pad, base, value, px, bold=True, color=color, ha="right", max_width=lay.left * 0.5)
         c.text(m + pad, base, label, label_px, color=MUTED)
         y += h + 12
     return y - 12

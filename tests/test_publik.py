@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import random
 import struct
@@ -14,6 +15,7 @@ import pytest
 
 from reports.model import ReportData
 from reports.publik import write_publik
+from reports.publik_data import build_tables, public_input
 from reports.publik_format import angka, angka_bertanda, nama_triwulan, tanggal
 from transforms.wilayah import desa_of_kabupaten, kabupaten_name
 
@@ -22,12 +24,18 @@ TMS_CSV = Path(__file__).resolve().parent.parent / "schemas" / "tms.csv"
 # People who appear in perubahan/verifikasi; none of this may reach a public file.
 PEOPLE = [
     # nama, nik, nkk, tanggal_lahir, tempat_lahir, alamat
-    ("SOEPARMAN WIDJOJOKOESOEMO", "3323011708750001", "3323010101090123", date(1975, 8, 17), "MAGELANG", "DUSUN KRAJANWETAN"),
-    ("SITI NURJANAH RAHMAWATI", "3323024512880002", "3323020202100456", date(1988, 12, 5), "WONOSOBO", "DUSUN GENDINGSARI"),
-    ("MOCH. ARIFIN SETYAWARDANA", "3323150302610003", "3323150303050789", date(1961, 2, 3), "SEMARANG", "DUSUN PLOSOGEDE"),
-    ("HJ. ENDANG KUSUMANINGTYAS", "3323206907940004", "3323200404150321", date(1994, 7, 29), "KENDAL", "DUSUN SIDOMUKTIKAN"),
+    ("SOEPARMAN WIDJOJOKOESOEMO", "3323011708750001", "3323010101090123", date(1975, 8, 17), "MAGELANG",
+     "DUSUN KRAJANWETAN"),
+    ("SITI NURJANAH RAHMAWATI", "3323024512880002", "3323020202100456", date(1988, 12, 5), "WONOSOBO",
+     "DUSUN GENDINGSARI"),
+    ("MOCH. ARIFIN SETYAWARDANA", "3323150302610003", "3323150303050789", date(1961, 2, 3), "SEMARANG",
+     "DUSUN PLOSOGEDE"),
+    ("HJ. ENDANG KUSUMANINGTYAS", "3323206907940004", "3323200404150321", date(1994, 7, 29), "KENDAL",
+     "DUSUN SIDOMUKTIKAN"),
 ]
-BULAN = ["Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus", "September", "Oktober", "November", "Desember"]
+BULAN = "Januari Februari Maret April Mei Juni Juli Agustus September Oktober November Desember".split()
+PUBLIC = {"awal": "pemilih_awal", "akhir": "pemilih_akhir"}
+TEXT_CODES = {"kode_desa": pl.Utf8, "kode_kecamatan": pl.Utf8, "kode_kabupaten": pl.Utf8}
 
 
 def _tms() -> pl.DataFrame:
@@ -258,19 +266,16 @@ def test_the_writer_never_reads_the_per_person_frames(data: ReportData, tmp_path
         def __bool__(self):
             raise AssertionError("publik read a per-person frame")
 
-    sealed = ReportData(
-        **{f: getattr(data, f) for f in ("quarter", "tanggal_acuan", "dibuat", "kode_kabupaten", "nama_kabupaten", "desa", "rekap", "tms", "rekap_sebelumnya")},
-        perubahan=Untouchable(),
-        verifikasi=Untouchable(),
-    )
+    sealed = dataclasses.replace(data, perubahan=Untouchable(), verifikasi=Untouchable())
     written = write_publik(sealed, tmp_path)
     assert len(written) == 8
 
 
 def test_desa_csv_equals_the_rekap(data: ReportData, publik: Path):
-    got = pl.read_csv(publik / "rekap_desa.csv", schema_overrides={"kode_desa": pl.Utf8, "kode_kecamatan": pl.Utf8, "kode_kabupaten": pl.Utf8})
+    got = pl.read_csv(publik / "rekap_desa.csv", schema_overrides=TEXT_CODES)
     assert got["kode_desa"].to_list() == data.desa["kode_desa"].to_list()
-    for col, public in [("awal", "pemilih_awal"), ("akhir", "pemilih_akhir"), ("baru", "baru"), ("tms", "tms"), ("tms_1", "tms_1"), ("tms_4", "tms_4"), ("ubah", "ubah"), ("pindah_masuk", "pindah_masuk"), ("selisih", "selisih")]:
+    for col in data.rekap.columns[2:]:  # every count of the recap
+        public = PUBLIC.get(col, col)
         for jk, suffix in (("L", "_l"), ("P", "_p")):
             want = data.rekap.filter(pl.col("jenis_kelamin") == jk).sort("kode_desa")[col].to_list()
             assert got[public + suffix].to_list() == want, public + suffix
@@ -281,7 +286,7 @@ def test_desa_csv_equals_the_rekap(data: ReportData, publik: Path):
 
 
 def test_kecamatan_csv_and_json_totals_equal_the_rekap(data: ReportData, publik: Path):
-    kec = pl.read_csv(publik / "rekap_kecamatan.csv", schema_overrides={"kode_kecamatan": pl.Utf8, "kode_kabupaten": pl.Utf8})
+    kec = pl.read_csv(publik / "rekap_kecamatan.csv", schema_overrides=TEXT_CODES)
     assert kec.height == 20
     assert kec["jumlah_desa"].sum() == 289
     rekap = data.rekap.join(data.desa.select("kode_desa", "kode_kecamatan"), on="kode_desa")
@@ -292,13 +297,18 @@ def test_kecamatan_csv_and_json_totals_equal_the_rekap(data: ReportData, publik:
 
     doc = json.loads((publik / "rekap.json").read_text(encoding="utf-8"))
     kab = doc["kabupaten"]
-    for col, public in [("akhir", "pemilih_akhir"), ("awal", "pemilih_awal"), ("baru", "baru"), ("tms", "tms"), ("ubah", "ubah")]:
+    for col in data.rekap.columns[2:]:
+        public = PUBLIC.get(col, col)
         assert kab[public] == data.rekap[col].sum()
         assert kab[public + "_l"] == data.rekap.filter(pl.col("jenis_kelamin") == "L")[col].sum()
         assert kab[public + "_p"] == data.rekap.filter(pl.col("jenis_kelamin") == "P")[col].sum()
     for k in data.tms["kode"]:
         assert kab[f"tms_{k}"] == data.rekap[f"tms_{k}"].sum()
     assert len(doc["desa"]) == 289 and len(doc["kecamatan"]) == 20
+    assert [r["pemilih_akhir"] for r in doc["kecamatan"]] == want["akhir"].to_list()
+    per_desa = data.rekap.group_by("kode_desa").agg(pl.col("akhir", "tms_4").sum()).sort("kode_desa")
+    assert [r["pemilih_akhir"] for r in doc["desa"]] == per_desa["akhir"].to_list()
+    assert [r["tms_4"] for r in doc["desa"]] == per_desa["tms_4"].to_list()
     assert [k["label"] for k in doc["kode_tms"]] == data.tms["label"].to_list()
 
 
@@ -333,7 +343,8 @@ def test_without_a_previous_quarter_the_change_is_null_and_explained(tmp_path: P
     assert why and all("belum tercatat" in w for w in why)
     package = json.loads((folder / "datapackage.json").read_text(encoding="utf-8"))
     assert "belum tercatat" in package["description"]
-    assert "Dibandingkan dengan rekapitulasi triwulan sebelumnya" not in (folder / "siaran_pers.md").read_text(encoding="utf-8")
+    siaran = (folder / "siaran_pers.md").read_text(encoding="utf-8")
+    assert "Dibandingkan dengan rekapitulasi triwulan sebelumnya" not in siaran
 
 
 def _png_size(path: Path) -> tuple[int, int]:
@@ -391,3 +402,15 @@ def test_portal_metadata_names_the_quarter_the_place_and_leaves_the_licence(publ
     kamus = pl.read_csv(publik / "kamus_data.csv")
     assert kamus.filter(pl.col("berkas") == "rekap_desa.csv")["kolom"].to_list() == desa_fields
     assert set(kamus["tanggal_acuan"]) == {"2026-03-31"}
+
+
+def test_a_desa_new_since_last_quarter_has_no_previous_count(data: ReportData):
+    new_desa = data.desa["kode_desa"][0]
+    earlier = data.rekap_sebelumnya.filter(pl.col("kode_desa") != new_desa)
+    tables = build_tables(public_input(dataclasses.replace(data, rekap_sebelumnya=earlier)))
+    row = tables.desa.filter(pl.col("kode_desa") == new_desa).row(0, named=True)
+    assert row["pemilih_triwulan_lalu"] is None and row["perubahan_jumlah"] is None
+    kecamatan = tables.kecamatan.filter(pl.col("kode_kecamatan") == row["kode_kecamatan"]).row(0, named=True)
+    before = earlier.filter(pl.col("kode_desa").str.starts_with(row["kode_kecamatan"] + "."))["akhir"].sum()
+    assert kecamatan["pemilih_triwulan_lalu"] == before
+    assert tables.kabupaten["pemilih_triwulan_lalu"] == earlier["akhir"].sum()
