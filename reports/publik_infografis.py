@@ -240,29 +240,41 @@ def _value_px(value: str, number_px: float) -> float:
 
 
 def _kecamatan_bars(c: _Canvas, lay: _Layout, t: PublicTables, x0: float, y0: float, x1: float, y1: float) -> None:
-    kec = t.kecamatan
-    names = kec["nama_kecamatan"].to_list()
-    values = kec["pemilih_akhir"].to_list()
-    n = max(len(names), 1)
+    """Voters per kecamatan, in code order; a long list on a wide screen goes in two columns."""
+    names = t.kecamatan["nama_kecamatan"].to_list()
+    values = t.kecamatan["pemilih_akhir"].to_list()
+    columns = 2 if len(names) > 25 and x1 - x0 >= 700 else 1
+    per_column = -(-len(names) // columns) if names else 1
+    gap = 40
+    width = (x1 - x0 - gap * (columns - 1)) / columns
     # A kabupaten with few kecamatan gets ordinary bars at the top, not slabs.
-    pitch = min((y1 - y0) / n, lay.row * 1.7)
-    y1 = y0 + pitch * n
+    pitch = min((y1 - y0) / per_column, lay.row * 1.7)
     size = min(lay.row * 0.75, pitch * 0.55)
     name_w = max((c.measure(s, size) for s in names), default=0)
     # Long kecamatan names (some have 30 letters) must not squeeze the bars away.
-    if name_w > 0.42 * (x1 - x0):
-        size *= 0.42 * (x1 - x0) / name_w
-        name_w = 0.42 * (x1 - x0)
-    font, bold = _font(size), _font(size, bold=True)
+    if name_w > 0.42 * width:
+        size *= 0.42 * width / name_w
+        name_w = 0.42 * width
     number_w = max((c.measure(angka(v), size, bold=True) for v in values), default=0)
+    top = max(values, default=0) or 1
+    for i in range(columns):
+        chunk = slice(i * per_column, (i + 1) * per_column)
+        left = x0 + i * (width + gap)
+        _bars(c, names[chunk], values[chunk], per_column, top, size, name_w, number_w, left, y0, left + width, pitch)
 
+
+def _bars(
+    c: _Canvas, names: list[str], values: list[int], slots: int, top: int, size: float,
+    name_w: float, number_w: float, x0: float, y0: float, x1: float, pitch: float,
+) -> None:
+    font, bold = _font(size), _font(size, bold=True)
     left = x0 + name_w + 16
-    ax = c.fig.add_axes(((left) / c.w, 1 - y1 / c.h, (x1 - left) / c.w, (y1 - y0) / c.h))
+    y1 = y0 + pitch * slots
+    ax = c.fig.add_axes((left / c.w, 1 - y1 / c.h, (x1 - left) / c.w, (y1 - y0) / c.h))
     ax.set_facecolor("none")
     ax.barh(range(len(values)), values, height=0.68, color=BAR)
-    ax.set_ylim(len(values) - 0.5, -0.5)
-    top = max(values, default=0) or 1
-    # Room to the right of the longest bar for its number.
+    ax.set_ylim(slots - 0.5, -0.5)
+    # Room to the right of the longest bar for its number; every column shares one scale.
     room = (number_w + 12) / (x1 - left)
     ax.set_xlim(0, top / max(1 - room, 0.2))
     ax.set_yticks(range(len(names)), labels=names)
