@@ -46,9 +46,9 @@ def run_init(*, voters: Path, db: Path, out: Path, kabupaten: str, as_of: date, 
         if db.exists():
             con = store.connect(db)
             try:
-                has = con.execute(
-                    "SELECT count(*) FROM information_schema.tables WHERE table_name = 'kuartal'"
-                ).fetchone()[0] and con.execute("SELECT count(*) FROM kuartal").fetchone()[0]
+                has = store.scalar(
+                    con, "SELECT count(*) FROM information_schema.tables WHERE table_name = 'kuartal'"
+                ) and store.scalar(con, "SELECT count(*) FROM kuartal")
             finally:
                 con.close()
             if has:

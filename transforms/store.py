@@ -134,9 +134,14 @@ def query(con: duckdb.DuckDBPyConnection, sql: str, params=None) -> pl.DataFrame
     return pl.from_arrow(con.sql(sql, params=params or []).to_arrow_table())  # type: ignore[return-value]
 
 
+def scalar(con: duckdb.DuckDBPyConnection, sql: str, params=None):
+    """The first value of a query's first row (None when there is no row); the result is consumed."""
+    rows = con.execute(sql, params or []).fetchall()
+    return rows[0][0] if rows else None
+
+
 def get_meta(con: duckdb.DuckDBPyConnection, key: str) -> str | None:
-    row = con.execute("SELECT nilai FROM meta WHERE kunci = ?", [key]).fetchone()
-    return None if row is None else row[0]
+    return scalar(con, "SELECT nilai FROM meta WHERE kunci = ?", [key])
 
 
 def set_meta(con: duckdb.DuckDBPyConnection, key: str, value: str) -> None:
@@ -151,14 +156,14 @@ def applied_quarters(con: duckdb.DuckDBPyConnection) -> list[int]:
 
 
 def latest_quarter(con: duckdb.DuckDBPyConnection) -> int:
-    row = con.execute("SELECT max(kuartal) FROM kuartal").fetchone()
-    if row is None or row[0] is None:
+    latest = scalar(con, "SELECT max(kuartal) FROM kuartal")
+    if latest is None:
         raise InputError("basis data belum berisi daftar pemilih awal; jalankan `pdpb init`")
-    return int(row[0])
+    return int(latest)
 
 
 def baseline_quarter(con: duckdb.DuckDBPyConnection) -> int:
-    return int(con.execute("SELECT min(kuartal) FROM kuartal").fetchone()[0])
+    return int(scalar(con, "SELECT min(kuartal) FROM kuartal"))
 
 
 def _as_of_sql(columns: str) -> str:
