@@ -44,15 +44,16 @@ from schemas.models import REASONS, Rules, schema_for
 from transforms.errors import InputError
 from transforms.parse_desa import DesaResolver, normalize_code_expr
 from transforms.parse_values import (
-    clean_text,
-    code_expr,
+    clean_text_series,
+    code_series,
     nik_agrees,
-    nik_parts,
+    nik_parts_frame,
     nik_valid,
     nkk_valid,
-    parse_date,
-    parse_rt_rw,
-    parse_umur,
+    parse_date_series,
+    patch,
+    rt_rw_series,
+    umur_series,
 )
 from transforms.read import RawExtract, load_aliases
 from transforms.wilayah import kabupaten_name, load_wilayah
@@ -231,35 +232,34 @@ def parse_extract(raw: RawExtract, kind: str, ctx: ParseContext) -> Parsed:
     )
 
     # --- typed values ------------------------------------------------------------------
-    r = lambda f: pl.col(_raw(f))  # noqa: E731
+    col = work.get_column
+    nik = nik_parts_frame(col(_raw("nik")), col("_nik_numerik"))
+    nkk = nik_parts_frame(col(_raw("nkk")), col("_nkk_numerik"))
     work = work.with_columns(
-        nik_parts(r("nik"), pl.col("_nik_numerik")).alias("_nik"),
-        nik_parts(r("nkk"), pl.col("_nkk_numerik")).alias("_nkk"),
-        clean_text(r("nama"), upper=True).alias("nama"),
-        clean_text(r("tempat_lahir")).alias("tempat_lahir"),
-        *[parse_date(r(f)).alias(f) for f in DATE_FIELDS],
-        parse_umur(r("umur")).alias("umur"),
+        *[nik.get_column(c).alias(f"_nik_{c}") for c in nik.columns],
+        *[nkk.get_column(c).alias(f"_nkk_{c}") for c in nkk.columns],
+        clean_text_series(col(_raw("nama")), upper=True).alias("nama"),
         *[
-            pl.when(r(f).is_not_null()).then(code_expr(r(f), f)).alias(f)
+            clean_text_series(col(_raw(f))).alias(f)
+            for f in ("tempat_lahir", "alamat", "disabilitas", "tps", "tujuan", "asal", "id_verifikasi")
+        ],
+        *[parse_date_series(col(_raw(f))).alias(f) for f in DATE_FIELDS],
+        umur_series(col(_raw("umur"))).alias("umur"),
+        *[
+            code_series(col(_raw(f)), f).alias(f)
             for f in ("jenis_kelamin", "status_kawin", "instansi", "perubahan", "keputusan")
         ],
-        clean_text(r("alamat")).alias("alamat"),
-        parse_rt_rw(r("rt")).alias("rt"),
-        parse_rt_rw(r("rw")).alias("rw"),
-        clean_text(r("disabilitas")).alias("disabilitas"),
-        clean_text(r("tps")).alias("tps"),
-        clean_text(r("tujuan")).alias("tujuan"),
-        clean_text(r("asal")).alias("asal"),
-        clean_text(r("id_verifikasi")).alias("id_verifikasi"),
-        r("kode_tms").str.extract(r"^(\d{1,2})(?:[.,]0+)?$", 1).cast(pl.Int64, strict=False).alias("kode_tms"),
-    ).unnest("_nik", "_nkk", separator="_")
+        rt_rw_series(col(_raw("rt"))).alias("rt"),
+        rt_rw_series(col(_raw("rw"))).alias("rw"),
+        umur_series(col(_raw("kode_tms"))).cast(pl.Int64).alias("kode_tms"),
+    )
     work = _resolve_desa(work, ctx, kab_name)
 
     # Identifiable without a NIK: a name, a birth date or age, and a place.
     identifiable = (
         pl.col("nama").is_not_null()
         & (pl.col("tanggal_lahir").is_not_null() | pl.col("umur").is_not_null())
-        & (r("kode_desa").is_not_null() | r("desa").is_not_null())
+        & (pl.col(_raw("kode_desa")).is_not_null() | pl.col(_raw("desa")).is_not_null())
     )
     nik_ok = nik_valid(pl.col("_nik_digits"), pl.col("_nik_dari_angka"), provinces)
     nkk_ok = nkk_valid(pl.col("_nkk_digits"), provinces)
@@ -294,10 +294,9 @@ def parse_extract(raw: RawExtract, kind: str, ctx: ParseContext) -> Parsed:
 
     context = {"kabupaten": kab_name, "acuan": ctx.tanggal_acuan.strftime("%d-%m-%Y")}
     karantina = _karantina(work, fails, raw, context)
-    records = (
-        work.join(fails.select("_idx"), on="_idx", how="anti")
-        .select([pl.col(c).cast(t) for c, t in RECORD_SCHEMA.items()])
-    )
+    if fails.height:
+        work = work.join(fails.select("_idx"), on="_idx", how="anti")
+    records = work.select([pl.col(c).cast(t) for c, t in RECORD_SCHEMA.items()])
     return Parsed(records=records, karantina=karantina)
 
 
@@ -322,14 +321,19 @@ def _kolom_isi(kind: str, present: set[str]) -> pl.Expr:
 def _resolve_desa(work: pl.DataFrame, ctx: ParseContext, kab_name: str) -> pl.DataFrame:
     """`kode_desa` from a typed code, else from desa (+ kecamatan) names, each distinct pair
     resolved once."""
-    typed = normalize_code_expr(pl.col(_raw("kode_desa")))
+    raw_code = work.get_column(_raw("kode_desa"))
+    # Codes typed as in the region table need no normalizing; the rest are normalized.
+    need = raw_code.is_not_null() & ~raw_code.is_in(ctx.desa.get_column("kode_desa").implode())
+    typed = patch(raw_code, need, lambda sub: pl.DataFrame({"s": sub}).select(normalize_code_expr(pl.col("s"))).to_series(), raw_code)
+    work = work.with_columns(typed.alias("_kode_typed"))
+    typed = pl.col("_kode_typed")
     names = work.filter(pl.col(_raw("kode_desa")).is_null() & pl.col(_raw("desa")).is_not_null())
     if names.height == 0:
         return work.with_columns(
             typed.alias("kode_desa"),
             pl.lit(None, pl.List(pl.Utf8)).alias("kode_desa_kandidat"),
             pl.lit(None, pl.Utf8).alias("_desa_alasan"),
-        )
+        ).drop("_kode_typed")
     pairs = names.select(pl.col(_raw("desa")).alias("desa"), pl.col(_raw("kecamatan")).alias("kecamatan")).unique()
     resolved = DesaResolver(ctx.desa, kab_name).resolve_frame(pairs)
     work = work.join(
@@ -343,7 +347,12 @@ def _resolve_desa(work: pl.DataFrame, ctx: ParseContext, kab_name: str) -> pl.Da
         pl.when(has_code).then(typed).otherwise(pl.col("_kode")).alias("kode_desa"),
         pl.when(has_code).then(None).otherwise(pl.col("_kandidat")).alias("kode_desa_kandidat"),
         pl.when(has_code).then(None).otherwise(pl.col("_alasan")).alias("_desa_alasan"),
-    ).drop("_kode", "_kandidat", "_alasan")
+    ).drop("_kode", "_kandidat", "_alasan", "_kode_typed")
+
+
+_EMPTY_FAILS = pl.DataFrame(
+    schema={"_idx": pl.UInt32, "_order": pl.Int32, "_field": pl.Utf8, "alasan": pl.Utf8, "nilai": pl.Utf8}
+)
 
 
 def _fail(work: pl.DataFrame, field: str, condition: pl.Expr, reason: pl.Expr, nilai: str | None = None) -> pl.DataFrame:
@@ -357,64 +366,48 @@ def _fail(work: pl.DataFrame, field: str, condition: pl.Expr, reason: pl.Expr, n
 
 
 def _parse_failures(work: pl.DataFrame, kind: str, tolerate: pl.Expr) -> pl.DataFrame:
+    """Cells whose text is not a value of their field (and required cells left blank)."""
     r = lambda f: pl.col(_raw(f))  # noqa: E731
-    out: list[pl.DataFrame] = []
+    specs: list[tuple[str, pl.Expr, pl.Expr]] = []  # (field, failing, reason)
     required = list(_required(kind))
     if kind == BASELINE_KIND:
         required.append("kode_desa")
     for field in required:
-        if field == "kode_desa":
-            blank = r("kode_desa").is_null() & r("desa").is_null()
-        else:
-            blank = r(field).is_null()
-        out.append(_fail(work, field, blank, pl.lit(f"{LABELS.get(field, field)} kosong")))
-    lost = pl.col("_nik_hilang") & ~tolerate
-    out.append(
-        _fail(
-            work,
-            "nik",
-            lost,
-            pl.format(
-                "NIK '{}' kehilangan digit (tertulis sebagai angka ilmiah); ketik ulang sebagai teks",
-                r("nik"),
-            ),
-        )
-    )
+        blank = r("kode_desa").is_null() & r("desa").is_null() if field == "kode_desa" else r(field).is_null()
+        specs.append((field, blank, pl.lit(f"{LABELS.get(field, field)} kosong")))
+    lost = "{} '{}' kehilangan digit (tertulis sebagai angka ilmiah); ketik ulang sebagai teks"
+    specs.append(("nik", pl.col("_nik_hilang") & ~tolerate, pl.format(lost, pl.lit("NIK"), r("nik"))))
     if kind == BASELINE_KIND:
-        out.append(
-            _fail(
-                work,
-                "nkk",
-                pl.col("_nkk_hilang"),
-                pl.format("NKK '{}' kehilangan digit (tertulis sebagai angka ilmiah); ketik ulang sebagai teks", r("nkk")),
-            )
-        )
+        specs.append(("nkk", pl.col("_nkk_hilang"), pl.format(lost, pl.lit("NKK"), r("nkk"))))
     for field in DATE_FIELDS:
-        out.append(
-            _fail(
-                work,
+        specs.append(
+            (
                 field,
                 r(field).is_not_null() & pl.col(field).is_null(),
                 pl.format(f"{LABELS[field]} '{{}}' bukan tanggal yang dikenali (contoh: 17-08-1975)", r(field)),
             )
         )
-    out.append(
-        _fail(
-            work,
-            "umur",
-            r("umur").is_not_null() & pl.col("umur").is_null(),
-            pl.format("umur '{}' bukan angka tahun", r("umur")),
-        )
+    specs.append(
+        ("umur", r("umur").is_not_null() & pl.col("umur").is_null(), pl.format("umur '{}' bukan angka tahun", r("umur")))
     )
-    out.append(
-        _fail(
-            work,
+    specs.append(
+        (
             "kode_tms",
             r("kode_tms").is_not_null() & pl.col("kode_tms").is_null(),
             pl.format("kode TMS '{}' bukan angka (5 atau 9)", r("kode_tms")),
         )
     )
-    out.append(_fail(work, "desa", pl.col("_desa_alasan").is_not_null(), pl.col("_desa_alasan")))
+    specs.append(("desa", pl.col("_desa_alasan").is_not_null(), pl.col("_desa_alasan")))
+
+    # One pass for all conditions; only the conditions that hit are materialized.
+    counts = work.select([cond.fill_null(False).sum().alias(str(i)) for i, (_, cond, _) in enumerate(specs)]).row(0)
+    out = [
+        _fail(work, field, cond, reason)
+        for (field, cond, reason), count in zip(specs, counts)
+        if count
+    ]
+    if not out:
+        return _EMPTY_FAILS
     return pl.concat(out, how="vertical")
 
 
@@ -422,9 +415,7 @@ def _pandera_failures(work: pl.DataFrame, kind: str, rules: Rules) -> pl.DataFra
     schema = schema_for(kind, rules)
     columns = [*RECORD_SCHEMA, "_nik_angka"]
     frame = work.select([pl.col(c).cast(RECORD_SCHEMA.get(c, pl.Boolean)) for c in columns])
-    empty = pl.DataFrame(
-        schema={"_idx": pl.UInt32, "_order": pl.Int32, "_field": pl.Utf8, "alasan": pl.Utf8, "nilai": pl.Utf8}
-    )
+    empty = _EMPTY_FAILS
     try:
         schema.validate(frame, lazy=True)
         return empty

@@ -52,12 +52,15 @@ def normalize_code_expr(expr: pl.Expr) -> pl.Expr:
     """Vectorized `normalize_code`."""
     compact = expr.str.replace_all(r"\s+", "")
     digits = compact.str.replace_all(r"[.\-/]", "")
-    parts = digits.str.extract_groups(r"^(\d{2})(\d{2})(\d{2})(\d{4})$")
-    dotted = pl.concat_str(
-        [parts.struct.field(str(i)) for i in range(1, 5)], separator="."
+    dotted = pl.format(
+        "{}.{}.{}.{}", digits.str.slice(0, 2), digits.str.slice(2, 2), digits.str.slice(4, 2), digits.str.slice(6, 4)
     )
-    return pl.when(compact.str.contains(r"^\d{2}\.\d{2}\.\d{2}\.\d{4}$")).then(compact).otherwise(
-        pl.coalesce(dotted, compact)
+    return (
+        pl.when(compact.str.contains(r"^\d{2}\.\d{2}\.\d{2}\.\d{4}$"))
+        .then(compact)
+        .when(digits.str.contains(r"^\d{10}$"))
+        .then(dotted)
+        .otherwise(compact)
     )
 
 

@@ -6,6 +6,7 @@ struct of expressions); nothing here loops over rows in Python.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
@@ -25,6 +26,23 @@ EXCEL_MAX_SERIAL = 2_958_465  # 9999-12-31
 YEAR_LIKE = (1800, 2199)
 
 _STRIP = " \t\r\n\u00a0'`\u2018\u2019"
+
+
+def patch(fast: pl.Series, need: pl.Series, slow: Callable[[pl.Series], pl.Series], source: pl.Series) -> pl.Series:
+    """`fast` with the rows flagged in `need` replaced by `slow(source[those rows])`.
+
+    The common spelling of a column is parsed with one cheap expression; the regex-heavy
+    general parser only sees the rows the cheap one could not read.
+    """
+    if not need.any():
+        return fast
+    idx = need.arg_true()
+    values = slow(source.gather(idx))
+    return fast.scatter(idx, values.cast(fast.dtype))
+
+
+def _on(series: pl.Series, expr: Callable[[pl.Expr], pl.Expr]) -> pl.Series:
+    return pl.DataFrame({"s": series}).select(expr(pl.col("s"))).to_series()
 
 
 def normalize_word(expr: pl.Expr) -> pl.Expr:
@@ -211,3 +229,106 @@ def clean_text(expr: pl.Expr, upper: bool = False) -> pl.Expr:
     if upper:
         s = s.str.to_uppercase()
     return pl.when(s == "").then(None).otherwise(s)
+
+
+# ---------------------------------------------------------------------------------------
+# Series-level parsers: a cheap path for the usual spelling, the general parser for the rest.
+
+_FAST_DATE_FORMATS = ("%d-%m-%Y", "%Y-%m-%d", "%d/%m/%Y")
+
+
+def _all_null(s: pl.Series) -> bool:
+    return s.null_count() == s.len()
+
+
+def _nulls(s: pl.Series, dtype: pl.DataType) -> pl.Series:
+    return pl.repeat(None, s.len(), dtype=dtype, eager=True).alias(s.name)
+
+
+def _where(s: pl.Series, condition: Callable[[pl.Expr], pl.Expr], value: Callable[[pl.Expr], pl.Expr]) -> pl.Series:
+    """value(s) where condition(s) holds, else null — one vectorized pass."""
+    col = pl.col("s")
+    return pl.DataFrame({"s": s}).select(pl.when(condition(col)).then(value(col)).alias(s.name)).to_series()
+
+
+def parse_date_series(s: pl.Series) -> pl.Series:
+    """Like `parse_date`, fast on columns typed in one usual format."""
+    if _all_null(s):
+        return _nulls(s, pl.Date)
+    s = s.cast(pl.Utf8)
+    out = s.str.to_date(_FAST_DATE_FORMATS[0], strict=False)
+    for fmt in _FAST_DATE_FORMATS[1:]:
+        need = out.is_null() & s.is_not_null()
+        if not need.any():
+            return out
+        out = patch(out, need, lambda sub, fmt=fmt: sub.str.to_date(fmt, strict=False), s)
+    need = out.is_null() & s.is_not_null()
+    if not need.any():
+        return out
+    # calamine gives Excel dates as `1975-08-17 00:00:00`
+    out = patch(out, need, lambda sub: sub.str.to_datetime("%Y-%m-%d %H:%M:%S", strict=False).dt.date(), s)
+    need = out.is_null() & s.is_not_null()
+    return patch(out, need, lambda sub: _on(sub, parse_date), s).alias(s.name)
+
+
+def nik_parts_frame(s: pl.Series, numerik: pl.Series | None = None) -> pl.DataFrame:
+    """`nik_parts` as a frame (digits, dari_angka, hilang), fast on plain 16-digit text."""
+    s = s.cast(pl.Utf8)
+    n = s.len()
+    numerik = pl.repeat(False, n, dtype=pl.Boolean, eager=True) if numerik is None else numerik.fill_null(False)
+    plain = (s.str.len_bytes() == 16) & s.str.contains(r"^[0-9]{16}$")
+    frame = pl.DataFrame({"s": s, "n": numerik, "plain": plain.fill_null(False)})
+    out = frame.select(
+        pl.when(pl.col("plain")).then(pl.col("s")).alias("digits"),
+        pl.col("n").alias("dari_angka"),
+        pl.repeat(False, n, dtype=pl.Boolean).alias("hilang"),
+    )
+    need = ~frame.get_column("plain") & s.is_not_null()
+    if need.any():
+        idx = need.arg_true()
+        sub = frame.select(pl.col("s", "n").gather(idx)).select(nik_parts(pl.col("s"), pl.col("n")).alias("p")).unnest("p")
+        out = out.with_columns(
+            out.get_column(c).scatter(idx, sub.get_column(c)) for c in ("digits", "dari_angka", "hilang")
+        )
+    return out
+
+
+def code_series(s: pl.Series, field: str) -> pl.Series:
+    """`code_expr` with a cheap path for words typed exactly as in the table."""
+    if _all_null(s):
+        return _nulls(s, pl.Utf8)
+    s = s.cast(pl.Utf8)
+    table = load_codes()[field]
+    out = s.str.to_uppercase().replace_strict(table, default=None, return_dtype=pl.Utf8)
+    need = out.is_null() & s.is_not_null()
+    return patch(out, need, lambda sub: _on(sub, lambda e: code_expr(e, field)), s).alias(s.name)
+
+
+def clean_text_series(s: pl.Series, upper: bool = False) -> pl.Series:
+    if _all_null(s):
+        return _nulls(s, pl.Utf8)
+    s = s.cast(pl.Utf8).str.strip_chars(" \t\r\n\u00a0")
+    if upper:
+        s = s.str.to_uppercase()
+    need = s.str.contains(r"\s\s|[\t\r\n\u00a0]").fill_null(False)
+    s = patch(s, need, lambda sub: sub.str.replace_all(r"\s+", " "), s)
+    return s.replace("", None)
+
+
+def rt_rw_series(s: pl.Series) -> pl.Series:
+    if _all_null(s):
+        return _nulls(s, pl.Utf8)
+    s = s.cast(pl.Utf8)
+    short = lambda c: (c.str.len_bytes() <= 3) & c.str.contains(r"^[0-9]+$")  # noqa: E731
+    out = _where(s, short, lambda c: c.str.zfill(3))
+    need = out.is_null() & s.is_not_null()
+    return patch(out, need, lambda sub: _on(sub, parse_rt_rw), s).alias(s.name)
+
+
+def umur_series(s: pl.Series) -> pl.Series:
+    if _all_null(s):
+        return _nulls(s, pl.Int32)
+    s = s.cast(pl.Utf8)
+    out = s.str.to_integer(strict=False).cast(pl.Int32, strict=False)
+    need = out.is_null() & s.is_not_null()
+    return patch(out, need, lambda sub: _on(sub, parse_umur), s).alias(s.name)

@@ -166,7 +166,7 @@ def _no_header(file_name: str, sheet: str | None) -> InputError:
 def _clean(frame: pl.DataFrame) -> pl.DataFrame:
     """Trim every cell (also non-breaking spaces); empty cells become null."""
     return frame.with_columns(
-        pl.col(c).str.strip_chars(" \t\r\n\u00a0\ufeff").replace("", None)
+        pl.col(c).str.strip_chars().replace("", None)
         for c, dtype in frame.schema.items()
         if dtype == pl.Utf8
     )
@@ -197,14 +197,12 @@ def _finish(
 
 
 def _decode(data: bytes) -> str:
-    """UTF-8 (with or without BOM), else Windows-1252 — what Indonesian offices produce."""
-    if data.startswith(b"\xef\xbb\xbf"):
-        data = data[3:]
+    """UTF-8, else Windows-1252 — what Indonesian offices produce."""
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError:
         # cp1252 leaves five bytes undefined; latin-1 maps them so no byte is lost.
-        return data.decode("cp1252", errors="replace") if _cp1252_ok(data) else data.decode("latin-1")
+        return data.decode("cp1252") if _cp1252_ok(data) else data.decode("latin-1")
 
 
 def _cp1252_ok(data: bytes) -> bool:
@@ -216,23 +214,40 @@ def _looks_binary(data: bytes) -> bool:
     return b"\x00" in head or head.startswith(b"PK\x03\x04") or head.startswith(b"\xd0\xcf\x11\xe0")
 
 
+_NOT_BLANK = re.compile(rb"[^\s]")
+
+
+def _line_starts(data: bytes, count: int) -> list[int]:
+    """Byte offsets of the first `count` lines (and of the line after them)."""
+    starts = [0]
+    pos = 0
+    while len(starts) <= count:
+        nl = data.find(b"\n", pos)
+        if nl < 0:
+            break
+        pos = nl + 1
+        starts.append(pos)
+    return starts
+
+
 def _read_csv(path: Path) -> RawExtract:
     name = path.name
     try:
         data = path.read_bytes()
     except OSError as exc:
         raise InputError(f"berkas tidak dapat dibaca ({exc.strerror})", file=name) from None
-    if not data.strip(b" \t\r\n\xef\xbb\xbf"):
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    if not _NOT_BLANK.search(data):
         raise InputError("berkas kosong", file=name)
     if _looks_binary(data):
         raise InputError("berkas bukan teks CSV (isinya biner); simpan ulang sebagai CSV atau .xlsx", file=name)
-    text = _decode(data)
-    if "\r" in text:
-        text = text.replace("\r\n", "\n").replace("\r", "\n")
-    lines = text.split("\n")
-    if lines and lines[-1] == "":
-        lines.pop()
-    head_lines = lines[:HEADER_SCAN_ROWS]
+    if b"\n" not in data and b"\r" in data:  # old Mac line ends
+        data = data.replace(b"\r", b"\n")
+
+    starts = _line_starts(data, HEADER_SCAN_ROWS)
+    head_end = starts[-1] if len(starts) > HEADER_SCAN_ROWS else len(data)
+    head_lines = _decode(data[:head_end]).replace("\r\n", "\n").split("\n")[:HEADER_SCAN_ROWS]
 
     best: tuple[int, str, _Header] | None = None
     for sep in CSV_SEPARATORS:
@@ -244,51 +259,69 @@ def _read_csv(path: Path) -> RawExtract:
         raise _no_header(name, None)
     _, sep, header = best
 
-    start = header.index + 1  # 0-based index of the first line after the header
-    body = lines[start:]
+    first_line = header.index + 2  # the line number (1-based) of the first line after the header
+    body = data[starts[header.index + 1]:] if header.index + 1 < len(starts) else b""
     ncols = max(header.columns.values()) + 1
     names = [f"_c{j}" for j in range(ncols)]
+    frame = _read_csv_body(body, sep, names, name, first_line)
+    frame = frame.rename({f"_c{j}": f for f, j in header.columns.items()}).select([*header.columns])
+    return _finish(path, None, header, frame, first_row=first_line)
+
+
+def _read_csv_body(body: bytes, sep: str, names: list[str], file_name: str, first_line: int) -> pl.DataFrame:
+    """The lines after the header, one frame row per line (blank lines included)."""
+    schema = {n: pl.Utf8 for n in names}
+    if not body:
+        return pl.DataFrame(schema=schema)
+    lines = body.count(b"\n") + (0 if body.endswith(b"\n") else 1)
     frame: pl.DataFrame | None = None
-    if body:
-        joined = "\n".join(body) + "\n"
-        try:
-            frame = pl.read_csv(
-                joined.encode("utf-8"),
-                has_header=False,
-                separator=sep,
-                quote_char='"',
-                schema={n: pl.Utf8 for n in names},
-                truncate_ragged_lines=True,
-                empty_string_is_null=False,
-            )
-        except pl.exceptions.PolarsError:
-            frame = None
-        if frame is None or frame.height != len(body):
-            # A quoted field spans lines (or the file is too irregular for the fast path):
-            # fall back to the csv module, which tells where each record starts.
-            frame = _read_csv_records(body, sep, ncols, names)
-    else:
-        frame = pl.DataFrame({n: [] for n in names}, schema={n: pl.Utf8 for n in names})
-    frame = frame.rename({f"_c{j}": f for f, j in header.columns.items()})
-    frame = frame.select([*header.columns])  # noqa: keeps only recognized fields
-    raw = _finish(path, None, header, frame, first_row=start + 1)
-    return raw
+    try:
+        utf8 = body
+        body.decode("utf-8")
+    except UnicodeDecodeError:
+        utf8 = _decode(body).encode("utf-8")
+    try:
+        frame = pl.read_csv(
+            utf8,
+            has_header=False,
+            separator=sep,
+            quote_char='"',
+            schema=schema,
+            truncate_ragged_lines=True,
+            empty_string_is_null=False,
+        )
+    except pl.exceptions.PolarsError:
+        frame = None
+    if frame is not None and frame.height == lines:
+        return frame
+    # A quoted field spans lines (or the file is too irregular for the fast path):
+    # the csv module tells where each record starts.
+    return _read_csv_records(
+        _decode(body).replace("\r\n", "\n").split("\n"), sep, len(names), names, file_name, first_line
+    )
 
 
-def _read_csv_records(body: list[str], sep: str, ncols: int, names: list[str]) -> pl.DataFrame:
+def _read_csv_records(
+    body: list[str], sep: str, ncols: int, names: list[str], file_name: str, first_line: int
+) -> pl.DataFrame:
     """Slow path: each record with the line it starts on, via the csv module."""
+    if body and body[-1] == "":
+        body = body[:-1]
     reader = csv.reader(io.StringIO("\n".join(body) + "\n"), delimiter=sep, quotechar='"')
     cols: list[list[str | None]] = [[] for _ in range(ncols)]
     starts: list[int] = []
     prev = 0
-    for record in reader:
-        starts.append(prev)
-        prev = reader.line_num
-        for j in range(ncols):
-            cols[j].append(record[j] if j < len(record) else None)
-    # Pad to one row per line so that row index == line offset: rows a record's extra lines
-    # would occupy become blank rows and are dropped later.
-    total = len(body)
+    try:
+        for record in reader:
+            starts.append(prev)
+            prev = reader.line_num
+            for j in range(ncols):
+                cols[j].append(record[j] if j < len(record) else None)
+    except csv.Error as exc:
+        raise InputError(f"CSV tidak dapat diurai ({exc})", file=file_name, row=first_line + prev) from None
+    # One row per line so that row index == line offset: the lines a record's extra lines
+    # occupy become blank rows and are dropped later.
+    total = max(len(body), prev)
     padded: list[list[str | None]] = [[None] * total for _ in range(ncols)]
     for k, line in enumerate(starts):
         for j in range(ncols):
