@@ -172,13 +172,19 @@ def _draw(t: PublicTables, lay: _Layout) -> _Canvas:
     y += lay.label * 1.7
     c.text(m, y, "Tidak memenuhi syarat menurut alasan", lay.label, bold=True, color=MUTED, max_width=lay.left)
     y += lay.label * 0.4
-    reasons_rows = reasons or [("Tidak ada", 0)]
-    pitch = min(lay.row * 1.55, (footer_y - lay.footer * 1.6 - y) / len(reasons_rows))
+    rows = reasons or [("Tidak ada", 0)]
+    # On the wide screen more than five reasons go in two columns rather than small type.
+    columns = 2 if len(rows) > 5 and lay.tiles_in_a_row else 1
+    per_column = -(-len(rows) // columns)
+    gap = 50
+    width = (lay.left - gap * (columns - 1)) / columns
+    pitch = min(lay.row * 1.55, (footer_y - lay.footer * 1.6 - y) / per_column)
     size = min(lay.row, pitch / 1.3)
-    for label, n in reasons_rows:
-        y += pitch
-        c.text(m, y, label, size, max_width=lay.left * 0.7)
-        c.text(m + lay.left, y, angka(n), size, bold=True, color=CORAL, ha="right")
+    for i, (label, n) in enumerate(rows):
+        x = m + (i // per_column) * (width + gap)
+        row_y = y + (i % per_column + 1) * pitch
+        c.text(x, row_y, label, size, max_width=width * 0.72)
+        c.text(x + width, row_y, angka(n), size, bold=True, color=CORAL, ha="right")
 
     # Right column: voters per kecamatan.
     x0 = m + lay.left + lay.gap
