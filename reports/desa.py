@@ -197,7 +197,8 @@ def _pick(frame: pl.DataFrame, keys: Iterable[str]) -> list[tuple]:
 
 def baru_table(part: DesaPart) -> Table:
     keys = BARU_COLUMNS[1:]
-    return Table(BARU, REPORT_NAMES[BARU], columns(*BARU_COLUMNS), _numbered(list(r) for r in _pick(part.baru, keys)))
+    return Table(BARU, REPORT_NAMES[BARU], columns(*BARU_COLUMNS), _numbered(list(r) for r in _pick(part.baru, keys)),
+                 empty_note="Tidak ada pemilih baru pada triwulan ini.")
 
 
 def tms_rows(ctx: ReportContext, frame: pl.DataFrame, keys: tuple[str, ...]) -> list[list[Any]]:
@@ -215,7 +216,8 @@ def tms_rows(ctx: ReportContext, frame: pl.DataFrame, keys: tuple[str, ...]) -> 
 
 def tms_table(ctx: ReportContext, part: DesaPart) -> Table:
     keys = TMS_COLUMNS[1:]
-    return Table(TMS, REPORT_NAMES[TMS], columns(*TMS_COLUMNS), _numbered(tms_rows(ctx, part.tms, keys)))
+    return Table(TMS, REPORT_NAMES[TMS], columns(*TMS_COLUMNS), _numbered(tms_rows(ctx, part.tms, keys)),
+                 empty_note="Tidak ada pemilih TMS pada triwulan ini.")
 
 
 def parse_values(text: str | None) -> dict[str, Any]:
@@ -279,7 +281,8 @@ def ubah_rows(ctx: ReportContext, frame: pl.DataFrame, *, public: bool) -> list[
 
 
 def ubah_table(ctx: ReportContext, part: DesaPart) -> Table:
-    return Table(UBAH, REPORT_NAMES[UBAH], columns(*UBAH_COLUMNS), _numbered(ubah_rows(ctx, part.ubah, public=False)))
+    return Table(UBAH, REPORT_NAMES[UBAH], columns(*UBAH_COLUMNS), _numbered(ubah_rows(ctx, part.ubah, public=False)),
+                 empty_note="Tidak ada perubahan data pemilih pada triwulan ini.")
 
 
 def verifikasi_rows(ctx: ReportContext, frame: pl.DataFrame, keys: tuple[str, ...]) -> list[list[Any]]:
@@ -311,6 +314,7 @@ def verifikasi_table(ctx: ReportContext, frame: pl.DataFrame, *, extra: tuple[st
         input_columns=(decision,),
         validations=((decision, KEPUTUSAN_PILIHAN),),
         width_floor={decision: 12},
+        empty_note="Tidak ada usulan verifikasi faktual pada triwulan ini.",
     )
 
 

@@ -8,10 +8,12 @@ import math
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
+from decimal import Decimal
 from functools import lru_cache
 from io import BytesIO
 from pathlib import Path
 from typing import Any, Iterable, Sequence
+from xml.sax.saxutils import escape
 from zipfile import ZIP_DEFLATED, ZipFile, ZipInfo
 
 from openpyxl import Workbook
@@ -19,6 +21,7 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
+from openpyxl.utils.datetime import to_excel
 from openpyxl.worksheet._writer import WorksheetWriter
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.writer.excel import ExcelWriter
@@ -36,6 +39,9 @@ TITLE_ROWS = 6
 DATE_FORMAT = "dd-mm-yyyy"
 INT_FORMAT = "#,##0"
 MIN_WIDTH = 4
+# Column widths count digit widths of the body font; a bold capital in the header is wider.
+HEADER_CHAR = 1.3
+LINE_HEIGHT = 15  # points per text line at the body font size
 PAPER_A4 = 9  # the ECMA-376 paper size code of A4
 # Excel and LibreOffice turn cell text starting with these into a formula when it is edited;
 # such values are kept as text and marked with a quote prefix.
@@ -49,7 +55,7 @@ FORMULA_STARTS = ("=", "+", "-", "@")
 class Caption:
     key: str
     title: str
-    kind: str  # teks | nik | tanggal | angka | desimal
+    kind: str  # teks | nik | tanggal | angka (a count) | nomor (a number, a year, a code) | desimal
     max_width: int
     public_value: bool  # may the old/new value of this field appear in a public list
     public_name: bool  # may a public list even say that this field changed
@@ -184,41 +190,52 @@ _BORDER = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
 _HEADER_FILL = PatternFill("solid", fgColor="D9E1F2")
 _INPUT_FILL = PatternFill("solid", fgColor="FFF2CC")
 _TOTAL_FILL = PatternFill("solid", fgColor="EDEDED")
-_NUMBER_FORMATS = {"nik": "@", "tanggal": DATE_FORMAT, "angka": INT_FORMAT, "desimal": "0.00"}
+_NUMBER_FORMATS = {"nik": "@", "tanggal": DATE_FORMAT, "angka": INT_FORMAT, "nomor": "0", "desimal": "0.00"}
 
 
-class SheetStyles:
-    """Cached style arrays of one workbook, keyed by role."""
+_FONTS = {
+    "judul1": Font(bold=True, size=14),
+    "judul2": Font(bold=True, size=12),
+    "judul": Font(size=11),
+    "catatan": Font(bold=True, size=11),
+    "catatan_merah": Font(bold=True, size=11, color="C00000"),
+    "header": Font(bold=True),
+    "total": Font(bold=True),
+}
+_HEADER_ALIGNMENT = Alignment(horizontal="center", vertical="center", wrap_text=True)
+_DATA_ALIGNMENT = {False: Alignment(vertical="top"), True: Alignment(vertical="top", wrap_text=True)}
 
-    def __init__(self, ws) -> None:
-        self._ws = ws
-        self._cache: dict[tuple, Any] = {}
 
-    def get(self, role: str, kind: str = "teks", wrap: bool = False, quote: bool = False):
+class WorkbookStyles:
+    """Style arrays of one workbook and their ids, keyed by (role, kind, wrap, quote)."""
+
+    def __init__(self, wb: Workbook) -> None:
+        self._wb = wb
+        self._cache: dict[tuple, tuple[Any, int]] = {}
+
+    @staticmethod
+    def of(wb: Workbook) -> "WorkbookStyles":
+        styles = getattr(wb, "_pdpb_styles", None)
+        if styles is None:
+            styles = WorkbookStyles(wb)
+            wb._pdpb_styles = styles
+        return styles
+
+    def get(self, role: str, kind: str = "teks", wrap: bool = False, quote: bool = False) -> tuple[Any, int]:
         key = (role, kind, wrap, quote)
-        style = self._cache.get(key)
-        if style is None:
-            cell = WriteOnlyCell(self._ws)
-            if role == "judul1":
-                cell.font = Font(bold=True, size=14)
-            elif role == "judul2":
-                cell.font = Font(bold=True, size=12)
-            elif role == "judul":
-                cell.font = Font(size=11)
-            elif role == "catatan":
-                cell.font = Font(bold=True, size=11)
-            elif role == "catatan_merah":
-                cell.font = Font(bold=True, size=11, color="C00000")
-            elif role == "header":
-                cell.font = Font(bold=True)
+        found = self._cache.get(key)
+        if found is None:
+            cell = WriteOnlyCell(self._wb.worksheets[0])
+            if role in _FONTS:
+                cell.font = _FONTS[role]
+            if role == "header":
                 cell.fill = _HEADER_FILL
                 cell.border = _BORDER
-                cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
-            else:  # data, total, isian
+                cell.alignment = _HEADER_ALIGNMENT
+            elif role in ("data", "total", "isian"):
                 cell.border = _BORDER
-                cell.alignment = Alignment(vertical="top", wrap_text=wrap)
+                cell.alignment = _DATA_ALIGNMENT[wrap]
                 if role == "total":
-                    cell.font = Font(bold=True)
                     cell.fill = _TOTAL_FILL
                 elif role == "isian":
                     cell.fill = _INPUT_FILL
@@ -227,27 +244,114 @@ class SheetStyles:
                     cell.number_format = fmt
             if quote:
                 cell.quotePrefix = True
-            style = cell._style
-            self._cache[key] = style
-        return style
+            found = (cell._style, cell.style_id)
+            self._cache[key] = found
+        return found
 
 
-def make_cell(ws, styles: SheetStyles, value: Any, role: str, kind: str = "teks", wrap: bool = False):
-    """A styled cell that never becomes a formula, whatever the text says."""
-    quote = False
-    if kind == "nik" and value is not None and not isinstance(value, str):
+def prepare_value(value: Any, kind: str) -> tuple[Any, bool]:
+    """The value as the cell will hold it, and whether it needs the quote prefix: text that
+    starts like a formula stays text, whatever it says."""
+    if value is None:
+        return None, False
+    if kind == "nik" and not isinstance(value, str):
         value = str(value)
     if isinstance(value, str):
         value = clean_text(value)
-        quote = value.startswith(FORMULA_STARTS)
-    elif isinstance(value, datetime) and value.tzinfo is not None:
-        value = value.replace(tzinfo=None)
-    cell = WriteOnlyCell(ws, value)
-    if quote:
-        # openpyxl reads a leading "=" as a formula; the value stays a plain string.
-        cell.data_type = "s"
-    cell._style = styles.get(role, kind, wrap, quote)
-    return cell
+        if not value:
+            return None, False
+        return value, value.startswith(FORMULA_STARTS)
+    if isinstance(value, bool) or isinstance(value, int):
+        return value, False
+    if isinstance(value, float):
+        return (value if math.isfinite(value) else None), False
+    if isinstance(value, datetime):
+        return (value.replace(tzinfo=None) if value.tzinfo is not None else value), False
+    if isinstance(value, date):
+        return value, False
+    if isinstance(value, Decimal):
+        return float(value), False
+    text = clean_text(str(value))
+    return text, text.startswith(FORMULA_STARTS)
+
+
+class _Row(list):
+    """A row of (value, style key) pairs, serialized straight to sheet XML."""
+
+
+def _cell_xml(ref: str, sid: int, value: Any) -> str:
+    if value is None:
+        return f'<c r="{ref}" s="{sid}"/>'
+    if isinstance(value, str):
+        stripped = value.strip()
+        space = ' xml:space="preserve"' if stripped and stripped != value else ""
+        return f'<c r="{ref}" s="{sid}" t="inlineStr"><is><t{space}>{escape(value)}</t></is></c>'
+    if isinstance(value, bool):
+        return f'<c r="{ref}" s="{sid}" t="b"><v>{int(value)}</v></c>'
+    if isinstance(value, int):
+        return f'<c r="{ref}" s="{sid}" t="n"><v>{value}</v></c>'
+    if isinstance(value, float):
+        return f'<c r="{ref}" s="{sid}" t="n"><v>{value:.16g}</v></c>'
+    # date or datetime: Excel's serial day number under the date format of the style
+    return f'<c r="{ref}" s="{sid}" t="n"><v>{_serial(value)}</v></c>'
+
+
+_EXCEL_EPOCH = date(1899, 12, 30)
+
+
+def _serial(value: date) -> str:
+    if isinstance(value, datetime):
+        return f"{to_excel(value):.16g}"
+    days = (value - _EXCEL_EPOCH).days
+    # Excel counts a 29 February 1900 that never was; openpyxl shifts the days before it.
+    return str(days - 1 if 0 < days <= 60 else days)
+
+
+class _MemorySheetWriter(WorksheetWriter):
+    """Keeps a write-only sheet's XML in memory (no temporary file per sheet) and writes the
+    rows of a table as ready XML: openpyxl's per-cell element tree costs most of the time of
+    hundreds of small workbooks, and lxml is not among the dependencies."""
+
+    def __init__(self, ws, styles: WorkbookStyles) -> None:
+        super().__init__(ws, out=BytesIO())
+        self._style = styles.get
+        self._letters: list[str] = []
+
+    def cleanup(self) -> None:
+        pass
+
+    def _letter(self, col: int) -> str:
+        while len(self._letters) < col:
+            self._letters.append(get_column_letter(len(self._letters) + 1))
+        return self._letters[col - 1]
+
+    def write_row(self, xf, row, row_idx):
+        raw = getattr(xf, "_file", None)  # the text sink of et_xmlfile's incremental writer
+        if not isinstance(row, _Row):
+            return super().write_row(xf, row, row_idx)
+        if raw is None:  # another XML backend: go through openpyxl cells
+            cells = []
+            for col, (value, key) in enumerate(row, 1):
+                cell = WriteOnlyCell(self.ws, value)
+                if isinstance(value, str):
+                    cell.data_type = "s"
+                cell._style = self._style(*key)[0]
+                cell.column, cell.row = col, row_idx
+                cells.append(cell)
+            return super().write_row(xf, cells, row_idx)
+        attrs = f' r="{row_idx}"'
+        dims = self.ws.row_dimensions
+        if row_idx in dims:
+            attrs += "".join(f' {k}="{v}"' for k, v in dims[row_idx])
+        parts = [f"<row{attrs}>"]
+        for col, (value, key) in enumerate(row, 1):
+            parts.append(_cell_xml(f"{self._letter(col)}{row_idx}", self._style(*key)[1], value))
+        parts.append("</row>")
+        raw("".join(parts))
+
+
+def _rows_as_given(row, row_idx):
+    return row
 
 
 # ---------------------------------------------------------------------------------------------
@@ -266,10 +370,18 @@ class Table:
     input_columns: Sequence[int] = ()  # 0-based columns officials fill in (yellow)
     validations: Sequence[tuple[int, str]] = ()  # (0-based column, "SETUJU,TOLAK")
     width_floor: dict[int, int] = field(default_factory=dict)
+    empty_note: str = "Tidak ada data pada triwulan ini."
+
+    @property
+    def all_notes(self) -> list[tuple[str, str]]:
+        if not self.rows and self.empty_note:
+            return [*self.notes, (self.empty_note, "catatan")]
+        return self.notes
 
     @property
     def header_row(self) -> int:
-        return TITLE_ROWS + (len(self.notes) + 1 if self.notes else 0) + 1
+        notes = self.all_notes
+        return TITLE_ROWS + (len(notes) + 1 if notes else 0) + 1
 
 
 def _wrap_lines(text: str, width: int) -> int:
@@ -295,36 +407,18 @@ def column_widths(table: Table) -> list[int]:
         for row in table.totals:
             data_width = max(data_width, width_of(row[i], col.kind))
         longest_word = max((len(w) for w in col.title.split()), default=0)
-        width = max(min(data_width + 2, col.max_width), longest_word + 2, MIN_WIDTH)
+        header_width = math.ceil(longest_word * HEADER_CHAR) + 2
+        width = max(min(data_width + 2, col.max_width), header_width, MIN_WIDTH)
         width = max(width, table.width_floor.get(i, 0))
         widths.append(width)
     return widths
-
-
-class _MemorySheetWriter(WorksheetWriter):
-    """Keeps a write-only sheet's XML in memory instead of a temporary file per sheet."""
-
-    def __init__(self, ws) -> None:
-        super().__init__(ws, out=BytesIO())
-
-    def cleanup(self) -> None:
-        pass
-
-
-def _cells_as_given(cells, row_idx):
-    # Rows here are always lists of ready cells; openpyxl's generic path would first try each
-    # one as a plain value and fall back on an exception, which doubles the cost per cell.
-    for col_idx, cell in enumerate(cells, 1):
-        cell.column = col_idx
-        cell.row = row_idx
-        yield cell
 
 
 def write_table(wb: Workbook, heading: Heading, table: Table) -> None:
     """Write one table sheet (write-only worksheet) with title block, frozen and filtered header,
     fitted widths, A4 landscape print fitted to the page width and page numbers."""
     ws = wb.create_sheet(table.name)
-    styles = SheetStyles(ws)
+    styles = WorkbookStyles.of(wb)
     ncols = max(len(table.columns), 1)
     last_col = get_column_letter(ncols)
     header_row = table.header_row
@@ -336,8 +430,15 @@ def write_table(wb: Workbook, heading: Heading, table: Table) -> None:
     for i, (col, width) in enumerate(zip(table.columns, widths)):
         ws.column_dimensions[get_column_letter(i + 1)].width = width
         wraps.append(col.kind == "teks" and any(width_of(r[i], "teks") > width - 1 for r in table.rows))
-    header_lines = max((_wrap_lines(c.title, w - 1) for c, w in zip(table.columns, widths)), default=1)
-    ws.row_dimensions[header_row].height = 15 * header_lines + 3
+    header_lines = max((_wrap_lines(c.title, int((w - 1) / HEADER_CHAR)) for c, w in zip(table.columns, widths)), default=1)
+    ws.row_dimensions[header_row].height = LINE_HEIGHT * header_lines + 3
+    # LibreOffice does not grow a row for wrapped text on opening; give such rows their height.
+    wrapped = [i for i, w in enumerate(wraps) if w]
+    if wrapped:
+        for n, row in enumerate(table.rows):
+            lines = max(_wrap_lines(str(row[i]), widths[i] - 1) if row[i] is not None else 1 for i in wrapped)
+            if lines > 1:
+                ws.row_dimensions[first_data + n].height = LINE_HEIGHT * lines
 
     ws.freeze_panes = f"A{first_data}"
     ws.print_title_rows = f"{header_row}:{header_row}"
@@ -351,32 +452,37 @@ def write_table(wb: Workbook, heading: Heading, table: Table) -> None:
     ws.page_margins.top = ws.page_margins.bottom = 0.6
     ws.print_options.horizontalCentered = True
     ws.oddFooter.center.text = "Halaman &P dari &N"
-    ws.oddFooter.left.text = table.report_name.replace("&", "&&")
     # Column widths, row heights and frozen panes are written before the first row.
-    ws._writer = _MemorySheetWriter(ws)
+    ws._writer = _MemorySheetWriter(ws, styles)
     ws._writer.write_top()
-    ws._values_to_row = _cells_as_given
+    ws._values_to_row = _rows_as_given
 
+    def row(values: Sequence[Any], roles: Sequence[str], kinds: Sequence[str], wraps: Sequence[bool]) -> _Row:
+        out = _Row()
+        for value, role, kind, wrap in zip(values, roles, kinds, wraps):
+            value, quote = prepare_value(value, kind)
+            out.append((value, (role, kind, wrap, quote)))
+        return out
+
+    one = ["teks"], [False]
     lines = heading.lines(table.report_name)
-    roles = ["judul1", "judul2", "judul", "judul", "judul"]
-    for text, role in zip(lines, roles):
-        ws.append([make_cell(ws, styles, text, role)])
-    ws.append([])
-    if table.notes:
-        for text, role in table.notes:
-            ws.append([make_cell(ws, styles, text, role)])
-        ws.append([])
+    for text, role in zip(lines, ["judul1", "judul2", "judul", "judul", "judul"]):
+        ws.append(row([text], [role], *one))
+    ws.append(_Row())
+    if table.all_notes:
+        for text, role in table.all_notes:
+            ws.append(row([text], [role], *one))
+        ws.append(_Row())
 
-    ws.append([make_cell(ws, styles, c.title, "header") for c in table.columns])
+    n = len(table.columns)
+    ws.append(row([c.title for c in table.columns], ["header"] * n, ["teks"] * n, [True] * n))
     kinds = [c.kind for c in table.columns]
     inputs = set(table.input_columns)
-    for row in table.rows:
-        ws.append([
-            make_cell(ws, styles, v, "isian" if i in inputs else "data", kinds[i], wraps[i])
-            for i, v in enumerate(row)
-        ])
-    for row in table.totals:
-        ws.append([make_cell(ws, styles, v, "total", kinds[i]) for i, v in enumerate(row)])
+    data_roles = ["isian" if i in inputs else "data" for i in range(n)]
+    for values in table.rows:
+        ws.append(row(values, data_roles, kinds, wraps))
+    for values in table.totals:
+        ws.append(row(values, ["total"] * n, kinds, [False] * n))
 
     for col_index, options in table.validations:
         letter = get_column_letter(col_index + 1)

@@ -97,7 +97,7 @@ def test_sheet_names_headers_and_layout(out, data):
         assert ws.sheet_properties.pageSetUpPr.fitToPage
         assert ws.oddFooter.center.text == "Halaman &P dari &N"
         for letter, dim in ws.column_dimensions.items():
-            assert 4 <= dim.width <= 50
+            assert 4 <= dim.width <= 75
     headers = {ws.title: [c.value for c in ws[header_row(ws)]] for ws in wb}
     assert {"NIK", "NKK", "NAMA", "TANGGAL LAHIR", "BERKAS SUMBER", "BARIS SUMBER", "METODE", "SKOR"} <= set(headers["Pemilih Baru"])
     assert {"KODE TMS", "KETERANGAN TMS", "BERKAS SUMBER", "BARIS SUMBER", "METODE", "SKOR"} <= set(headers["TMS"])
