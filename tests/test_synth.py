@@ -1,0 +1,260 @@
+"""The synthetic kabupaten: deterministic, realistic in structure, and its labels agree with its files."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import date
+from pathlib import Path
+
+import numpy as np
+import polars as pl
+import pytest
+
+from schemas.fields import PERSON_FIELDS
+from transforms.synth import generate_sample
+from transforms.synth_events import quarter_dates
+from transforms.synth_population import load_region, make_population
+from transforms.wilayah import desa_of_kabupaten, load_wilayah
+
+N = 2_000
+
+
+def read_text_csv(path: Path) -> pl.DataFrame:
+    return pl.read_csv(path, infer_schema=False)
+
+
+@pytest.fixture(scope="module")
+def sample(tmp_path_factory) -> object:
+    return generate_sample(tmp_path_factory.mktemp("clean"), n_voters=N, seed=7, n_quarters=2)
+
+
+@pytest.fixture(scope="module")
+def baseline(sample) -> pl.DataFrame:
+    return read_text_csv(sample.baseline).with_row_index("baris", offset=2)
+
+
+def tree_digest(root: Path) -> dict[str, str]:
+    return {
+        str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(root.rglob("*"))
+        if p.is_file()
+    }
+
+
+def nik_birth(nik: str) -> tuple[date, str]:
+    """Birth date and sex encoded in a NIK (day + 40 for women)."""
+    dd, mm, yy = int(nik[6:8]), int(nik[8:10]), int(nik[10:12])
+    sex = "P" if dd > 40 else "L"
+    return dd - 40 if dd > 40 else dd, mm, yy, sex
+
+
+# --------------------------------------------------------------------------- determinism
+
+
+def test_same_seed_gives_identical_bytes(tmp_path):
+    a = generate_sample(tmp_path / "a", n_voters=N, seed=3, n_quarters=2)
+    b = generate_sample(tmp_path / "b", n_voters=N, seed=3, n_quarters=2)
+    c = generate_sample(tmp_path / "c", n_voters=N, seed=4, n_quarters=1)
+    da, db = tree_digest(a.out_dir), tree_digest(b.out_dir)
+    assert da == db
+    assert len(da) == 1 + 1 + 2 * (6 + 3)  # baseline, awal, per quarter 6 inbox files + 3 labels
+    assert tree_digest(c.out_dir)["pemilih.csv"] != da["pemilih.csv"]
+
+
+def test_sample_info(sample):
+    assert sample.as_of == date(2025, 12, 31)
+    assert sample.quarters == ["2026-Q1", "2026-Q2"]
+    assert sample.baseline.name == "pemilih.csv"
+    for q in sample.quarters:
+        assert sample.inbox[q].is_dir() and sample.labels[q].is_dir()
+        names = sorted(p.name.split("_20")[0] for p in sample.inbox[q].iterdir())
+        assert names == sorted(["kematian", "pindah_keluar", "pindah_datang", "penduduk", "tni_polri", "perbaikan"])
+
+
+# --------------------------------------------------------------------------- baseline
+
+
+def test_baseline_header_and_codes(sample, baseline):
+    header = sample.baseline.read_text().splitlines()[0]
+    assert header == "nkk,nik,nama,tempat_lahir,tanggal_lahir,status_kawin,jenis_kelamin,alamat,rt,rw,disabilitas,kode_desa,tps"
+    assert baseline.height >= N
+    assert set(baseline["jenis_kelamin"]) == {"L", "P"}
+    assert set(baseline["status_kawin"]) <= {"B", "S", "P"}
+    assert baseline["tanggal_lahir"].str.contains(r"^\d{4}-\d{2}-\d{2}$").all()
+    assert baseline["rt"].str.contains(r"^\d{3}$").all() and baseline["rw"].str.contains(r"^\d{3}$").all()
+    assert baseline["nik"].str.contains(r"^\d{16}$").all() and baseline["nkk"].str.contains(r"^\d{16}$").all()
+    desa = desa_of_kabupaten("33.23")
+    assert set(baseline["kode_desa"]) <= set(desa["kode_desa"])
+    # Most desa have voters, and sizes are uneven.
+    sizes = baseline["kode_desa"].value_counts()["count"]
+    assert sizes.len() > 200 and sizes.max() > 2 * sizes.min()
+
+
+def test_nik_structure_region_date_sex_and_uniqueness():
+    rng = np.random.default_rng(5)
+    region = load_region("33.23")
+    pop = make_population(rng, region, N, date(2025, 12, 31), date(2026, 3, 31)).voters
+    kecamatan = set(
+        load_wilayah().filter(pl.col("level") == "kecamatan")["kode"].str.replace_all(".", "", literal=True)
+    )
+    for r in pop.iter_rows(named=True):
+        nik = r["nik"]
+        assert nik[:6] in kecamatan
+        dd, mm, yy, sex = nik_birth(nik)
+        born = r["tanggal_lahir_benar"]
+        assert (dd, mm, yy) == (born.day, born.month, born.year % 100)
+        assert sex == r["jenis_kelamin_benar"]
+        assert 1 <= int(nik[12:]) <= 9999
+        assert r["nkk"][:4] == "3323" and 1 <= int(r["nkk"][12:]) <= 9999
+    # One NIK per person: only the planted duplicates repeat one.
+    people = pop.filter(~pl.col("ganda"))
+    assert people["nik"].n_unique() == people.height
+    assert pop.filter(pl.col("ganda")).height >= 1
+
+
+def test_households_share_nkk_and_address(baseline, sample):
+    awal = read_text_csv(sample.awal)
+    ganda_rows = set(awal.filter(pl.col("fakta") == "ganda")["sumber_baris"].cast(pl.Int64))
+    people = baseline.filter(~pl.col("baris").is_in(list(ganda_rows)))
+    per_kk = people.group_by("nkk").agg(
+        pl.len().alias("n"),
+        *[pl.col(c).n_unique().alias(c) for c in ("alamat", "rt", "rw", "kode_desa")],
+    )
+    assert per_kk["n"].max() <= 6
+    assert (per_kk["n"] >= 2).sum() > per_kk.height / 2
+    for c in ("alamat", "rt", "rw", "kode_desa"):
+        assert per_kk[c].max() == 1, c
+
+
+def test_names_by_generation(baseline):
+    year = baseline["tanggal_lahir"].str.slice(0, 4).cast(pl.Int32)
+    words = baseline["nama"].str.replace(r",.*$", "").str.replace(r"^(H|HJ|DRS|DRA|IR|DR)\. ", "").str.split(" ").list.len()
+    old = words.filter(year < 1955)
+    young = words.filter(year > 1995)
+    assert (old == 1).mean() > 0.7
+    assert (young >= 2).mean() > 0.5
+    assert baseline["nama"].str.contains(r"^(SOE|DJ|TJ)").any()
+    assert baseline["nama"].str.contains(r"^(H|HJ)\. ").any() or baseline["nama"].str.contains(", S").any()
+
+
+def test_baseline_errors_recorded(sample, baseline):
+    awal = read_text_csv(sample.awal).with_columns(pl.col("sumber_baris").cast(pl.Int64))
+    acuan = quarter_dates(sample.quarters[0])[1]
+    for r in awal.iter_rows(named=True):
+        row = baseline.row(r["sumber_baris"] - 2, named=True)
+        assert row["nik"] == r["nik"]
+        if r["fakta"] == "ganda":
+            first = baseline.row(int(r["baris_asli"]) - 2, named=True)
+            assert first["nik"] == r["nik"] and int(r["baris_asli"]) < r["sumber_baris"]
+        else:
+            born = date.fromisoformat(row["tanggal_lahir"])
+            age = acuan.year - born.year - ((acuan.month, acuan.day) < (born.month, born.day))
+            assert age < 17 and row["status_kawin"] == "B"
+    assert set(awal["fakta"]) == {"ganda", "bawah_umur"}
+
+
+# --------------------------------------------------------------------------- labels
+
+
+def test_every_inbox_row_has_one_label(sample):
+    for q in sample.quarters:
+        baris = read_text_csv(sample.labels[q] / "baris.csv")
+        assert baris.columns == ["sumber_file", "sumber_baris", "hasil", "kategori", "kode_tms", "nik_target",
+                                 "kasus", "nik_benar", "tanggal_lahir_benar", "kode_desa_benar"]
+        for path in sample.inbox[q].iterdir():
+            rows = read_text_csv(path)
+            labelled = baris.filter(pl.col("sumber_file") == path.name)["sumber_baris"].cast(pl.Int64).sort()
+            assert labelled.to_list() == list(range(2, rows.height + 2)), path.name
+        assert set(baris["hasil"]) <= {"diterapkan", "verifikasi", "karantina", "tanpa_perubahan"}
+        assert baris["nik_benar"].str.contains(r"^\d{16}$").all()
+
+
+def test_change_labels_match_rows(sample, baseline):
+    awal = read_text_csv(sample.awal)
+    for q in sample.quarters:
+        changes = read_text_csv(sample.labels[q] / "perubahan.csv")
+        assert changes.columns == ["kategori", "kode_tms", "nik", "kode_desa", "kode_desa_lama", "kolom_diubah",
+                                   "sumber_file", "sumber_baris"]
+        baris = read_text_csv(sample.labels[q] / "baris.csv").filter(pl.col("hasil") == "diterapkan")
+        from_rows = changes.filter(pl.col("sumber_file") != "pemilih.csv")
+        key = ["sumber_file", "sumber_baris"]
+        joined = from_rows.join(baris, on=key, how="left")
+        assert joined["hasil"].null_count() == 0
+        assert (joined["nik"] == joined["nik_target"]).all()
+        assert (joined["kategori"] == joined["kategori_right"]).all()
+        assert baris.height == from_rows.height
+        from_list = changes.filter(pl.col("sumber_file") == "pemilih.csv")
+        if q == sample.quarters[0]:
+            assert sorted(from_list["sumber_baris"].to_list()) == sorted(awal["sumber_baris"].to_list())
+        for r in changes.iter_rows(named=True):
+            if r["kategori"] == "TMS":
+                assert r["kode_tms"] in {"1", "2", "3", "4", "5", "6", "7", "9"}
+                assert r["kolom_diubah"] is None and r["kode_desa_lama"] is None
+            elif r["kategori"] == "UBAH":
+                cols = r["kolom_diubah"].split(",")
+                assert cols == sorted(cols, key=PERSON_FIELDS.index)
+                assert (r["kode_desa_lama"] is not None) == ("kode_desa" in cols)
+            else:
+                assert r["kategori"] == "BARU" and r["kolom_diubah"] is None
+        baru = changes.filter(pl.col("kategori") == "BARU")["nik"]
+        assert not baru.is_in(baseline["nik"].implode()).any()
+        assert baru.n_unique() == baru.len()
+
+
+def test_export_counts_reconcile(sample, baseline):
+    before = baseline.height
+    tms_total = 0
+    previous = None
+    for q in sample.quarters:
+        changes = read_text_csv(sample.labels[q] / "perubahan.csv")
+        ekspor = read_text_csv(sample.labels[q] / "ekspor.csv")
+        baru = changes.filter(pl.col("kategori") == "BARU").height
+        tms = changes.filter(pl.col("kategori") == "TMS")
+        tms_total += tms.height
+        assert ekspor.height == before + baru
+        assert ekspor.filter(pl.col("status") == "TMS").height == tms_total
+        assert (ekspor.filter(pl.col("status") == "AKTIF")["kode_tms"].is_null()).all()
+        # Each TMS of this quarter hits a voter who was active before it.
+        if previous is not None:
+            active_before = previous.filter(pl.col("status") == "AKTIF")["nik"]
+            assert tms["nik"].is_in(active_before.implode()).all()
+        moved = changes.filter(pl.col("kode_desa_lama").is_not_null())
+        now = ekspor.filter(pl.col("status") == "AKTIF").select("nik", pl.col("kode_desa").alias("desa_akhir"))
+        assert (moved.join(now, on="nik")["desa_akhir"] == moved.join(now, on="nik")["kode_desa"]).all()
+        before = ekspor.height
+        previous = ekspor
+
+
+def test_clean_files_carry_canonical_columns_and_rules(sample):
+    q = sample.quarters[0]
+    start, acuan = quarter_dates(q)
+    inbox = sample.inbox[q]
+    baris = read_text_csv(sample.labels[q] / "baris.csv")
+    deaths = read_text_csv(next(inbox.glob("kematian_*")))
+    assert {"nik", "nama", "tanggal_lahir", "tanggal_meninggal", "umur", "kode_desa"} <= set(deaths.columns)
+    assert deaths["tanggal_meninggal"].str.to_date().is_between(start, acuan).all()
+    tni = read_text_csv(next(inbox.glob("tni_polri_*")))
+    assert set(tni["instansi"]) <= {"TNI", "POLRI"} and set(tni["perubahan"]) <= {"MASUK", "PENSIUN"}
+    fixes = read_text_csv(next(inbox.glob("perbaikan_*")))
+    assert "kode_tms" in fixes.columns and set(fixes["kode_tms"].drop_nulls()) <= {"5", "9"}
+    # Every BARU is eligible on tanggal acuan: 17 or older, or married.
+    for path in inbox.iterdir():
+        rows = read_text_csv(path).with_row_index("sumber_baris", offset=2)
+        lab = baris.filter((pl.col("sumber_file") == path.name) & (pl.col("kategori") == "BARU"))
+        for r in rows.join(lab.with_columns(pl.col("sumber_baris").cast(pl.UInt32)), on="sumber_baris").iter_rows(named=True):
+            born = date.fromisoformat(r["tanggal_lahir"])
+            age = acuan.year - born.year - ((acuan.month, acuan.day) < (born.month, born.day))
+            assert age >= 17 or r["status_kawin"] in ("S", "P")
+    kasus = set(baris["kasus"])
+    assert {"bersih", "sudah_terdaftar", "belum_17", "tidak_terdaftar"} <= kasus
+
+
+def test_rates_override_and_other_kabupaten(tmp_path):
+    info = generate_sample(tmp_path, n_voters=1_500, seed=2, kode_kabupaten="32.01",
+                           event_rates={"baru": 0.03, "kematian": 0.0})
+    base = read_text_csv(info.baseline)
+    assert base["kode_desa"].str.starts_with("32.01.").all()
+    assert base["nik"].str.starts_with("3201").mean() > 0.9
+    changes = read_text_csv(info.labels["2026-Q1"] / "perubahan.csv")
+    assert changes.filter(pl.col("sumber_file").str.starts_with("kematian")).height == 0
+    assert changes.filter(pl.col("kategori") == "BARU").height >= 0.025 * 1_500
