@@ -23,7 +23,7 @@ from schemas.fields import BASELINE_KIND, DATE_FIELDS, INBOX_KINDS
 
 
 def nik_is_16_digits(col: pl.Expr) -> pl.Expr:
-    return col.str.contains(r"^\d{16}$")
+    return col.str.contains(r"^[0-9]{16}$")
 
 
 def nik_province_ok(col: pl.Expr, provinces: frozenset[str]) -> pl.Expr:

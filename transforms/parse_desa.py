@@ -20,8 +20,8 @@ PLACE_PREFIXES = ("DESA", "DS", "KEL", "KELURAHAN", "KEC", "KECAMATAN", "KAB", "
 FUZZY_MIN_SCORE = 85.0
 FUZZY_MIN_MARGIN = 5.0
 # Codes typed without dots: 3323012001 → 33.23.01.2001.
-_CODE_DIGITS = re.compile(r"^(\d{2})(\d{2})(\d{2})(\d{4})$")
-_CODE_DOTTED = re.compile(r"^\d{2}\.\d{2}\.\d{2}\.\d{4}$")
+_CODE_DIGITS = re.compile(r"^([0-9]{2})([0-9]{2})([0-9]{2})([0-9]{4})$")
+_CODE_DOTTED = re.compile(r"^[0-9]{2}\.[0-9]{2}\.[0-9]{2}\.[0-9]{4}$")
 
 
 def place_key(text: str | None) -> str:
@@ -56,9 +56,9 @@ def normalize_code_expr(expr: pl.Expr) -> pl.Expr:
         "{}.{}.{}.{}", digits.str.slice(0, 2), digits.str.slice(2, 2), digits.str.slice(4, 2), digits.str.slice(6, 4)
     )
     return (
-        pl.when(compact.str.contains(r"^\d{2}\.\d{2}\.\d{2}\.\d{4}$"))
+        pl.when(compact.str.contains(r"^[0-9]{2}\.[0-9]{2}\.[0-9]{2}\.[0-9]{4}$"))
         .then(compact)
-        .when(digits.str.contains(r"^\d{10}$"))
+        .when(digits.str.contains(r"^[0-9]{10}$"))
         .then(dotted)
         .otherwise(compact)
     )

@@ -95,7 +95,7 @@ def nik_parts(expr: pl.Expr, numerik: pl.Expr | None = None) -> pl.Expr:
     """
     s = expr.str.strip_chars(_STRIP).str.to_uppercase()
     compact = s.str.replace_all(r"\s+", "")
-    sci = compact.str.extract_groups(r"^(\d+)(?:[.,](\d*))?E\+?(\d{1,2})$")
+    sci = compact.str.extract_groups(r"^([0-9]+)(?:[.,]([0-9]*))?E\+?([0-9]{1,2})$")
     int_part = sci.struct.field("1").str.strip_chars_start("0")
     frac = sci.struct.field("2").fill_null("")
     exp = sci.struct.field("3").cast(pl.Int32, strict=False)
@@ -111,9 +111,9 @@ def nik_parts(expr: pl.Expr, numerik: pl.Expr | None = None) -> pl.Expr:
     )
     sci_digits = pl.when(sci_ok).then(mantissa.str.slice(0, 16))
     # A numeric cell may come back as "3323011708750000.0".
-    plain = s.str.replace(r"^(\d+)\.0+$", "${1}").str.replace_all(r"[\s.\-]", "")
+    plain = s.str.replace(r"^([0-9]+)\.0+$", "${1}").str.replace_all(r"[\s.\-]", "")
     digits = pl.when(is_sci).then(sci_digits).otherwise(
-        pl.when(plain.str.contains(r"^\d+$")).then(plain).otherwise(s)
+        pl.when(plain.str.contains(r"^[0-9]+$")).then(plain).otherwise(s)
     )
     from_number = is_sci | (numerik.fill_null(False) if numerik is not None else pl.lit(False))
     lost = is_sci & ~sci_ok
@@ -160,7 +160,7 @@ def month_table() -> dict[str, int]:
     return {word: int(code) for word, code in load_codes()["bulan"].items()}
 
 
-_TIME = r"(?:[ T]+\d{1,2}[:.]\d{2}(?:[:.]\d{2}(?:\.\d+)?)?)?"
+_TIME = r"(?:[ T]+[0-9]{1,2}[:.][0-9]{2}(?:[:.][0-9]{2}(?:\.[0-9]+)?)?)?"
 
 
 def _ymd(year: pl.Expr, month: pl.Expr, day: pl.Expr) -> pl.Expr:
@@ -176,16 +176,16 @@ def parse_date(expr: pl.Expr) -> pl.Expr:
     serial numbers (`27245`, also `27245.5`).
     """
     s = expr.str.strip_chars(_STRIP).str.to_uppercase()
-    iso = s.str.extract_groups(r"^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})" + _TIME + "$")
+    iso = s.str.extract_groups(r"^([0-9]{4})[-/.]([0-9]{1,2})[-/.]([0-9]{1,2})" + _TIME + "$")
     iso_date = _ymd(iso.struct.field("1"), iso.struct.field("2"), iso.struct.field("3"))
-    dmy = s.str.extract_groups(r"^(\d{1,2})\s*[-/.]\s*(\d{1,2})\s*[-/.]\s*(\d{4})" + _TIME + "$")
+    dmy = s.str.extract_groups(r"^([0-9]{1,2})\s*[-/.]\s*([0-9]{1,2})\s*[-/.]\s*([0-9]{4})" + _TIME + "$")
     dmy_date = _ymd(dmy.struct.field("3"), dmy.struct.field("2"), dmy.struct.field("1"))
-    named = s.str.extract_groups(r"^(\d{1,2})[\s\-/.,]*([A-Z]+)\.?[\s\-/.,]*(\d{4})" + _TIME + "$")
+    named = s.str.extract_groups(r"^([0-9]{1,2})[\s\-/.,]*([A-Z]+)\.?[\s\-/.,]*([0-9]{4})" + _TIME + "$")
     month = named.struct.field("2").replace_strict(
         {k: str(v) for k, v in month_table().items()}, default=None, return_dtype=pl.Utf8
     )
     named_date = _ymd(named.struct.field("3"), month, named.struct.field("1"))
-    serial_text = s.str.extract(r"^(\d{1,7})(?:[.,]\d+)?$", 1)
+    serial_text = s.str.extract(r"^([0-9]{1,7})(?:[.,][0-9]+)?$", 1)
     serial = serial_text.cast(pl.Int64, strict=False)
     serial_ok = serial.is_between(1, EXCEL_MAX_SERIAL) & ~serial.is_between(*YEAR_LIKE)
     serial_date = pl.when(serial_ok).then(
@@ -202,7 +202,7 @@ def parse_date(expr: pl.Expr) -> pl.Expr:
 def parse_rt_rw(expr: pl.Expr) -> pl.Expr:
     """`3`, `03`, `RT 3`, `3.0` → `003`; other text is kept as typed (upper case)."""
     s = expr.str.strip_chars(_STRIP).str.to_uppercase()
-    number = s.str.extract(r"^(?:R[TW]\s*\.?\s*)?0*(\d{1,3})(?:\.0+)?$", 1)
+    number = s.str.extract(r"^(?:R[TW]\s*\.?\s*)?0*([0-9]{1,3})(?:\.0+)?$", 1)
     padded = pl.when(number == "").then(pl.lit("000")).otherwise(number.str.zfill(3))
     zero = s.str.contains(r"^(?:R[TW]\s*\.?\s*)?0+$")
     return (
@@ -219,7 +219,7 @@ def parse_rt_rw(expr: pl.Expr) -> pl.Expr:
 def parse_umur(expr: pl.Expr) -> pl.Expr:
     """`45`, `45.0`, `45 TAHUN`, `45 THN` → 45 (Int32); null when not a whole number."""
     s = expr.str.strip_chars(_STRIP).str.to_uppercase()
-    number = s.str.extract(r"^(\d{1,3})(?:[.,]0+)?\s*(?:TAHUN|THN|TH)?\.?$", 1)
+    number = s.str.extract(r"^([0-9]{1,3})(?:[.,]0+)?\s*(?:TAHUN|THN|TH)?\.?$", 1)
     return number.cast(pl.Int32, strict=False)
 
 
