@@ -55,8 +55,7 @@ UBAH_COLUMNS = (
     "sumber_file", "sumber_baris", "metode", "skor", "keputusan",
 )
 VERIFIKASI_COLUMNS = (
-    "no", "id_verifikasi", "kategori_usulan", "kode_tms_usulan", "label_tms_usulan",
-    "nik_kandidat", "nama_kandidat", "tanggal_lahir_kandidat", "jenis_kelamin_kandidat",
+    "no", "id_verifikasi", "usulan", "nik_kandidat", "nama_kandidat", "tanggal_lahir_kandidat", "jenis_kelamin_kandidat",
     "alamat_kandidat", "kode_desa_kandidat", "nama_sumber", "nik_sumber", "tanggal_lahir_sumber",
     "kode_desa_sumber", "sumber_file", "sumber_baris", "skor", "alasan", "keputusan_verifikasi",
 )
@@ -88,6 +87,10 @@ class ReportContext:
             return None
         known = self.desa.get(kode)
         return f"{kode} {known[0]}" if known else kode
+
+    def desa_name(self, kode: str | None) -> str | None:
+        known = self.desa.get(kode) if kode else None
+        return known[0] if known else kode
 
     def wilayah_line(self, kode_desa: str) -> str:
         nama, jenis, kode_kec, nama_kec = self.desa[kode_desa]
@@ -285,17 +288,25 @@ def ubah_table(ctx: ReportContext, part: DesaPart) -> Table:
                  empty_note="Tidak ada perubahan data pemilih pada triwulan ini.")
 
 
+def usulan_text(ctx: ReportContext, kategori: str | None, kode_tms: int | None) -> str | None:
+    """'TMS 1 Meninggal', 'BARU', 'UBAH': what the candidate would become if approved."""
+    if kategori == "TMS" and kode_tms is not None:
+        label = ctx.tms_label(kode_tms)
+        return f"TMS {kode_tms} {label}" if label else f"TMS {kode_tms}"
+    return kategori
+
+
 def verifikasi_rows(ctx: ReportContext, frame: pl.DataFrame, keys: tuple[str, ...]) -> list[list[Any]]:
+    """Queue rows in the order of `keys`; desa are shown by name (the code when unknown)."""
+    source = tuple(k for k in keys if k != "usulan") + ("kategori_usulan", "kode_tms_usulan")
     rows = []
-    for r in _pick(frame, keys):
-        r = list(r)
+    for r in _pick(frame, source):
+        named = dict(zip(source, r))
+        named["usulan"] = usulan_text(ctx, named["kategori_usulan"], named["kode_tms_usulan"])
         for name in ("kode_desa_kandidat", "kode_desa_sumber"):
-            if name in keys:
-                i = keys.index(name)
-                r[i] = ctx.desa_label(r[i])
-        if "label_tms_usulan" in keys:
-            r[keys.index("label_tms_usulan")] = ctx.tms_label(r[keys.index("kode_tms_usulan")])
-        rows.append(r)
+            if name in named:
+                named[name] = ctx.desa_name(named[name])
+        rows.append([named[k] for k in keys])
     return rows
 
 
@@ -323,12 +334,15 @@ def verifikasi_table(ctx: ReportContext, frame: pl.DataFrame, *, extra: tuple[st
 def write_desa(ctx: ReportContext, part: DesaPart, path: Path) -> Path:
     heading = ctx.heading(ctx.wilayah_line(part.kode_desa))
     wb = new_workbook()
+    # The review queue comes right after the recap: it is the one sheet officials fill in, and
+    # the inbox reader takes the first sheet with a recognizable header, so the whole workbook
+    # can come back as a `keputusan` file (the recap's captions name no input field).
     for table in (
         rekap_table(ctx, part),
+        verifikasi_table(ctx, part.verifikasi),
         baru_table(part),
         tms_table(ctx, part),
         ubah_table(ctx, part),
-        verifikasi_table(ctx, part.verifikasi),
     ):
         write_table(wb, heading, table)
     title = f"{REPORT_NAMES[REKAP]} \u2014 {ctx.desa_phrase(part.kode_desa)}"

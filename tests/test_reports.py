@@ -20,7 +20,7 @@ from report_fixtures import DANGEROUS_NAME, SMALL_DESA, small_report_data  # noq
 from reports.style import safe_file_name  # noqa: E402
 from reports.workbooks import write_workbooks  # noqa: E402
 
-DESA_SHEETS = ["Rekap", "Pemilih Baru", "TMS", "Perubahan Data", "Verifikasi"]
+DESA_SHEETS = ["Rekap", "Verifikasi", "Pemilih Baru", "TMS", "Perubahan Data"]
 PUBLIC_SHEETS = ["Pemilih Baru", "TMS", "Perubahan Data"]
 REKAP_SHEETS = ["Rekap Kecamatan", "Rekap Desa", "Grafik", "Rekonsiliasi", "Verifikasi"]
 
@@ -256,6 +256,28 @@ def test_review_sheet_has_the_decision_drop_down(out, data):
     assert [r["ID VERIFIKASI"] for r in overview] == sorted(data.verifikasi["id_verifikasi"].to_list())
     kel = table(openpyxl.load_workbook(desa_file(out, "desa", SMALL_DESA[4], data))["Verifikasi"])
     assert [r["ID VERIFIKASI"] for r in kel] == ["V-2026Q1-0003"]  # no candidate desa: the source's desa
+    assert kel[0]["USULAN"] == "BARU" and kel[0]["DESA DI BERKAS"] == "Temanggung I"
+    assert overview[0]["USULAN"] == "TMS 1 Meninggal"
+
+
+def test_a_returned_workbook_reads_as_a_keputusan_file(out, data, tmp_path):
+    """Officials fill KEPUTUSAN and send the workbook back; the inbox reader must find the queue."""
+    from transforms.read import read_extract
+
+    for source in (desa_file(out, "desa", SMALL_DESA[0], data), out / "rekap_kabupaten.xlsx"):
+        wb = openpyxl.load_workbook(source)
+        ws = wb["Verifikasi"]
+        h = header_row(ws)
+        decision = [c.value for c in ws[h]].index("KEPUTUSAN") + 1
+        ws.cell(h + 1, decision).value = "SETUJU"
+        returned = tmp_path / f"keputusan_{source.stem}.xlsx"
+        wb.save(returned)
+        raw = read_extract(returned)
+        assert raw.sheet == "Verifikasi"
+        assert set(raw.headers) == {"id_verifikasi", "keputusan"}
+        first = raw.frame.row(0, named=True)
+        assert first["keputusan"] == "SETUJU" and first["id_verifikasi"].startswith("V-2026Q1-")
+        assert first["sumber_baris"] == h + 1
 
 
 def test_public_lists_leave_out_the_review_queue(out):
