@@ -21,8 +21,8 @@ _published: set[str] = set()  # flow runs that already published (see publish_ar
 STAGE_LABELS = {
     "baca_validasi": "baca dan validasi",
     "cocok_putus": "pencocokan dan keputusan",
-    "cocok": "  pencocokan",
-    "ganda_umur": "  ganda dan di bawah umur",
+    "cocok": "· pencocokan",
+    "ganda_umur": "· ganda dan di bawah umur",
     "terapkan": "penerapan ke basis data",
     "laporan": "laporan",
     "publikasi": "publikasi",
@@ -137,7 +137,7 @@ def summary_markdown(ringkasan: dict, out_dir: Path, durasi: dict | None = None)
     if durasi:
         lines += ["", "## Durasi per tahap", "", "| tahap | detik |", "|---|---:|"]
         for stage, seconds in durasi.items():
-            lines.append(f"| {STAGE_LABELS.get(stage, stage)} | {seconds:.1f} |")
+            lines.append(f"| {STAGE_LABELS.get(stage, stage)} | {seconds:.1f} |".replace(".", ","))
     return "\n".join(lines) + "\n"
 
 

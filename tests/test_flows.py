@@ -227,14 +227,21 @@ def test_second_writer_is_refused_and_the_database_is_unchanged(sample):
 
 
 @pytest.mark.slow
-def test_scheduled_run_without_quarter_reruns_the_quarter_just_ended(sample, monkeypatch):
-    """Fired at 02:00 WIB on the first day after the quarter (still the day before in UTC)."""
+def test_scheduled_run_without_quarter_reruns_the_quarter_just_ended(sample):
+    """A run the schedule fired at 02:00 WIB on the day after the quarter (still the day before in UTC),
+    started late: it is for the quarter that had ended at its scheduled time, not at the time it starts."""
+    from prefect.client.orchestration import get_client
+    from prefect.flow_engine import run_flow
+    from prefect.states import Scheduled
+
     q = sample["quarter"]
     year, n = int(q[:4]), int(q[-1])
-    fire = datetime(year + (n == 4), 1 + 3 * (n % 4), 1, 2, 0, tzinfo=WIB).astimezone(timezone.utc)
-    monkeypatch.setenv("PREFECT__RUNTIME__FLOW_RUN__SCHEDULED_START_TIME", fire.isoformat())
-    state = pdpb_triwulan_served(inbox=str(sample["inbox"]), db=str(sample["db"]), out=str(sample["out"]),
-                                 return_state=True)
+    fire = datetime(year + (n == 4), 1 + 3 * (n % 4), 1, 2, 0, tzinfo=WIB)
+    params = {"inbox": str(sample["inbox"]), "db": str(sample["db"]), "out": str(sample["out"])}
+    with get_client(sync_client=True) as client:
+        flow_run = client.create_flow_run(pdpb_triwulan_served, parameters=params,
+                                          state=Scheduled(scheduled_time=fire.astimezone(timezone.utc)))
+    state = run_flow(pdpb_triwulan_served, flow_run=flow_run, parameters=params, return_type="state")
     assert state.is_completed(), state.message
     result = state.result()
     assert result["kuartal"] == q and result["ulang"]
