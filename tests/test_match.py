@@ -64,7 +64,8 @@ def voters_frame(rows: list[dict]) -> pl.DataFrame:
 def record(baris: int, nama: str, *, nik: str | None = None, nik_andal: bool | None = None,
            nkk: str | None = None, born: date | None = None, umur: int | None = None,
            sex: str | None = None, desa: str | None = DESA_A, kandidat: list[str] | None = None,
-           meninggal: date | None = date(2026, 2, 10), jenis: str = "kematian") -> dict:
+           meninggal: date | None = date(2026, 2, 10), jenis: str = "kematian",
+           rt: str | None = None, rw: str | None = None) -> dict:
     return {
         "sumber_file": f"{jenis}_desa.xlsx",
         "sumber_baris": baris,
@@ -79,8 +80,8 @@ def record(baris: int, nama: str, *, nik: str | None = None, nik_andal: bool | N
         "jenis_kelamin": sex,
         "kode_desa": desa,
         "kode_desa_kandidat": kandidat,
-        "rt": None,
-        "rw": None,
+        "rt": rt,
+        "rw": rw,
         "alamat": None,
         "tanggal_meninggal": meninggal,
         "tanggal_pindah": None,
@@ -188,6 +189,20 @@ def test_nik_typo_with_different_name_lists_the_true_voter_too(voters: pl.DataFr
     assert {6, 7} <= set(rows.get_column("id_pemilih"))
 
 
+def test_a_twin_named_one_letter_apart_is_never_taken_for_the_dead_one(policy: MatchPolicy) -> None:
+    born = date(1990, 6, 6)
+    kk = "3323010101000009"
+    living = voter(1, "SRI SUPARMIATI", born, "P", nkk=kk)
+    v = voters_frame([living, voter(2, "JOKO", date(1960, 1, 1), "L")])
+    # TRI SUPARMIATI (not on the list) died; her twin SRI is alive. By fields, and by a NIK
+    # typo that lands on SRI's NIK.
+    by_fields = record(1, "TRI SUPARMIATI", born=born, sex="P", nkk=kk)
+    by_nik = record(2, "TRI SUPARMIATI", nik=living["nik"], nik_andal=True, born=born, sex="P")
+    rows = link_records(records_frame([by_fields, by_nik]), v, policy, purpose="hapus")
+    assert AUTO not in set(rows.get_column("putusan"))
+    assert by_row(rows, 2).item(0, "metode") == "NIK_KONFLIK"
+
+
 def test_nik_that_lost_its_last_digit_is_matched_by_fields(voters: pl.DataFrame, policy: MatchPolicy) -> None:
     v9 = voters.row(8, named=True)  # SUGENG RIYADI
     rounded = v9["nik"][:15] + "0"
@@ -207,11 +222,22 @@ def test_death_without_nik_found_by_name_birth_date_and_desa(voters: pl.DataFram
     assert "nama 1,00" in row.item(0, "alasan")
 
 
-def test_death_with_only_age_on_a_rare_full_name_is_auto(voters: pl.DataFrame, policy: MatchPolicy) -> None:
-    # TRI HANDAYANI, born 1990-12-12, is 35 on 2026-02-10.
-    recs = records_frame([record(13, "TRI HANDAYANI", umur=35, sex="P")])
-    row = by_row(link_records(recs, voters, policy, purpose="hapus"), 13)
-    assert (row.item(0, "id_pemilih"), row.item(0, "putusan")) == (10, AUTO)
+def test_death_with_only_age_needs_rt_rw_or_kk_to_be_auto(voters: pl.DataFrame, policy: MatchPolicy) -> None:
+    # TRI HANDAYANI, born 1990-12-12, is 35 on 2026-02-10; RT 001 / RW 002 on the list.
+    recs = records_frame(
+        [
+            record(13, "TRI HANDAYANI", umur=35, sex="P"),
+            record(14, "TRI HANDAYANI", umur=35, sex="P", rt="1", rw="2"),
+            record(15, "TRI HANDAYANI", umur=35, sex="P", nkk=voters.item(9, "nkk")),
+        ]
+    )
+    out = link_records(recs, voters, policy, purpose="hapus")
+    alone = by_row(out, 13)
+    assert (alone.item(0, "id_pemilih"), alone.item(0, "putusan")) == (10, REVIEW)
+    assert "hanya umur" in alone.item(0, "alasan")
+    for baris in (14, 15):
+        row = by_row(out, baris)
+        assert (row.height, row.item(0, "id_pemilih"), row.item(0, "putusan")) == (1, 10, AUTO)
 
 
 def test_same_name_other_birth_date_other_desa_is_not_matched(voters: pl.DataFrame, policy: MatchPolicy) -> None:

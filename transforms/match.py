@@ -20,6 +20,7 @@ from typing import Mapping
 import numpy as np
 import polars as pl
 from rapidfuzz import fuzz, process
+from rapidfuzz.distance import Levenshtein
 
 from transforms.names import name_key
 
@@ -38,7 +39,15 @@ PREPARED_COLUMNS: tuple[str, ...] = (
     "nama_frek",
     "kode_kecamatan",
     "nik14",
+    "tahun_lahir",
+    "nama_frek_tahun",
+    "tgl_frek",
+    "tgl_umum",
 )
+# How many times more frequent than an ordinary day a day of the year must be on the list to
+# count as a placeholder for an unknown birth date.
+_COMMON_DAY_FACTOR = 3
+_COMMON_DAY_MIN = 50  # a small list has too few voters per day to tell
 
 _VOTER_TYPES: dict[str, pl.DataType] = {
     "id_pemilih": pl.Int64,
@@ -107,6 +116,7 @@ class PurposeRule:
 
     auto_min: float
     review_min: float
+    review_nama_min: float
     selisih: float
     desa_wajib: bool
 
@@ -125,6 +135,8 @@ class MatchPolicy:
     nik_nama_min: float
     auto_nama_min: float
     umur_frek_maks: int
+    umur_rtrw_frek_maks: int
+    luar_desa_frek_maks: int
     kuat_nama_min: float
     putusan: Mapping[str, PurposeRule]
     ganda_nik_nama_min: float
@@ -145,6 +157,7 @@ def load_policy(path: Path | None = None) -> MatchPolicy:
         name: PurposeRule(
             auto_min=float(r["auto_min"]),
             review_min=float(r["review_min"]),
+            review_nama_min=float(r["review_nama_min"]),
             selisih=float(r["selisih"]),
             desa_wajib=bool(r.get("desa_wajib", False)),
         )
@@ -164,6 +177,8 @@ def load_policy(path: Path | None = None) -> MatchPolicy:
         nik_nama_min=float(syarat["nik_nama_min"]),
         auto_nama_min=float(syarat["auto_nama_min"]),
         umur_frek_maks=int(syarat["umur_frek_maks"]),
+        umur_rtrw_frek_maks=int(syarat["umur_rtrw_frek_maks"]),
+        luar_desa_frek_maks=int(syarat["luar_desa_frek_maks"]),
         kuat_nama_min=float(syarat["kuat_nama_min"]),
         putusan=MappingProxyType(putusan),
         ganda_nik_nama_min=float(ganda["nik_nama_min"]),
@@ -206,11 +221,19 @@ def prepare_voters(voters: pl.DataFrame) -> pl.DataFrame:
         return voters
     v = _ensure_columns(voters, _VOTER_TYPES)
     v = v.with_columns(_key_columns(name_key(v.get_column("nama").fill_null(""))))
-    return v.with_columns(
+    v = v.with_columns(
         nama_frek=pl.len().over("nama_kunci").cast(pl.Int32),
         kode_kecamatan=pl.col("kode_desa").str.slice(0, 8),
         nik14=pl.when(pl.col("nik").str.len_chars() == 16).then(pl.col("nik").str.slice(0, 14)),
+        tahun_lahir=pl.col("tanggal_lahir").dt.year().cast(pl.Int32),
+        tgl_frek=pl.len().over("tanggal_lahir").cast(pl.Int32),
+        # A day of the year far more frequent than 1/366 of the list stands in for unknown dates.
+        tgl_umum=(
+            pl.len().over(pl.col("tanggal_lahir").dt.month(), pl.col("tanggal_lahir").dt.day())
+            > pl.max_horizontal(_COMMON_DAY_FACTOR * pl.len() / 366, pl.lit(_COMMON_DAY_MIN))
+        ).fill_null(False),
     )
+    return v.with_columns(nama_frek_tahun=pl.len().over("nama_kunci", "tahun_lahir").cast(pl.Int32))
 
 
 def _age_at(birth: pl.Expr, on: pl.Expr) -> pl.Expr:
@@ -316,14 +339,17 @@ def _pairs_in_desa(r: pl.DataFrame, v: pl.DataFrame, policy: MatchPolicy) -> pl.
 
 def _pairs_by_name_and_year(r: pl.DataFrame, v: pl.DataFrame, policy: MatchPolicy) -> pl.DataFrame:
     """Kabupaten-wide: the same name key and a fitting birth year (a move between desa, a
-    report that names the wrong desa). Without any birth information only rare keys."""
+    report that names the wrong desa). Only for keys that few voters of that year carry: a
+    common name says nothing outside the desa (the desa block and the birth-date block still
+    see those). Without any birth information, only for rare keys and records without desa."""
+    cap = policy.kandidat_per_blok
     with_year = (
         r.filter(pl.col("_tahun_min").is_not_null())
         .select("_rid", "nama_kunci", tahun_lahir=pl.int_ranges("_tahun_min", pl.col("_tahun_maks") + 1))
         .explode("tahun_lahir")
         .with_columns(pl.col("tahun_lahir").cast(pl.Int32))
     )
-    vy = v.select("id_pemilih", "nama_kunci", tahun_lahir=pl.col("tanggal_lahir").dt.year().cast(pl.Int32))
+    vy = v.filter(pl.col("nama_frek_tahun") <= cap).select("id_pemilih", "nama_kunci", "tahun_lahir")
     a = with_year.join(vy, on=["nama_kunci", "tahun_lahir"]).select("_rid", "id_pemilih")
     rare = v.filter(pl.col("nama_frek") <= policy.kandidat_nama_sama_maks).select("id_pemilih", "nama_kunci")
     b = (
@@ -335,19 +361,37 @@ def _pairs_by_name_and_year(r: pl.DataFrame, v: pl.DataFrame, policy: MatchPolic
     return pl.concat([a, b])
 
 
-def _pairs_by_birth_date(r: pl.DataFrame, v: pl.DataFrame) -> pl.DataFrame:
-    """Kabupaten-wide: the same birth date, or day and month swapped (names compared later)."""
+def _pairs_by_birth_date(r: pl.DataFrame, v: pl.DataFrame, policy: MatchPolicy) -> pl.DataFrame:
+    """Kabupaten-wide: the same birth date, or day and month swapped (names compared later).
+
+    A date many voters share (01-07 and 31-12 stand in for unknown dates) is narrowed to
+    voters whose name starts with the same letter.
+    """
+    big = 4 * policy.kandidat_per_blok
     swapped = pl.date(
         pl.col("tanggal_lahir").dt.year(), pl.col("tanggal_lahir").dt.day(), pl.col("tanggal_lahir").dt.month()
     )
     rd = r.filter(pl.col("tanggal_lahir").is_not_null())
     keys = pl.concat(
         [
-            rd.select("_rid", _k=pl.col("tanggal_lahir")),
-            rd.filter(pl.col("tanggal_lahir").dt.day() <= 12).select("_rid", _k=swapped),
+            rd.select("_rid", "nama_rapat", "jenis_kelamin", _k=pl.col("tanggal_lahir")),
+            rd.filter(pl.col("tanggal_lahir").dt.day() <= 12).select("_rid", "nama_rapat", "jenis_kelamin", _k=swapped),
         ]
+    ).with_columns(_h=pl.col("nama_rapat").str.slice(0, 1))
+    vk = v.select(
+        "id_pemilih", "jenis_kelamin", _k=pl.col("tanggal_lahir"), _h=pl.col("nama_rapat").str.slice(0, 1),
+        _besar=pl.col("tgl_frek") > big,
     )
-    return keys.join(v.select("id_pemilih", _k=pl.col("tanggal_lahir")), on="_k").select("_rid", "id_pemilih")
+    found = []
+    # A record that gives its sex is compared only with voters of that sex (a different sex
+    # could never be linked automatically, and inside the desa the name block still sees it).
+    for sexed in (True, False):
+        part = keys.filter(pl.col("jenis_kelamin").is_not_null() == sexed)
+        on = ["_k", "jenis_kelamin"] if sexed else ["_k"]
+        small = part.join(vk.filter(~pl.col("_besar")), on=on)
+        large = part.join(vk.filter(pl.col("_besar")), on=[*on, "_h"])
+        found += [small.select("_rid", "id_pemilih"), large.select("_rid", "id_pemilih")]
+    return pl.concat(found)
 
 
 def _candidate_pairs(r: pl.DataFrame, v: pl.DataFrame, policy: MatchPolicy) -> pl.DataFrame:
@@ -357,7 +401,7 @@ def _candidate_pairs(r: pl.DataFrame, v: pl.DataFrame, policy: MatchPolicy) -> p
         _pairs_by_equal(r, v, "nkk", "nkk"),
         _pairs_in_desa(r, v, policy),
         _pairs_by_name_and_year(r, v, policy),
-        _pairs_by_birth_date(r, v),
+        _pairs_by_birth_date(r, v, policy),
     ]
     return pl.concat([p.cast(_PAIR_SCHEMA) for p in parts]).unique()
 
@@ -367,38 +411,108 @@ def _candidate_pairs(r: pl.DataFrame, v: pl.DataFrame, policy: MatchPolicy) -> p
 # ---------------------------------------------------------------------------------------
 
 
-def _pair_similarity(a: pl.Series, b: pl.Series, scorer) -> np.ndarray:
+def _pair_similarity(a: pl.Series, b: pl.Series, scorer, score_cutoff: float | None = None) -> np.ndarray:
     return process.cpdist(
-        a.fill_null("").to_list(), b.fill_null("").to_list(), scorer=scorer, workers=-1, dtype=np.float32
+        a.fill_null("").to_list(), b.fill_null("").to_list(), scorer=scorer, score_cutoff=score_cutoff,
+        workers=-1, dtype=np.float32,
     )
 
 
 def _name_similarity(frame: pl.DataFrame, left: str = "", right: str = "v_") -> pl.DataFrame:
-    """Name similarity 0..1 (best of word-sorted and space-free keys) and the subset flag."""
+    """Name similarity 0..1 (best of word-sorted and space-free keys) and the subset flag.
+
+    `nama_bagian`: all words of one key are words of the other (SUPARMAN / MUHAMMAD SUPARMAN)
+    while the whole names are not close; computed only where the plain similarity is low.
+    """
     sorted_sim = _pair_similarity(frame[f"{left}nama_urut"], frame[f"{right}nama_urut"], fuzz.ratio)
     compact_sim = _pair_similarity(frame[f"{left}nama_rapat"], frame[f"{right}nama_rapat"], fuzz.ratio)
-    set_sim = _pair_similarity(frame[f"{left}nama_kunci"], frame[f"{right}nama_kunci"], fuzz.token_set_ratio)
     sim = np.maximum(sorted_sim, compact_sim) / 100.0
+    subset = np.zeros(sim.shape[0], dtype=bool)
+    low = np.flatnonzero(sim < 0.85)
+    if low.size:
+        idx = pl.Series(low)
+        set_sim = _pair_similarity(
+            frame[f"{left}nama_kunci"].gather(idx), frame[f"{right}nama_kunci"].gather(idx), fuzz.token_set_ratio,
+            score_cutoff=99.99,
+        )
+        subset[low] = set_sim >= 99.99
     return frame.with_columns(
         sim_nama=pl.Series(sim, dtype=pl.Float64).round(4),
-        nama_bagian=pl.Series(set_sim >= 99.99, dtype=pl.Boolean) & pl.Series(sim < 0.85, dtype=pl.Boolean),
+        nama_bagian=pl.Series(subset, dtype=pl.Boolean),
     )
 
 
-def _date_category(rd: pl.Expr, vd: pl.Expr) -> pl.Expr:
-    """sama / tukar / mirip / tahun / beda, or null when either date is missing."""
-    rs, vs = rd.dt.strftime("%d%m%Y"), vd.dt.strftime("%d%m%Y")
-    differing = pl.sum_horizontal([(rs.str.slice(i, 1) != vs.str.slice(i, 1)).cast(pl.Int32) for i in range(8)])
+def _words_differ(a: str, b: str) -> bool:
+    """Whether two close name keys differ in a way a typo does not explain.
+
+    Words are paired (equal words first, then by similarity); a pair of different words is a
+    typo only when both are at least 5 letters long and one edit apart. SRI/TRI, DWI/TRI,
+    EKO/EKA are different names (twins are often named so), SUHARUO/SUHARTO is not decided
+    here (the similarity threshold does that).
+    """
+    if a.replace(" ", "") == b.replace(" ", ""):
+        return False
+    wa, wb = a.split(), b.split()
+    if len(wa) != len(wb):
+        return True
+    rest_b = list(wb)
+    rest_a = []
+    for w in wa:
+        if w in rest_b:
+            rest_b.remove(w)
+        else:
+            rest_a.append(w)
+    for w in rest_a:
+        best = max(rest_b, key=lambda x: fuzz.ratio(w, x))
+        rest_b.remove(best)
+        if min(len(w), len(best)) < 5 or Levenshtein.distance(w, best) > 1:
+            return True
+    return False
+
+
+def _add_word_check(frame: pl.DataFrame, left: str = "", right: str = "v_") -> pl.DataFrame:
+    """`kata_beda` for pairs whose names are close but not equal (once per distinct pair)."""
+    a, b = f"{left}nama_kunci", f"{right}nama_kunci"
+    todo = (
+        frame.filter((pl.col("sim_nama") >= 0.85) & (pl.col(a) != pl.col(b)))
+        .select(a, b)
+        .unique()
+    )
+    flags = [_words_differ(x or "", y or "") for x, y in todo.iter_rows()]
+    todo = todo.with_columns(kata_beda=pl.Series(flags, dtype=pl.Boolean))
+    return frame.join(todo, on=[a, b], how="left").with_columns(
+        pl.col("kata_beda").fill_null(pl.col("sim_nama") < 0.85)
+    )
+
+
+def _date_category(rd: pl.Expr, vd: pl.Expr, common: pl.Expr | None = None) -> pl.Expr:
+    """sama / sama_umum / tukar / mirip / tahun / tahun_beda / beda; null when a date is missing.
+
+    `common` marks pairs where either date falls on a day-of-year that stands in for an
+    unknown date (01-07, 31-12 ...): equal such dates say less ("sama_umum"), and the same
+    year with another date is only "tahun" there, while between two real dates it means a
+    different birth date ("tahun_beda"). Without `common` no such distinction is made.
+    """
+    def digits(d: pl.Expr) -> list[pl.Expr]:
+        day, month, year = (d.dt.day().cast(pl.Int32), d.dt.month().cast(pl.Int32), d.dt.year().cast(pl.Int32))
+        return [day // 10, day % 10, month // 10, month % 10, year // 1000, year // 100 % 10, year // 10 % 10, year % 10]
+
+    differing = pl.sum_horizontal([(a != b).cast(pl.Int32) for a, b in zip(digits(rd), digits(vd))])
     swapped = (rd.dt.day() == vd.dt.month()) & (rd.dt.month() == vd.dt.day()) & (rd.dt.year() == vd.dt.year())
+    common = pl.lit(None, dtype=pl.Boolean) if common is None else common.fill_null(False)
     return (
         pl.when(rd.is_null() | vd.is_null())
         .then(pl.lit(None, dtype=pl.Utf8))
+        .when((rd == vd) & common)
+        .then(pl.lit("sama_umum"))
         .when(rd == vd)
         .then(pl.lit("sama"))
         .when(swapped)
         .then(pl.lit("tukar"))
         .when(differing == 1)
         .then(pl.lit("mirip"))
+        .when((rd.dt.year() == vd.dt.year()) & (common == False))  # noqa: E712 - null means "not known"
+        .then(pl.lit("tahun_beda"))
         .when(rd.dt.year() == vd.dt.year())
         .then(pl.lit("tahun"))
         .otherwise(pl.lit("beda"))
@@ -408,21 +522,38 @@ def _date_category(rd: pl.Expr, vd: pl.Expr) -> pl.Expr:
 def _evidence(pairs: pl.DataFrame, r: pl.DataFrame, v: pl.DataFrame, policy: MatchPolicy) -> pl.DataFrame:
     rcols = r.select(
         "_rid", "nik", "nik_andal", "_nik14", "nkk", "nama_kunci", "nama_urut", "nama_rapat", "nama_kata",
-        "tanggal_lahir", "umur", "_peristiwa", "jenis_kelamin", "_desa", "_kecamatan", "rt", "rw",
+        "tanggal_lahir", "_tgl_umum", "umur", "_peristiwa", "jenis_kelamin", "_desa", "_kecamatan", "rt", "rw",
     )
     vcols = v.select(
         "id_pemilih", "nik", "nik14", "nkk", "nama_kunci", "nama_urut", "nama_rapat", "nama_kata", "nama_frek",
-        "tanggal_lahir", "jenis_kelamin", "kode_desa", "kode_kecamatan", "rt", "rw",
+        "tanggal_lahir", "tgl_umum", "jenis_kelamin", "kode_desa", "kode_kecamatan", "rt", "rw",
     ).rename(lambda c: c if c == "id_pemilih" else f"v_{c}")
-    f = pairs.join(rcols, on="_rid").join(vcols, on="id_pemilih")
+    # Names first, on the bare pairs: blocks that looked only at dates or households bring in
+    # unrelated names, dropped here before the other fields are joined. A pair stays if its
+    # name is close enough, or a NIK (or its first 14 digits) ties it: a NIK conflict must
+    # stay visible.
+    names = ["nama_kunci", "nama_urut", "nama_rapat"]
+    f = pairs.join(r.select("_rid", "nik", "_nik14", *names), on="_rid").join(
+        v.select("id_pemilih", *[pl.col(c).alias(f"v_{c}") for c in ["nik", "nik14", *names]]), on="id_pemilih"
+    )
     f = _name_similarity(f)
+    f = f.filter(
+        (pl.col("sim_nama") >= policy.kandidat_nama_min)
+        | pl.col("nama_bagian")
+        | (pl.col("nik") == pl.col("v_nik")).fill_null(False)
+        | ((pl.col("_nik14") == pl.col("v_nik14")).fill_null(False) & (pl.col("sim_nama") >= 0.5))
+    ).select("_rid", "id_pemilih", "sim_nama", "nama_bagian")
+    f = f.join(rcols, on="_rid").join(vcols, on="id_pemilih")
+    f = _add_word_check(f)
     b = policy.bobot
 
     def _strip0(c: str) -> pl.Expr:
         return pl.col(c).str.strip_chars_start("0")
 
     f = f.with_columns(
-        tgl=_date_category(pl.col("tanggal_lahir"), pl.col("v_tanggal_lahir")),
+        tgl=_date_category(
+            pl.col("tanggal_lahir"), pl.col("v_tanggal_lahir"), pl.col("_tgl_umum") | pl.col("v_tgl_umum")
+        ),
         umur_selisih=(
             pl.when(pl.col("tanggal_lahir").is_null())
             .then((_age_at(pl.col("v_tanggal_lahir"), pl.col("_peristiwa")) - pl.col("umur")).abs())
@@ -472,7 +603,8 @@ def _evidence(pairs: pl.DataFrame, r: pl.DataFrame, v: pl.DataFrame, policy: Mat
         + pl.when(name_is_evidence).then(-commonness).otherwise(0.0)
         + pl.when(name_is_evidence & pl.col("satu_kata")).then(b["nama_satu_kata"]).otherwise(0.0)
         + pl.col("tgl").replace_strict(
-            {"sama": b["tgl_sama"], "tukar": b["tgl_tukar"], "mirip": b["tgl_mirip"], "tahun": b["tgl_tahun"],
+            {"sama": b["tgl_sama"], "sama_umum": b["tgl_sama_umum"], "tukar": b["tgl_tukar"],
+             "mirip": b["tgl_mirip"], "tahun": b["tgl_tahun"], "tahun_beda": b["tgl_tahun_beda"],
              "beda": b["tgl_beda"]}, default=0.0, return_dtype=pl.Float64,
         ).fill_null(0.0)
         + pl.col("umur").replace_strict(
@@ -494,7 +626,9 @@ def _evidence(pairs: pl.DataFrame, r: pl.DataFrame, v: pl.DataFrame, policy: Mat
         .otherwise(0.0)
     )
     dates_disagree = (pl.col("tgl") == "beda").fill_null(False) | (pl.col("umur") == "beda").fill_null(False)
-    nik_fields_agree = (sim >= policy.nik_nama_min) & ~dates_disagree & (pl.col("jk") != "beda").fill_null(True)
+    nik_fields_agree = (
+        (sim >= policy.nik_nama_min) & ~pl.col("kata_beda") & ~dates_disagree & (pl.col("jk") != "beda").fill_null(True)
+    )
     f = f.with_columns(
         bobot=weight.round(3),
         commonness=commonness,
@@ -519,6 +653,17 @@ def _fmt_ratio(expr: pl.Expr) -> pl.Expr:
     )
 
 
+_DATE_TEXT = {
+    "sama": "tgl lahir sama",
+    "sama_umum": "tgl lahir sama (tanggal pengganti yang umum)",
+    "tukar": "tgl lahir tertukar hari/bulan",
+    "mirip": "tgl lahir beda 1 angka",
+    "tahun": "hanya tahun lahir sama",
+    "tahun_beda": "tahun lahir sama, tanggal berbeda",
+    "beda": "tgl lahir berbeda",
+}
+
+
 def _evidence_text() -> pl.Expr:
     """Short Indonesian summary of which fields agreed, e.g. 'NIK sama; nama 0,96; tgl lahir sama'."""
     parts = [
@@ -532,8 +677,7 @@ def _evidence_text() -> pl.Expr:
         pl.when(pl.col("v_nama_frek") > 1).then(pl.format("nama umum ({} pemilih)", pl.col("v_nama_frek"))),
         pl.when(pl.col("satu_kata")).then(pl.lit("nama satu kata")),
         pl.col("tgl").replace_strict(
-            {"sama": "tgl lahir sama", "tukar": "tgl lahir tertukar hari/bulan", "mirip": "tgl lahir beda 1 angka",
-             "tahun": "hanya tahun lahir sama", "beda": "tgl lahir berbeda"}, default=None, return_dtype=pl.Utf8,
+            _DATE_TEXT, default=None, return_dtype=pl.Utf8,
         ),
         pl.col("umur").replace_strict(
             {"cocok": "umur cocok", "dekat": "umur selisih 1 th", "beda": "umur tidak cocok"},
@@ -554,16 +698,30 @@ def _decide(f: pl.DataFrame, policy: MatchPolicy, purpose: str) -> pl.DataFrame:
     rule = policy.rule(purpose)
     sim = pl.col("sim_nama")
     jk_ok = (pl.col("jk") != "beda").fill_null(True)
-    in_desa = (pl.col("desa") == "sama").fill_null(False) | pl.col("nkk_sama")
+    # In the reported place: the desa, the household, or (a NIK Excel rounded) the first 14
+    # NIK digits, which carry the kecamatan and the birth date.
+    in_desa = (pl.col("desa") == "sama").fill_null(False) | pl.col("nkk_sama") | pl.col("nik_mirip")
     tgl = pl.col("tgl")
-    age_only_ok = (
-        tgl.is_null() & (pl.col("umur") == "cocok").fill_null(False)
-        & ~pl.col("satu_kata") & (pl.col("v_nama_frek") <= policy.umur_frek_maks)
-        & (pl.col("desa") == "sama").fill_null(False)
+    # Age only (no birth date), or a birth date on a placeholder day (01-07, 31-12): a name of
+    # two or more words, in the reported desa, sex not contradicting, and the RT/RW or the KK
+    # agreeing too, for a name carried by at most `umur_rtrw_frek_maks` voters of the
+    # kabupaten; without RT/RW or KK only a name carried by at most `umur_frek_maks` voters
+    # (0 = never). See policy.toml for the reasoning.
+    rare_enough = (pl.col("v_nama_frek") <= policy.umur_frek_maks) | (
+        (pl.col("rtrw_sama") | pl.col("nkk_sama")) & (pl.col("v_nama_frek") <= policy.umur_rtrw_frek_maks)
     )
+    age_only_ok = (
+        (tgl.is_null() & (pl.col("umur") == "cocok").fill_null(False) | (tgl == "sama_umum").fill_null(False))
+        & ~pl.col("satu_kata")
+        & (pl.col("desa") == "sama").fill_null(False)
+        & rare_enough
+    )
+    # Outside the reported desa and household, only a rare name may link on its own.
+    place_ok = in_desa | (pl.col("v_nama_frek") <= policy.luar_desa_frek_maks)
     fuzzy_ok = (
         (pl.col("metode") == M_FUZZY)
         & (sim >= policy.auto_nama_min)
+        & ~pl.col("kata_beda")
         & jk_ok
         & ~pl.col("nik_beda")
         & (
@@ -571,20 +729,31 @@ def _decide(f: pl.DataFrame, policy: MatchPolicy, purpose: str) -> pl.DataFrame:
             | (tgl.is_in(["tukar", "mirip"]).fill_null(False) & (sim >= 0.97) & in_desa)
             | age_only_ok
         )
-        & (pl.lit(not rule.desa_wajib) | in_desa)
+        & (in_desa if rule.desa_wajib else place_ok)
     )
     nik_link = pl.col("metode").is_in([M_NIK, M_NIK_NAMA])
     strong_by_fields = nik_link | (
-        (sim >= policy.kuat_nama_min) & tgl.is_in(["sama", "tukar"]).fill_null(False) & jk_ok
+        (sim >= policy.kuat_nama_min) & ~pl.col("kata_beda") & tgl.is_in(["sama", "tukar"]).fill_null(False) & jk_ok
+    )
+    # How firmly a candidate is identified: a NIK link, the first 14 NIK digits with strong
+    # fields, strong fields alone. Another candidate at least as firm as the best one, or a
+    # strong one with a better name (a NIK typo landing on a namesake), blocks AUTO.
+    strength = (
+        pl.when(nik_link).then(3)
+        .when(strong_by_fields & pl.col("nik_mirip")).then(2)
+        .when(strong_by_fields).then(1)
+        .otherwise(0)
     )
     f = f.with_columns(
         layak_auto=nik_link | fuzzy_ok,
         kuat=strong_by_fields,
+        _kekuatan=strength,
         konflik=pl.col("metode") == M_NIK_KONFLIK,
         umur_saja=tgl.is_null() & pl.col("umur").is_not_null(),
     )
     # Candidates worth showing: enough weight, or any NIK link/conflict (always shown).
-    plausible = f.filter((pl.col("bobot") >= rule.review_min) | nik_link | pl.col("konflik"))
+    name_enough = (sim >= rule.review_nama_min) | pl.col("nama_bagian")
+    plausible = f.filter(((pl.col("bobot") >= rule.review_min) & name_enough) | nik_link | pl.col("konflik"))
     plausible = plausible.sort(["_rid", "bobot", "id_pemilih"], descending=[False, True, False]).with_columns(
         _urut=pl.int_range(pl.len()).over("_rid"),
     )
@@ -592,7 +761,15 @@ def _decide(f: pl.DataFrame, policy: MatchPolicy, purpose: str) -> pl.DataFrame:
         _n=pl.len(),
         _bobot2=pl.col("bobot").slice(1, 1).first(),
         _konflik=pl.col("konflik").any(),
-        _kuat_lain=(pl.col("kuat") & (pl.col("_urut") > 0)).sum(),
+        _kekuatan1=pl.col("_kekuatan").first(),
+        _sim1=pl.col("sim_nama").first(),
+        _kekuatan_lain=pl.col("_kekuatan").slice(1).max(),
+        _sim_kuat_lain=pl.col("sim_nama").slice(1).filter(pl.col("kuat").slice(1)).max(),
+    ).with_columns(
+        _kuat_lain=(
+            (pl.col("_kekuatan_lain").fill_null(0) >= pl.max_horizontal(pl.col("_kekuatan1"), pl.lit(1)))
+            | (pl.col("_sim_kuat_lain") > pl.col("_sim1") + 0.02).fill_null(False)
+        ).cast(pl.Int32),
     )
     plausible = plausible.join(per_record, on="_rid")
     margin = pl.col("bobot") - pl.col("_bobot2").fill_null(-math.inf)
@@ -648,14 +825,21 @@ def link_records(
         tanggal_acuan = _latest_event(records)
     v = prepare_voters(voters)
     r = _prepare_records(records, tanggal_acuan)
+    common_days = (
+        v.filter(pl.col("tgl_umum"))
+        .select(_b=pl.col("tanggal_lahir").dt.month(), _h=pl.col("tanggal_lahir").dt.day())
+        .unique()
+        .with_columns(_tgl_umum=pl.lit(True))
+    )
+    r = (
+        r.with_columns(_b=pl.col("tanggal_lahir").dt.month(), _h=pl.col("tanggal_lahir").dt.day())
+        .join(common_days, on=["_b", "_h"], how="left")
+        .with_columns(pl.col("_tgl_umum").fill_null(False))
+        .drop("_b", "_h")
+        .sort("_rid")
+    )
     pairs = _candidate_pairs(r, v, policy)
     f = _evidence(pairs, r, v, policy)
-    # Blocks that looked only at dates or households bring in unrelated names: keep a pair
-    # only if its name is close enough, or a NIK/NKK ties it (conflicts must stay visible).
-    f = f.filter(
-        (pl.col("sim_nama") >= policy.kandidat_nama_min) | pl.col("nama_bagian") | pl.col("nik_sama")
-        | (pl.col("nik_mirip") & (pl.col("sim_nama") >= 0.5))
-    )
     decided = _decide(f, policy, purpose)
     skor = 1.0 / (1.0 + (-(pl.col("bobot") - policy.skor_tengah) / policy.skor_skala).exp())
     found = decided.select(
@@ -738,11 +922,9 @@ def _ganda_same_nik(base: pl.DataFrame, policy: MatchPolicy) -> tuple[pl.DataFra
     pairs = dup.join(keeper, on="nik").filter(pl.col("id_pemilih") != pl.col("v_id_pemilih"))
     pairs = _name_similarity(pairs).with_columns(tgl=_date_category(pl.col("tanggal_lahir"), pl.col("v_tanggal_lahir")))
     agree = (pl.col("sim_nama") >= policy.ganda_nik_nama_min) & pl.col("tgl").is_in(["sama", "tukar", "mirip"]).fill_null(False)
-    tgl_text = pl.col("tgl").replace_strict(
-        {"sama": "tgl lahir sama", "tukar": "tgl lahir tertukar hari/bulan", "mirip": "tgl lahir beda 1 angka",
-         "tahun": "hanya tahun lahir sama", "beda": "tgl lahir berbeda"}, default="tgl lahir kosong",
-        return_dtype=pl.Utf8,
-    ).fill_null("tgl lahir kosong")
+    tgl_text = pl.col("tgl").replace_strict(_DATE_TEXT, default="tgl lahir kosong", return_dtype=pl.Utf8).fill_null(
+        "tgl lahir kosong"
+    )
     text = pl.lit("NIK sama; nama ") + _fmt_ratio(pl.col("sim_nama")) + pl.lit("; ") + tgl_text
     auto = pairs.filter(agree).select(
         "id_pemilih",
@@ -774,7 +956,11 @@ def _ganda_same_person(base: pl.DataFrame, policy: MatchPolicy) -> pl.DataFrame:
     near = _self_pairs(base, ["kode_desa", "tanggal_lahir", "jenis_kelamin"]).filter(
         pl.col("nama_kunci") != pl.col("v_nama_kunci")
     )
-    near = _name_similarity(near).filter(pl.col("sim_nama") >= policy.ganda_nama_min)
+    near = (
+        _add_word_check(_name_similarity(near))
+        .filter((pl.col("sim_nama") >= policy.ganda_nama_min) & ~pl.col("kata_beda"))
+        .with_columns(v_kode_desa=pl.col("kode_desa"))
+    )
     pairs = pl.concat([exact, near], how="diagonal_relaxed")
     same_kk = (pl.col("nkk") == pl.col("v_nkk")).fill_null(False)
     pairs = pairs.filter(
