@@ -286,3 +286,58 @@ def test_every_row_in_exactly_one_frame(tmp_path, ctx):
     parsed = parse_csv(tmp_path, ctx, "kematian", BASE + "\n".join(lines) + "\n")
     rows = sorted(parsed.records.get_column("sumber_baris").to_list() + parsed.karantina.get_column("sumber_baris").to_list())
     assert rows == [2, 3, 4, 5]
+
+
+# --- NKK, other kabupaten, odd headers -------------------------------------------------
+
+
+def test_invalid_nkk_quarantines_baseline_but_is_dropped_on_events(tmp_path, ctx):
+    text = "NKK,NIK,NAMA,TGL LAHIR,JK,KODE DESA\n9923010101100001,3323011708750001,A,17-08-1975,L,33.23.01.2001\n"
+    k = reason(parse_csv(tmp_path, ctx, "pemilih", text))
+    assert k["kolom"] == "NKK" and "kode provinsi" in k["alasan"]
+    text = "NKK,NAMA,TANGGAL MENINGGAL\n12345,A,01-02-2026\n"
+    one(parse_csv(tmp_path, ctx, "kematian", text), nkk=None, nkk_andal=False)
+
+
+def test_other_kabupaten(tmp_path):
+    from transforms.wilayah import desa_of_kabupaten as desa_of
+
+    ctx = ParseContext("33.22", desa_of("33.22"), ACUAN)
+    text = "NAMA,KODE DESA,TANGGAL MENINGGAL\nA,33.23.01.2001,01-02-2026\n"
+    k = reason(parse_csv(tmp_path, ctx, "kematian", text))
+    assert "Kabupaten Semarang" in k["alasan"]
+
+
+def test_fields_a_kind_does_not_use_are_ignored(tmp_path, ctx):
+    # A baseline export with a STATUS column (read as `perubahan`) is not judged on it.
+    text = "NIK,NAMA,TGL LAHIR,JK,KODE DESA,STATUS\n3323011708750001,A,17-08-1975,L,33.23.01.2001,AKTIF\n"
+    one(parse_csv(tmp_path, ctx, "pemilih", text), perubahan=None)
+
+
+def test_first_failing_column_is_reported(tmp_path, ctx):
+    # Sex code (earlier column) and date after acuan (later column) both fail.
+    k = reason(parse_csv(tmp_path, ctx, "kematian", death("", sex="X", died="01-02-2027")))
+    assert k["kolom"] == "JENIS KELAMIN"
+
+
+def test_quarantine_keeps_excel_row_numbers_in_xlsx(tmp_path, ctx):
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws["B2"] = "LAPORAN KEMATIAN"
+    ws.merge_cells("B2:F2")
+    ws.append([])
+    ws.append([None, "NIK", "NAMA", "TANGGAL MENINGGAL"])  # row 4
+    ws.append([None, "3323011708750001", "A", "01-02-2026"])  # row 5
+    ws.append([])
+    ws.append([None, "3323011708750001", "B", "30-02-2026"])  # row 7
+    p = tmp_path / "kematian_jan.xlsx"
+    wb.save(p)
+    parsed = parse_extract(read_extract(p), "kematian", ctx)
+    assert parsed.records.get_column("sumber_baris").to_list() == [5]
+    assert parsed.karantina.row(0, named=True) == {
+        "sumber_file": "kematian_jan.xlsx",
+        "sumber_baris": 7,
+        "kolom": "TANGGAL MENINGGAL",
+        "alasan": "tanggal meninggal '30-02-2026' bukan tanggal yang dikenali (contoh: 17-08-1975)",
+        "nilai": "30-02-2026",
+    }

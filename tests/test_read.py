@@ -236,3 +236,20 @@ def test_list_inbox(tmp_path):
     (tmp_path / "surat.pdf").write_text("x")
     with pytest.raises(InputError, match="jenis berkas"):
         list_inbox(tmp_path)
+
+
+def test_xlsx_leading_empty_column_with_formula_and_numeric_nik(tmp_path):
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws["C3"] = "DAFTAR"
+    ws["B5"], ws["C5"], ws["D5"] = "NIK", "NAMA", "NKK"
+    ws["B6"], ws["C6"], ws["D6"] = 3323011708750001, "=CONCAT(\"A\",\"B\")", "3323010101100001"
+    ws["B7"], ws["C7"], ws["D7"] = "3323011708750002", "BUDI", 3323010101100001
+    p = tmp_path / "x.xlsx"
+    wb.save(p)
+    raw = read_extract(p)
+    assert raw.header_row == 5
+    assert raw.frame.get_column("sumber_baris").to_list() == [6, 7]
+    assert raw.frame.get_column("nama").to_list() == ['=CONCAT("A","B")', "BUDI"]
+    assert raw.frame.get_column("nik_numerik").to_list() == [True, False]
+    assert raw.frame.get_column("nkk_numerik").to_list() == [False, True]

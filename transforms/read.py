@@ -370,7 +370,11 @@ def _read_xlsx(path: Path) -> RawExtract:
         header = _find_header(rows, name, sheet)
         if header is None:
             continue
-        return _load_xlsx_sheet(path, reader, sheet, header)
+        # Calamine's range starts at the first used column; `use_columns` and openpyxl count
+        # from column A.
+        available = top.available_columns()
+        offset = available[0].absolute_index - available[0].index if available else 0
+        return _load_xlsx_sheet(path, reader, sheet, header, offset)
     raise InputError(
         f"baris judul kolom tidak ditemukan di sheet mana pun ({HEADER_SCAN_ROWS} baris pertama; "
         "harus ada minimal dua kolom yang dikenal, mis. NIK dan NAMA)",
@@ -378,10 +382,10 @@ def _read_xlsx(path: Path) -> RawExtract:
     )
 
 
-def _load_xlsx_sheet(path: Path, reader, sheet: str, header: _Header) -> RawExtract:
+def _load_xlsx_sheet(path: Path, reader, sheet: str, header: _Header, offset: int) -> RawExtract:
     name = path.name
     start = header.index + 1
-    by_index = {j: f for f, j in header.columns.items()}
+    by_index = {j + offset: f for f, j in header.columns.items()}  # absolute column index
     cols = sorted(by_index)
     try:
         sheet_data = reader.load_sheet(
@@ -392,7 +396,7 @@ def _load_xlsx_sheet(path: Path, reader, sheet: str, header: _Header) -> RawExtr
     sheet_data = sheet_data.rename(dict(zip(sheet_data.columns, [by_index[j] for j in cols])))
     frame = sheet_data.slice(start)
 
-    formulas = _formula_cells(path, sheet, header, start)
+    formulas = _formula_cells(path, sheet, by_index, start)
     if formulas:
         frame = _apply_formulas(frame, formulas, start)
 
@@ -402,7 +406,7 @@ def _load_xlsx_sheet(path: Path, reader, sheet: str, header: _Header) -> RawExtr
     for field in ("nik", "nkk"):
         if field not in header.columns:
             continue
-        j = header.columns[field]
+        j = header.columns[field] + offset
         try:
             flags = reader.load_sheet(
                 sheet, header_row=None, skip_rows=0, use_columns=[j], dtypes={j: "boolean"}
@@ -420,7 +424,7 @@ def _load_xlsx_sheet(path: Path, reader, sheet: str, header: _Header) -> RawExtr
 _FORMULA_TAG = re.compile(rb"<(?:\w+:)?f[ >/]")
 
 
-def _formula_cells(path: Path, sheet: str, header: _Header, start: int) -> dict[tuple[int, str], str]:
+def _formula_cells(path: Path, sheet: str, by_index: dict[int, str], start: int) -> dict[tuple[int, str], str]:
     """Formula text of the cells in recognized columns below the header: `=` is data here.
 
     Calamine gives a formula's cached result (or nothing when the file was not saved by
@@ -439,7 +443,6 @@ def _formula_cells(path: Path, sheet: str, header: _Header, start: int) -> dict[
         sheet_path = getattr(ws, "_worksheet_path", None)
         if sheet_path is None or not _sheet_has_formula(path, sheet_path):
             return {}
-        by_index = {j: f for f, j in header.columns.items()}
         found: dict[tuple[int, str], str] = {}
         for row in ws.iter_rows(min_row=start + 1):
             for cell in row:
