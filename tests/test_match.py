@@ -394,3 +394,17 @@ def test_same_name_and_birth_date_in_different_desa_and_kk_is_not_ganda(policy: 
     v = voters_frame([voter(1, "SITI AMINAH", born, "P", DESA_A), voter(2, "SITI AMINAH", born, "P", DESA_C)])
     auto, review = find_ganda(v, policy)
     assert auto.height == 0 and review.height == 0
+
+
+def test_results_do_not_depend_on_row_order(voters: pl.DataFrame, policy: MatchPolicy) -> None:
+    recs = records_frame(
+        [
+            record(1, "MOCH. SOEPARMAN", born=date(1950, 3, 14), sex="L"),
+            record(2, "SURIP", umur=70, sex="L", meninggal=date(2026, 1, 2)),
+            record(3, "BAMBANG HERMAWAN", born=date(1980, 1, 30), sex="L", desa=None, kandidat=[DESA_A, DESA_B]),
+        ]
+    )
+    first = link_records(recs, voters, policy, purpose="hapus")
+    shuffled = link_records(recs.reverse(), voters.sample(fraction=1.0, shuffle=True, seed=4), policy, purpose="hapus")
+    key = ["sumber_file", "sumber_baris", "peringkat"]
+    assert first.sort(key).equals(shuffled.sort(key))

@@ -204,10 +204,14 @@ def _ensure_columns(frame: pl.DataFrame, types: Mapping[str, pl.DataType]) -> pl
 
 
 def _key_columns(keys: pl.Series) -> list[pl.Series]:
-    frame = pl.DataFrame({"nama_kunci": keys}).with_columns(
+    """Name key plus its word-sorted and space-free forms and word count (once per key)."""
+    distinct = pl.DataFrame({"nama_kunci": keys.unique()}).with_columns(
         nama_urut=pl.col("nama_kunci").str.split(" ").list.sort().list.join(" "),
         nama_rapat=pl.col("nama_kunci").str.replace_all(" ", ""),
         nama_kata=pl.col("nama_kunci").str.count_matches(" ").cast(pl.Int32) + 1,
+    )
+    frame = pl.DataFrame({"nama_kunci": keys}).join(
+        distinct, on="nama_kunci", how="left", nulls_equal=True, maintain_order="left"
     )
     return frame.get_columns()
 
@@ -286,8 +290,9 @@ def _pairs_by_equal(r: pl.DataFrame, v: pl.DataFrame, left: str, right: str) -> 
 
 
 def _pairs_in_desa(r: pl.DataFrame, v: pl.DataFrame, policy: MatchPolicy) -> pl.DataFrame:
-    """Fuzzy name candidates inside each desa the record names: every voter of the desa is
-    compared (rapidfuzz cdist on word-sorted keys), the best few above the cut-off kept."""
+    """Fuzzy name candidates inside each desa the record names: every distinct name of the
+    desa is compared (rapidfuzz cdist on word-sorted keys), the best few names above the
+    cut-off kept with all their voters (namesakes must stay visible)."""
     queries = (
         r.select("_rid", "nama_urut", pl.col("_desa").alias("kode_desa"))
         .explode("kode_desa")
@@ -296,13 +301,17 @@ def _pairs_in_desa(r: pl.DataFrame, v: pl.DataFrame, policy: MatchPolicy) -> pl.
     if queries.height == 0:
         return pl.DataFrame(schema=_PAIR_SCHEMA)
     distinct = queries.select("kode_desa", "nama_urut").unique().with_row_index("_q")
-    voters_by_desa = v.select("kode_desa", "id_pemilih", "nama_urut").partition_by(
-        "kode_desa", as_dict=True, include_key=False
+    voter_names = (
+        v.select("kode_desa", "nama_urut")
+        .filter(pl.col("kode_desa").is_in(distinct.get_column("kode_desa").unique().implode()))
+        .unique()
+        .with_row_index("_n")
     )
+    names_by_desa = voter_names.partition_by("kode_desa", as_dict=True, include_key=False)
     cutoff = policy.kandidat_nama_min * 100
     found: list[pl.DataFrame] = []
     for (desa,), qd in distinct.partition_by("kode_desa", as_dict=True, include_key=False).items():
-        vd = voters_by_desa.get((desa,))
+        vd = names_by_desa.get((desa,))
         if vd is None:
             continue
         scores = process.cdist(
@@ -320,7 +329,7 @@ def _pairs_in_desa(r: pl.DataFrame, v: pl.DataFrame, policy: MatchPolicy) -> pl.
             pl.DataFrame(
                 {
                     "_q": qd.get_column("_q").to_numpy()[rows],
-                    "id_pemilih": vd.get_column("id_pemilih").to_numpy()[cols],
+                    "_n": vd.get_column("_n").to_numpy()[cols],
                     "_s": scores[rows, cols],
                 }
             )
@@ -330,9 +339,14 @@ def _pairs_in_desa(r: pl.DataFrame, v: pl.DataFrame, policy: MatchPolicy) -> pl.
     hits = pl.concat(found).filter(
         pl.col("_s").rank("ordinal", descending=True).over("_q") <= policy.kandidat_per_blok
     )
+    hit_voters = (
+        hits.join(voter_names, on="_n")
+        .join(v.select("kode_desa", "nama_urut", "id_pemilih"), on=["kode_desa", "nama_urut"])
+        .select("_q", "id_pemilih")
+    )
     return (
         queries.join(distinct, on=["kode_desa", "nama_urut"])
-        .join(hits, on="_q")
+        .join(hit_voters, on="_q")
         .select("_rid", pl.col("id_pemilih").cast(pl.Int64))
     )
 
@@ -798,7 +812,7 @@ def _decide(f: pl.DataFrame, policy: MatchPolicy, purpose: str) -> pl.DataFrame:
         .filter((pl.col("_urut") < policy.maks_review) | pl.col("konflik"))
         .with_columns(
             putusan=pl.lit(REVIEW),
-            peringkat=(pl.int_range(pl.len()).over("_rid") + 1).cast(pl.Int32),
+            peringkat=pl.col("_urut").rank("ordinal").over("_rid").cast(pl.Int32),
             alasan=_evidence_text() + pl.lit("; perlu verifikasi: ") + why,
         )
     )
@@ -903,7 +917,7 @@ def find_ganda(voters: pl.DataFrame, policy: MatchPolicy) -> tuple[pl.DataFrame,
         .sort(["id_pemilih_a", "id_pemilih_b"])
     )
     return (
-        auto.select([pl.col(c).cast(t) for c, t in GANDA_AUTO_SCHEMA.items()]),
+        auto.sort("id_pemilih").select([pl.col(c).cast(t) for c, t in GANDA_AUTO_SCHEMA.items()]),
         review.select([pl.col(c).cast(t) for c, t in GANDA_REVIEW_SCHEMA.items()]),
     )
 

@@ -190,10 +190,12 @@ def name_key(names: pl.Series) -> pl.Series:
 
     Null stays null; the work is done once per distinct name and once per distinct token.
     """
-    frame = pl.DataFrame({"nama": names.cast(pl.Utf8)}).with_columns(clean=_clean(pl.col("nama")))
-    distinct = frame.get_column("clean").drop_nulls().unique()
-    keys = _keys_of_distinct(distinct)
-    out = frame.get_column("clean").replace_strict(distinct, keys, default=None, return_dtype=pl.Utf8)
+    raw = names.cast(pl.Utf8)
+    distinct = raw.drop_nulls().unique()
+    clean = pl.DataFrame({"nama": distinct}).select(clean=_clean(pl.col("nama"))).get_column("clean")
+    clean_distinct = clean.unique()
+    keys = clean.replace_strict(clean_distinct, _keys_of_distinct(clean_distinct), return_dtype=pl.Utf8)
+    out = raw.replace_strict(distinct, keys, default=None, return_dtype=pl.Utf8)
     return out.rename(names.name or "nama_kunci")
 
 
