@@ -137,7 +137,26 @@ def add_chart(wb, table: Table) -> None:
     ws.add_chart(chart, f"H{header}")
 
 
-def rekonsiliasi_table(ctx: ReportContext, full: pl.DataFrame) -> Table:
+def continuity_notes(ctx: ReportContext, full: pl.DataFrame, sebelumnya: pl.DataFrame | None) -> list[tuple[str, str]]:
+    """This quarter's start against the previous quarter's end, per desa and sex."""
+    if sebelumnya is None or sebelumnya.height == 0 or "akhir" not in sebelumnya.columns:
+        return []
+    prev = sebelumnya.select("kode_desa", "jenis_kelamin", pl.col("akhir").alias("akhir_lalu"))
+    both = full.select("kode_desa", "jenis_kelamin", "awal").join(prev, on=["kode_desa", "jenis_kelamin"], how="left")
+    differ = both.filter(pl.col("awal") != pl.col("akhir_lalu").fill_null(0)).sort("kode_desa", "jenis_kelamin")
+    if differ.height == 0:
+        return [("Pemilih awal setiap desa/kelurahan sama dengan pemilih akhir triwulan sebelumnya.", "catatan")]
+    return [
+        (
+            f"Pemilih awal di {ctx.desa_phrase(kode)} ({jk}) {fmt_count(awal)} tidak sama dengan pemilih akhir "
+            f"triwulan sebelumnya {fmt_count(lalu or 0)}.",
+            "catatan_merah",
+        )
+        for kode, jk, awal, lalu in differ.iter_rows()
+    ]
+
+
+def rekonsiliasi_table(ctx: ReportContext, full: pl.DataFrame, sebelumnya: pl.DataFrame | None = None) -> Table:
     rows = []
     gaps: list[str] = []
     gap_desa = set()
@@ -167,6 +186,7 @@ def rekonsiliasi_table(ctx: ReportContext, full: pl.DataFrame) -> Table:
             f"\u2212 pindah keluar = akhir, untuk laki-laki dan perempuan.",
             "catatan",
         )]
+    notes += continuity_notes(ctx, full, sebelumnya)
     cols = [
         Column.of("no"), Column.of("kode_wilayah"), Column.of("nama_wilayah_desa"), Column.of("nama_wilayah_kecamatan"),
         Column("JENIS KELAMIN", "teks", 9), Column.of("awal"), Column.of("baru"), Column.of("tms"),
@@ -176,7 +196,14 @@ def rekonsiliasi_table(ctx: ReportContext, full: pl.DataFrame) -> Table:
     return Table(REKONSILIASI, "REKONSILIASI JUMLAH PEMILIH PER DESA/KELURAHAN", cols, rows, notes=notes)
 
 
-def write_rekap(ctx: ReportContext, rekap: pl.DataFrame, desa: pl.DataFrame, verifikasi: pl.DataFrame, path: Path) -> Path:
+def write_rekap(
+    ctx: ReportContext,
+    rekap: pl.DataFrame,
+    desa: pl.DataFrame,
+    verifikasi: pl.DataFrame,
+    path: Path,
+    sebelumnya: pl.DataFrame | None = None,
+) -> Path:
     full = complete_rekap(ctx, rekap, desa)
     heading = ctx.heading(ctx.kabupaten_line())
     wb = new_workbook()
@@ -185,15 +212,13 @@ def write_rekap(ctx: ReportContext, rekap: pl.DataFrame, desa: pl.DataFrame, ver
     grafik = grafik_table(full)
     write_table(wb, heading, grafik)
     add_chart(wb, grafik)
-    write_table(wb, heading, rekonsiliasi_table(ctx, full))
+    write_table(wb, heading, rekonsiliasi_table(ctx, full, sebelumnya))
+    # One WILAYAH column rather than DESA and KECAMATAN: those captions are inbox aliases, and
+    # this sheet, returned on its own, must read as a `keputusan` file with nothing else in it.
+    wilayah = {k: f"{ctx.desa_phrase(k)}, Kecamatan {v[3]}" for k, v in ctx.desa.items()}
     queue = verifikasi.with_columns(
-        pl.col("kode_desa_laporan").replace_strict(
-            {k: v[0] for k, v in ctx.desa.items()}, default=None, return_dtype=pl.Utf8
-        ).alias("nama_wilayah_desa"),
-        pl.col("kode_desa_laporan").replace_strict(
-            {k: v[3] for k, v in ctx.desa.items()}, default=None, return_dtype=pl.Utf8
-        ).alias("nama_wilayah_kecamatan"),
+        pl.col("kode_desa_laporan").replace_strict(wilayah, default=None, return_dtype=pl.Utf8).alias("wilayah")
     ).sort("kode_desa_laporan", "id_verifikasi", nulls_last=True)
-    write_table(wb, heading, verifikasi_table(ctx, queue, extra=("nama_wilayah_desa", "nama_wilayah_kecamatan")))
+    write_table(wb, heading, verifikasi_table(ctx, queue, extra=("wilayah",)))
     return save_workbook(wb, path, ctx.dibuat, "REKAPITULASI PEMUTAKHIRAN DATA PEMILIH BERKELANJUTAN")
 

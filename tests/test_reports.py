@@ -261,15 +261,20 @@ def test_review_sheet_has_the_decision_drop_down(out, data):
 
 
 def test_a_returned_workbook_reads_as_a_keputusan_file(out, data, tmp_path):
-    """Officials fill KEPUTUSAN and send the workbook back; the inbox reader must find the queue."""
+    """Officials fill KEPUTUSAN and send the desa workbook back (or the kabupaten queue sheet on
+    its own); the inbox reader must find the queue and nothing else."""
     from transforms.read import read_extract
 
-    for source in (desa_file(out, "desa", SMALL_DESA[0], data), out / "rekap_kabupaten.xlsx"):
+    for source, alone in ((desa_file(out, "desa", SMALL_DESA[0], data), False), (out / "rekap_kabupaten.xlsx", True)):
         wb = openpyxl.load_workbook(source)
         ws = wb["Verifikasi"]
         h = header_row(ws)
         decision = [c.value for c in ws[h]].index("KEPUTUSAN") + 1
         ws.cell(h + 1, decision).value = "SETUJU"
+        if alone:
+            for name in wb.sheetnames:
+                if name != "Verifikasi":
+                    del wb[name]
         returned = tmp_path / f"keputusan_{source.stem}.xlsx"
         wb.save(returned)
         raw = read_extract(returned)
@@ -318,3 +323,18 @@ def test_same_data_gives_the_same_bytes(data, out, tmp_path):
         assert b"2026-04-01T02:00:05Z" in z.read("docProps/core.xml")
         # Zip times have a two-second resolution.
         assert {i.date_time for i in z.infolist()} == {(2026, 4, 1, 2, 0, 4)}
+
+
+def test_reconciliation_checks_the_start_against_the_previous_end(data, tmp_path):
+    from dataclasses import replace
+
+    previous = data.rekap.with_columns(
+        pl.when((pl.col("kode_desa") == SMALL_DESA[3]) & (pl.col("jenis_kelamin") == "P"))
+        .then(pl.col("awal") + 3)
+        .otherwise(pl.col("awal"))
+        .alias("akhir")
+    )
+    write_workbooks(replace(data, rekap_sebelumnya=previous), tmp_path, workers=1)
+    ws = openpyxl.load_workbook(tmp_path / "rekap_kabupaten.xlsx")["Rekonsiliasi"]
+    texts = [ws.cell(r, 1).value or "" for r in range(1, header_row(ws))]
+    assert "Pemilih awal di Desa Tembarak (P) 500 tidak sama dengan pemilih akhir triwulan sebelumnya 503." in texts
