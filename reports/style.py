@@ -307,6 +307,11 @@ def _serial(value: date) -> str:
     return str(days - 1 if 0 < days <= 60 else days)
 
 
+def _raw_sink(xf):
+    """The text sink of et_xmlfile's incremental writer (None with another XML backend)."""
+    return getattr(xf, "_file", None)
+
+
 class _MemorySheetWriter(WorksheetWriter):
     """Keeps a write-only sheet's XML in memory (no temporary file per sheet) and writes the
     rows of a table as ready XML: openpyxl's per-cell element tree costs most of the time of
@@ -326,7 +331,7 @@ class _MemorySheetWriter(WorksheetWriter):
         return self._letters[col - 1]
 
     def write_row(self, xf, row, row_idx):
-        raw = getattr(xf, "_file", None)  # the text sink of et_xmlfile's incremental writer
+        raw = _raw_sink(xf)
         if not isinstance(row, _Row):
             return super().write_row(xf, row, row_idx)
         if raw is None:  # another XML backend: go through openpyxl cells

@@ -110,8 +110,6 @@ _worker_out: Path | None = None
 def _init_worker(ctx: ReportContext, out_dir: Path) -> None:
     global _worker_ctx, _worker_out
     _worker_ctx, _worker_out = ctx, out_dir
-    # Each process writes one file at a time; polars threads would only compete for the cores.
-    os.environ.setdefault("POLARS_MAX_THREADS", "1")
 
 
 def _write_one(part: DesaPart) -> tuple[Path, Path]:

@@ -338,3 +338,19 @@ def test_reconciliation_checks_the_start_against_the_previous_end(data, tmp_path
     ws = openpyxl.load_workbook(tmp_path / "rekap_kabupaten.xlsx")["Rekonsiliasi"]
     texts = [ws.cell(r, 1).value or "" for r in range(1, header_row(ws))]
     assert "Pemilih awal di Desa Tembarak (P) 500 tidak sama dengan pemilih akhir triwulan sebelumnya 503." in texts
+
+
+def test_rows_written_through_openpyxl_cells_read_the_same(data, out, tmp_path, monkeypatch):
+    """The fast row path and openpyxl's own cell path give the same workbook content."""
+    import reports.style
+
+    monkeypatch.setattr(reports.style, "_raw_sink", lambda xf: None)
+    write_workbooks(data, tmp_path, workers=1)
+    for name in ("rekap_kabupaten.xlsx", f"desa/{safe_file_name(SMALL_DESA[0], 'Bulu')}"):
+        fast, slow = openpyxl.load_workbook(out / name), openpyxl.load_workbook(tmp_path / name)
+        for a, b in zip(fast, slow):
+            for ra, rb in zip(a.iter_rows(), b.iter_rows(), strict=True):
+                for ca, cb in zip(ra, rb, strict=True):
+                    assert (ca.value, ca.data_type, ca.number_format, ca.font.b, ca.quotePrefix) == (
+                        cb.value, cb.data_type, cb.number_format, cb.font.b, cb.quotePrefix
+                    ), (name, a.title, ca.coordinate)
