@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 from datetime import date
 from pathlib import Path
 
@@ -258,3 +259,141 @@ def test_rates_override_and_other_kabupaten(tmp_path):
     changes = read_text_csv(info.labels["2026-Q1"] / "perubahan.csv")
     assert changes.filter(pl.col("sumber_file").str.starts_with("kematian")).height == 0
     assert changes.filter(pl.col("kategori") == "BARU").height >= 0.025 * 1_500
+
+
+# --------------------------------------------------------------------------- messy mode and hard cases
+
+
+@pytest.fixture(scope="module")
+def messy(tmp_path_factory) -> object:
+    return generate_sample(tmp_path_factory.mktemp("messy"), n_voters=3_000, seed=11, n_quarters=2, messy=True,
+                           hard_cases=True)
+
+
+def test_messy_is_deterministic(tmp_path, messy):
+    again = generate_sample(tmp_path, n_voters=3_000, seed=11, n_quarters=2, messy=True, hard_cases=True)
+    assert tree_digest(again.out_dir) == tree_digest(messy.out_dir)
+
+
+def _csv_text(path: Path) -> tuple[str, str]:
+    raw = path.read_bytes()
+    if raw.startswith(b"\xef\xbb\xbf"):
+        return raw[3:].decode("utf-8"), "utf-8-sig"
+    try:
+        return raw.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError:
+        return raw.decode("cp1252"), "cp1252"
+
+
+def _xlsx_cells(path: Path):
+    from openpyxl import load_workbook
+
+    wb = load_workbook(path)
+    return wb, [c for ws in wb.worksheets for row in ws.iter_rows() for c in row if c.value is not None]
+
+
+def test_messy_files_carry_each_quirk(messy):
+    import datetime as dt
+
+    files = [p for q in messy.quarters for p in sorted(messy.inbox[q].iterdir())]
+    csvs = [p for p in files if p.suffix == ".csv"]
+    books = [p for p in files if p.suffix == ".xlsx"]
+    assert csvs and books
+    encodings, seps, text = set(), set(), ""
+    for p in csvs:
+        content, enc = _csv_text(p)
+        encodings.add(enc)
+        header = next(line for line in content.splitlines() if line.count(",") > 3 or line.count(";") > 3)
+        seps.add(";" if header.count(";") > header.count(",") else ",")
+        text += content
+    assert encodings == {"utf-8", "utf-8-sig", "cp1252"}
+    assert seps == {",", ";"}
+    xl_values, merged, notes, trailing = [], False, False, False
+    for p in books:
+        wb, cells = _xlsx_cells(p)
+        xl_values += [c.value for c in cells]
+        merged |= any(ws.merged_cells.ranges for ws in wb.worksheets)
+        notes |= wb.sheetnames[0] == "Keterangan"
+        data = wb["Data"]
+        trailing |= data.max_column > max(c.column for row in data.iter_rows() for c in row if c.value is not None)
+    assert merged and notes and trailing
+    xl_text = " ".join(str(v) for v in xl_values)
+    everything = text + " " + xl_text
+    # NIK as a number in a workbook (16th digit lost), and as scientific notation in CSV.
+    assert any(isinstance(v, (int, float)) and v > 1e15 and int(v) % 10 == 0 for v in xl_values)
+    assert re.search(r"\d\.\d{5}E\+15", text)
+    assert re.search(r"\d{4} \d{4} \d{4} \d{4}", everything) and re.search(r"\d{4}\.\d{4}\.\d{4}\.\d{4}", everything)
+    assert re.search(r"'\d{16}", everything)
+    # Dates: real dates, serial numbers, and the hand-typed spellings.
+    assert any(isinstance(v, dt.datetime) for v in xl_values)
+    assert any(isinstance(v, int) and 10_000 < v < 60_000 for v in xl_values)
+    assert re.search(r"\b\d{2}-\d{2}-\d{4}\b", everything) and re.search(r"\b\d{2}/\d{2}/\d{4}\b", everything)
+    assert re.search(r"\b\d{1,2} (Januari|Februari|Maret|April|Mei|Juni|Juli|Agustus|September|Oktober|November|Desember) \d{4}", everything)
+    assert re.search(r"\b\d{1,2} (JAN|FEB|MAR|APR|MEI|JUN|JUL|AGT|SEP|OKT|NOV|DES) \d{4}", everything)
+    # Codes in words, desa by name with prefixes, header aliases.
+    for word in ("LAKI-LAKI", "PEREMPUAN", "BELUM KAWIN", "CERAI"):
+        assert word.lower() in everything.lower(), word
+    assert re.search(r"(DESA|DS\.|KEL\.) [A-Z]", everything.upper())
+    upper = everything.upper().replace("_", " ")
+    for alias in ("NAMA", "L/P", "TGL. LAHIR", "KEC", "UMUR"):
+        assert alias in upper, alias
+
+
+def test_messy_labels_point_at_real_rows(messy):
+    """Each label row names a data row: in CSV a non-blank line after the header, in a workbook a
+    row of the data sheet with a name in it."""
+    for q in messy.quarters:
+        baris = read_text_csv(messy.labels[q] / "baris.csv").with_columns(pl.col("sumber_baris").cast(pl.Int64))
+        for p in messy.inbox[q].iterdir():
+            lines = baris.filter(pl.col("sumber_file") == p.name)["sumber_baris"].to_list()
+            assert len(lines) == len(set(lines))
+            if p.suffix == ".csv":
+                content = _csv_text(p)[0].splitlines()
+                filled = [(i + 1, line) for i, line in enumerate(content) if line.strip(",; ")]
+                header = next(n for n, line in filled if line.count(",") + line.count(";") >= 3)
+                assert sorted(lines) == [n for n, _ in filled if n > header]
+            else:
+                from openpyxl import load_workbook
+
+                ws = load_workbook(p)["Data"]
+                counts = [(r[0].row, sum(c.value is not None for c in r)) for r in ws.iter_rows()]
+                header = next(row for row, n in counts if n >= 3)  # title rows hold one merged cell
+                assert sorted(lines) == [row for row, n in counts if row > header and n > 0]
+
+
+def test_messy_and_hard_labels(messy):
+    kasus = set()
+    for q in messy.quarters:
+        baris = read_text_csv(messy.labels[q] / "baris.csv")
+        kasus |= set(baris["kasus"])
+        quarantined = baris.filter(pl.col("hasil") == "karantina")
+        assert quarantined["kasus"].str.starts_with("karantina_").all()
+        assert quarantined["nik_target"].is_null().all()
+        review = baris.filter(pl.col("hasil") == "verifikasi")
+        assert review["nik_target"].is_not_null().all()
+        changes = read_text_csv(messy.labels[q] / "perubahan.csv")
+        # Nobody sent to review is removed automatically on that row's evidence.
+        applied = changes.join(review.select("sumber_file", "sumber_baris"), on=["sumber_file", "sumber_baris"])
+        assert applied.height == 0
+        # A NIK typed as someone else's never removes that someone else.
+        typo_rows = baris.filter(pl.col("kasus") == "nik_typo_orang_lain")
+        assert typo_rows.height >= 1 and (typo_rows["hasil"] == "verifikasi").all()
+        assert (typo_rows["nik_target"] == typo_rows["nik_benar"]).all()
+    for needed in ("karantina_nik", "karantina_meninggal_sebelum_lahir", "karantina_tanggal_setelah_kuartal",
+                   "karantina_desa", "karantina_jenis_kelamin", "karantina_tanggal_lahir", "tanpa_nik", "kembar",
+                   "ayah_anak", "nama_umum_umur", "desa_lain_tgl_beda", "nik_kurang_digit", "ejaan_lama",
+                   "singkatan", "gelar"):
+        assert needed in kasus, needed
+    assert kasus & {"nik_float", "nik_sci"}
+
+
+def test_hard_cases_in_clean_mode(tmp_path):
+    info = generate_sample(tmp_path, n_voters=2_500, seed=5, hard_cases=True)
+    q = info.quarters[0]
+    baris = read_text_csv(info.labels[q] / "baris.csv")
+    desa_report = read_text_csv(next(info.inbox[q].glob("kematian_desa_*")))
+    assert desa_report.columns == ["nama", "umur", "jenis_kelamin", "kode_desa", "tanggal_meninggal"]
+    twins = baris.filter(pl.col("kasus") == "kembar")
+    assert twins.height >= 1
+    same_name = baris.filter(pl.col("kasus") == "desa_lain_tgl_beda")
+    assert (same_name["hasil"] == "tanpa_perubahan").all() and same_name["nik_target"].is_null().all()

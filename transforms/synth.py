@@ -15,6 +15,7 @@ import numpy as np
 import polars as pl
 
 from transforms.synth_events import (
+    DESA_REPORT_COLUMNS,
     FILE_COLUMNS,
     KINDS,
     QuarterEvents,
@@ -74,7 +75,7 @@ def generate_sample(
     region = load_region(kode_kabupaten)
     as_of = previous_quarter_end(first_quarter)
     first_acuan = quarter_dates(first_quarter)[1]
-    pop = make_population(rng, region, n_voters, as_of, first_acuan)
+    pop = make_population(rng, region, n_voters, as_of, first_acuan, hard_cases=hard_cases)
     voters = pop.voters.with_columns(pl.lit("AKTIF").alias("status"), pl.lit(None, dtype=pl.Int64).alias("kode_tms"))
 
     baseline = out_dir / "pemilih.csv"
@@ -89,7 +90,7 @@ def generate_sample(
     quarters, inboxes, labels = [], {}, {}
     quarter = first_quarter
     for _ in range(n_quarters):
-        events = run_quarter(state, quarter, rng, rates, hard_cases=hard_cases)
+        events = run_quarter(state, quarter, rng, rates, hard_cases=hard_cases, messy=messy)
         inbox = out_dir / "inbox" / quarter
         label_dir = label_root / quarter
         inbox.mkdir(parents=True, exist_ok=True)
@@ -155,25 +156,40 @@ def _cell_text(value) -> str | None:
     return str(value)
 
 
-def write_clean_inbox(events: QuarterEvents, inbox: Path) -> dict[str, tuple[str, list[int]]]:
-    """Canonical CSV, header on line 1, one row per event. Returns kind -> (file name, row numbers)."""
-    placed = {}
+def _clean_value(field: str, row: dict) -> str | None:
+    raw = row["_raw"]
+    if field in raw:
+        return raw[field]
+    value = row.get(field)
+    if field == "nik" and value is not None:
+        if row["_nik_mode"] == "hilang":
+            return None
+        if row["_nik_mode"] == "numerik":  # what a spreadsheet saves for a 16-digit number
+            return f"{float(value):.5E}"
+    return _cell_text(value)
+
+
+def write_clean_inbox(events: QuarterEvents, inbox: Path) -> list[tuple[str, list[dict], list[int]]]:
+    """Canonical CSV, header on line 1, one row per event. Returns (file name, rows, row numbers)."""
+    placed = []
     for kind in KINDS:
-        rows = events.rows[kind]
-        name = file_name(kind, events.quarter, "csv")
-        columns = FILE_COLUMNS[kind]
-        frame = pl.DataFrame({c: [_cell_text(r[c]) for r in rows] for c in columns},
-                             schema={c: pl.Utf8 for c in columns})
-        _write_csv(frame, inbox / name)
-        placed[kind] = (name, [i + 2 for i in range(len(rows))])
+        groups: dict[str, list[dict]] = {"": []}
+        for r in events.rows[kind]:
+            groups.setdefault(r["_berkas"], []).append(r)
+        for berkas, rows in sorted(groups.items()):
+            name = file_name(kind + ("_desa" if berkas else ""), events.quarter, "csv")
+            columns = DESA_REPORT_COLUMNS if berkas == "desa" else FILE_COLUMNS[kind]
+            frame = pl.DataFrame({c: [_clean_value(c, r) for r in rows] for c in columns},
+                                 schema={c: pl.Utf8 for c in columns})
+            _write_csv(frame, inbox / name)
+            placed.append((name, rows, [i + 2 for i in range(len(rows))]))
     return placed
 
 
-def _write_labels(events: QuarterEvents, placed: dict, state: State, label_dir: Path) -> None:
+def _write_labels(events: QuarterEvents, placed: list, state: State, label_dir: Path) -> None:
     baris, changes = [], list(events.list_changes)
-    for kind in KINDS:
-        name, numbers = placed[kind]
-        for r, line in zip(events.rows[kind], numbers):
+    for name, rows, numbers in placed:
+        for r, line in zip(rows, numbers):
             baris.append({
                 "sumber_file": name, "sumber_baris": line, "hasil": r["_hasil"], "kategori": r["_kategori"],
                 "kode_tms": r["_kode_tms"], "nik_target": r["_nik_target"], "kasus": r["_kasus"],
@@ -186,9 +202,6 @@ def _write_labels(events: QuarterEvents, placed: dict, state: State, label_dir: 
                     "kode_desa": r["_kode_desa_benar"], "kode_desa_lama": r["_kode_desa_lama"],
                     "kolom_diubah": r["_kolom_diubah"], "sumber_file": name, "sumber_baris": line,
                 })
-        # Extra rows the messy writer added (no event behind them, e.g. quarantined rows).
-        for extra in placed.get("_extra_" + kind, []):
-            baris.append(extra)
     baris_schema = {c: pl.Utf8 for c in BARIS_COLUMNS} | {"sumber_baris": pl.Int64, "kode_tms": pl.Int64}
     _write_csv(pl.DataFrame(baris, schema=baris_schema, orient="row").sort("sumber_file", "sumber_baris"),
                label_dir / "baris.csv")

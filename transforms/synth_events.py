@@ -74,6 +74,8 @@ FILE_COLUMNS: dict[str, tuple[str, ...]] = {
                   "rw", "disabilitas", "kode_tms"),
 }
 KINDS = tuple(FILE_COLUMNS)
+# A desa's own death report: no NIK, no birth date, only the age.
+DESA_REPORT_COLUMNS = ("nama", "umur", "jenis_kelamin", "kode_desa", "tanggal_meninggal")
 
 # Label keys carried by every row dict next to the data fields.
 LABEL_KEYS = ("_hasil", "_kategori", "_kode_tms", "_nik_target", "_kasus", "_nik_benar", "_tanggal_lahir_benar",
@@ -153,6 +155,8 @@ def _row(kind: str, person: dict, **extra) -> dict:
     row = {c: person.get(c) for c in FILE_COLUMNS[kind]}
     row.update({k: None for k in LABEL_KEYS})
     row["_nik_mode"] = "teks"
+    row["_berkas"] = ""  # "" the kind's main file; "desa" a desa report (kematian without NIK)
+    row["_raw"] = {}  # cells written exactly as given (invalid values of quarantined rows)
     row.update(extra)
     return row
 
@@ -188,6 +192,7 @@ class QuarterBuilder:
         self.tms: dict[int, int] = {}  # rec -> kode_tms applied this quarter
         self.ubah: dict[int, dict] = {}  # rec -> new field values
         self.baru: list[dict] = []  # new records
+        self.konflik: set[int] = set()  # records with more than one event this quarter
         desa = state.region.desa
         self.desa_codes = desa["kode_desa"].to_numpy()
         self.desa_index = {c: i for i, c in enumerate(self.desa_codes)}
@@ -234,6 +239,7 @@ class QuarterBuilder:
             & ~pl.col("nik").is_in(dup_nik.implode())
             & ~pl.col("bawah_umur")
             & (pl.col("cacat") == "")
+            & (pl.col("khusus") == "")
             & ~pl.col("rec").is_in(list(self.tms))
         )
 
@@ -484,22 +490,26 @@ class QuarterBuilder:
             pick = int(rng.integers(0, 4))
             if pick == 0 and deaths:
                 r = deaths[i % len(deaths)]
+                self.konflik.add(r["rec"])
                 row = _row("pindah_keluar", self._person(r), tanggal_pindah=_random_day(rng, self.start, self.acuan),
                            tujuan=self._other_kab())
                 self.rows["pindah_keluar"].append(_label(row, TANPA, "kalah_kematian", target=r["nik"],
                                                          truth=self._truth(r)))
             elif pick == 1 and deaths:
                 r = deaths[-1 - i % len(deaths)]
+                self.konflik.add(r["rec"])
                 row = _row("perbaikan", {"nik": r["nik"], "nama": r["nama"], "rt": f"{int(r['rt']) % 6 + 1:03d}"})
                 self.rows["perbaikan"].append(_label(row, TANPA, "kalah_kematian", target=r["nik"],
                                                      truth=self._truth(r)))
             elif pick == 2 and outs:
                 r = outs[i % len(outs)]
+                self.konflik.add(r["rec"])
                 row = _row("perbaikan", {"nik": r["nik"], "nama": r["nama"],
                                          "status_kawin": "S" if r["status_kawin"] == "B" else "P"})
                 self.rows["perbaikan"].append(_label(row, TANPA, "kalah_tms", target=r["nik"], truth=self._truth(r)))
             elif deaths:
                 r = deaths[i % len(deaths)]
+                self.konflik.add(r["rec"])
                 new = int(rng.integers(0, len(self.desa_codes)))
                 person = self._person(r) | {"kode_desa": str(self.desa_codes[new])}
                 if person["kode_desa"] == r["kode_desa"]:
@@ -629,6 +639,8 @@ class QuarterBuilder:
                 },
                 schema={**{f: v.schema[f] for f in PERSON_FIELDS}, "rumah": pl.Int64},
             ).with_columns(
+                pl.lit("").alias("khusus"),
+                pl.lit(None, dtype=pl.Int64).alias("pasangan"),
                 pl.lit(False).alias("bawah_umur"),
                 pl.lit("").alias("cacat"),
                 pl.col("nama").alias("nama_benar"),
@@ -645,14 +657,18 @@ class QuarterBuilder:
 
 
 def run_quarter(state: State, quarter: str, rng: np.random.Generator, rates: dict[str, float],
-                hard_cases: bool = False) -> QuarterEvents:
+                hard_cases: bool = False, messy: bool = False) -> QuarterEvents:
     b = QuarterBuilder(state, quarter, rng, rates)
     list_changes = b.check_list()
     b.draw()
-    if hard_cases:
-        from transforms.synth_hard import add_hard_cases
+    if messy or hard_cases:
+        from transforms.synth_cases import CaseMaker
 
-        add_hard_cases(b)
+        cases = CaseMaker(b)
+        if hard_cases:
+            cases.hard_cases()
+        if messy:
+            cases.messy_rows()
     b.shuffle()
     b.apply()
     return QuarterEvents(quarter=quarter, tanggal_acuan=b.acuan, rows=b.rows, list_changes=list_changes)

@@ -370,7 +370,8 @@ def desa_weights(rng: np.random.Generator, desa: pl.DataFrame) -> np.ndarray:
     return w / w.sum()
 
 
-def make_population(rng: np.random.Generator, region: Region, n_voters: int, as_of: date, first_acuan: date) -> Population:
+def make_population(rng: np.random.Generator, region: Region, n_voters: int, as_of: date, first_acuan: date,
+                    hard_cases: bool = False) -> Population:
     pools = load_pools()
     desa = region.desa
     n_desa = desa.height
@@ -447,8 +448,17 @@ def make_population(rng: np.random.Generator, region: Region, n_voters: int, as_
     bawah_umur = np.zeros(n_voters, dtype=bool)
     bawah_umur[under] = True
 
+    khusus = np.zeros(n_voters, dtype="int8")  # see KHUSUS
+    pasangan = np.full(n_voters, -1, dtype="int64")
+    if hard_cases and n_voters >= 200:
+        k = max(2, round(n_voters * 0.0004))
+        _plant_twins(rng, k, hh, role, size, is_child & ~bawah_umur, birth, khusus, pasangan)
+        namesakes = _plant_namesakes(rng, k, hh, hh_desa[hh], female, age, birth, khusus, pasangan)
     year = ymd(birth)[0]
     names = make_names(rng, year, female)
+    if hard_cases and n_voters >= 200:
+        names = _plant_father_son(rng, k, names, hh, role, start, female, is_child & ~bawah_umur, khusus, pasangan)
+        names = names.scatter(namesakes[:, 1], names.gather(namesakes[:, 0])) if len(namesakes) else names
 
     kec6 = region6(desa["kode_kecamatan"])[hh_desa]
     # NIK issued where the person lived then: mostly the present kecamatan.
@@ -488,6 +498,8 @@ def make_population(rng: np.random.Generator, region: Region, n_voters: int, as_
             "_desa_i": desa_i,
             "rumah": pl.Series(hh, dtype=pl.Int64),
             "bawah_umur": bawah_umur,
+            "khusus": pl.Series(KHUSUS, dtype=pl.Utf8).gather(khusus.astype("int64")),
+            "pasangan": pl.Series(pasangan, dtype=pl.Int64),
         }
     )
     voters = _plant_list_errors(rng, voters)
@@ -500,13 +512,66 @@ def make_population(rng: np.random.Generator, region: Region, n_voters: int, as_
     return Population(voters=voters, registry_nik=reg_nik, registry_nkk=reg_nkk)
 
 
+# Planted look-alikes (hard cases): twins, a father and son sharing a name, namesakes in one desa.
+KHUSUS = ("", "kembar", "ayah", "anak", "senama")
+
+
+def _single_word(names: pl.Series, idx: np.ndarray) -> np.ndarray:
+    return ~names.gather(idx).str.contains(" ").to_numpy()
+
+
+def _plant_twins(rng, k, hh, role, size, child, birth, khusus, pasangan) -> None:
+    """Two children of a household born the same day (same NKK and birth date, own names)."""
+    second = np.flatnonzero((role == 3) & child & np.roll(child, 1) & (np.roll(role, 1) == 2))
+    pick = rng.permutation(second)[:k]
+    birth[pick] = birth[pick - 1]
+    khusus[pick] = khusus[pick - 1] = 1
+    pasangan[pick] = pasangan[pick - 1] = pick
+
+
+def _plant_namesakes(rng, k, hh, desa_i, female, age, birth, khusus, pasangan) -> np.ndarray:
+    """Pairs of voters of one desa, other households, same sex and nearly the same age: their
+    names are made equal once names exist. Returns the (first, second) index pairs."""
+    pairs = []
+    free = (khusus == 0) & (age > 30) & (age < 75)
+    for i in rng.permutation(np.flatnonzero(free))[: 20 * k]:
+        if len(pairs) >= k:
+            break
+        lo, hi = max(0, i - 300), min(len(hh), i + 300)
+        near = np.flatnonzero(
+            (desa_i[lo:hi] == desa_i[i]) & (hh[lo:hi] != hh[i]) & (female[lo:hi] == female[i]) & free[lo:hi]
+        ) + lo
+        if not len(near):
+            continue
+        j = int(near[int(rng.integers(0, len(near)))])
+        birth[j] = birth[i] + int(rng.integers(20, 200))
+        khusus[i] = khusus[j] = 4
+        pasangan[i] = pasangan[j] = i
+        free[[i, j]] = False
+        pairs.append((i, j))
+    return np.array(pairs, dtype="int64").reshape(-1, 2)
+
+
+def _plant_father_son(rng, k, names: pl.Series, hh, role, start, female, child, khusus, pasangan) -> pl.Series:
+    """A son named exactly like his father (a single Javanese name), in the same household."""
+    sons = np.flatnonzero(child & ~female & (role >= 2) & (khusus == 0))
+    fathers = start[sons]
+    ok = ~female[fathers] & (khusus[fathers] == 0) & _single_word(names, fathers)
+    sons = rng.permutation(sons[ok])[:k]
+    sons = sons[np.unique(hh[sons], return_index=True)[1]]
+    fathers = start[sons]
+    khusus[fathers], khusus[sons] = 2, 3
+    pasangan[fathers] = pasangan[sons] = fathers
+    return names.scatter(sons, names.gather(fathers))
+
+
 def _plant_list_errors(rng, voters: pl.DataFrame) -> pl.DataFrame:
     """Some records carry a wrong name, birth date or sex: what `perbaikan` files later fix.
 
     The NIK always holds the true birth date and sex, so a correction agrees with the NIK.
     """
     n = voters.height
-    pick = rng.permutation(np.flatnonzero(~voters["bawah_umur"].to_numpy()))
+    pick = rng.permutation(np.flatnonzero(~voters["bawah_umur"].to_numpy() & (voters["khusus"] == "").to_numpy()))
     k = max(3, round(n * 0.004)) if n >= 200 else 0
     nama_idx = np.sort(pick[:k])
     tgl_idx = np.sort(pick[k : 2 * k])
@@ -539,7 +604,9 @@ def _plant_duplicates(rng, voters: pl.DataFrame) -> pl.DataFrame:
     """A few people listed twice under the same NIK; the copy sits later in the file."""
     n = voters.height
     k = max(2, round(n * 0.0005)) if n >= 200 else 0
-    clean = np.flatnonzero(~voters["bawah_umur"].to_numpy() & (voters["cacat"] == "").to_numpy())
+    clean = np.flatnonzero(
+        ~voters["bawah_umur"].to_numpy() & (voters["cacat"] == "").to_numpy() & (voters["khusus"] == "").to_numpy()
+    )
     src = np.sort(rng.choice(clean, min(k, len(clean)), replace=False)) if k else np.empty(0, "int64")
     # The copy goes to the end of the same desa block (a second registration at the same place).
     desa_i = voters["_desa_i"].to_numpy()
