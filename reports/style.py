@@ -6,13 +6,14 @@ from __future__ import annotations
 import csv
 import math
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from decimal import Decimal
 from functools import lru_cache
 from io import BytesIO
 from pathlib import Path
-from typing import Any, Iterable, Sequence
+from typing import Any, Sequence
 from xml.sax.saxutils import escape
 from zipfile import ZIP_DEFLATED, ZipFile, ZipInfo
 
@@ -153,8 +154,6 @@ _SAFE_NAME = re.compile(r"[^A-Za-z0-9_-]+")
 
 def safe_file_name(kode: str, nama: str) -> str:
     """'33.23.01.2001', 'Bulu' -> '33.23.01.2001_Bulu.xlsx' (ASCII letters, digits, - and _ only)."""
-    import unicodedata
-
     ascii_name = unicodedata.normalize("NFKD", nama).encode("ascii", "ignore").decode("ascii")
     ascii_name = _SAFE_NAME.sub("_", ascii_name.strip().replace(" ", "_")).strip("_")
     ascii_name = re.sub(r"_+", "_", ascii_name) or "desa"
@@ -518,7 +517,8 @@ class _StampedZip(ZipFile):
     """A zip whose entries all carry one fixed time, so equal content gives equal bytes."""
 
     def __init__(self, file, stamp: datetime) -> None:
-        super().__init__(file, "w", ZIP_DEFLATED, allowZip64=True)
+        # Light compression: the parts are small and hundreds of workbooks are written per run.
+        super().__init__(file, "w", ZIP_DEFLATED, allowZip64=True, compresslevel=1)
         self._date_time = (max(stamp.year, 1980), stamp.month, stamp.day, stamp.hour, stamp.minute, stamp.second)
 
     def writestr(self, zinfo_or_arcname, data, compress_type=None, compresslevel=None):
@@ -554,7 +554,6 @@ def save_workbook(wb: Workbook, path: Path, dibuat: datetime, title: str) -> Pat
     # Workbook.save would stamp the current time into docProps/core.xml; the writer does not.
     ExcelWriter(wb, archive).save()
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_bytes(buffer.getvalue())
-    tmp.replace(path)
+    # One write of the finished bytes: no half-written workbook is left if saving fails.
+    path.write_bytes(buffer.getvalue())
     return path

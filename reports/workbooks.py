@@ -125,6 +125,14 @@ def write_pair(ctx: ReportContext, part: DesaPart, out_dir: Path) -> tuple[Path,
     )
 
 
+def available_cores() -> int:
+    """Cores this process may run on (a container's limit, not the host's count)."""
+    try:
+        return len(os.sched_getaffinity(0)) or 1
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
 def write_workbooks(data: ReportData, out_dir: Path, *, workers: int | None = None) -> list[Path]:
     """Writes out_dir/rekap_kabupaten.xlsx, out_dir/desa/<kode_desa>_<Nama>.xlsx for EVERY desa of data.desa
     (even one with no changes: its recap still matters), and out_dir/pengumuman/<kode_desa>_<Nama>.xlsx. Returns the paths."""
@@ -134,7 +142,7 @@ def write_workbooks(data: ReportData, out_dir: Path, *, workers: int | None = No
     ctx = build_context(data)
     parts = desa_parts(ctx, data)
     queue = queue_by_desa(data.verifikasi)
-    workers = (os.cpu_count() or 1) if workers is None else max(1, workers)
+    workers = available_cores() if workers is None else max(1, workers)
     rekap_path = out_dir / REKAP_FILE
 
     if workers == 1 or len(parts) < 2:
