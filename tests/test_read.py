@@ -253,3 +253,18 @@ def test_xlsx_leading_empty_column_with_formula_and_numeric_nik(tmp_path):
     assert raw.frame.get_column("nama").to_list() == ['=CONCAT("A","B")', "BUDI"]
     assert raw.frame.get_column("nik_numerik").to_list() == [True, False]
     assert raw.frame.get_column("nkk_numerik").to_list() == [False, True]
+
+
+def test_xlsx_numeric_flags_fallback_when_sheet_xml_cannot_be_scanned(tmp_path, monkeypatch):
+    import transforms.read as read_module
+
+    monkeypatch.setattr(read_module, "_scan_sheet_xml", lambda *a: None)
+    p = write_xlsx(tmp_path / "x.xlsx", {"S": [["NIK", "NAMA"], [3323011708750001, "A"], ["3323011708750002", "B"]]})
+    raw = read_extract(p)
+    assert raw.frame.get_column("nik_numerik").to_list() == [True, False]
+
+
+def test_header_note_in_parentheses_and_extra_aliases(tmp_path):
+    p = write_csv(tmp_path / "x.csv", "NO. KTP,Nama Lengkap (sesuai KTP),Tanggal Lahir (dd-mm-yyyy)\n1,A,17-08-1975\n")
+    raw = read_extract(p)
+    assert set(raw.headers) == {"nik", "nama", "tanggal_lahir"}

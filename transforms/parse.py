@@ -295,7 +295,7 @@ def parse_extract(raw: RawExtract, kind: str, ctx: ParseContext) -> Parsed:
     context = {"kabupaten": kab_name, "acuan": ctx.tanggal_acuan.strftime("%d-%m-%Y")}
     karantina = _karantina(work, fails, raw, context)
     if fails.height:
-        work = work.join(fails.select("_idx"), on="_idx", how="anti")
+        work = work.filter(~pl.col("_idx").is_in(fails.get_column("_idx").implode()))
     records = work.select([pl.col(c).cast(t) for c, t in RECORD_SCHEMA.items()])
     return Parsed(records=records, karantina=karantina)
 

@@ -285,6 +285,14 @@ def nik_parts_frame(s: pl.Series, numerik: pl.Series | None = None) -> pl.DataFr
     )
     need = ~frame.get_column("plain") & s.is_not_null()
     if need.any():
+        # Next most common: apostrophe, spaces, dots or dashes around the 16 digits.
+        idx = need.arg_true()
+        stripped = s.gather(idx).str.replace_all(r"[\s.\-'`\u2018\u2019]", "")
+        ok = ((stripped.str.len_bytes() == 16) & stripped.str.contains(r"^[0-9]{16}$")).fill_null(False)
+        if ok.any():
+            out = out.with_columns(out.get_column("digits").scatter(idx.filter(ok), stripped.filter(ok)))
+            need = need.scatter(idx.filter(ok), False)
+    if need.any():
         idx = need.arg_true()
         sub = frame.select(pl.col("s", "n").gather(idx)).select(nik_parts(pl.col("s"), pl.col("n")).alias("p")).unnest("p")
         out = out.with_columns(

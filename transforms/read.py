@@ -8,6 +8,7 @@ problems raise `InputError`; cell-level problems are the parser's business.
 from __future__ import annotations
 
 import csv
+import html
 import io
 import re
 import zipfile
@@ -45,11 +46,18 @@ class RawExtract:
     headers: dict[str, str]  # canonical field -> header as typed
 
 
+_PARENTHESES = re.compile(r"\([^)]*\)")
+
+
 def normalize_header(text: object) -> str:
-    """`TGL. LAHIR`, `Tanggal_Lahir`, `L/P` → `TGL LAHIR`, `TANGGAL LAHIR`, `L P`."""
+    """`TGL. LAHIR`, `Tanggal_Lahir`, `L/P` → `TGL LAHIR`, `TANGGAL LAHIR`, `L P`.
+
+    A note in parentheses is dropped: `TANGGAL LAHIR (DD-MM-YYYY)` → `TANGGAL LAHIR`.
+    """
     if text is None:
         return ""
-    return " ".join(_NON_ALNUM.sub(" ", str(text).upper()).split())
+    text = _PARENTHESES.sub(" ", str(text).upper())
+    return " ".join(_NON_ALNUM.sub(" ", text).split())
 
 
 @lru_cache(maxsize=4)
@@ -359,22 +367,22 @@ def _read_xlsx(path: Path) -> RawExtract:
         raise InputError("workbook tidak berisi sheet", file=name)
 
     for sheet in sheets:
+        # Calamine parses the whole sheet whatever `n_rows` says: load it once, all text.
         try:
-            top = reader.load_sheet(sheet, header_row=None, skip_rows=0, n_rows=HEADER_SCAN_ROWS, dtypes="string")
-            head = top.to_polars()
+            loaded = reader.load_sheet(sheet, header_row=None, skip_rows=0, dtypes="string")
+            data = loaded.to_polars()
+            available = loaded.available_columns()
         except Exception as exc:
             raise InputError(f"sheet tidak dapat dibaca ({_short(exc)})", file=name, sheet=sheet) from None
-        if head.width == 0:
+        if data.width == 0:
             continue
-        rows = [list(r) for r in head.iter_rows()]
+        rows = [list(r) for r in data.head(HEADER_SCAN_ROWS).iter_rows()]
         header = _find_header(rows, name, sheet)
         if header is None:
             continue
-        # Calamine's range starts at the first used column; `use_columns` and openpyxl count
-        # from column A.
-        available = top.available_columns()
+        # Calamine's range starts at the first used column; the sheet XML counts from A.
         offset = available[0].absolute_index - available[0].index if available else 0
-        return _load_xlsx_sheet(path, reader, sheet, header, offset)
+        return _xlsx_extract(path, reader, sheet, header, data, offset)
     raise InputError(
         f"baris judul kolom tidak ditemukan di sheet mana pun ({HEADER_SCAN_ROWS} baris pertama; "
         "harus ada minimal dua kolom yang dikenal, mis. NIK dan NAMA)",
@@ -382,93 +390,148 @@ def _read_xlsx(path: Path) -> RawExtract:
     )
 
 
-def _load_xlsx_sheet(path: Path, reader, sheet: str, header: _Header, offset: int) -> RawExtract:
-    name = path.name
-    start = header.index + 1
-    by_index = {j + offset: f for f, j in header.columns.items()}  # absolute column index
-    cols = sorted(by_index)
-    try:
-        sheet_data = reader.load_sheet(
-            sheet, header_row=None, skip_rows=0, use_columns=cols, dtypes="string"
-        ).to_polars()
-    except Exception as exc:
-        raise InputError(f"sheet tidak dapat dibaca ({_short(exc)})", file=name, sheet=sheet) from None
-    sheet_data = sheet_data.rename(dict(zip(sheet_data.columns, [by_index[j] for j in cols])))
-    frame = sheet_data.slice(start)
+def _xlsx_extract(path: Path, reader, sheet: str, header: _Header, data: pl.DataFrame, offset: int) -> RawExtract:
+    start = header.index + 1  # frame row of the first data row; its Excel row is start + 1
+    fields = list(header.columns)
+    frame = data.select(data.columns[header.columns[f]] for f in fields).slice(start)
+    frame.columns = fields
 
-    formulas = _formula_cells(path, sheet, by_index, start)
-    if formulas:
-        frame = _apply_formulas(frame, formulas, start)
+    letters = {_column_letters(j + offset): f for f, j in header.columns.items()}
+    scan = _scan_sheet_xml(path, sheet, letters)
+    if scan is not None and scan.formulas:
+        frame = _apply_formulas(frame, scan.formulas, start)
 
-    # A NIK/NKK that Excel stored as a number has lost its 16th digit: reading the column
-    # as boolean gives a value exactly for the numeric cells (text cells become null).
+    # A NIK/NKK that Excel stored as a number has lost its 16th digit; the parser must know.
     extra: list[pl.Series] = []
     for field in ("nik", "nkk"):
         if field not in header.columns:
             continue
-        j = header.columns[field] + offset
-        try:
-            flags = reader.load_sheet(
-                sheet, header_row=None, skip_rows=0, use_columns=[j], dtypes={j: "boolean"}
-            ).to_polars()
-            flag = flags.to_series(0).slice(start).is_not_null().to_list()
-        except Exception:
-            flag = []
-        flag = (flag + [False] * frame.height)[: frame.height]
-        extra.append(pl.Series(f"{field}_numerik", flag, dtype=pl.Boolean))
+        if scan is not None and scan.complete:
+            numeric_rows = pl.Series(sorted(scan.numeric.get(field, ())), dtype=pl.Int64)
+            rows = pl.int_range(start + 1, start + 1 + frame.height, dtype=pl.Int64, eager=True)
+            flag = rows.is_in(numeric_rows.implode())
+        else:
+            flag = _numeric_flags(reader, sheet, header.columns[field] + offset, start, frame.height)
+        extra.append(flag.alias(f"{field}_numerik"))
     if extra:
         frame = frame.with_columns(extra)
     return _finish(path, sheet, header, frame, first_row=start + 1)
 
 
-_FORMULA_TAG = re.compile(rb"<(?:\w+:)?f[ >/]")
-
-
-def _formula_cells(path: Path, sheet: str, by_index: dict[int, str], start: int) -> dict[tuple[int, str], str]:
-    """Formula text of the cells in recognized columns below the header: `=` is data here.
-
-    Calamine gives a formula's cached result (or nothing when the file was not saved by
-    Excel); an operator who typed `=...` into a NIK cell meant nothing to be computed, so
-    the formula text itself is what the parser sees. Only workbooks that contain formulas
-    pay for the openpyxl pass.
-    """
-    import openpyxl
-
+def _numeric_flags(reader, sheet: str, column: int, start: int, height: int) -> pl.Series:
+    """Fallback when the sheet XML cannot be scanned: read the column again as boolean —
+    calamine turns numeric cells into a value and text cells into null."""
     try:
-        wb = openpyxl.load_workbook(path, read_only=True, data_only=False)
+        flags = reader.load_sheet(
+            sheet, header_row=None, skip_rows=0, use_columns=[column], dtypes={column: "boolean"}
+        ).to_polars()
+        flag = flags.to_series(0).slice(start).is_not_null().to_list()
     except Exception:
-        return {}
+        flag = []
+    return pl.Series((flag + [False] * height)[:height], dtype=pl.Boolean)
+
+
+def _column_letters(index: int) -> str:
+    """0 → A, 25 → Z, 26 → AA."""
+    letters = ""
+    index += 1
+    while index:
+        index, rem = divmod(index - 1, 26)
+        letters = chr(65 + rem) + letters
+    return letters
+
+
+@dataclass
+class _SheetScan:
+    numeric: dict[str, set[int]]  # field -> Excel rows whose cell is a number
+    formulas: dict[tuple[int, str], str]  # (Excel row, field) -> formula text
+    complete: bool  # every cell carried its reference, so `numeric` can be trusted
+
+
+_CHUNK = 1 << 23
+
+
+def _scan_sheet_xml(path: Path, sheet: str, letters: dict[str, str]) -> _SheetScan | None:
+    """One streaming pass over the sheet XML for what calamine does not tell: which cells of
+    the recognized columns are numbers, and the text of formulas.
+
+    Calamine gives a formula's cached result (nothing when the file was not saved by
+    Excel); an operator who typed `=...` into a cell meant nothing to be computed, so the
+    formula text is what the parser sees.
+    """
+    member = _sheet_member(path, sheet)
+    if member is None or not letters:
+        return None
+    def alternatives(keys) -> bytes:
+        return "|".join(sorted(keys, key=len, reverse=True)).encode()
+
+    key_letters = [k for k, f in letters.items() if f in ("nik", "nkk")]
+    # A numeric cell: no `t` attribute or `t="n"`, and not self-closing (empty).
+    cell = re.compile(
+        rb' r="(' + alternatives(key_letters or ["@"]) + rb')([0-9]+)"(?![^>]*\bt="(?!n")[^"]*")[^>]*(?<!/)>'
+    )
+    formula = re.compile(
+        rb'<(?:\w+:)?c r="(' + alternatives(letters) + rb')([0-9]+)"[^>]*>\s*<(?:\w+:)?f(?: [^>]*)?>([^<]*)</(?:\w+:)?f>'
+    )
+    numeric: dict[str, set[int]] = {}
+    formulas: dict[tuple[int, str], str] = {}
+    # A `<c>` without a leading `r` attribute (allowed, rare) cannot be placed by the
+    # cell pattern: then the flags come from calamine instead.
+    has_bare = False
     try:
-        ws = wb[sheet]
-        sheet_path = getattr(ws, "_worksheet_path", None)
-        if sheet_path is None or not _sheet_has_formula(path, sheet_path):
-            return {}
-        found: dict[tuple[int, str], str] = {}
-        for row in ws.iter_rows(min_row=start + 1):
-            for cell in row:
-                col = getattr(cell, "column", None)
-                if col is None or (col - 1) not in by_index:
-                    continue
-                if getattr(cell, "data_type", None) == "f" and isinstance(cell.value, str):
-                    found[(cell.row, by_index[col - 1])] = cell.value
-        return found
-    finally:
-        wb.close()
+        with zipfile.ZipFile(path) as zf, zf.open(member) as handle:
+            rest = b""
+            while True:
+                chunk = handle.read(_CHUNK)
+                data = rest + chunk
+                if chunk:
+                    cut = data.rfind(b"<")  # keep an element split by the chunk for the next round
+                    data, rest = data[:cut], data[cut:]
+                else:
+                    rest = b""
+                if not data:
+                    break
+                if not has_bare and (data.count(b"<c>") or data.count(b"<c ") != data.count(b'<c r="')):
+                    has_bare = True
+                if key_letters:
+                    for letter, row in cell.findall(data):
+                        numeric.setdefault(letters[letter.decode()], set()).add(int(row))
+                if b"<f" in data or b":f" in data:
+                    for m in formula.finditer(data):
+                        text = html.unescape(m.group(3).decode("utf-8", "replace"))
+                        if text:
+                            formulas[(int(m.group(2)), letters[m.group(1).decode()])] = "=" + text
+                if not chunk:
+                    break
+    except (OSError, zipfile.BadZipFile, KeyError, RuntimeError):
+        return None
+    return _SheetScan(numeric, formulas, complete=not has_bare)
 
 
-def _sheet_has_formula(path: Path, sheet_path: str) -> bool:
-    with zipfile.ZipFile(path) as zf:
-        try:
-            handle = zf.open(sheet_path.lstrip("/"))
-        except KeyError:
-            return False
-        with handle:
-            tail = b""
-            while chunk := handle.read(1 << 22):
-                if _FORMULA_TAG.search(tail + chunk):
-                    return True
-                tail = chunk[-16:]
-    return False
+def _sheet_member(path: Path, sheet: str) -> str | None:
+    """The zip member holding `sheet`, from workbook.xml and its relationships."""
+    import xml.etree.ElementTree as ET
+
+    ns_main = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+    ns_rel = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
+    try:
+        with zipfile.ZipFile(path) as zf:
+            names = set(zf.namelist())
+            workbook = "xl/workbook.xml"
+            if workbook not in names:
+                return None
+            rels = ET.fromstring(zf.read("xl/_rels/workbook.xml.rels"))
+            book = ET.fromstring(zf.read(workbook))
+    except (OSError, zipfile.BadZipFile, KeyError, ET.ParseError):
+        return None
+    targets = {r.get("Id"): r.get("Target", "") for r in rels}
+    for node in book.iter(f"{ns_main}sheet"):
+        if node.get("name") != sheet:
+            continue
+        target = targets.get(node.get(f"{ns_rel}id"), "")
+        member = target.lstrip("/") if target.startswith("/") else "xl/" + target
+        return member if member in names else None
+    return None
 
 
 def _apply_formulas(frame: pl.DataFrame, formulas: dict[tuple[int, str], str], start: int) -> pl.DataFrame:
@@ -478,14 +541,12 @@ def _apply_formulas(frame: pl.DataFrame, formulas: dict[tuple[int, str], str], s
     if needed > frame.height:
         pad = pl.DataFrame({c: [None] * (needed - frame.height) for c in frame.columns}, schema=frame.schema)
         frame = pl.concat([frame, pad], how="vertical")
-    updates: dict[str, dict[int, str]] = {}
-    for (row, field), text in formulas.items():
-        updates.setdefault(field, {})[row - 1 - start] = text
     cols = []
-    for field, by_row in updates.items():
+    for field in {f for _, f in formulas}:
         values = frame.get_column(field).to_list()
-        for k, text in by_row.items():
-            if 0 <= k < len(values):
+        for (row, f), text in formulas.items():
+            k = row - 1 - start
+            if f == field and 0 <= k < len(values):
                 values[k] = text
         cols.append(pl.Series(field, values, dtype=pl.Utf8))
     return frame.with_columns(cols)
