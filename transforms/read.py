@@ -486,6 +486,7 @@ def _scan_sheet_xml(path: Path, sheet: str, letters: dict[str, str]) -> _SheetSc
                 data = rest + chunk
                 if chunk:
                     cut = data.rfind(b"<")  # keep an element split by the chunk for the next round
+                    cut = len(data) if cut < 0 else cut
                     data, rest = data[:cut], data[cut:]
                 else:
                     rest = b""
