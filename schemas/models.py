@@ -215,18 +215,18 @@ def schema_for(kind: str, rules: Rules) -> pa.DataFrameSchema:
     """The kind's model with the run-dependent checks added."""
     schema = MODELS[kind].to_schema()
     acuan = rules.tanggal_acuan
-    provinces = sorted(rules.provinces)
+    provinces = rules.provinces
     desa_codes = sorted(rules.desa_codes)
     extra: dict[str, list[pa.Check]] = {
         "nik": [
             pa.Check(
-                lambda d: _ok(d, ~nik_is_16_digits(pl.col(d.key)) | nik_province_ok(pl.col(d.key), frozenset(provinces))),
+                lambda d: _ok(d, ~nik_is_16_digits(pl.col(d.key)) | nik_province_ok(pl.col(d.key), provinces)),
                 name="nik_provinsi",
             )
         ],
         "nkk": [
             pa.Check(
-                lambda d: _ok(d, ~nik_is_16_digits(pl.col(d.key)) | nik_province_ok(pl.col(d.key), frozenset(provinces))),
+                lambda d: _ok(d, ~nik_is_16_digits(pl.col(d.key)) | nik_province_ok(pl.col(d.key), provinces)),
                 name="nkk_provinsi",
             )
         ],

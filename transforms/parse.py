@@ -21,6 +21,10 @@ Decisions:
   `perbaikan` files.
 - `keputusan`: only `id_verifikasi`, `keputusan` (and `nama`, for display) are read.
 - Fields a kind does not use (e.g. a `STATUS` column in the baseline) are ignored (null).
+- Dates: after `tanggal_acuan` or before 1900 → quarantine; an event dated before
+  `awal_kuartal` is kept (late reports of earlier events are normal).
+- Performance: each column is parsed by a cheap expression for its usual spelling and the
+  general (regex) parser only for the rows left over; pandera validates the collected frame.
 """
 
 from __future__ import annotations
@@ -324,7 +328,12 @@ def _resolve_desa(work: pl.DataFrame, ctx: ParseContext, kab_name: str) -> pl.Da
     raw_code = work.get_column(_raw("kode_desa"))
     # Codes typed as in the region table need no normalizing; the rest are normalized.
     need = raw_code.is_not_null() & ~raw_code.is_in(ctx.desa.get_column("kode_desa").implode())
-    typed = patch(raw_code, need, lambda sub: pl.DataFrame({"s": sub}).select(normalize_code_expr(pl.col("s"))).to_series(), raw_code)
+    typed = patch(
+        raw_code,
+        need,
+        lambda sub: pl.DataFrame({"s": sub}).select(normalize_code_expr(pl.col("s"))).to_series(),
+        raw_code,
+    )
     work = work.with_columns(typed.alias("_kode_typed"))
     typed = pl.col("_kode_typed")
     names = work.filter(pl.col(_raw("kode_desa")).is_null() & pl.col(_raw("desa")).is_not_null())
@@ -355,13 +364,13 @@ _EMPTY_FAILS = pl.DataFrame(
 )
 
 
-def _fail(work: pl.DataFrame, field: str, condition: pl.Expr, reason: pl.Expr, nilai: str | None = None) -> pl.DataFrame:
+def _fail(work: pl.DataFrame, field: str, condition: pl.Expr, reason: pl.Expr) -> pl.DataFrame:
     return work.filter(condition).select(
         pl.col("_idx"),
         pl.lit(_ORDER[field], pl.Int32).alias("_order"),
         pl.lit(field).alias("_field"),
         reason.cast(pl.Utf8).alias("alasan"),
-        pl.col(_raw(nilai or field)).alias("nilai"),
+        pl.col(_raw(field)).alias("nilai"),
     )
 
 
@@ -388,7 +397,11 @@ def _parse_failures(work: pl.DataFrame, kind: str, tolerate: pl.Expr) -> pl.Data
             )
         )
     specs.append(
-        ("umur", r("umur").is_not_null() & pl.col("umur").is_null(), pl.format("umur '{}' bukan angka tahun", r("umur")))
+        (
+            "umur",
+            r("umur").is_not_null() & pl.col("umur").is_null(),
+            pl.format("umur '{}' bukan angka tahun", r("umur")),
+        )
     )
     specs.append(
         (

@@ -294,7 +294,11 @@ def nik_parts_frame(s: pl.Series, numerik: pl.Series | None = None) -> pl.DataFr
             need = need.scatter(idx.filter(ok), False)
     if need.any():
         idx = need.arg_true()
-        sub = frame.select(pl.col("s", "n").gather(idx)).select(nik_parts(pl.col("s"), pl.col("n")).alias("p")).unnest("p")
+        sub = (
+            frame.select(pl.col("s", "n").gather(idx))
+            .select(nik_parts(pl.col("s"), pl.col("n")).alias("p"))
+            .unnest("p")
+        )
         out = out.with_columns(
             out.get_column(c).scatter(idx, sub.get_column(c)) for c in ("digits", "dari_angka", "hilang")
         )

@@ -138,7 +138,8 @@ def _find_header(rows: list[list[str | None]], file_name: str, sheet: str | None
     aliases = load_aliases()
     best: tuple[int, int, dict[int, str]] | None = None
     for i, row in enumerate(rows[:HEADER_SCAN_ROWS]):
-        matched = {j: aliases[normalize_header(cell)] for j, cell in enumerate(row) if normalize_header(cell) in aliases}
+        keys = [normalize_header(cell) for cell in row]
+        matched = {j: aliases[key] for j, key in enumerate(keys) if key in aliases}
         score = len(set(matched.values()))
         if score >= MIN_HEADER_FIELDS and (best is None or score > best[1]):
             best = (i, score, matched)
@@ -151,7 +152,8 @@ def _find_header(rows: list[list[str | None]], file_name: str, sheet: str | None
         header = str(rows[i][j]).strip()
         if field in columns:
             raise InputError(
-                f"kolom '{typed[field]}' dan '{header}' sama-sama berarti '{field}'; hapus atau ganti nama salah satunya",
+                f"kolom '{typed[field]}' dan '{header}' sama-sama berarti '{field}'; "
+                "hapus atau ganti nama salah satunya",
                 file=file_name,
                 sheet=sheet,
                 row=i + 1,
@@ -471,7 +473,8 @@ def _scan_sheet_xml(path: Path, sheet: str, letters: dict[str, str]) -> _SheetSc
         rb' r="(' + alternatives(key_letters or ["@"]) + rb')([0-9]+)"(?![^>]*\bt="(?!n")[^"]*")[^>]*(?<!/)>'
     )
     formula = re.compile(
-        rb'<(?:\w+:)?c r="(' + alternatives(letters) + rb')([0-9]+)"[^>]*>\s*<(?:\w+:)?f(?: [^>]*)?>([^<]*)</(?:\w+:)?f>'
+        rb'<(?:\w+:)?c r="(' + alternatives(letters) + rb')([0-9]+)"[^>]*>'
+        rb"\s*<(?:\w+:)?f(?: [^>]*)?>([^<]*)</(?:\w+:)?f>"
     )
     numeric: dict[str, set[int]] = {}
     formulas: dict[tuple[int, str], str] = {}
