@@ -156,36 +156,55 @@ class Record(pa.DataFrameModel):
         return data.lazyframe.select(ok.alias("ok"))
 
 
+# Per kind: the cells a row cannot do without (schemas.fields.REQUIRED_FIELDS). A blank
+# one fails `not_nullable`.
+
+
 class PemilihRecord(Record):
-    """The baseline voter list (`pdpb init`)."""
+    """The baseline voter list (`pdpb init`): the NIK is the voter's key."""
+
+    nik: Series[str] = pa.Field(nullable=False)
+    nama: Series[str] = pa.Field(nullable=False)
+    tanggal_lahir: Series[pl.Date] = pa.Field(nullable=False)
+    jenis_kelamin: Series[str] = pa.Field(nullable=False)
 
 
 class KematianRecord(Record):
-    pass
+    """Deaths (Disdukcapil or desa reports; the NIK may be missing)."""
+
+    nama: Series[str] = pa.Field(nullable=False)
+    tanggal_meninggal: Series[pl.Date] = pa.Field(nullable=False)
 
 
 class PindahKeluarRecord(Record):
-    pass
+    nama: Series[str] = pa.Field(nullable=False)
+    tanggal_pindah: Series[pl.Date] = pa.Field(nullable=False)
 
 
 class PindahDatangRecord(Record):
-    pass
+    nama: Series[str] = pa.Field(nullable=False)
+    tanggal_datang: Series[pl.Date] = pa.Field(nullable=False)
 
 
 class PendudukRecord(Record):
-    pass
+    nama: Series[str] = pa.Field(nullable=False)
 
 
 class TniPolriRecord(Record):
-    pass
+    nama: Series[str] = pa.Field(nullable=False)
+    instansi: Series[str] = pa.Field(nullable=False)
+    perubahan: Series[str] = pa.Field(nullable=False)
 
 
 class PerbaikanRecord(Record):
-    pass
+    """Corrections: a blank cell means no change, so only the name is required."""
+
+    nama: Series[str] = pa.Field(nullable=False)
 
 
 class KeputusanRecord(Record):
-    pass
+    id_verifikasi: Series[str] = pa.Field(nullable=False)
+    keputusan: Series[str] = pa.Field(nullable=False)
 
 
 MODELS: dict[str, type[Record]] = {
@@ -242,8 +261,10 @@ def schema_for(kind: str, rules: Rules) -> pa.DataFrameSchema:
     )
 
 
-# Quarantine reasons per check, in Bahasa Indonesia. `{nilai}` is the cell as typed.
+# Quarantine reasons per check, in Bahasa Indonesia. `{nilai}` is the cell as typed,
+# `{label}` the field's name in words.
 REASONS: dict[str, str] = {
+    "not_nullable": "{label} kosong",
     "nik_16_digit": "NIK '{nilai}' tidak valid: harus 16 digit angka",
     "nik_provinsi": "NIK '{nilai}' tidak valid: kode provinsi (2 digit pertama) tidak dikenal",
     "nik_tanggal": "NIK '{nilai}' tidak valid: tanggal lahir di dalamnya (digit 7–12) tidak mungkin",

@@ -292,7 +292,7 @@ def parse_extract(raw: RawExtract, kind: str, ctx: ParseContext) -> Parsed:
     failures.append(_pandera_failures(work, kind, rules))
     fails = (
         pl.concat(failures, how="vertical")
-        .sort("_idx", "_order")
+        .sort("_idx", "_order", "_src")
         .unique("_idx", keep="first", maintain_order=True)
     )
 
@@ -360,7 +360,14 @@ def _resolve_desa(work: pl.DataFrame, ctx: ParseContext, kab_name: str) -> pl.Da
 
 
 _EMPTY_FAILS = pl.DataFrame(
-    schema={"_idx": pl.UInt32, "_order": pl.Int32, "_field": pl.Utf8, "alasan": pl.Utf8, "nilai": pl.Utf8}
+    schema={
+        "_idx": pl.UInt32,
+        "_order": pl.Int32,
+        "_src": pl.Int8,
+        "_field": pl.Utf8,
+        "alasan": pl.Utf8,
+        "nilai": pl.Utf8,
+    }
 )
 
 
@@ -368,6 +375,7 @@ def _fail(work: pl.DataFrame, field: str, condition: pl.Expr, reason: pl.Expr) -
     return work.filter(condition).select(
         pl.col("_idx"),
         pl.lit(_ORDER[field], pl.Int32).alias("_order"),
+        pl.lit(0, pl.Int8).alias("_src"),  # on one column, the parser's reason comes first
         pl.lit(field).alias("_field"),
         reason.cast(pl.Utf8).alias("alasan"),
         pl.col(_raw(field)).alias("nilai"),
@@ -378,12 +386,10 @@ def _parse_failures(work: pl.DataFrame, kind: str, tolerate: pl.Expr) -> pl.Data
     """Cells whose text is not a value of their field (and required cells left blank)."""
     r = lambda f: pl.col(_raw(f))  # noqa: E731
     specs: list[tuple[str, pl.Expr, pl.Expr]] = []  # (field, failing, reason)
-    required = list(_required(kind))
+    # Blank required cells fail the kind's pandera model (`not_nullable`); the place of a
+    # baseline voter may come as a code or as names, which a model column cannot say.
     if kind == BASELINE_KIND:
-        required.append("kode_desa")
-    for field in required:
-        blank = r("kode_desa").is_null() & r("desa").is_null() if field == "kode_desa" else r(field).is_null()
-        specs.append((field, blank, pl.lit(f"{LABELS.get(field, field)} kosong")))
+        specs.append(("kode_desa", r("kode_desa").is_null() & r("desa").is_null(), pl.lit("desa/kelurahan kosong")))
     lost = "{} '{}' kehilangan digit (tertulis sebagai angka ilmiah); ketik ulang sebagai teks"
     specs.append(("nik", pl.col("_nik_hilang") & ~tolerate, pl.format(lost, pl.lit("NIK"), r("nik"))))
     if kind == BASELINE_KIND:
@@ -474,6 +480,7 @@ def _pandera_failures(work: pl.DataFrame, kind: str, rules: Rules) -> pl.DataFra
     return cases.select(
         "_idx",
         "_order",
+        pl.lit(1, pl.Int8).alias("_src"),
         "_field",
         pl.col("_template").alias("alasan"),
         nilai.alias("nilai"),
@@ -485,15 +492,19 @@ def _karantina(work: pl.DataFrame, fails: pl.DataFrame, raw: RawExtract, context
         return pl.DataFrame(schema=KARANTINA_SCHEMA)
     rows = fails.join(work.select("_idx", "sumber_baris"), on="_idx", how="left")
     headers = raw.headers
-    # Reasons are templates with {nilai}, {kabupaten}, {acuan}; filled in vectorized.
+    # Reasons are templates with {nilai}, {label}, {kabupaten}, {acuan}; filled in vectorized.
+    labels = {f: LABELS.get(f, f.replace("_", " ")) for f in FIELD_ORDER}
+    rows = rows.with_columns(
+        pl.col("_field").replace_strict(labels, default="kolom", return_dtype=pl.Utf8).alias("_label"),
+        pl.col("nilai").fill_null("").alias("_nilai"),
+    )
     alasan = (
         pl.col("alasan")
         .str.replace_all("{kabupaten}", context["kabupaten"], literal=True)
         .str.replace_all("{acuan}", context["acuan"], literal=True)
+        .str.replace_all("{label}", pl.col("_label"), literal=True)
+        .str.replace_all("{nilai}", pl.col("_nilai"), literal=True)
     )
-    alasan = pl.when(alasan.str.contains("{nilai}", literal=True)).then(
-        alasan.str.replace_all("{nilai}", pl.col("nilai").fill_null(""), literal=True)
-    ).otherwise(alasan)
     kolom = pl.col("_field").replace_strict(
         {f: headers.get(f, f) for f in FIELD_ORDER}, default=pl.col("_field"), return_dtype=pl.Utf8
     )
