@@ -147,13 +147,13 @@ class Record(pa.DataFrameModel):
         # SPEC §5.4: codes 5 and 9 come only from perbaikan rows (or review decisions).
         return _ok(data, pl.col(data.key).is_in([5, 9]))
 
-    @pa.dataframe_check(name="lahir_sebelum_peristiwa")
-    def lahir_sebelum_peristiwa(cls, data: PolarsData) -> pl.LazyFrame:
+    # Death, move-out and move-in dates are not before the birth date. Written as column
+    # checks that look at `tanggal_lahir`: a failing row then reports the event column, and
+    # pandera reports one value per failure instead of the whole row.
+    @pa.check("tanggal_meninggal", "tanggal_pindah", "tanggal_datang", name="sebelum_lahir")
+    def sebelum_lahir(cls, data: PolarsData) -> pl.LazyFrame:
         born = pl.col("tanggal_lahir")
-        ok = pl.lit(True)
-        for field in ("tanggal_meninggal", "tanggal_pindah", "tanggal_datang"):
-            ok = ok & (pl.col(field).is_null() | born.is_null() | (pl.col(field) >= born))
-        return data.lazyframe.select(ok.alias("ok"))
+        return _ok(data, born.is_null() | (pl.col(data.key) >= born))
 
 
 # Per kind: the cells a row cannot do without (schemas.fields.REQUIRED_FIELDS). A blank
@@ -281,5 +281,5 @@ REASONS: dict[str, str] = {
     "kode_desa_kabupaten": "kode desa '{nilai}' bukan desa/kelurahan di {kabupaten}",
     "tanggal_setelah_acuan": "tanggal '{nilai}' sesudah tanggal acuan {acuan}",
     "tanggal_terlalu_lama": f"tanggal '{{nilai}}' sebelum {EARLIEST_DATE.year}: tidak masuk akal",
-    "lahir_sebelum_peristiwa": "tanggal peristiwa '{nilai}' sebelum tanggal lahir",
+    "sebelum_lahir": "{label} '{nilai}' sebelum tanggal lahir",
 }

@@ -445,28 +445,7 @@ def _pandera_failures(work: pl.DataFrame, kind: str, rules: Rules) -> pl.DataFra
     )
     if cases.height == 0:
         return empty
-    # The row rule on event dates names the event column of the row.
-    event = (
-        work.select(
-            "_idx",
-            pl.when(pl.col("tanggal_meninggal") < pl.col("tanggal_lahir"))
-            .then(pl.lit("tanggal_meninggal"))
-            .when(pl.col("tanggal_pindah") < pl.col("tanggal_lahir"))
-            .then(pl.lit("tanggal_pindah"))
-            .otherwise(pl.lit("tanggal_datang"))
-            .alias("_event"),
-        )
-    )
-    cases = (
-        cases.join(event, on="_idx", how="left")
-        .with_columns(
-            pl.when(pl.col("check") == "lahir_sebelum_peristiwa")
-            .then(pl.col("_event"))
-            .otherwise(pl.col("column"))
-            .alias("_field")
-        )
-        .filter(pl.col("_field").is_in(list(_ORDER)))
-    )
+    cases = cases.rename({"column": "_field"}).filter(pl.col("_field").is_in(list(_ORDER)))
     cases = cases.with_columns(
         pl.col("_field").replace_strict(_ORDER, return_dtype=pl.Int32).alias("_order"),
         pl.col("check").replace_strict(REASONS, default="nilai tidak valid", return_dtype=pl.Utf8).alias("_template"),
