@@ -268,3 +268,11 @@ def test_header_note_in_parentheses_and_extra_aliases(tmp_path):
     p = write_csv(tmp_path / "x.csv", "NO. KTP,Nama Lengkap (sesuai KTP),Tanggal Lahir (dd-mm-yyyy)\n1,A,17-08-1975\n")
     raw = read_extract(p)
     assert set(raw.headers) == {"nik", "nama", "tanggal_lahir"}
+
+
+def test_csv_utf16_with_bom(tmp_path):
+    p = tmp_path / "x.csv"
+    p.write_bytes("NIK\tNAMA\n3323011708750001\tJOS\u00c9\n".encode("utf-16"))
+    raw = read_extract(p)
+    assert raw.frame.get_column("nama").to_list() == ["JOS\u00c9"]
+    assert raw.frame.get_column("sumber_baris").to_list() == [2]

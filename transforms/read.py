@@ -207,7 +207,8 @@ def _finish(
 
 
 def _decode(data: bytes) -> str:
-    """UTF-8, else Windows-1252 — what Indonesian offices produce."""
+    """UTF-8, else Windows-1252 — what Indonesian offices produce (UTF-16 is converted
+    earlier, from its byte-order mark)."""
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError:
@@ -248,6 +249,11 @@ def _read_csv(path: Path) -> RawExtract:
         raise InputError(f"berkas tidak dapat dibaca ({exc.strerror})", file=name) from None
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
+    elif data.startswith((b"\xff\xfe", b"\xfe\xff")):  # Excel's "Unicode text" is UTF-16
+        try:
+            data = data.decode("utf-16").encode("utf-8")
+        except UnicodeDecodeError:
+            raise InputError("berkas UTF-16 rusak; simpan ulang sebagai CSV UTF-8", file=name) from None
     if not _NOT_BLANK.search(data):
         raise InputError("berkas kosong", file=name)
     if _looks_binary(data):

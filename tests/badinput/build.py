@@ -78,7 +78,7 @@ def build_corpus(directory: Path) -> list[Case]:
     )
     text("kematian_satu_baris_1mb.csv", "A," * 500_000, "kematian", "error")
     text("kematian_biner.csv", bytes(random.Random(7).randrange(256) for _ in range(4096)), "kematian", "error")
-    text("kematian_utf16.csv", (DEATH_HEADER + "\n" + GOOD_DEATH + "\n").encode("utf-16"), "kematian", "error")
+    text("kematian_utf16_tanpa_bom.csv", (DEATH_HEADER + "\n" + GOOD_DEATH + "\n").encode("utf-16-le"), "kematian", "error")
     text("kematian_zip_bernama_csv.csv", _zip_bytes(), "kematian", "error")
 
     # --- structure: columns ------------------------------------------------------------------
