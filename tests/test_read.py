@@ -276,3 +276,19 @@ def test_csv_utf16_with_bom(tmp_path):
     raw = read_extract(p)
     assert raw.frame.get_column("nama").to_list() == ["JOS\u00c9"]
     assert raw.frame.get_column("sumber_baris").to_list() == [2]
+
+
+def test_xlsx_hidden_sheet_with_header_comes_after_visible_ones(tmp_path):
+    wb = openpyxl.Workbook()
+    template = wb.active
+    template.title = "Template"
+    template.append(["NIK", "NAMA"])
+    template.sheet_state = "hidden"
+    data = wb.create_sheet("Isian")
+    data.append(["NIK", "NAMA"])
+    data.append(["3323011708750001", "BUDI"])
+    p = tmp_path / "x.xlsx"
+    wb.save(p)
+    raw = read_extract(p)
+    assert raw.sheet == "Isian"
+    assert raw.frame.height == 1

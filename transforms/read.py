@@ -374,7 +374,9 @@ def _read_xlsx(path: Path) -> RawExtract:
     if not sheets:
         raise InputError("workbook tidak berisi sheet", file=name)
 
-    for sheet in sheets:
+    # Visible sheets first: a hidden sheet is often a template or a lookup table.
+    hidden = _hidden_sheets(path)
+    for sheet in [s for s in sheets if s not in hidden] + [s for s in sheets if s in hidden]:
         # Calamine parses the whole sheet whatever `n_rows` says: load it once, all text.
         try:
             loaded = reader.load_sheet(sheet, header_row=None, skip_rows=0, dtypes="string")
@@ -516,6 +518,24 @@ def _scan_sheet_xml(path: Path, sheet: str, letters: dict[str, str]) -> _SheetSc
     except (OSError, zipfile.BadZipFile, KeyError, RuntimeError):
         return None
     return _SheetScan(numeric, formulas, complete=not has_bare)
+
+
+_MAIN_NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+
+
+def _hidden_sheets(path: Path) -> set[str]:
+    import xml.etree.ElementTree as ET
+
+    try:
+        with zipfile.ZipFile(path) as zf:
+            book = ET.fromstring(zf.read("xl/workbook.xml"))
+    except (OSError, zipfile.BadZipFile, KeyError, ET.ParseError):
+        return set()
+    return {
+        node.get("name", "")
+        for node in book.iter(f"{_MAIN_NS}sheet")
+        if node.get("state") in ("hidden", "veryHidden")
+    }
 
 
 def _sheet_member(path: Path, sheet: str) -> str | None:
