@@ -341,3 +341,9 @@ def test_quarantine_keeps_excel_row_numbers_in_xlsx(tmp_path, ctx):
         "alasan": "tanggal meninggal '30-02-2026' bukan tanggal yang dikenali (contoh: 17-08-1975)",
         "nilai": "30-02-2026",
     }
+
+
+def test_codes_typed_in_name_columns(tmp_path, ctx):
+    text = "NAMA,DESA,KECAMATAN,TANGGAL MENINGGAL\nA,3323012002,,01-02-2026\nB,Pagergunung,33.23.01,01-02-2026\n"
+    parsed = parse_csv(tmp_path, ctx, "kematian", text)
+    assert parsed.records.get_column("kode_desa").to_list() == ["33.23.01.2002", "33.23.01.2015"]

@@ -88,6 +88,7 @@ class DesaResolver:
             if nama_kec is not None:
                 self.kec_by_key[place_key(nama_kec)] = kode_kec
                 self.kec_name[kode_kec] = nama_kec
+        self.codes = {kode for kode, *_ in rows}
         self.desa_keys = list(self.desa_by_key)
         self.kec_keys = list(self.kec_by_key)
 
@@ -103,6 +104,8 @@ class DesaResolver:
         return found[0][0]
 
     def kecamatan(self, name: str) -> str | None:
+        if name.strip() in self.kec_name:  # typed as a code
+            return name.strip()
         key = place_key(name)
         if key in self.kec_by_key:
             return self.kec_by_key[key]
@@ -112,6 +115,9 @@ class DesaResolver:
     def resolve(self, desa: str | None, kecamatan: str | None) -> Resolution:
         if desa is None:
             return Resolution(None, None, None)
+        code = normalize_code(desa)
+        if code in self.codes:  # a code typed in the name column
+            return Resolution(code, None, None)
         key = place_key(desa)
         if kecamatan is not None:
             kode_kec = self.kecamatan(kecamatan)
