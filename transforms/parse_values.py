@@ -223,14 +223,6 @@ def parse_umur(expr: pl.Expr) -> pl.Expr:
     return number.cast(pl.Int32, strict=False)
 
 
-def clean_text(expr: pl.Expr, upper: bool = False) -> pl.Expr:
-    """Trim and collapse inner spaces; optionally upper-case."""
-    s = expr.str.strip_chars(" \t\r\n\u00a0").str.replace_all(r"\s+", " ")
-    if upper:
-        s = s.str.to_uppercase()
-    return pl.when(s == "").then(None).otherwise(s)
-
-
 # ---------------------------------------------------------------------------------------
 # Series-level parsers: a cheap path for the usual spelling, the general parser for the rest.
 
