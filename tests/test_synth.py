@@ -397,3 +397,25 @@ def test_hard_cases_in_clean_mode(tmp_path):
     assert twins.height >= 1
     same_name = baris.filter(pl.col("kasus") == "desa_lain_tgl_beda")
     assert (same_name["hasil"] == "tanpa_perubahan").all() and same_name["nik_target"].is_null().all()
+
+
+def test_names_agree_with_sex_and_spelling_reform():
+    from transforms.synth_cases import modern_spelling
+    from transforms.synth_population import load_pools
+
+    rng = np.random.default_rng(9)
+    pop = make_population(rng, load_region("33.23"), N, date(2025, 12, 31), date(2026, 3, 31)).voters
+    pools = load_pools()
+    women_only = set(pools.tunggal.filter(pl.col("jenis_kelamin") == "P")["nama"]) | set(
+        pools.tunggal.filter(pl.col("jenis_kelamin") == "P")["ejaan_lama"])
+    men_only = set(pools.tunggal.filter(pl.col("jenis_kelamin") == "L")["nama"]) | set(
+        pools.tunggal.filter(pl.col("jenis_kelamin") == "L")["ejaan_lama"])
+    plain = pop.filter(pl.col("cacat") != "jenis_kelamin")
+    for name, sex in plain.select("nama_benar", "jenis_kelamin").iter_rows():
+        bare = re.sub(r",.*$", "", re.sub(r"^((H|HJ|DRS|DRA|IR|DR)\. )+", "", name))
+        assert not (sex == "L" and bare in women_only - men_only), name
+        assert not (sex == "P" and bare in men_only - women_only), name
+    assert modern_spelling("TJIPTO") == "CIPTO"
+    assert modern_spelling("DJOKO") == "JOKO"
+    assert modern_spelling("SOEGIJEM") == "SUGIYEM"
+    assert modern_spelling("SOEPARMAN") == "SUPARMAN"

@@ -38,8 +38,9 @@ def name_key(name: str) -> str:
 
 
 def modern_spelling(name: str) -> str:
-    s = re.sub(r"(?<!D)J", "Y", name)
-    return s.replace("DJ", "J").replace("OE", "U").replace("TJ", "C")
+    """SOEGIJEM → SUGIYEM, DJOKO → JOKO, TJIPTO → CIPTO (the 1972 spelling reform)."""
+    s = name.replace("TJ", "C").replace("OE", "U")
+    return re.sub(r"(?<!D)J", "Y", s).replace("DJ", "J")
 
 
 class CaseMaker:
@@ -248,9 +249,18 @@ class CaseMaker:
             row["_raw"] = {"nik": r["nik"][:15]}
 
     def nik_of_someone_else(self, k: int) -> None:
-        """A's death typed with B's NIK: B is alive and must never be removed on this row."""
+        """A's death typed with B's NIK: B is alive and must never be removed on this row.
+
+        Best when A and B were born the same day in the same kecamatan and share a sex: their
+        NIKs then differ only in the serial, and B's NIK agrees with A's birth date and sex.
+        """
         voters = self._free_voters()
-        pairs = [(voters[i], voters[i + 1]) for i in range(0, min(2 * k, len(voters) - 1), 2)]
+        by_prefix: dict[str, list[dict]] = {}
+        for r in voters:
+            by_prefix.setdefault(r["nik"][:12], []).append(r)
+        pairs = [(g[0], g[1]) for g in by_prefix.values() if len(g) >= 2][:k]
+        rest = [r for r in voters if all(r is not a and r is not o for a, o in pairs)]
+        pairs += [(rest[i], rest[i + 1]) for i in range(0, min(2 * (k - len(pairs)), len(rest) - 1), 2)]
         for a, other in pairs:
             row = self._death(a, "nik_typo_orang_lain", "nik_typo_orang_lain", nik_mode="teks")
             row["nik"] = other["nik"]

@@ -193,6 +193,7 @@ class QuarterBuilder:
         self.ubah: dict[int, dict] = {}  # rec -> new field values
         self.baru: list[dict] = []  # new records
         self.konflik: set[int] = set()  # records with more than one event this quarter
+        self._name_dob: pl.DataFrame | None = None
         desa = state.region.desa
         self.desa_codes = desa["kode_desa"].to_numpy()
         self.desa_index = {c: i for i, c in enumerate(self.desa_codes)}
@@ -263,7 +264,7 @@ class QuarterBuilder:
         lo, hi = to_days(birth_lo), to_days(birth_hi)
         born = rng.integers(lo, hi + 1, n)
         female = rng.random(n) < female_p
-        names = make_names(rng, ymd(born)[0], female).to_list()
+        names = self._distinct_names(born, female)
         if households is not None:
             desa = households["kode_desa"].to_numpy()
             nkk = households["nkk"].to_list()
@@ -301,8 +302,27 @@ class QuarterBuilder:
             })
         return out
 
-    def _add_new_voter(self, p: dict) -> None:
-        self.baru.append(p)
+    def _distinct_names(self, born: np.ndarray, female: np.ndarray) -> list[str]:
+        """Names for newcomers, never the exact name and birth date of someone on the list: such a
+        coincidence would make the newcomer a genuine look-alike (a possible duplicate), which is
+        a hard case of its own and labelled only where it is planted on purpose."""
+        year = ymd(born)[0]
+        names = make_names(self.rng, year, female).to_list()
+        if self._name_dob is None:
+            self._name_dob = self.s.voters.filter(pl.col("status") == "AKTIF").select("nama", "tanggal_lahir")
+        for _ in range(8):
+            frame = pl.DataFrame({
+                "nama": names,
+                "tanggal_lahir": pl.Series(np.asarray(born, dtype="int64").astype("datetime64[D]")).cast(pl.Date),
+                "i": np.arange(len(names)),
+            })
+            clash = frame.join(self._name_dob, on=["nama", "tanggal_lahir"], how="semi")["i"].to_numpy()
+            if not len(clash):
+                break
+            again = make_names(self.rng, year[clash], female[clash]).to_list()
+            for i, name in zip(clash, again):
+                names[i] = name
+        return names
 
     @staticmethod
     def _new_truth(p: dict) -> dict:

@@ -136,7 +136,10 @@ def make_names(rng: np.random.Generator, birth_year: np.ndarray, female: np.ndar
     form[old] = np.where(v[old] < 0.85, np.where(old_spelling[old], 1, 0), 2)
 
     words = [depan_t["kata"].to_list(), mid_t["kata"].to_list(), akhir_t["kata"].to_list()]
-    big = max(len(w) for w in words) + 1
+    tua_nama, tua_lama, tengah_nama = tua_t["nama"].to_list(), tua_t["ejaan_lama"].to_list(), tengah_t["nama"].to_list()
+    # Code ranges: [0, big) single names, [big, 2 big) their old spelling, [2 big, 3 big) middle
+    # generation, then composed names; `big` exceeds every pool so the ranges never overlap.
+    big = max(len(w) for w in [*words, tua_nama, tengah_nama]) + 1
     # Middle word 0 = none; drop it when three words were not drawn or it repeats a neighbour.
     w2_code = np.where(three, w2 + 1, 0)
     key = np.select(
@@ -145,7 +148,6 @@ def make_names(rng: np.random.Generator, birth_year: np.ndarray, female: np.ndar
         default=3 * big + (w1 * big + w2_code) * big + w3,
     )
     codes, inverse = np.unique(key, return_inverse=True)
-    tua_nama, tua_lama, tengah_nama = tua_t["nama"].to_list(), tua_t["ejaan_lama"].to_list(), tengah_t["nama"].to_list()
     vocab = []
     for code in codes.tolist():
         if code < big:
