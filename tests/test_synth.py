@@ -419,3 +419,15 @@ def test_names_agree_with_sex_and_spelling_reform():
     assert modern_spelling("DJOKO") == "JOKO"
     assert modern_spelling("SOEGIJEM") == "SUGIYEM"
     assert modern_spelling("SOEPARMAN") == "SUPARMAN"
+
+
+def test_no_birth_date_spikes(baseline):
+    # Real lists do have 1 January placeholders, but the generator must not invent them.
+    assert baseline["tanggal_lahir"].value_counts()["count"].max() < 8
+
+
+def test_nobody_dies_twice(messy):
+    q1, q2 = (read_text_csv(messy.labels[q] / "baris.csv") for q in messy.quarters)
+    gone = q1.filter((pl.col("kategori") == "TMS") & pl.col("hasil").is_in(["diterapkan", "verifikasi"]))["nik_benar"]
+    later = q2.filter(pl.col("kategori").is_in(["TMS", "UBAH"]))["nik_benar"]
+    assert not later.is_in(gone.implode()).any()

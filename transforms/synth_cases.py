@@ -21,7 +21,7 @@ from transforms.synth_events import DITERAPKAN, KARANTINA, TANPA, VERIFIKASI, Qu
 from transforms.synth_population import load_pools, typo, years_before
 
 STRONG = 85.0  # name-key similarity for a clear match
-WEAK = 60.0  # below this a same-birth-date voter is not a candidate at all
+WEAK = 70.0  # below this a same-birth-date voter is not a rival candidate
 
 
 def name_keys(names: pl.Series) -> pl.Series:
@@ -105,6 +105,9 @@ class CaseMaker:
             b.baru = [p for p in b.baru if p["nik"] != row["_nik_target"]]
         row["_hasil"] = VERIFIKASI
         row["_kasus"] = kasus
+        if row["_kategori"] == "TMS":
+            # The person did die or leave: no later quarter may give them another event.
+            b.s.retired.add(row["_nik_benar"])
 
     def _k(self, share: float) -> int:
         return max(1, int(round(self.n * share))) if self.n >= 200 else 0
@@ -113,7 +116,7 @@ class CaseMaker:
         v = self.b.s.voters.filter(
             (pl.col("status") == "AKTIF")
             & ~pl.col("rec").is_in(list(self.b.tms))
-            & ~pl.col("nik").is_in(list(self.used))
+            & ~pl.col("nik").is_in(list(self.used | self.b.s.retired))
             & ~pl.col("nik").is_duplicated()
             & (pl.col("cacat") == "")
             & (pl.col("khusus") == "")
@@ -300,7 +303,7 @@ class CaseMaker:
         for r in v.to_dicts():
             pairs.setdefault(r["pasangan"], []).append(r)
         for group in pairs.values():
-            if len(group) != 2 or any(r["nik"] in self.used for r in group):
+            if len(group) != 2 or any(r["nik"] in self.used or r["nik"] in self.b.s.retired for r in group):
                 continue
             kind = group[0]["khusus"]
             if kind == "kembar":

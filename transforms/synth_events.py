@@ -129,6 +129,7 @@ class State:
     reg_nkk: NumberRegistry
     next_rumah: int
     pending_youth: list[dict] = field(default_factory=list)  # under-17 DP4 rows to come back later
+    retired: set[str] = field(default_factory=set)  # dead or gone, though still on the list (review)
 
 
 @dataclass
@@ -242,6 +243,7 @@ class QuarterBuilder:
             & (pl.col("cacat") == "")
             & (pl.col("khusus") == "")
             & ~pl.col("rec").is_in(list(self.tms))
+            & ~pl.col("nik").is_in(list(self.s.retired))
         )
 
     @staticmethod

@@ -420,12 +420,12 @@ def make_population(rng: np.random.Generator, region: Region, n_voters: int, as_
     status[alone & (ha < 30) & (u < 0.7)] = "B"
 
     is_spouse = (role == 1) & has_spouse[hh]
-    age[is_spouse] = np.clip(ha[is_spouse] + rng.normal(-3, 4, is_spouse.sum()), 17.2, 95)
+    age[is_spouse] = ha[is_spouse] + rng.normal(-3, 4, is_spouse.sum())
     female[is_spouse] = ~head_female[hh[is_spouse]]
     status[is_spouse] = "S"
 
     is_grand = (role == hsize - 1) & grandparent[hh] & ~is_head & ~is_spouse
-    age[is_grand] = np.clip(ha[is_grand] + rng.uniform(22, 32, is_grand.sum()), 17.2, 95)
+    age[is_grand] = ha[is_grand] + rng.uniform(22, 32, is_grand.sum())
     female[is_grand] = rng.random(is_grand.sum()) < 0.65
     status[is_grand] = np.where(rng.random(is_grand.sum()) < 0.75, "P", "S")
 
@@ -437,7 +437,11 @@ def make_population(rng: np.random.Generator, region: Region, n_voters: int, as_
     married_p = np.clip((age[is_child] - 20) / 14, 0.0, 0.9)
     status[is_child] = np.where(rng.random(is_child.sum()) < married_p, "S", "B")
 
-    age = np.clip(age, 17.05, 95.5)
+    # Out-of-range ages are drawn again inside the range, not clipped: clipping would pile
+    # hundreds of people onto one birth date.
+    too_old, too_young = age > 95.5, age < 17.05
+    age[too_old] = rng.uniform(80, 95.5, int(too_old.sum()))
+    age[too_young] = rng.uniform(17.05, 24, int(too_young.sum()))
     as_of_days = to_days(as_of)
     birth = as_of_days - (age * DAYS_PER_YEAR).astype("int64")
 
@@ -573,11 +577,15 @@ def _plant_list_errors(rng, voters: pl.DataFrame) -> pl.DataFrame:
     The NIK always holds the true birth date and sex, so a correction agrees with the NIK.
     """
     n = voters.height
-    pick = rng.permutation(np.flatnonzero(~voters["bawah_umur"].to_numpy() & (voters["khusus"] == "").to_numpy()))
+    free = ~voters["bawah_umur"].to_numpy() & (voters["khusus"] == "").to_numpy()
+    pick = rng.permutation(np.flatnonzero(free))
     k = max(3, round(n * 0.004)) if n >= 200 else 0
-    nama_idx = np.sort(pick[:k])
-    tgl_idx = np.sort(pick[k : 2 * k])
-    jk_idx = np.sort(pick[2 * k : 2 * k + (max(1, k // 3) if k else 0)])
+    # Typing slips in long names only: in a short name one letter makes another name.
+    long_name = (voters["nama"].str.len_chars() >= 9).to_numpy()[pick]
+    nama_idx = np.sort(pick[long_name][:k])
+    rest = pick[~np.isin(pick, nama_idx)]
+    tgl_idx = np.sort(rest[:k])
+    jk_idx = np.sort(rest[k : k + (max(1, k // 3) if k else 0)])
     cacat = np.zeros(n, dtype="int8")
     cacat[nama_idx], cacat[tgl_idx], cacat[jk_idx] = 1, 2, 3
     nama = voters["nama"].clone()
