@@ -12,6 +12,7 @@ import re
 from pathlib import Path
 from uuid import UUID
 
+from prefect import get_run_logger
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 
 ARTIFACT_KINDS = ("ringkasan", "kecamatan", "berkas")
@@ -189,7 +190,18 @@ def publish_artifacts(ringkasan: dict, out_dir: Path, durasi: dict | None = None
         return {}
     q = ringkasan["kuartal"]
     keys = artifact_keys(q)
-    ids = {
+    try:
+        ids = _create(ringkasan, out_dir, durasi, q, keys)
+    except Exception as exc:  # the quarter is applied and its reports written; a summary must not undo that
+        get_run_logger().warning("artefak triwulan %s tidak dapat diterbitkan: %s", q, exc)
+        return {}
+    if run_id is not None:
+        _published.add(run_id)
+    return ids
+
+
+def _create(ringkasan: dict, out_dir: Path, durasi: dict | None, q: str, keys: dict[str, str]) -> dict[str, UUID]:
+    return {
         keys["ringkasan"]: create_markdown_artifact(
             markdown=summary_markdown(ringkasan, out_dir, durasi),
             key=keys["ringkasan"],
@@ -203,12 +215,9 @@ def publish_artifacts(ringkasan: dict, out_dir: Path, durasi: dict | None = None
         keys["berkas"]: create_table_artifact(
             table=berkas_table(ringkasan),
             key=keys["berkas"],
-            description=f"Nasib setiap baris per berkas masukan, triwulan {q}",
+            description=f"Hitungan baris per berkas masukan, triwulan {q}",
         ),
     }
-    if run_id is not None:
-        _published.add(run_id)
-    return ids
 
 
 def publish_from_folder(out_dir: Path, durasi: dict | None = None) -> dict[str, UUID]:

@@ -193,4 +193,6 @@ def serve(settings: Settings) -> None:
     print(f"Basis data: {Path(settings.db).resolve()}   Keluaran: {Path(settings.out).resolve()}")
     print(f"Contoh: prefect deployment run '{FLOW_NAME}/{MANUAL}' --param quarter=2026-Q1")
     print("Hentikan dengan Ctrl+C.")
-    prefect_serve(*deployments, limit=1, print_starting_message=False)
+    # Keep the schedule active while nobody serves it: a quarter missed during a stop is then
+    # caught up (as a late run, still for its own quarter) when `pdpb serve` starts again.
+    prefect_serve(*deployments, limit=1, pause_on_shutdown=False, print_starting_message=False)
