@@ -389,11 +389,32 @@ def test_father_and_son_with_one_name_are_not_ganda(policy: MatchPolicy) -> None
     assert auto.height == 0 and review.height == 0
 
 
-def test_same_name_and_birth_date_in_different_desa_and_kk_is_not_ganda(policy: MatchPolicy) -> None:
+def test_same_common_name_and_birth_date_in_different_desa_is_not_ganda(policy: MatchPolicy) -> None:
     born = date(1985, 5, 5)
-    v = voters_frame([voter(1, "SITI AMINAH", born, "P", DESA_A), voter(2, "SITI AMINAH", born, "P", DESA_C)])
+    others = [voter(10 + i, "SITI AMINAH", date(1960 + i, 1, 2), "P", DESA_B) for i in range(6)]
+    v = voters_frame([voter(1, "SITI AMINAH", born, "P", DESA_A), voter(2, "SITI AMINAH", born, "P", DESA_C), *others])
     auto, review = find_ganda(v, policy)
     assert auto.height == 0 and review.height == 0
+
+
+def test_rare_name_and_birth_date_in_two_desa_goes_to_review(policy: MatchPolicy) -> None:
+    born = date(1985, 5, 5)
+    v = voters_frame([voter(1, "WIDYA KUSUMANINGRUM", born, "P", DESA_A),
+                      voter(2, "WIDYA KUSUMANINGRUM", born, "P", DESA_C)])
+    auto, review = find_ganda(v, policy)
+    assert auto.height == 0
+    assert review.select("id_pemilih_a", "id_pemilih_b").rows() == [(1, 2)]
+    assert "desa berbeda" in review.item(0, "alasan")
+
+
+def test_an_excel_rounded_nkk_is_no_evidence(voters: pl.DataFrame, policy: MatchPolicy) -> None:
+    # SURIP of voter 4's household, age only: a trustworthy NKK would tie him to voter 4.
+    nkk = voters.item(3, "nkk")
+    trusted = record(1, "SURIP", umur=70, sex="L", nkk=nkk, meninggal=date(2026, 1, 2))
+    rounded = trusted | {"sumber_baris": 2, "nkk_andal": False}
+    out = link_records(records_frame([trusted, rounded]), voters, policy, purpose="hapus")
+    assert "NKK sama" in by_row(out, 1).filter(pl.col("id_pemilih") == 4).item(0, "alasan")
+    assert "NKK sama" not in by_row(out, 2).filter(pl.col("id_pemilih") == 4).item(0, "alasan")
 
 
 def test_results_do_not_depend_on_row_order(voters: pl.DataFrame, policy: MatchPolicy) -> None:

@@ -141,6 +141,7 @@ class MatchPolicy:
     putusan: Mapping[str, PurposeRule]
     ganda_nik_nama_min: float
     ganda_nama_min: float
+    ganda_luar_desa_frek_maks: int
 
     def rule(self, purpose: str) -> PurposeRule:
         if purpose not in self.putusan:
@@ -183,6 +184,7 @@ def load_policy(path: Path | None = None) -> MatchPolicy:
         putusan=MappingProxyType(putusan),
         ganda_nik_nama_min=float(ganda["nik_nama_min"]),
         ganda_nama_min=float(ganda["nama_min"]),
+        ganda_luar_desa_frek_maks=int(ganda["luar_desa_frek_maks"]),
     )
 
 
@@ -271,6 +273,8 @@ def _prepare_records(records: pl.DataFrame, tanggal_acuan: date | None) -> pl.Da
         _tahun_min=pl.coalesce(pl.col("tanggal_lahir").dt.year(), by_age_max - 1).cast(pl.Int32),
         _tahun_maks=pl.coalesce(pl.col("tanggal_lahir").dt.year(), by_age_max).cast(pl.Int32),
         _nik14=pl.when(pl.col("nik").str.len_chars() == 16).then(pl.col("nik").str.slice(0, 14)),
+        # An NKK Excel rounded ends in 0 and then names another household: not evidence.
+        nkk=pl.when(pl.col("nkk_andal").fill_null(True)).then(pl.col("nkk")),
         _kecamatan=pl.col("_desa").list.eval(pl.element().str.slice(0, 8)),
         nik_andal=pl.col("nik_andal").fill_null(False),
     )
@@ -906,8 +910,8 @@ def find_ganda(voters: pl.DataFrame, policy: MatchPolicy) -> tuple[pl.DataFrame,
     """
     v = prepare_voters(voters)
     base = v.select(
-        "id_pemilih", "nik", "nkk", "nama_kunci", "nama_urut", "nama_rapat", "nama_kata", "tanggal_lahir",
-        "jenis_kelamin", "kode_desa",
+        "id_pemilih", "nik", "nkk", "nama_kunci", "nama_urut", "nama_rapat", "nama_kata", "nama_frek", "tanggal_lahir",
+        "tgl_umum", "jenis_kelamin", "kode_desa",
     )
     auto, review_nik = _ganda_same_nik(base, policy)
     review_person = _ganda_same_person(base, policy)
@@ -958,9 +962,16 @@ def _ganda_same_nik(base: pl.DataFrame, policy: MatchPolicy) -> tuple[pl.DataFra
 
 def _ganda_same_person(base: pl.DataFrame, policy: MatchPolicy) -> pl.DataFrame:
     # Same normalized name, birth date and sex anywhere in the kabupaten, then same desa or KK.
+    # Also in two desa when the name is rare, has two words or more and the birth date is a
+    # real one (not a placeholder day): a person registered again after a move.
     exact = _self_pairs(base, ["nama_kunci", "tanggal_lahir", "jenis_kelamin"]).filter(
         (pl.col("kode_desa") == pl.col("v_kode_desa")).fill_null(False)
         | (pl.col("nkk") == pl.col("v_nkk")).fill_null(False)
+        | (
+            (pl.col("nama_frek") <= policy.ganda_luar_desa_frek_maks)
+            & (pl.col("nama_kata") >= 2)
+            & ~pl.col("tgl_umum")
+        )
     )
     exact = exact.with_columns(
         sim_nama=pl.lit(1.0), nama_bagian=pl.lit(False),
@@ -989,10 +1000,11 @@ def _ganda_same_person(base: pl.DataFrame, policy: MatchPolicy) -> pl.DataFrame:
             pl.when(pl.col("sim_nama") >= 0.999).then(pl.lit("nama sama")).otherwise(
                 pl.lit("nama ") + _fmt_ratio(pl.col("sim_nama"))
             ),
-            pl.lit("tgl lahir sama"),
+            pl.when(pl.col("tgl_umum")).then(pl.lit(_DATE_TEXT["sama_umum"])).otherwise(pl.lit("tgl lahir sama")),
             pl.lit("jk sama"),
-            pl.when(same_desa).then(pl.lit("desa sama")),
+            pl.when(same_desa).then(pl.lit("desa sama")).otherwise(pl.lit("desa berbeda")),
             pl.when(same_kk).then(pl.lit("NKK sama")),
+            pl.when(~same_desa & ~same_kk).then(pl.format("nama jarang ({} pemilih)", pl.col("nama_frek"))),
             pl.lit("NIK berbeda"),
         ]
     ).list.drop_nulls().list.join("; ")
