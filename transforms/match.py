@@ -513,7 +513,9 @@ def _date_category(rd: pl.Expr, vd: pl.Expr, common: pl.Expr | None = None) -> p
     """
     def digits(d: pl.Expr) -> list[pl.Expr]:
         day, month, year = (d.dt.day().cast(pl.Int32), d.dt.month().cast(pl.Int32), d.dt.year().cast(pl.Int32))
-        return [day // 10, day % 10, month // 10, month % 10, year // 1000, year // 100 % 10, year // 10 % 10, year % 10]
+        return [
+            day // 10, day % 10, month // 10, month % 10, year // 1000, year // 100 % 10, year // 10 % 10, year % 10
+        ]
 
     differing = pl.sum_horizontal([(a != b).cast(pl.Int32) for a, b in zip(digits(rd), digits(vd))])
     swapped = (rd.dt.day() == vd.dt.month()) & (rd.dt.month() == vd.dt.day()) & (rd.dt.year() == vd.dt.year())
@@ -775,14 +777,15 @@ def _decide(f: pl.DataFrame, policy: MatchPolicy, purpose: str) -> pl.DataFrame:
     plausible = plausible.sort(["_rid", "bobot", "id_pemilih"], descending=[False, True, False]).with_columns(
         _urut=pl.int_range(pl.len()).over("_rid"),
     )
+    best, others = pl.col("_urut") == 0, pl.col("_urut") > 0
     per_record = plausible.group_by("_rid").agg(
         _n=pl.len(),
-        _bobot2=pl.col("bobot").slice(1, 1).first(),
+        _bobot2=pl.col("bobot").filter(pl.col("_urut") == 1).first(),
         _konflik=pl.col("konflik").any(),
-        _kekuatan1=pl.col("_kekuatan").first(),
-        _sim1=pl.col("sim_nama").first(),
-        _kekuatan_lain=pl.col("_kekuatan").slice(1).max(),
-        _sim_kuat_lain=pl.col("sim_nama").slice(1).filter(pl.col("kuat").slice(1)).max(),
+        _kekuatan1=pl.col("_kekuatan").filter(best).first(),
+        _sim1=pl.col("sim_nama").filter(best).first(),
+        _kekuatan_lain=pl.col("_kekuatan").filter(others).max(),
+        _sim_kuat_lain=pl.col("sim_nama").filter(others & pl.col("kuat")).max(),
     ).with_columns(
         _kuat_lain=(
             (pl.col("_kekuatan_lain").fill_null(0) >= pl.max_horizontal(pl.col("_kekuatan1"), pl.lit(1)))
@@ -838,7 +841,7 @@ def link_records(
     with null `id_pemilih`. `tanggal_acuan` is the date an `umur` refers to when a record has
     no event date (defaults to the latest event date in `records`).
     """
-    rule_check = policy.rule(purpose)  # noqa: F841 - validates purpose early
+    policy.rule(purpose)  # an unknown purpose fails before any work
     if tanggal_acuan is None:
         tanggal_acuan = _latest_event(records)
     v = prepare_voters(voters)
@@ -939,7 +942,9 @@ def _ganda_same_nik(base: pl.DataFrame, policy: MatchPolicy) -> tuple[pl.DataFra
     keeper = dup.sort("id_pemilih").group_by("nik").first().rename(lambda c: c if c == "nik" else f"v_{c}")
     pairs = dup.join(keeper, on="nik").filter(pl.col("id_pemilih") != pl.col("v_id_pemilih"))
     pairs = _name_similarity(pairs).with_columns(tgl=_date_category(pl.col("tanggal_lahir"), pl.col("v_tanggal_lahir")))
-    agree = (pl.col("sim_nama") >= policy.ganda_nik_nama_min) & pl.col("tgl").is_in(["sama", "tukar", "mirip"]).fill_null(False)
+    agree = (pl.col("sim_nama") >= policy.ganda_nik_nama_min) & pl.col("tgl").is_in(
+        ["sama", "tukar", "mirip"]
+    ).fill_null(False)
     tgl_text = pl.col("tgl").replace_strict(_DATE_TEXT, default="tgl lahir kosong", return_dtype=pl.Utf8).fill_null(
         "tgl lahir kosong"
     )

@@ -202,13 +202,3 @@ def name_key(names: pl.Series) -> pl.Series:
 def name_tokens(keys: pl.Series) -> pl.Series:
     """The words of name keys (output of `name_key`), as a list per name."""
     return keys.str.split(" ").rename(keys.name or "token")
-
-
-def sorted_key(keys: pl.Series) -> pl.Series:
-    """Name key with its words in alphabetical order: word order stops mattering."""
-    return keys.str.split(" ").list.sort().list.join(" ").rename(keys.name or "kunci_urut")
-
-
-def compact_key(keys: pl.Series) -> pl.Series:
-    """Name key without spaces: NUR HAYATI = NURHAYATI, ABDUL RAHMAN = ABDULRAHMAN."""
-    return keys.str.replace_all(" ", "").rename(keys.name or "kunci_rapat")
