@@ -7,6 +7,8 @@ from pathlib import Path
 
 import polars as pl
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from transforms.match import (
     AUTO,
@@ -429,3 +431,41 @@ def test_results_do_not_depend_on_row_order(voters: pl.DataFrame, policy: MatchP
     shuffled = link_records(recs.reverse(), voters.sample(fraction=1.0, shuffle=True, seed=4), policy, purpose="hapus")
     key = ["sumber_file", "sumber_baris", "peringkat"]
     assert first.sort(key).equals(shuffled.sort(key))
+
+
+_POOL = ["SURIP", "SITI AMINAH", "MOCH. SOEPARMAN", "MUHAMMAD SUPARMAN", "SRI WAHYUNI", "TRI WAHYUNI", "DJOKO",
+         "JOKO SUSILO", "H. AHMAD FAUZI", "ACHMAD FAUZAN", "PAINEM"]
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.lists(st.tuples(st.sampled_from(_POOL), st.integers(0, 3), st.sampled_from("LP"), st.integers(0, 2)),
+             min_size=1, max_size=12),
+    st.lists(st.tuples(st.sampled_from(_POOL), st.integers(0, 4), st.booleans(), st.integers(0, 2),
+                       st.sampled_from(["hapus", "ubah", "baru"])), min_size=1, max_size=8),
+)
+def test_every_record_gets_a_well_formed_decision(voter_specs, record_specs) -> None:
+    desa = [DESA_A, DESA_B, DESA_C]
+    births = [date(1950, 3, 14), date(1962, 7, 1), date(1970, 11, 23), date(1990, 12, 12), date(1971, 1, 1)]
+    v = voters_frame([voter(i + 1, n, births[b], s, desa[d]) for i, (n, b, s, d) in enumerate(voter_specs)])
+    policy = load_policy()
+    for purpose in ("hapus", "ubah", "baru"):
+        rows = [record(i + 2, n, born=births[b] if has_date else None, umur=None if has_date else 60,
+                       desa=desa[d]) for i, (n, b, has_date, d, p) in enumerate(record_specs) if p == purpose]
+        if not rows:
+            continue
+        out = link_records(records_frame(rows), v, policy, purpose=purpose)
+        assert set(out.get_column("sumber_baris")) == {r["sumber_baris"] for r in rows}
+        for (_, baris), group in out.group_by("sumber_file", "sumber_baris"):
+            verdicts = set(group.get_column("putusan"))
+            assert len(verdicts) == 1
+            verdict = verdicts.pop()
+            assert sorted(group.get_column("peringkat")) == list(range(1, group.height + 1))
+            if verdict == NONE:
+                assert group.height == 1 and group.item(0, "id_pemilih") is None
+            else:
+                assert group.get_column("id_pemilih").null_count() == 0
+                assert group.get_column("id_pemilih").n_unique() == group.height
+                assert ((group.get_column("skor") >= 0) & (group.get_column("skor") <= 1)).all()
+            if verdict == AUTO:
+                assert group.height == 1
