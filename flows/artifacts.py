@@ -183,10 +183,11 @@ def publish_artifacts(ringkasan: dict, out_dir: Path, durasi: dict | None = None
     """Publish the summary and the two tables of a successful run; returns artifact ids by key.
 
     Safe to call twice in one flow run (the quarter flow and the served flow may both call it):
-    the second call does nothing, so a run never shows the same artifact twice.
+    the second call does nothing, so a run never shows the same artifact twice. Outside a flow
+    run (the plain functions, without Prefect) there is nowhere to publish: it does nothing.
     """
     run_id = _current_flow_run_id()
-    if run_id is not None and run_id in _published:
+    if run_id is None or run_id in _published:
         return {}
     q = ringkasan["kuartal"]
     keys = artifact_keys(q)
@@ -195,8 +196,7 @@ def publish_artifacts(ringkasan: dict, out_dir: Path, durasi: dict | None = None
     except Exception as exc:  # the quarter is applied and its reports written; a summary must not undo that
         get_run_logger().warning("artefak triwulan %s tidak dapat diterbitkan: %s", q, exc)
         return {}
-    if run_id is not None:
-        _published.add(run_id)
+    _published.add(run_id)
     return ids
 
 

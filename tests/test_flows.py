@@ -103,6 +103,13 @@ def test_artifact_keys_are_lowercase_and_stable():
         artifact_key("ringkasan", "2026 Q1")
 
 
+def test_publishing_outside_a_flow_run_does_nothing(tmp_path):
+    """The plain functions (no Prefect) reach the same call: it must neither fail nor reach for an API."""
+    from flows.artifacts import publish_artifacts
+
+    assert publish_artifacts({"kuartal": "2026-Q1"}, tmp_path) == {}
+
+
 # --- against a Prefect API --------------------------------------------------------------------
 
 
