@@ -88,6 +88,7 @@ def test_punctuation_and_spaces() -> None:
 
 def test_a_name_of_only_titles_keeps_itself() -> None:
     assert key("H.") == "H"
+    assert key("HJ. DRS., S.PD") == "HJ DRS"
 
 
 def test_null_and_order_preserved() -> None:
@@ -121,3 +122,4 @@ def test_key_is_idempotent_and_total(names: list[str]) -> None:
         assert k is not None
         assert k == k.strip()
         assert "  " not in k
+    assert name_key(keys).to_list() == keys.to_list()

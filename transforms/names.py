@@ -91,12 +91,19 @@ def load_rules(names_dir: Path = NAMES_DIR) -> NameRules:
 
 
 def _respell(word: str, rules: NameRules) -> str:
-    """Apply the spelling rules to one word (old-only rules only to a surely-old word)."""
-    is_old = any(m.search(word) for m in rules.old_markers)
-    for pattern, replacement, old_only in rules.spelling:
-        if old_only and not is_old:
-            continue
-        word = pattern.sub(replacement, word)
+    """Apply the spelling rules to one word (old-only rules only to a surely-old word).
+
+    Repeated until nothing changes (DDJ -> DJ -> J), so that a key is its own key.
+    """
+    for _ in range(5):
+        is_old = any(m.search(word) for m in rules.old_markers)
+        before = word
+        for pattern, replacement, old_only in rules.spelling:
+            if old_only and not is_old:
+                continue
+            word = pattern.sub(replacement, word)
+        if word == before:
+            break
     return word
 
 
@@ -130,9 +137,13 @@ def _token_key(raw: str, rules: NameRules) -> str:
     for part in token.split("."):
         if not part:
             continue
-        if part in rules.titles_front:
-            continue
-        out.append(word_key(part, rules))
+        word = word_key(part, rules)
+        if (part in rules.cut_words or word in rules.cut_words) and (out or not first):
+            out.append(_CUT)
+            break
+        if part in rules.titles_front or word in rules.titles_front:
+            continue  # also a word that only becomes a title once respelled (NJ -> NY), so keys stay stable
+        out.append(word)
     return " ".join(out)
 
 
@@ -177,8 +188,13 @@ def _keys_of_distinct(clean: pl.Series) -> pl.Series:
         .str.replace_all(r"\s+", " ")
         .str.strip_chars()
     )
-    # A name that is only titles (or "BIN X" alone) keeps its cleaned text as key.
-    fallback = pl.col("clean").str.replace_all(r"[.,]", " ").str.replace_all(r"\s+", " ").str.strip_chars()
+    def tidy(text: pl.Expr) -> pl.Expr:
+        return text.str.replace_all(r"[.,]", "").str.replace_all(r"\s+", " ").str.strip_chars()
+
+    # A name that is only titles keeps, as key, its part before the degrees without dots
+    # (each word keeps the form it was judged in, so the fallback is itself a stable key).
+    main = tidy(pl.col("clean").str.replace(r",.*$", ""))
+    fallback = pl.when(main != "").then(main).otherwise(tidy(pl.col("clean")))
     frame = frame.with_columns(
         key=pl.when(pl.col("key") == "").then(fallback).otherwise(pl.col("key"))
     )
