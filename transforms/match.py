@@ -2,9 +2,22 @@
 
 The matching contract (SPEC §5.2): a NIK is a key only when the record's NIK is trustworthy
 (`nik_andal`) and the voter it points at has an agreeing name and birth date; everything else
-is linked by name, birth date, sex, NKK, desa and RT/RW inside blocks. Every pair gets an
-evidence weight (policy: `schemas/policy.toml`); the decision per record is AUTO (one clear,
-strong winner), REVIEW (plausible candidates for the officials), or NONE.
+is linked by name, birth date, sex, NKK, desa and RT/RW. The policy (weights, thresholds) is
+data: `schemas/policy.toml`.
+
+How a quarter's records are linked (`link_records`):
+1. blocks propose (record, voter) pairs: the same NIK; the first 14 NIK digits (a NIK Excel
+   rounded); the same NKK; every distinct name of each desa the record names (rapidfuzz
+   cdist); kabupaten-wide the same name key with a fitting birth year, and the same birth
+   date (or day/month swapped) -- so a move between desa or a wrong desa is still seen;
+2. each pair gets evidence: name similarity of normalized keys (`transforms/names.py`),
+   birth date (equal, swapped, one digit off, year only, placeholder day), age at the event
+   from `umur`, sex, desa/kecamatan, NKK, RT/RW, NIK; summed as weights, common names weigh
+   less and one-word names less again;
+3. per record: AUTO only for one clear winner on strong evidence (a NIK link, or name +
+   exact birth date in the reported place, or age + RT/RW/KK for a rare full name), leading
+   the runner-up by a margin, with no other candidate as firmly identified and no NIK
+   conflict; otherwise REVIEW with the plausible candidates, or NONE.
 """
 
 from __future__ import annotations
