@@ -17,6 +17,7 @@ import polars as pl
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
+from flows.artifacts import publish_artifacts
 from flows.settings import sha256_of, versions
 from reports.model import ReportData
 from reports.tables import build_ringkasan, write_json, write_tables
@@ -309,10 +310,11 @@ def _run_locked(con, steps: Steps, logger, kuartal, label, tanggal_acuan, inbox,
     timer.lap("cocok_putus", t)
     timer.durations.update({k: round(v, 3) for k, v in stage_times.items()})
 
-    parse_karantina = [f.karantina for f in files if f.karantina.height]
-    karantina = pl.concat(parse_karantina + [decision.karantina], how="vertical_relaxed") \
-        if parse_karantina else decision.karantina
-    karantina = karantina.sort("sumber_file", "sumber_baris")
+    quarantine_columns = ("sumber_file", "sumber_sha256", "sumber_baris", "kolom", "alasan", "nilai")
+    karantina = pl.concat(
+        [f.karantina.select(quarantine_columns) for f in files] + [decision.karantina.select(quarantine_columns)],
+        how="vertical_relaxed",
+    ).sort("sumber_file", "sumber_baris")
     berkas = file_accounting(files, decision.hasil, karantina)
 
     write = store.QuarterWrite(
@@ -363,6 +365,7 @@ def _run_locked(con, steps: Steps, logger, kuartal, label, tanggal_acuan, inbox,
         parameter={"inbox": str(inbox), "db": str(db), "out": str(out), "ulang": replace},
         versi=versions(), berkas={f.name: f.sha256 for f in files}, durasi=timer.durations,
     )
+    publish_artifacts(ringkasan, final, timer.durations)
     summary = {
         "kuartal": label,
         "keluaran": str(final),
