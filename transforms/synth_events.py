@@ -318,7 +318,8 @@ class QuarterBuilder:
                 "tanggal_lahir": pl.Series(np.asarray(born, dtype="int64").astype("datetime64[D]")).cast(pl.Date),
                 "i": np.arange(len(names)),
             })
-            clash = frame.join(self._name_dob, on=["nama", "tanggal_lahir"], how="semi")["i"].to_numpy()
+            same_day = self._name_dob.filter(pl.col("tanggal_lahir").is_in(frame["tanggal_lahir"].unique().implode()))
+            clash = frame.join(same_day, on=["nama", "tanggal_lahir"], how="semi")["i"].to_numpy()
             if not len(clash):
                 break
             again = make_names(self.rng, year[clash], female[clash]).to_list()

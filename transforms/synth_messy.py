@@ -243,7 +243,7 @@ def write_messy_inbox(events: QuarterEvents, inbox: Path, rng, region: Region) -
         stem = "Kematian_laporan_desa" if berkas == "desa" else FILE_STEM[kind]
         name = f"{stem}_TW{ROMAN[q]}_{year}.{'xlsx' if xlsx else 'csv'}"
         title = [TITLES[kind] + (" (LAPORAN DESA)" if berkas == "desa" else ""),
-                 f"KABUPATEN {region.nama_kabupaten} \u2013 TRIWULAN {ROMAN[q]} TAHUN {year}"]
+                 f"{region.nama_lengkap} \u2013 TRIWULAN {ROMAN[q]} TAHUN {year}"]
         cells = [[_cell(c, r, style, places, rng) for c in columns] for r in rows]
         for r in rows:
             if r["_nik_mode"] == "numerik" and not xlsx and r["_kasus"] == "nik_float":

@@ -296,6 +296,7 @@ def digits16(numbers: np.ndarray) -> pl.Series:
 class Region:
     kode_kabupaten: str
     nama_kabupaten: str  # "TEMANGGUNG"
+    nama_lengkap: str  # "KABUPATEN TEMANGGUNG", "KOTA JAKARTA SELATAN"
     desa: pl.DataFrame  # kode_desa, nama_desa, jenis, kode_kecamatan, nama_kecamatan
     other_kec: np.ndarray  # region6 of kecamatan outside the kabupaten (same province first)
     other_kab: pl.DataFrame  # kode, nama (upper, no "KABUPATEN"/"KOTA")
@@ -320,6 +321,7 @@ def load_region(kode_kabupaten: str) -> Region:
     return Region(
         kode_kabupaten=kode_kabupaten,
         nama_kabupaten=kab.filter(pl.col("kode") == kode_kabupaten).item(0, "nama"),
+        nama_lengkap=w.filter(pl.col("kode") == kode_kabupaten).item(0, "nama").upper(),
         desa=desa,
         other_kec=region6(kec["kode"]),
         other_kab=near.select("kode", "nama"),
