@@ -263,6 +263,7 @@ def run_quarter(*, quarter: str, inbox: Path, db: Path, out: Path, steps: Steps 
     timer = Timer()
     started_at = datetime.now()
     id_run = uuid.uuid4().hex[:12]
+    failure: InputError | None = None
     with store.writer_lock(db):
         con = store.connect(db)
         try:
@@ -271,9 +272,11 @@ def run_quarter(*, quarter: str, inbox: Path, db: Path, out: Path, steps: Steps 
         except InputError as exc:
             store.record_run(con, id_run=id_run, perintah="run", kuartal=kuartal, mulai=started_at, hasil="GAGAL",
                              pesan=str(exc), parameter={"inbox": str(inbox), "db": str(db), "out": str(out)})
-            raise
+            failure = exc.detached()
         finally:
             con.close()
+            del con
+    raise failure
 
 
 def _run_locked(con, steps: Steps, logger, kuartal, label, tanggal_acuan, inbox, db, out, timer, started_at, id_run) -> dict:

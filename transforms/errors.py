@@ -22,6 +22,11 @@ class InputError(Exception):
         self.row = row
         self.column = column
 
+    def detached(self) -> "InputError":
+        """The same error without its traceback: nothing from the frames it passed through
+        (open connections, large frames) is kept alive by whoever holds the error."""
+        return InputError(self.message, file=self.file, sheet=self.sheet, row=self.row, column=self.column)
+
     def __str__(self) -> str:
         where = []
         if self.file:
