@@ -253,7 +253,7 @@ def decide_quarter(
         if part.height:
             if purpose == "ubah":
                 part = _correction_view(part)
-            links.append(link_records(part, prepared, policy, purpose=purpose))
+            links.append(link_records(part, prepared, policy, purpose=purpose, tanggal_acuan=tanggal_acuan))
     link_rows: dict[tuple[str, int], list[dict]] = {}
     for frame in links:
         for row in frame.sort("sumber_file", "sumber_baris", "peringkat").iter_rows(named=True):
@@ -338,7 +338,8 @@ def _decide_baru(q: _Quarter, candidates: list[tuple[dict, dict | None]], prepar
     frame = pl.DataFrame(eligible, infer_schema_length=None)
     removed_links: dict[tuple[str, int], dict] = {}
     if prepared_removed is not None:
-        for row in link_records(frame, prepared_removed, q.policy, purpose="ubah").iter_rows(named=True):
+        for row in link_records(frame, prepared_removed, q.policy, purpose="ubah",
+                                   tanggal_acuan=q.tanggal_acuan).iter_rows(named=True):
             if row["putusan"] != "NONE":
                 removed_links.setdefault((row["sumber_file"], row["sumber_baris"]), row)
     seen_nik: set[str] = set()
