@@ -227,7 +227,9 @@ class CaseMaker:
             name = r["nama"]
             bare = re.sub(r",.*$", "", re.sub(r"^((H|HJ|DRS|DRA|IR|DR)\.\s+)+", "", name))
             variant = kasus = None
-            if made["ejaan_lama"] < k and (re.search(r"OE|DJ|TJ", name) or bare in self.modern_to_old):
+            # Old spelling belongs to people registered before the 1972 reform.
+            old_enough = r["tanggal_lahir"].year < 1972
+            if made["ejaan_lama"] < k and (re.search(r"OE|DJ|TJ", name) or (old_enough and bare in self.modern_to_old)):
                 variant = modern_spelling(name) if re.search(r"OE|DJ|TJ", name) else name.replace(bare, self.modern_to_old[bare])
                 kasus = "ejaan_lama"
             elif made["singkatan"] < k and name.startswith("MUHAMMAD "):
