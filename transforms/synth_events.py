@@ -15,7 +15,6 @@ import polars as pl
 
 from schemas.fields import PERSON_FIELDS
 from transforms.synth_population import (
-    DAYS_PER_YEAR,
     NumberRegistry,
     Region,
     age_on,
@@ -26,7 +25,6 @@ from transforms.synth_population import (
     make_names,
     region6,
     to_days,
-    typo,
     years_before,
     ymd,
 )

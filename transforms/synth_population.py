@@ -54,10 +54,6 @@ def years_before(ref: date, years: int) -> date:
         return ref.replace(year=ref.year - years, day=28)
 
 
-def date_text(days: np.ndarray) -> pl.Series:
-    return pl.Series(np.asarray(days, dtype="int64").astype("datetime64[D]")).cast(pl.Date).dt.strftime("%Y-%m-%d")
-
-
 # --------------------------------------------------------------------------- pools
 
 
