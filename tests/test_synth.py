@@ -378,7 +378,7 @@ def test_messy_and_hard_labels(messy):
         # A NIK typed as someone else's never removes that someone else.
         typo_rows = baris.filter(pl.col("kasus") == "nik_typo_orang_lain")
         assert typo_rows.height >= 1 and (typo_rows["hasil"] == "verifikasi").all()
-        assert (typo_rows["nik_target"] == typo_rows["nik_benar"]).all()
+        assert (typo_rows["nik_target"] != typo_rows["nik_benar"]).all()  # nik_benar: the NIK as typed
     for needed in ("karantina_nik", "karantina_meninggal_sebelum_lahir", "karantina_tanggal_setelah_kuartal",
                    "karantina_desa", "karantina_jenis_kelamin", "karantina_tanggal_lahir", "tanpa_nik", "kembar",
                    "ayah_anak", "nama_umum_umur", "desa_lain_tgl_beda", "nik_kurang_digit", "ejaan_lama",
@@ -428,6 +428,6 @@ def test_no_birth_date_spikes(baseline):
 
 def test_nobody_dies_twice(messy):
     q1, q2 = (read_text_csv(messy.labels[q] / "baris.csv") for q in messy.quarters)
-    gone = q1.filter((pl.col("kategori") == "TMS") & pl.col("hasil").is_in(["diterapkan", "verifikasi"]))["nik_benar"]
-    later = q2.filter(pl.col("kategori").is_in(["TMS", "UBAH"]))["nik_benar"]
+    gone = q1.filter((pl.col("kategori") == "TMS") & pl.col("hasil").is_in(["diterapkan", "verifikasi"]))["nik_target"]
+    later = q2.filter(pl.col("kategori").is_in(["TMS", "UBAH"]))["nik_target"]
     assert not later.is_in(gone.implode()).any()

@@ -107,7 +107,7 @@ class CaseMaker:
         row["_kasus"] = kasus
         if row["_kategori"] == "TMS":
             # The person did die or leave: no later quarter may give them another event.
-            b.s.retired.add(row["_nik_benar"])
+            b.s.retired.add(row["_nik_target"])
 
     def _k(self, share: float) -> int:
         return max(1, int(round(self.n * share))) if self.n >= 200 else 0
@@ -272,6 +272,9 @@ class CaseMaker:
             self._take(other)
             if row["_hasil"] == DITERAPKAN:
                 self.demote(row, "nik_typo_orang_lain")
+            # A perfect reader gets B's NIK from this cell: that is the parse truth. The person
+            # the row is about stays in nik_target.
+            row["_nik_benar"] = other["nik"]
 
     def namesake_elsewhere(self, k: int) -> None:
         """A stranger who died with a voter's name, born another day, in another desa: no change."""
