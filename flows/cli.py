@@ -185,9 +185,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", type=Path)
     p.set_defaults(func=cmd_demo)
 
+    from flows.accuracy import add_accuracy_parser
     from flows.bench import add_bench_parser
 
     add_bench_parser(sub)
+    add_accuracy_parser(sub)
     return parser
 
 
