@@ -431,3 +431,11 @@ def test_nobody_dies_twice(messy):
     gone = q1.filter((pl.col("kategori") == "TMS") & pl.col("hasil").is_in(["diterapkan", "verifikasi"]))["nik_target"]
     later = q2.filter(pl.col("kategori").is_in(["TMS", "UBAH"]))["nik_target"]
     assert not later.is_in(gone.implode()).any()
+
+
+def test_default_rates(sample, baseline):
+    changes = read_text_csv(sample.labels[sample.quarters[0]] / "perubahan.csv")
+    share = {k: changes.filter(pl.col("kategori") == k).height / baseline.height for k in ("BARU", "TMS", "UBAH")}
+    assert 0.011 < share["BARU"] < 0.019
+    assert 0.008 < share["TMS"] < 0.015
+    assert 0.005 < share["UBAH"] < 0.011

@@ -364,7 +364,9 @@ class QuarterBuilder:
         outs = take(counts["pindah_keluar"])
         tms59 = take(counts["tms_perbaikan"], age >= 25)
         moves = take(counts["pindah_antar_desa"])
-        fixes = take(counts["perbaikan"])
+        # A third of the corrections fix a wrong name, birth date or sex planted in the list.
+        n_planted = counts["perbaikan"] // 3
+        fixes = take(counts["perbaikan"] - n_planted)
         registered = take(counts["penduduk_terdaftar"], age <= 25)
         pension_listed = take(counts["tni_lain"], (age >= 45) & male)
 
@@ -380,7 +382,7 @@ class QuarterBuilder:
             self.move_inside(r)
         for r in fixes:
             self.correction(r)
-        self.planted_corrections(counts["perbaikan"])
+        self.planted_corrections(n_planted)
         for r in registered:
             row = _row("penduduk", self._person(r))
             self.rows["penduduk"].append(_label(row, TANPA, "sudah_terdaftar", target=r["nik"], truth=self._truth(r)))
@@ -496,7 +498,7 @@ class QuarterBuilder:
         v = self.s.voters.filter(
             (pl.col("status") == "AKTIF") & (pl.col("cacat") != "") & ~pl.col("rec").is_in(list(self.tms))
         )
-        k = min(v.height, max(1, n_fixes // 2))
+        k = min(v.height, n_fixes)
         if k == 0:
             return
         for r in v[self.rng.permutation(v.height)[:k]].to_dicts():
