@@ -104,6 +104,20 @@ def death(nik: str, born: str = "17-08-1975", sex: str = "L", desa: str = "Bulu"
 
 
 @pytest.mark.parametrize(
+    ("typed", "reason"),
+    [("9923011708750001", "provinsi"), ("3323013208750001", "tanggal"), ("3323011708750000", "0000")],
+)
+def test_impossible_16_digit_nik_quarantines_an_event_row(tmp_path, ctx, typed, reason):
+    """SPEC §5.1: a typed 16-digit NIK with an impossible structure is a wrong value to check."""
+    path = tmp_path / "kematian_uji.csv"
+    path.write_text(death(typed))
+    parsed = parse_extract(read_extract(path), "kematian", ctx)
+    assert parsed.records.height == 0
+    row = parsed.karantina.row(0, named=True)
+    assert row["sumber_baris"] == 2 and row["nilai"] == typed and reason in row["alasan"].lower()
+
+
+@pytest.mark.parametrize(
     ("typed", "nik", "andal"),
     [
         ("3323011708750001", "3323011708750001", True),
@@ -114,10 +128,8 @@ def death(nik: str, born: str = "17-08-1975", sex: str = "L", desa: str = "Bulu"
         ("3.323011708750001E+15", "3323011708750001", False),  # went through a number
         ("3323011708760001", "3323011708760001", False),  # valid, disagrees with birth year
         ("3323015708750001", "3323015708750001", False),  # woman's NIK on a man
-        ("9923011708750001", None, False),  # no province 99: dropped, row goes on
-        ("3323013208750001", None, False),  # day 32
-        ("3323011708750000", None, False),  # serial 0000
-        ("123", None, False),
+        ("123", None, False),  # lost digits: matched by the other fields
+        ("BELUM ADA", None, False),
     ],
 )
 def test_nik_trust_rules_on_event_rows(tmp_path, ctx, typed, nik, andal):

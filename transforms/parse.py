@@ -11,9 +11,10 @@ Decisions:
   date and sex where those are given. A NIK that went through a number keeps its digits
   when all 16 are known, untrusted; scientific notation that lost digits becomes null.
 - An invalid or lost NIK quarantines the row for the baseline (`pemilih`: the NIK is the
-  voter's key) and for rows that cannot be identified otherwise. An event row that has a
-  name, a birth date or age, and a desa goes on with `nik` null: it will be matched by
-  those fields. An invalid NKK quarantines a baseline row and is dropped (null) elsewhere.
+  voter's key) and for rows that cannot be identified otherwise. A 16-digit NIK typed as
+  text whose structure is impossible quarantines any row (SPEC §5.1). An event row that has
+  a name, a birth date or age, and a desa, and whose NIK lost digits, went through a number
+  or is no number at all, goes on with `nik` null: it will be matched by those fields. An invalid NKK quarantines a baseline row and is dropped (null) elsewhere.
 - `perbaikan`: a blank cell means "no change". `kolom_isi` lists the correctable fields
   (schemas.fields.CORRECTABLE_FIELDS) whose cells are not blank, except `nama`: the name
   identifies the person in the file (with the NIK) and is not read as a correction.
@@ -268,8 +269,14 @@ def parse_extract(raw: RawExtract, kind: str, ctx: ParseContext) -> Parsed:
     nik_ok = nik_valid(pl.col("_nik_digits"), pl.col("_nik_dari_angka"), provinces)
     nkk_ok = nkk_valid(pl.col("_nkk_digits"), provinces)
     tolerate = pl.lit(kind != BASELINE_KIND) & identifiable
+    # A 16-digit NIK typed as text with an impossible structure (province, date, serial) is a
+    # wrong value, not a lost one: SPEC §5.1 quarantines that row so the operator checks it.
+    # A NIK that lost or gained digits, went through a number, or is not a number at all
+    # ("-", "BELUM ADA") is treated as absent on an identifiable event row (SPEC §4.3).
+    typed_16 = pl.col("_nik_digits").str.contains(r"^[0-9]{16}$").fill_null(False) & ~pl.col("_nik_dari_angka")
+    tolerate_nik = tolerate & ~typed_16
     work = work.with_columns(
-        pl.when(~nik_ok & tolerate).then(None).otherwise(pl.col("_nik_digits")).alias("nik"),
+        pl.when(~nik_ok & tolerate_nik).then(None).otherwise(pl.col("_nik_digits")).alias("nik"),
         pl.when(~nkk_ok & pl.lit(kind != BASELINE_KIND)).then(None).otherwise(pl.col("_nkk_digits")).alias("nkk"),
         pl.col("_nik_dari_angka").alias("_nik_angka"),
     ).with_columns(
