@@ -150,13 +150,26 @@ def test_second_run_refused_while_first_runs(world, tmp_path):
     assert export_bytes(db, Q1) == world["new"]
 
 
-def test_review_decisions_apply_on_rerun(world, tmp_path):
+@pytest.fixture(scope="module")
+def hard_world(tmp_path_factory):
+    """A sample with the generator's hard matching cases, so the review queue is not empty."""
+    base = tmp_path_factory.mktemp("sulit")
+    info = generate_sample(base / "sampel", n_voters=1500, seed=8, first_quarter=Q1, hard_cases=True,
+                           kode_kabupaten="33.71")
+    db = base / "ref.duckdb"
+    init_db(info, db, base / "out-awal")
+    res = run_quarter(Q1, info.inbox[Q1], db, base / "out-ref")
+    assert res.returncode == 0, res.stderr[-2000:]
+    return {"info": info, "base": base, "reference": db}
+
+
+def test_review_decisions_apply_on_rerun(hard_world, tmp_path):
+    world = hard_world
     info = world["info"]
     db, out = tmp_path / "k.duckdb", tmp_path / "out"
     shutil.copy(world["reference"], db)
     queue = pl.read_csv(world["base"] / "out-ref" / Q1 / "verifikasi.csv", infer_schema=False)
-    if queue.height < 2:
-        pytest.skip("the sample has fewer than two review candidates")
+    assert queue.select("sumber_file", "sumber_baris").unique().height >= 2
     inbox = tmp_path / "inbox"
     shutil.copytree(info.inbox[Q1], inbox)
     first_rows = queue.unique(subset=["sumber_file", "sumber_baris"], keep="first", maintain_order=True)
