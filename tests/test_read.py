@@ -292,3 +292,23 @@ def test_xlsx_hidden_sheet_with_header_comes_after_visible_ones(tmp_path):
     raw = read_extract(p)
     assert raw.sheet == "Isian"
     assert raw.frame.height == 1
+
+
+def test_returned_workbook_is_read_from_the_sheet_that_carries_the_decisions(tmp_path):
+    """An official returns the whole recap workbook as a `keputusan` file: its review sheet counts,
+    not the first list whose header is also recognizable."""
+    wb = openpyxl.Workbook()
+    first = wb.active
+    first.title = "Rekap Kecamatan"
+    first.append(["KODE", "KECAMATAN", "JENIS KELAMIN", "PEMILIH AWAL"])
+    first.append(["33.23.01", "Bulu", "L", 10])
+    review = wb.create_sheet("Verifikasi")
+    review.append(["KOMISI PEMILIHAN UMUM KABUPATEN TEMANGGUNG"])
+    review.append(["NO", "ID VERIFIKASI", "NAMA", "KEPUTUSAN"])
+    review.append([1, "V0123456789", "BUDI", "SETUJU"])
+    path = tmp_path / "keputusan_rekap.xlsx"
+    wb.save(path)
+    raw = read_extract(path)
+    assert raw.sheet == "Verifikasi"
+    assert raw.frame["id_verifikasi"].to_list() == ["V0123456789"]
+    assert raw.frame["sumber_baris"].to_list() == [3]

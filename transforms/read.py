@@ -18,7 +18,7 @@ from pathlib import Path
 
 import polars as pl
 
-from schemas.fields import INBOX_KINDS
+from schemas.fields import INBOX_KINDS, REQUIRED_FIELDS
 from transforms.errors import InputError
 
 ALIASES_CSV = Path(__file__).resolve().parent.parent / "schemas" / "aliases.csv"
@@ -374,6 +374,11 @@ def _read_xlsx(path: Path) -> RawExtract:
     if not sheets:
         raise InputError("workbook tidak berisi sheet", file=name)
 
+    # A sheet that carries every required column of the file's kind wins (a returned desa or
+    # recap workbook holds several lists; its review sheet is the `keputusan` one); otherwise
+    # the first sheet with a recognizable header.
+    required = set(REQUIRED_FIELDS.get(_kind_or_none(path) or "", ()))
+    fallback = None
     # Visible sheets first: a hidden sheet is often a template or a lookup table.
     hidden = _hidden_sheets(path)
     for sheet in [s for s in sheets if s not in hidden] + [s for s in sheets if s in hidden]:
@@ -392,7 +397,12 @@ def _read_xlsx(path: Path) -> RawExtract:
             continue
         # Calamine's range starts at the first used column; the sheet XML counts from A.
         offset = available[0].absolute_index - available[0].index if available else 0
-        return _xlsx_extract(path, reader, sheet, header, data, offset)
+        if required <= set(header.columns):
+            return _xlsx_extract(path, reader, sheet, header, data, offset)
+        if fallback is None:
+            fallback = (sheet, header, data, offset)
+    if fallback is not None:
+        return _xlsx_extract(path, reader, *fallback)
     raise InputError(
         f"baris judul kolom tidak ditemukan di sheet mana pun ({HEADER_SCAN_ROWS} baris pertama; "
         "harus ada minimal dua kolom yang dikenal, mis. NIK dan NAMA)",
@@ -588,6 +598,13 @@ def _short(exc: Exception) -> str:
 
 
 # ---------------------------------------------------------------------------------------
+
+
+def _kind_or_none(path: Path) -> str | None:
+    try:
+        return file_kind(path)
+    except InputError:
+        return None
 
 
 def read_extract(path: Path) -> RawExtract:
