@@ -205,6 +205,130 @@ def test_a_twin_named_one_letter_apart_is_never_taken_for_the_dead_one(policy: M
     assert by_row(rows, 2).item(0, "metode") == "NIK_KONFLIK"
 
 
+def test_trusted_nik_with_a_typing_slip_in_the_name_is_auto(policy: MatchPolicy) -> None:
+    born = date(1970, 10, 2)
+    v = voters_frame([voter(1, "SUPRIYADI", born, "L"), voter(2, "SUPRIYADI", date(1981, 4, 4), "L")])
+    nik = v.item(0, "nik")
+    slip = record(1, "SUPRIAYDI", nik=nik, born=born, sex="L")
+    row = by_row(link_records(records_frame([slip]), v, policy, purpose="hapus"), 1)
+    assert (row.height, row.item(0, "id_pemilih"), row.item(0, "putusan"), row.item(0, "metode")) == (
+        1, 1, AUTO, "NIK")
+    # The same NIK under another birth date, or a short word differing, stays a conflict.
+    for other in (record(2, "SUPRIAYDI", nik=nik, born=date(1971, 11, 3), sex="L"),
+                  record(3, "SRI WAHYUNI", nik=nik, born=born, sex="L")):
+        rows = link_records(records_frame([other]), v, policy, purpose="hapus")
+        assert AUTO not in set(rows.get_column("putusan"))
+
+
+def test_untrusted_nik_equal_to_another_living_voter_is_a_conflict(policy: MatchPolicy) -> None:
+    # RUSMAN's death typed with BAMBANG's NIK; the NIK disagrees with RUSMAN's birth date, so
+    # the parser does not trust it, but all 16 digits land on BAMBANG: both go to review.
+    rusman = voter(1, "RUSMAN", date(1989, 6, 25), "L", nkk="3323010101000031")
+    bambang = voter(2, "BAMBANG", date(1979, 8, 4), "L", DESA_B)
+    v = voters_frame([rusman, bambang])
+    rec = record(1, "RUSMAN", nik=bambang["nik"], nik_andal=False, born=date(1989, 6, 25), sex="L",
+                 nkk=rusman["nkk"], rt="001", rw="002")
+    rows = by_row(link_records(records_frame([rec]), v, policy, purpose="hapus"), 1)
+    assert set(rows.get_column("putusan")) == {REVIEW}
+    assert set(rows.get_column("id_pemilih")) == {1, 2}
+    assert rows.filter(pl.col("id_pemilih") == 2).item(0, "metode") == "NIK_KONFLIK"
+
+
+def test_typing_slip_with_birth_date_and_household_is_auto(policy: MatchPolicy) -> None:
+    kk = "3323010101000041"
+    born = date(1970, 10, 2)
+    v = voters_frame([
+        voter(1, "SUPRIYADI", born, "L", nkk=kk),
+        voter(2, "BUDI SANTOSO", date(1971, 1, 17), "L", nkk="3323010101000042"),
+        # A namesake born the same day in another desa, another household.
+        voter(3, "SUPRIYADI", born, "L", DESA_C),
+    ])
+    recs = records_frame([
+        record(1, "SUPRIAYDI", born=born, sex="L", nkk=kk),  # two letters swapped
+        record(2, "BUDI SANTOO", born=date(1971, 1, 17), sex="L", nkk="3323010101000042"),  # a letter dropped
+    ])
+    out = link_records(recs, v, policy, purpose="hapus")
+    for baris, who in ((1, 1), (2, 2)):
+        row = by_row(out, baris)
+        assert (row.height, row.item(0, "id_pemilih"), row.item(0, "putusan")) == (1, who, AUTO)
+        assert "salah ketik" in row.item(0, "alasan")
+    # Without the household, a common one-word name with a slip is left to review.
+    no_kk = records_frame([record(3, "SUPRIAYDI", born=born, sex="L")])
+    assert AUTO not in set(link_records(no_kk, v, policy, purpose="hapus").get_column("putusan"))
+
+
+def test_typing_slip_next_to_a_twin_stays_in_review(policy: MatchPolicy) -> None:
+    kk = "3323010101000051"
+    born = date(2001, 5, 5)
+    # Twins FAHRI and FAHMI: a report of "FAHRIE" is one slip from FAHRI and near FAHMI.
+    v = voters_frame([voter(1, "FAHRI ALFARIZI", born, "L", nkk=kk), voter(2, "FAHMI ALFARIZI", born, "L", nkk=kk)])
+    rows = link_records(records_frame([record(1, "FAHRIE ALFARIZI", born=born, sex="L", nkk=kk)]), v, policy,
+                        purpose="hapus")
+    assert set(rows.get_column("putusan")) == {REVIEW}
+    assert {1, 2} <= set(rows.get_column("id_pemilih"))
+    # "RIZKY ANDIAK" is one slip from RIZKY ANDIKA; alone in the household that is enough,
+    # but with a brother born the same day (RIZAL HANDIKA) it is not.
+    rizky = voter(3, "RIZKY ANDIKA", born, "L", nkk=kk)
+    rec = records_frame([record(3, "RIZKY ANDIAK", born=born, sex="L", nkk=kk)])
+    alone = by_row(link_records(rec, voters_frame([rizky]), policy, purpose="hapus"), 3)
+    assert (alone.item(0, "id_pemilih"), alone.item(0, "putusan")) == (3, AUTO)
+    twins = voters_frame([rizky, voter(4, "RIZAL HANDIKA", born, "L", nkk=kk)])
+    rows = by_row(link_records(rec, twins, policy, purpose="hapus"), 3)
+    assert rows.item(0, "id_pemilih") == 3
+    assert set(rows.get_column("putusan")) == {REVIEW}
+    # A slip in a short word (DWI -> WI) is another name as far as the matcher can tell.
+    w = voters_frame([voter(1, "DWI SANTOSO", date(1960, 4, 2), "L", nkk=kk)])
+    rows = link_records(records_frame([record(2, "WI SANTOSO", born=date(1960, 4, 2), sex="L", nkk=kk)]), w,
+                        policy, purpose="hapus")
+    assert set(rows.get_column("putusan")) == {REVIEW}
+
+
+def test_namesake_born_the_same_day_elsewhere_does_not_block_the_household_match(policy: MatchPolicy) -> None:
+    kk = "3323010101000061"
+    born = date(1971, 2, 5)
+    v = voters_frame([voter(1, "SUPARNO", born, "L", nkk=kk, rt="005", rw="004"), voter(2, "SUPARNO", born, "L", DESA_C)])
+    rec = record(1, "SUPARNO", born=born, sex="L", nkk=kk, rt="005", rw="004")
+    row = by_row(link_records(records_frame([rec]), v, policy, purpose="hapus"), 1)
+    assert (row.height, row.item(0, "id_pemilih"), row.item(0, "putusan")) == (1, 1, AUTO)
+    # Without the household or RT/RW the two are too close to tell apart.
+    rows = link_records(records_frame([record(2, "SUPARNO", born=born, sex="L", desa=None)]), v, policy,
+                        purpose="hapus")
+    assert set(rows.get_column("putusan")) == {REVIEW}
+
+
+def test_nik_typo_landing_on_a_namesake_born_the_same_day_in_the_next_desa(policy: MatchPolicy) -> None:
+    # Two EKO PRASETYO born the same day in one kecamatan; the death of the one in DESA_A (his
+    # KK and RT/RW on the report) typed with the NIK of the one in DESA_B.
+    born = date(1970, 4, 3)
+    dead = voter(1, "EKO PRASETYO", born, "L", nkk="3323010101000071", nik=_nik("332301", born, "L", "0811"))
+    alive = voter(2, "EKO PRASETYO", born, "L", DESA_B, nik=_nik("332301", born, "L", "0010"))
+    v = voters_frame([dead, alive])
+    rec = record(1, "EKO PRASETYO", nik=alive["nik"], born=born, sex="L", nkk=dead["nkk"], rt="001", rw="002")
+    rows = by_row(link_records(records_frame([rec]), v, policy, purpose="hapus"), 1)
+    assert set(rows.get_column("putusan")) == {REVIEW}
+    assert set(rows.get_column("id_pemilih")) == {1, 2}
+    assert "lebih dari satu calon kuat" in rows.item(0, "alasan")
+
+
+def test_twin_with_a_similar_name_keeps_the_death_in_review(policy: MatchPolicy) -> None:
+    kk = "3323010101000081"
+    born = date(1975, 4, 18)
+    similar = voters_frame([voter(1, "SUMIATI", born, "P", nkk=kk), voter(2, "SUKARTI", born, "P", nkk=kk)])
+    rec = records_frame([record(1, "SUMIATI", born=born, sex="P", nkk=kk, rt="001", rw="002")])
+    rows = by_row(link_records(rec, similar, policy, purpose="hapus"), 1)
+    assert rows.item(0, "id_pemilih") == 1
+    assert set(rows.get_column("putusan")) == {REVIEW}
+    assert "kembar" in rows.item(0, "alasan")
+    # Twins with clearly different names are told apart by the name.
+    different = voters_frame([voter(1, "SUMIATI", born, "P", nkk=kk), voter(2, "DWI LESTARI", born, "P", nkk=kk)])
+    row = by_row(link_records(rec, different, policy, purpose="hapus"), 1)
+    assert (row.height, row.item(0, "id_pemilih"), row.item(0, "putusan")) == (1, 1, AUTO)
+    # The twin's own trusted NIK still links.
+    by_nik = records_frame([record(2, "SUMIATI", nik=similar.item(0, "nik"), born=born, sex="P", nkk=kk)])
+    row = by_row(link_records(by_nik, similar, policy, purpose="hapus"), 2)
+    assert (row.item(0, "id_pemilih"), row.item(0, "putusan"), row.item(0, "metode")) == (1, AUTO, "NIK")
+
+
 def test_nik_that_lost_its_last_digit_is_matched_by_fields(voters: pl.DataFrame, policy: MatchPolicy) -> None:
     v9 = voters.row(8, named=True)  # SUGENG RIYADI
     rounded = v9["nik"][:15] + "0"
@@ -225,7 +349,9 @@ def test_death_without_nik_found_by_name_birth_date_and_desa(voters: pl.DataFram
 
 
 def test_death_with_only_age_needs_rt_rw_or_kk_to_be_auto(voters: pl.DataFrame, policy: MatchPolicy) -> None:
-    # TRI HANDAYANI, born 1990-12-12, is 35 on 2026-02-10; RT 001 / RW 002 on the list.
+    # TRI HANDAYANI, born 1990-12-12, is 35 on 2026-02-10; RT 001 / RW 002 on the list. Another
+    # TRI HANDAYANI of the kabupaten is 35 too: name and age alone do not single her out.
+    v = pl.concat([voters, voters_frame([voter(11, "TRI HANDAYANI", date(1990, 8, 1), "P", DESA_C)])])
     recs = records_frame(
         [
             record(13, "TRI HANDAYANI", umur=35, sex="P"),
@@ -233,12 +359,16 @@ def test_death_with_only_age_needs_rt_rw_or_kk_to_be_auto(voters: pl.DataFrame, 
             record(15, "TRI HANDAYANI", umur=35, sex="P", nkk=voters.item(9, "nkk")),
         ]
     )
-    out = link_records(recs, voters, policy, purpose="hapus")
+    out = link_records(recs, v, policy, purpose="hapus")
     alone = by_row(out, 13)
     assert (alone.item(0, "id_pemilih"), alone.item(0, "putusan")) == (10, REVIEW)
-    assert "hanya umur" in alone.item(0, "alasan")
+    assert set(alone.get_column("id_pemilih")) == {10, 11}
+    assert "perlu verifikasi" in alone.item(0, "alasan")
+    row = by_row(out, 15)
+    assert (row.height, row.item(0, "id_pemilih"), row.item(0, "putusan")) == (1, 10, AUTO)
+    # Without the namesake of the same age elsewhere, the RT/RW is enough as well.
     for baris in (14, 15):
-        row = by_row(out, baris)
+        row = by_row(link_records(recs, voters, policy, purpose="hapus"), baris)
         assert (row.height, row.item(0, "id_pemilih"), row.item(0, "putusan")) == (1, 10, AUTO)
 
 
@@ -258,12 +388,67 @@ def test_common_single_name_with_only_age_lists_both_for_review(voters: pl.DataF
     assert rows.get_column("peringkat").to_list() == [1, 2]
 
 
-def test_single_name_with_age_alone_is_never_auto(policy: MatchPolicy) -> None:
-    v = voters_frame([voter(1, "PAIMAN", date(1950, 1, 1), "L"), voter(2, "SUGIYEM", date(1952, 1, 1), "P")])
+def test_single_name_with_age_alone_is_auto_only_for_the_one_voter_of_that_name_and_age(policy: MatchPolicy) -> None:
+    # PAIMAN (76 on 2026-02-10) is the only PAIMAN of that age in the kabupaten: a report of
+    # another PAIMAN aged 76 dying could not be about anyone else on the list.
+    paiman = voter(1, "PAIMAN", date(1950, 1, 1), "L")
+    alone = voters_frame([paiman, voter(2, "SUGIYEM", date(1952, 1, 1), "P"),
+                          voter(3, "PAIMAN", date(1980, 5, 5), "L", DESA_C)])
     recs = records_frame([record(1, "PAIMAN", umur=76, sex="L")])
-    rows = by_row(link_records(recs, v, policy, purpose="hapus"), 1)
+    rows = by_row(link_records(recs, alone, policy, purpose="hapus"), 1)
+    assert (rows.height, rows.item(0, "id_pemilih"), rows.item(0, "putusan")) == (1, 1, AUTO)
+    assert "satu-satunya" in rows.item(0, "alasan")
+    # Another PAIMAN of the kabupaten aged 76 (another desa): the report may be about a
+    # PAIMAN who is not on this desa's list at all -- review.
+    twin_age = pl.concat([alone, voters_frame([voter(4, "PAIMAN", date(1949, 6, 1), "L", DESA_C)])])
+    rows = by_row(link_records(recs, twin_age, policy, purpose="hapus"), 1)
     assert rows.item(0, "id_pemilih") == 1
-    assert rows.item(0, "putusan") == REVIEW
+    assert set(rows.get_column("putusan")) == {REVIEW}
+    # A reported sex that differs, or an age one year off, is not enough either.
+    for other in (record(2, "PAIMAN", umur=76, sex="P"), record(3, "PAIMAN", umur=75, sex="L")):
+        rows = link_records(records_frame([other]), alone, policy, purpose="hapus")
+        assert AUTO not in set(rows.get_column("putusan"))
+
+
+def test_common_name_with_age_alone_is_never_auto(policy: MatchPolicy) -> None:
+    # The only SLAMET aged 76, but the name is carried by more than `umur_unik_frek_maks`
+    # voters: a common name's uniqueness at one age is chance, not identification.
+    many = [voter(10 + i, "SLAMET", date(1951 + i % 40, 3, 3), "L", DESA_B) for i in range(policy.umur_unik_frek_maks)]
+    v = voters_frame([voter(1, "SLAMET", date(1950, 1, 1), "L"), *many])
+    rows = by_row(link_records(records_frame([record(1, "SLAMET", umur=76, sex="L")]), v, policy, purpose="hapus"), 1)
+    assert rows.item(0, "id_pemilih") == 1
+    assert set(rows.get_column("putusan")) == {REVIEW}
+
+
+def test_namesake_of_the_desa_a_few_years_apart_keeps_an_age_report_in_review(policy: MatchPolicy) -> None:
+    # Two PAIMAN of the desa, 76 and 73: a reported age of 76 may be a rough one.
+    v = voters_frame([voter(1, "PAIMAN", date(1950, 1, 1), "L"), voter(2, "PAIMAN", date(1953, 1, 1), "L")])
+    rows = by_row(link_records(records_frame([record(1, "PAIMAN", umur=76, sex="L")]), v, policy, purpose="hapus"), 1)
+    assert set(rows.get_column("putusan")) == {REVIEW}
+    assert 1 in set(rows.get_column("id_pemilih"))
+
+
+def test_father_and_son_sharing_a_name_by_age_and_household(policy: MatchPolicy) -> None:
+    # SUPARNO (76) and his son SUPARNO (48) in one household; many SUPARNO in the kabupaten.
+    kk = "3323010101000077"
+    father, son = voter(1, "SUPARNO", date(1950, 1, 1), "L", nkk=kk), voter(2, "SUPARNO", date(1978, 1, 1), "L", nkk=kk)
+    others = [voter(10 + i, "SUPARNO", date(1950, 1, 1 + i), "L", DESA_C) for i in range(3)]
+    v = voters_frame([father, son, *others])
+    # The household's KK on the report: the father's exact age singles him out, the son is
+    # decades off.
+    with_kk = record(1, "SUPARNO", umur=76, sex="L", nkk=kk)
+    rows = by_row(link_records(records_frame([with_kk]), v, policy, purpose="hapus"), 1)
+    assert (rows.height, rows.item(0, "id_pemilih"), rows.item(0, "putusan")) == (1, 1, AUTO)
+    # Without the KK (a desa report: name, age, desa), other SUPARNO of the kabupaten are 76
+    # too: the dead man may not be on this desa's list -- review.
+    bare = record(2, "SUPARNO", umur=76, sex="L")
+    rows = by_row(link_records(records_frame([bare]), v, policy, purpose="hapus"), 2)
+    assert rows.item(0, "id_pemilih") == 1
+    assert set(rows.get_column("putusan")) == {REVIEW}
+    # A son only a few years younger competes even with the KK.
+    close = voters_frame([father, voter(2, "SUPARNO", date(1955, 1, 1), "L", nkk=kk)])
+    rows = by_row(link_records(records_frame([with_kk]), close, policy, purpose="hapus"), 1)
+    assert set(rows.get_column("putusan")) == {REVIEW}
 
 
 def test_two_similar_candidates_go_to_review(policy: MatchPolicy) -> None:

@@ -23,6 +23,7 @@ How a quarter's records are linked (`link_records`):
 from __future__ import annotations
 
 import math
+import re
 import tomllib
 from dataclasses import dataclass
 from datetime import date
@@ -33,7 +34,7 @@ from typing import Mapping
 import numpy as np
 import polars as pl
 from rapidfuzz import fuzz, process
-from rapidfuzz.distance import Levenshtein
+from rapidfuzz.distance import OSA
 
 from transforms.names import name_key
 
@@ -146,11 +147,16 @@ class MatchPolicy:
     skor_skala: float
     bobot: Mapping[str, float]
     nik_nama_min: float
+    nik_ketik_nama_min: float
     auto_nama_min: float
+    ketik_nama_min: float
     umur_frek_maks: int
     umur_rtrw_frek_maks: int
     luar_desa_frek_maks: int
+    umur_unik_frek_maks: int
+    umur_pesaing_selisih: int
     kuat_nama_min: float
+    kembar_nama_min: float
     putusan: Mapping[str, PurposeRule]
     ganda_nik_nama_min: float
     ganda_nama_min: float
@@ -189,11 +195,16 @@ def load_policy(path: Path | None = None) -> MatchPolicy:
         skor_skala=float(doc["skor"]["skor_skala"]),
         bobot=MappingProxyType({k: float(v) for k, v in doc["bobot"].items()}),
         nik_nama_min=float(syarat["nik_nama_min"]),
+        nik_ketik_nama_min=float(syarat["nik_ketik_nama_min"]),
         auto_nama_min=float(syarat["auto_nama_min"]),
+        ketik_nama_min=float(syarat["ketik_nama_min"]),
         umur_frek_maks=int(syarat["umur_frek_maks"]),
         umur_rtrw_frek_maks=int(syarat["umur_rtrw_frek_maks"]),
         luar_desa_frek_maks=int(syarat["luar_desa_frek_maks"]),
+        umur_unik_frek_maks=int(syarat["umur_unik_frek_maks"]),
+        umur_pesaing_selisih=int(syarat["umur_pesaing_selisih"]),
         kuat_nama_min=float(syarat["kuat_nama_min"]),
+        kembar_nama_min=float(syarat["kembar_nama_min"]),
         putusan=MappingProxyType(putusan),
         ganda_nik_nama_min=float(ganda["nik_nama_min"]),
         ganda_nama_min=float(ganda["nama_min"]),
@@ -473,13 +484,28 @@ def _name_similarity(frame: pl.DataFrame, left: str = "", right: str = "v_") -> 
     )
 
 
+_DOUBLE = re.compile(r"([A-Z])\1+")
+
+
+def _one_slip(a: str, b: str) -> bool:
+    """Whether two different words are one typing slip apart: one letter added, dropped or
+    replaced, or two neighbours swapped (SUPRIYADI / SUPRIYDAI). Keys fold double letters, so
+    a dropped letter that leaves a double (SANTOSO -> SANTOO, key SANTO) is a slip too."""
+    if OSA.distance(a, b) <= 1:
+        return True
+    short, long_ = sorted((a, b), key=len)
+    if len(long_) - len(short) != 2:
+        return False
+    return any(_DOUBLE.sub(r"\1", long_[:i] + long_[i + 1:]) == short for i in range(len(long_)))
+
+
 def _words_differ(a: str, b: str) -> bool:
     """Whether two close name keys differ in a way a typo does not explain.
 
     Words are paired (equal words first, then by similarity); a pair of different words is a
-    typo only when both are at least 5 letters long and one edit apart. SRI/TRI, DWI/TRI,
-    EKO/EKA are different names (twins are often named so), SUHARUO/SUHARTO is not decided
-    here (the similarity threshold does that).
+    typo only when both are at least 5 letters long and one typing slip apart (`_one_slip`).
+    SRI/TRI, DWI/TRI, EKO/EKA, AGUS/BAGUS are different names (twins are often named so),
+    SUHARUO/SUHARTO is not decided here (the similarity threshold does that).
     """
     if a.replace(" ", "") == b.replace(" ", ""):
         return False
@@ -496,23 +522,27 @@ def _words_differ(a: str, b: str) -> bool:
     for w in rest_a:
         best = max(rest_b, key=lambda x: fuzz.ratio(w, x))
         rest_b.remove(best)
-        if min(len(w), len(best)) < 5 or Levenshtein.distance(w, best) > 1:
+        if min(len(w), len(best)) < 5 or not _one_slip(w, best):
             return True
     return False
+
+
+# Names less similar than this are never checked word by word (they count as different).
+_WORD_CHECK_MIN = 0.80
 
 
 def _add_word_check(frame: pl.DataFrame, left: str = "", right: str = "v_") -> pl.DataFrame:
     """`kata_beda` for pairs whose names are close but not equal (once per distinct pair)."""
     a, b = f"{left}nama_kunci", f"{right}nama_kunci"
     todo = (
-        frame.filter((pl.col("sim_nama") >= 0.85) & (pl.col(a) != pl.col(b)))
+        frame.filter((pl.col("sim_nama") >= _WORD_CHECK_MIN) & (pl.col(a) != pl.col(b)))
         .select(a, b)
         .unique()
     )
     flags = [_words_differ(x or "", y or "") for x, y in todo.iter_rows()]
     todo = todo.with_columns(kata_beda=pl.Series(flags, dtype=pl.Boolean))
     return frame.join(todo, on=[a, b], how="left").with_columns(
-        pl.col("kata_beda").fill_null(pl.col("sim_nama") < 0.85)
+        pl.col("kata_beda").fill_null(pl.col("sim_nama") < _WORD_CHECK_MIN)
     )
 
 
@@ -552,6 +582,61 @@ def _date_category(rd: pl.Expr, vd: pl.Expr, common: pl.Expr | None = None) -> p
     )
 
 
+def _age_namesakes(r: pl.DataFrame, v: pl.DataFrame, policy: MatchPolicy) -> pl.DataFrame:
+    """For records that give an age but no birth date: voters carrying the record's exact name
+    key who had exactly that age at the event, kabupaten-wide (`_kab_umur_sama`), and those of
+    the reported desa whose age is less than `umur_pesaing_selisih` years from it
+    (`_desa_umur_dekat`). Both count the candidate itself."""
+    schema = {"_rid": pl.UInt32, "_kab_umur_sama": pl.UInt32, "_desa_umur_dekat": pl.UInt32}
+    ra = r.filter(pl.col("tanggal_lahir").is_null() & pl.col("umur").is_not_null() & pl.col("nama_kunci").is_not_null())
+    if ra.height == 0:
+        return pl.DataFrame(schema=schema)
+    j = ra.select("_rid", "nama_kunci", "umur", "_peristiwa", "_desa").join(
+        v.select("nama_kunci", "tanggal_lahir", "kode_desa"), on="nama_kunci"
+    )
+    gap = (_age_at(pl.col("tanggal_lahir"), pl.col("_peristiwa")) - pl.col("umur")).abs()
+    return (
+        j.with_columns(_gap=gap)
+        .group_by("_rid")
+        .agg(
+            _kab_umur_sama=(pl.col("_gap") == 0).sum(),
+            _desa_umur_dekat=(
+                (pl.col("_gap") < policy.umur_pesaing_selisih) & pl.col("_desa").list.contains(pl.col("kode_desa"))
+            ).sum(),
+        )
+        .cast(schema)
+    )
+
+
+def _twin_similarity(f: pl.DataFrame, v: pl.DataFrame) -> pl.DataFrame:
+    """`kembar_sim`: for a candidate with a twin on the list (another voter of the same KK born
+    the same day), the similarity of the record's name to the twin's name (the best twin)."""
+    twins = v.filter(
+        pl.col("nkk").is_not_null() & pl.col("tanggal_lahir").is_not_null()
+        & (pl.len().over("nkk", "tanggal_lahir") > 1)
+    ).select("id_pemilih", "nkk", "tanggal_lahir", "nama_urut", "nama_rapat")
+    if twins.height == 0:
+        return f.with_columns(kembar_sim=pl.lit(None, dtype=pl.Float64))
+    cand = f.select("_rid", "id_pemilih", "nama_urut", "nama_rapat", nkk=pl.col("v_nkk"),
+                    tanggal_lahir=pl.col("v_tanggal_lahir")).join(twins.select("nkk", "tanggal_lahir").unique(),
+                                                                  on=["nkk", "tanggal_lahir"], how="semi")
+    if cand.height == 0:
+        return f.with_columns(kembar_sim=pl.lit(None, dtype=pl.Float64))
+    pairs = cand.join(
+        twins.rename({"id_pemilih": "_id_kembar", "nama_urut": "v_nama_urut", "nama_rapat": "v_nama_rapat"}),
+        on=["nkk", "tanggal_lahir"],
+    ).filter(pl.col("_id_kembar") != pl.col("id_pemilih"))
+    sim = np.maximum(
+        _pair_similarity(pairs["nama_urut"], pairs["v_nama_urut"], fuzz.ratio),
+        _pair_similarity(pairs["nama_rapat"], pairs["v_nama_rapat"], fuzz.ratio),
+    ) / 100.0
+    best = (
+        pairs.select("_rid", "id_pemilih").with_columns(kembar_sim=pl.Series(sim, dtype=pl.Float64))
+        .group_by("_rid", "id_pemilih").agg(pl.col("kembar_sim").max())
+    )
+    return f.join(best, on=["_rid", "id_pemilih"], how="left")
+
+
 def _evidence(pairs: pl.DataFrame, r: pl.DataFrame, v: pl.DataFrame, policy: MatchPolicy) -> pl.DataFrame:
     rcols = r.select(
         "_rid", "nik", "nik_andal", "_nik14", "nkk", "nama_kunci", "nama_urut", "nama_rapat", "nama_kata",
@@ -578,6 +663,8 @@ def _evidence(pairs: pl.DataFrame, r: pl.DataFrame, v: pl.DataFrame, policy: Mat
     ).select("_rid", "id_pemilih", "sim_nama", "nama_bagian")
     f = f.join(rcols, on="_rid").join(vcols, on="id_pemilih")
     f = _add_word_check(f)
+    f = f.join(_age_namesakes(r, v, policy), on="_rid", how="left")
+    f = _twin_similarity(f, v)
     b = policy.bobot
 
     def _strip0(c: str) -> pl.Expr:
@@ -659,15 +746,25 @@ def _evidence(pairs: pl.DataFrame, r: pl.DataFrame, v: pl.DataFrame, policy: Mat
         .otherwise(0.0)
     )
     dates_disagree = (pl.col("tgl") == "beda").fill_null(False) | (pl.col("umur") == "beda").fill_null(False)
+    # The NIK's voter agrees with the record: a close name, or a name one typing slip away
+    # (no short word differing) with the same birth date and sex.
+    name_typo_only = (
+        (sim >= policy.nik_ketik_nama_min) & (pl.col("tgl") == "sama").fill_null(False)
+        & (pl.col("jk") == "sama").fill_null(False)
+    )
     nik_fields_agree = (
-        (sim >= policy.nik_nama_min) & ~pl.col("kata_beda") & ~dates_disagree & (pl.col("jk") != "beda").fill_null(True)
+        ((sim >= policy.nik_nama_min) | name_typo_only)
+        & ~pl.col("kata_beda") & ~dates_disagree & (pl.col("jk") != "beda").fill_null(True)
     )
     f = f.with_columns(
         bobot=weight.round(3),
         commonness=commonness,
         metode=pl.when(pl.col("nik_sama") & nik_fields_agree & pl.col("nik_andal")).then(pl.lit(M_NIK))
         .when(pl.col("nik_sama") & nik_fields_agree).then(pl.lit(M_NIK_NAMA))
-        .when(pl.col("nik_sama") & pl.col("nik_andal")).then(pl.lit(M_NIK_KONFLIK))
+        # All 16 digits equal to a voter whose name, birth date or sex disagree: a NIK typed
+        # onto another person, even when the record's NIK is untrusted (it disagrees with the
+        # record's own birth date, or went through a number). Review, never a fuzzy link.
+        .when(pl.col("nik_sama")).then(pl.lit(M_NIK_KONFLIK))
         .otherwise(pl.lit(M_FUZZY)),
     )
     return f
@@ -707,6 +804,7 @@ def _evidence_text() -> pl.Expr:
         .when(pl.col("nik_beda")).then(pl.lit("NIK berbeda")),
         pl.lit("nama ") + _fmt_ratio(pl.col("sim_nama"))
         + pl.when(pl.col("nama_bagian")).then(pl.lit(" (sebagian)")).otherwise(pl.lit("")),
+        pl.when((pl.col("sim_nama") < 0.97) & ~pl.col("kata_beda")).then(pl.lit("beda nama sebatas salah ketik")),
         pl.when(pl.col("v_nama_frek") > 1).then(pl.format("nama umum ({} pemilih)", pl.col("v_nama_frek"))),
         pl.when(pl.col("satu_kata")).then(pl.lit("nama satu kata")),
         pl.col("tgl").replace_strict(
@@ -723,6 +821,7 @@ def _evidence_text() -> pl.Expr:
         ),
         pl.when(pl.col("nkk_sama")).then(pl.lit("NKK sama")),
         pl.when(pl.col("rtrw_sama")).then(pl.lit("RT/RW sama")),
+        pl.when(pl.col("umur_unik")).then(pl.lit("satu-satunya pemilih bernama ini dengan umur ini di kabupaten")),
     ]
     return pl.concat_list(parts).list.drop_nulls().list.join("; ")
 
@@ -735,19 +834,54 @@ def _decide(f: pl.DataFrame, policy: MatchPolicy, purpose: str) -> pl.DataFrame:
     # NIK digits, which carry the kecamatan and the birth date.
     in_desa = (pl.col("desa") == "sama").fill_null(False) | pl.col("nkk_sama") | pl.col("nik_mirip")
     tgl = pl.col("tgl")
-    # Age only (no birth date), or a birth date on a placeholder day (01-07, 31-12): a name of
-    # two or more words, in the reported desa, sex not contradicting, and the RT/RW or the KK
-    # agreeing too, for a name carried by at most `umur_rtrw_frek_maks` voters of the
-    # kabupaten; without RT/RW or KK only a name carried by at most `umur_frek_maks` voters
-    # (0 = never). See policy.toml for the reasoning.
+    desa_sama = (pl.col("desa") == "sama").fill_null(False)
+    jk_sama = (pl.col("jk") == "sama").fill_null(False)
+    same_key = (pl.col("nama_kunci") == pl.col("v_nama_kunci")).fill_null(False)
+    exact_age = tgl.is_null() & (pl.col("umur") == "cocok").fill_null(False)
+    # No other voter of the reported desa with this name key is within `umur_pesaing_selisih`
+    # years of the reported age (a son named like his father is decades younger).
+    no_rival_in_desa = (pl.col("_desa_umur_dekat") == 1).fill_null(False)
+    # Age only (no birth date), or a birth date on a placeholder day (01-07, 31-12), in the
+    # reported desa, sex not contradicting, and one of (see policy.toml for the reasoning):
+    # - a name of two or more words carried by at most `umur_rtrw_frek_maks` voters of the
+    #   kabupaten, with the RT/RW or the KK agreeing too (or by at most `umur_frek_maks`
+    #   voters without them; 0 = never);
+    # - the voter's own household (KK) named by the record, the exact name key and age, the
+    #   same sex, and no namesake of the desa near that age (father and son sharing a name);
+    # - the exact name key and age and the same sex, the only voter of the kabupaten with that
+    #   name at that age, no namesake of the desa near that age, and a name carried by at most
+    #   `umur_unik_frek_maks` voters: a death of someone not on the list could then only
+    #   remove this voter by sharing a rare name and the exact age in the same desa.
     rare_enough = (pl.col("v_nama_frek") <= policy.umur_frek_maks) | (
         (pl.col("rtrw_sama") | pl.col("nkk_sama")) & (pl.col("v_nama_frek") <= policy.umur_rtrw_frek_maks)
     )
+    umur_kk = exact_age & pl.col("nkk_sama") & same_key & jk_sama & no_rival_in_desa
+    umur_unik = (
+        exact_age & same_key & jk_sama & no_rival_in_desa
+        & (pl.col("_kab_umur_sama") == 1).fill_null(False)
+        & (pl.col("v_nama_frek") <= policy.umur_unik_frek_maks)
+    )
     age_only_ok = (
-        (tgl.is_null() & (pl.col("umur") == "cocok").fill_null(False) | (tgl == "sama_umum").fill_null(False))
-        & ~pl.col("satu_kata")
-        & (pl.col("desa") == "sama").fill_null(False)
-        & rare_enough
+        (exact_age | (tgl == "sama_umum").fill_null(False))
+        & desa_sama
+        & ((~pl.col("satu_kata") & rare_enough) | umur_kk | umur_unik)
+    )
+    # A name one typing slip away (no short word differing) with the exact birth date, the same
+    # sex, in the reported desa and household (KK), when no other candidate of that household
+    # or desa was born that day:
+    # the look-alike inside a household is a twin, and twins' names differ by more than a slip
+    # (SRI/TRI, DWI/TRI, different second words).
+    tgl_sama_n = ((tgl == "sama").fill_null(False) & jk_ok & (pl.col("nkk_sama") | desa_sama)).sum().over("_rid")
+    typo_ok = (
+        (pl.col("metode") == M_FUZZY)
+        & (sim >= policy.ketik_nama_min)
+        & ~pl.col("kata_beda")
+        & ~pl.col("nik_beda")
+        & (tgl == "sama").fill_null(False)
+        & jk_sama
+        & pl.col("nkk_sama")
+        & desa_sama
+        & (tgl_sama_n == 1)
     )
     # Outside the reported desa and household, only a rare name may link on its own.
     place_ok = in_desa | (pl.col("v_nama_frek") <= policy.luar_desa_frek_maks)
@@ -769,18 +903,33 @@ def _decide(f: pl.DataFrame, policy: MatchPolicy, purpose: str) -> pl.DataFrame:
         (sim >= policy.kuat_nama_min) & ~pl.col("kata_beda") & tgl.is_in(["sama", "tukar"]).fill_null(False) & jk_ok
     )
     # How firmly a candidate is identified: a NIK link, the first 14 NIK digits with strong
-    # fields, strong fields alone. Another candidate at least as firm as the best one, or a
-    # strong one with a better name (a NIK typo landing on a namesake), blocks AUTO.
+    # fields, strong fields alone; within each level, in the reported household (KK) before
+    # in the reported desa before elsewhere. Another candidate at least as firm as the best
+    # one, or a strong one with a better name (a NIK typo landing on a namesake), blocks AUTO.
+    # A namesake born the same day in another desa does not block a voter of the reported
+    # household (the margin on the evidence weight still has to hold); the other way round, a
+    # strong candidate placed more firmly than the best one always blocks it (a NIK typo
+    # landing on a namesake born the same day in the next desa, while the reported household
+    # is another voter's).
+    place = pl.when(pl.col("nkk_sama")).then(2).when(desa_sama).then(1).otherwise(0)
     strength = (
         pl.when(nik_link).then(3)
         .when(strong_by_fields & pl.col("nik_mirip")).then(2)
         .when(strong_by_fields).then(1)
         .otherwise(0)
-    )
+    ) * 3 + pl.when(strong_by_fields).then(place).otherwise(0)
+    # A twin of the candidate on the list (same KK and birth date) whose name is close to the
+    # reported one: birth date, household and address cannot tell them apart, only the name,
+    # and close names of twins are easily swapped by a clerk. Only a NIK link is then enough.
+    twin_near = (pl.col("kembar_sim") >= policy.kembar_nama_min).fill_null(False)
     f = f.with_columns(
-        layak_auto=nik_link | fuzzy_ok,
+        layak_auto=nik_link | ((fuzzy_ok | typo_ok) & ~twin_near),
+        _kembar=twin_near,
+        _jalur_khusus=typo_ok | (fuzzy_ok & (umur_kk | umur_unik)),
+        umur_unik=umur_unik,
         kuat=strong_by_fields,
         _kekuatan=strength,
+        _tempat=place,
         konflik=pl.col("metode") == M_NIK_KONFLIK,
         umur_saja=tgl.is_null() & pl.col("umur").is_not_null(),
     )
@@ -799,10 +948,13 @@ def _decide(f: pl.DataFrame, policy: MatchPolicy, purpose: str) -> pl.DataFrame:
         _sim1=pl.col("sim_nama").filter(best).first(),
         _kekuatan_lain=pl.col("_kekuatan").filter(others).max(),
         _sim_kuat_lain=pl.col("sim_nama").filter(others & pl.col("kuat")).max(),
+        _tempat1=pl.col("_tempat").filter(best).first(),
+        _tempat_kuat_lain=pl.col("_tempat").filter(others & pl.col("kuat")).max(),
     ).with_columns(
         _kuat_lain=(
-            (pl.col("_kekuatan_lain").fill_null(0) >= pl.max_horizontal(pl.col("_kekuatan1"), pl.lit(1)))
+            (pl.col("_kekuatan_lain").fill_null(0) >= pl.max_horizontal(pl.col("_kekuatan1"), pl.lit(3)))
             | (pl.col("_sim_kuat_lain") > pl.col("_sim1") + 0.02).fill_null(False)
+            | (pl.col("_tempat_kuat_lain") > pl.col("_tempat1")).fill_null(False)
         ).cast(pl.Int32),
     )
     plausible = plausible.join(per_record, on="_rid")
@@ -810,7 +962,9 @@ def _decide(f: pl.DataFrame, policy: MatchPolicy, purpose: str) -> pl.DataFrame:
     auto_row = (
         (pl.col("_urut") == 0)
         & pl.col("layak_auto")
-        & (pl.col("bobot") >= rule.auto_min)
+        # The typo and age rules above are proofs of their own: they need not reach the
+        # weight threshold (a common one-word name weighs little), only lead by the margin.
+        & ((pl.col("bobot") >= rule.auto_min) | pl.col("_jalur_khusus"))
         & (margin >= rule.selisih)
         & ~pl.col("_konflik")
         & (pl.col("_kuat_lain") == 0)
@@ -819,6 +973,8 @@ def _decide(f: pl.DataFrame, policy: MatchPolicy, purpose: str) -> pl.DataFrame:
     why = (
         pl.when(pl.col("_konflik")).then(pl.lit("NIK menunjuk pemilih yang nama/tgl lahirnya berbeda"))
         .when(pl.col("_kuat_lain") > 0).then(pl.lit("lebih dari satu calon kuat"))
+        .when((pl.col("_kembar") & (pl.col("_urut") == 0)).any().over("_rid"))
+        .then(pl.lit("ada kembar serumah dengan nama mirip"))
         .when((pl.col("_n") > 1) & (margin.max().over("_rid") < rule.selisih))
         .then(pl.format("{} calon mirip", pl.col("_n")))
         .when(pl.col("umur_saja").any().over("_rid")).then(pl.lit("hanya umur, bukan tgl lahir"))
