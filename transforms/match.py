@@ -15,9 +15,12 @@ How a quarter's records are linked (`link_records`):
    from `umur`, sex, desa/kecamatan, NKK, RT/RW, NIK; summed as weights, common names weigh
    less and one-word names less again;
 3. per record: AUTO only for one clear winner on strong evidence (a NIK link, or name +
-   exact birth date in the reported place, or age + RT/RW/KK for a rare full name), leading
-   the runner-up by a margin, with no other candidate as firmly identified and no NIK
-   conflict; otherwise REVIEW with the plausible candidates, or NONE.
+   exact birth date in the reported place, or a name one typing slip away with the exact
+   birth date in the reported household, or age + RT/RW/KK for a rare full name, or an age
+   that only this voter of the kabupaten has under that name), leading the runner-up by a
+   margin, with no other candidate as firmly identified (household before desa before
+   elsewhere), no NIK conflict and no twin with a close name; otherwise REVIEW with the
+   plausible candidates, or NONE.
 """
 
 from __future__ import annotations
@@ -611,15 +614,15 @@ def _age_namesakes(r: pl.DataFrame, v: pl.DataFrame, policy: MatchPolicy) -> pl.
 def _twin_similarity(f: pl.DataFrame, v: pl.DataFrame) -> pl.DataFrame:
     """`kembar_sim`: for a candidate with a twin on the list (another voter of the same KK born
     the same day), the similarity of the record's name to the twin's name (the best twin)."""
-    twins = v.filter(
-        pl.col("nkk").is_not_null() & pl.col("tanggal_lahir").is_not_null()
-        & (pl.len().over("nkk", "tanggal_lahir") > 1)
-    ).select("id_pemilih", "nkk", "tanggal_lahir", "nama_urut", "nama_rapat")
-    if twins.height == 0:
-        return f.with_columns(kembar_sim=pl.lit(None, dtype=pl.Float64))
+    keys = ["nkk", "tanggal_lahir"]
     cand = f.select("_rid", "id_pemilih", "nama_urut", "nama_rapat", nkk=pl.col("v_nkk"),
-                    tanggal_lahir=pl.col("v_tanggal_lahir")).join(twins.select("nkk", "tanggal_lahir").unique(),
-                                                                  on=["nkk", "tanggal_lahir"], how="semi")
+                    tanggal_lahir=pl.col("v_tanggal_lahir")).drop_nulls(keys)
+    twins = (
+        v.select("id_pemilih", *keys, "nama_urut", "nama_rapat")
+        .join(cand.select(keys).unique(), on=keys, how="semi")
+        .filter(pl.len().over(keys) > 1)
+    )
+    cand = cand.join(twins.select(keys).unique(), on=keys, how="semi")
     if cand.height == 0:
         return f.with_columns(kembar_sim=pl.lit(None, dtype=pl.Float64))
     pairs = cand.join(
