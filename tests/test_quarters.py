@@ -188,9 +188,11 @@ def test_review_decisions_apply_on_rerun(hard_world, tmp_path):
     if setuju["nik_kandidat"]:
         assert decided.row(0, named=True)["nik"] == setuju["nik_kandidat"]
     left = pl.read_csv(out / Q1 / "verifikasi.csv", infer_schema=False)
-    for row in (setuju, tolak):
-        gone = left.filter((pl.col("sumber_file") == row["sumber_file"]) & (pl.col("sumber_baris") == row["sumber_baris"]))
-        assert gone.height == 0
+    # SETUJU decides the row: its other candidates leave the queue too. TOLAK rejects only
+    # that candidate; other candidates of the same row stay for review.
+    same_row = (pl.col("sumber_file") == setuju["sumber_file"]) & (pl.col("sumber_baris") == setuju["sumber_baris"])
+    assert left.filter(same_row).height == 0
+    assert left.filter(pl.col("id_verifikasi") == tolak["id_verifikasi"]).height == 0
     karantina = pl.read_csv(out / Q1 / "karantina.csv", infer_schema=False)
     assert karantina.filter(pl.col("nilai") == "VTIDAKADA01").height == 1
     # Every other candidate keeps its id: ids are stable across reruns.
