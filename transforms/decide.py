@@ -13,6 +13,7 @@ import time
 from dataclasses import dataclass
 from datetime import date
 
+import numpy as np
 import polars as pl
 
 from schemas.fields import CORRECTABLE_FIELDS, DITERAPKAN, KARANTINA, PERSON_FIELDS, TANPA_PERUBAHAN, VERIFIKASI
@@ -20,6 +21,7 @@ from transforms.match import MatchPolicy, find_ganda, link_records, prepare_vote
 
 AKTIF = "AKTIF"
 ADULT_AGE = 17
+LINK_CHUNK = 20_000
 MARRIED = ("S", "P")
 
 # TMS codes from which a person may come back on the list automatically: a move back into the
@@ -90,7 +92,7 @@ class _Quarter:
         self.current = current
         self.by_id: dict[int, dict] = {}          # voters touched this quarter: id -> new state
         self.original: dict[int, dict] = {}
-        self._index: dict[int, int] | None = None
+        self._ids: np.ndarray | None = None
         self.proposals: list[dict] = []           # AUTO proposals before conflict resolution
         self.review: list[dict] = []
         self.outcome: dict[tuple[str, int], str] = {}
@@ -100,9 +102,11 @@ class _Quarter:
     # -- voters -------------------------------------------------------------------------------
     def voter(self, id_pemilih: int) -> dict:
         if id_pemilih not in self.by_id:
-            if self._index is None:
-                self._index = {v: i for i, v in enumerate(self.current["id_pemilih"].to_list())}
-            row = self.current.row(self._index[id_pemilih], named=True)
+            if self._ids is None:  # the list comes sorted by id_pemilih: binary search, no dict of millions
+                self._ids = self.current.get_column("id_pemilih").to_numpy()
+            position = int(np.searchsorted(self._ids, id_pemilih))
+            row = self.current.row(position, named=True)
+            assert row["id_pemilih"] == id_pemilih, "voter list is not sorted by id_pemilih"
             self.original[id_pemilih] = dict(row)
             self.by_id[id_pemilih] = dict(row)
         return self.by_id[id_pemilih]
@@ -250,10 +254,13 @@ def decide_quarter(
     links: list[pl.DataFrame] = []
     for purpose in ("hapus", "ubah", "baru"):
         part = recs.filter(pl.col("_tujuan") == purpose)
-        if part.height:
-            if purpose == "ubah":
-                part = _correction_view(part)
-            links.append(link_records(part, prepared, policy, purpose=purpose, tanggal_acuan=tanggal_acuan))
+        if purpose == "ubah" and part.height:
+            part = _correction_view(part)
+        # Records are matched independently of each other: chunks bound the memory of the
+        # candidate pairs on a large list (a common name blocks thousands of voters).
+        for start in range(0, part.height, LINK_CHUNK):
+            links.append(link_records(part.slice(start, LINK_CHUNK), prepared, policy, purpose=purpose,
+                                      tanggal_acuan=tanggal_acuan))
     link_rows: dict[tuple[str, int], list[dict]] = {}
     for frame in links:
         for row in frame.sort("sumber_file", "sumber_baris", "peringkat").iter_rows(named=True):
