@@ -156,10 +156,12 @@ def apply_task(con, write: store.QuarterWrite, replace: bool) -> None:
                           " (menggantikan run sebelumnya)" if replace else "")
 
 
-def report_frames(con, kuartal: int, desa: pl.DataFrame, tms: pl.DataFrame, before_q: int):
-    """Query results for the writers: the recap, the changes with person details, the queue."""
-    before = store.list_as_of(con, before_q)
-    after = store.list_as_of(con, kuartal)
+def report_frames(con, kuartal: int, desa: pl.DataFrame, tms: pl.DataFrame, before_q: int,
+                  before: pl.DataFrame | None = None, after: pl.DataFrame | None = None):
+    """Query results for the writers: the recap, the changes with person details, the queue.
+    `before`/`after`: the lists as of `before_q` and `kuartal` when the caller already has them."""
+    before = store.list_as_of(con, before_q) if before is None else before
+    after = store.list_as_of(con, kuartal) if after is None else after
     perubahan = store.changes_of(con, kuartal)
     codes = tms["kode"].to_list()
     rekap = desa_recap(desa, before, after, perubahan, codes)
@@ -181,16 +183,19 @@ def report_frames(con, kuartal: int, desa: pl.DataFrame, tms: pl.DataFrame, befo
     return rekap, detailed, verifikasi, outside_kabupaten(after, desa)
 
 
-def previous_recap(con, kuartal: int, desa: pl.DataFrame, tms: pl.DataFrame) -> pl.DataFrame | None:
+def previous_recap(con, kuartal: int, desa: pl.DataFrame, tms: pl.DataFrame,
+                   current: pl.DataFrame | None = None) -> pl.DataFrame | None:
+    """The recap of the latest quarter applied before `kuartal`; `current` is the list as of
+    that quarter when the caller has it (the list the quarter started from)."""
     earlier = [k for k in store.applied_quarters(con) if k < kuartal]
     if not earlier:
         return None
     prev = earlier[-1]
+    base = store.list_as_of(con, prev) if current is None else current
     before_prev = [k for k in earlier if k < prev]
     if not before_prev:  # the baseline: nothing changed yet, start = end
-        base = store.list_as_of(con, prev)
         return desa_recap(desa, base, base, store.changes_of(con, prev).clear(), tms["kode"].to_list())
-    return report_frames(con, prev, desa, tms, before_prev[-1])[0]
+    return report_frames(con, prev, desa, tms, before_prev[-1], after=base)[0]
 
 
 def write_reports(data: ReportData, ringkasan: dict, tables: tuple, out_dir: Path) -> list[Path]:
@@ -331,7 +336,7 @@ def _run_locked(con, steps: Steps, logger, kuartal, label, tanggal_acuan, inbox,
 
     t = time.perf_counter()
     tms = load_tms()
-    rekap, detailed, verifikasi, outside = report_frames(con, kuartal, desa, tms, before_q)
+    rekap, detailed, verifikasi, outside = report_frames(con, kuartal, desa, tms, before_q, before=current)
     if outside:
         logger.warning("%d pemilih aktif berada di luar desa/kelurahan kabupaten ini", outside)
     dibuat = datetime.fromtimestamp(max((f.path.stat().st_mtime for f in files), default=0)).replace(microsecond=0)
@@ -339,7 +344,7 @@ def _run_locked(con, steps: Steps, logger, kuartal, label, tanggal_acuan, inbox,
     data = ReportData(
         quarter=label, tanggal_acuan=tanggal_acuan, dibuat=dibuat, kode_kabupaten=kode_kabupaten,
         nama_kabupaten=nama_kabupaten, desa=desa, rekap=rekap, perubahan=detailed, verifikasi=verifikasi, tms=tms,
-        rekap_sebelumnya=previous_recap(con, kuartal, desa, tms),
+        rekap_sebelumnya=previous_recap(con, kuartal, desa, tms, current=current),
     )
     ringkasan = build_ringkasan(
         quarter=label, tanggal_acuan=tanggal_acuan.isoformat(), kode_kabupaten=kode_kabupaten,
