@@ -21,7 +21,7 @@ from transforms.match import MatchPolicy, find_ganda, link_records, prepare_vote
 
 AKTIF = "AKTIF"
 ADULT_AGE = 17
-LINK_CHUNK = 20_000
+LINK_CHUNK = 10_000
 MARRIED = ("S", "P")
 
 # TMS codes from which a person may come back on the list automatically: a move back into the

@@ -409,10 +409,8 @@ def _pairs_by_name_and_year(r: pl.DataFrame, v: pl.DataFrame, policy: MatchPolic
 def _pairs_by_birth_date(r: pl.DataFrame, v: pl.DataFrame, policy: MatchPolicy) -> pl.DataFrame:
     """Kabupaten-wide: the same birth date, or day and month swapped (names compared later).
 
-    A date many voters share (01-07 and 31-12 stand in for unknown dates) is narrowed to
-    voters whose name starts with the same letter.
+    Narrowed to voters whose name key starts with the same letter (see below).
     """
-    big = 4 * policy.kandidat_per_blok
     swapped = pl.date(
         pl.col("tanggal_lahir").dt.year(), pl.col("tanggal_lahir").dt.day(), pl.col("tanggal_lahir").dt.month()
     )
@@ -425,17 +423,17 @@ def _pairs_by_birth_date(r: pl.DataFrame, v: pl.DataFrame, policy: MatchPolicy) 
     ).with_columns(_h=pl.col("nama_rapat").str.slice(0, 1))
     vk = v.select(
         "id_pemilih", "jenis_kelamin", _k=pl.col("tanggal_lahir"), _h=pl.col("nama_rapat").str.slice(0, 1),
-        _besar=pl.col("tgl_frek") > big,
     )
     found = []
     # A record that gives its sex is compared only with voters of that sex (a different sex
     # could never be linked automatically, and inside the desa the name block still sees it).
+    # Every date is narrowed to voters whose name key starts with the same letter: keys already
+    # fold old spelling and the MUHAMMAD forms, a slip in the first letter is still seen by the
+    # desa block, and on a list of millions a date alone pairs each record with ~100 voters.
     for sexed in (True, False):
         part = keys.filter(pl.col("jenis_kelamin").is_not_null() == sexed)
         on = ["_k", "jenis_kelamin"] if sexed else ["_k"]
-        small = part.join(vk.filter(~pl.col("_besar")), on=on)
-        large = part.join(vk.filter(pl.col("_besar")), on=[*on, "_h"])
-        found += [small.select("_rid", "id_pemilih"), large.select("_rid", "id_pemilih")]
+        found.append(part.join(vk, on=[*on, "_h"]).select("_rid", "id_pemilih"))
     return pl.concat(found)
 
 
@@ -468,22 +466,34 @@ def _name_similarity(frame: pl.DataFrame, left: str = "", right: str = "v_") -> 
 
     `nama_bagian`: all words of one key are words of the other (SUPARMAN / MUHAMMAD SUPARMAN)
     while the whole names are not close; computed only where the plain similarity is low.
+    The sorted and space-free forms are functions of the key, so each distinct pair of keys is
+    scored once: on a large list common names make millions of pairs but few distinct ones.
     """
-    sorted_sim = _pair_similarity(frame[f"{left}nama_urut"], frame[f"{right}nama_urut"], fuzz.ratio)
-    compact_sim = _pair_similarity(frame[f"{left}nama_rapat"], frame[f"{right}nama_rapat"], fuzz.ratio)
+    ka, kb = f"{left}nama_kunci", f"{right}nama_kunci"
+    distinct = frame.select(
+        pl.col(ka).alias("_ka"), pl.col(kb).alias("_kb"),
+        pl.col(f"{left}nama_urut").alias("_ua"), pl.col(f"{right}nama_urut").alias("_ub"),
+        pl.col(f"{left}nama_rapat").alias("_ra"), pl.col(f"{right}nama_rapat").alias("_rb"),
+    ).unique(subset=["_ka", "_kb"], maintain_order=True)
+    sorted_sim = _pair_similarity(distinct["_ua"], distinct["_ub"], fuzz.ratio)
+    compact_sim = _pair_similarity(distinct["_ra"], distinct["_rb"], fuzz.ratio)
     sim = np.maximum(sorted_sim, compact_sim) / 100.0
     subset = np.zeros(sim.shape[0], dtype=bool)
     low = np.flatnonzero(sim < 0.85)
     if low.size:
         idx = pl.Series(low)
         set_sim = _pair_similarity(
-            frame[f"{left}nama_kunci"].gather(idx), frame[f"{right}nama_kunci"].gather(idx), fuzz.token_set_ratio,
-            score_cutoff=99.99,
+            distinct["_ka"].gather(idx), distinct["_kb"].gather(idx), fuzz.token_set_ratio, score_cutoff=99.99,
         )
         subset[low] = set_sim >= 99.99
-    return frame.with_columns(
+    scores = distinct.select("_ka", "_kb").with_columns(
         sim_nama=pl.Series(sim, dtype=pl.Float64).round(4),
         nama_bagian=pl.Series(subset, dtype=pl.Boolean),
+    )
+    return (
+        frame.with_columns(pl.col(ka).alias("_ka"), pl.col(kb).alias("_kb"))
+        .join(scores, on=["_ka", "_kb"], how="left", nulls_equal=True, maintain_order="left")
+        .drop("_ka", "_kb")
     )
 
 
