@@ -295,6 +295,9 @@ def decide_quarter(
         baru_candidates.append((rec, None))
 
     _decide_baru(q, baru_candidates, prepared_removed)
+    # The prepared lists are large (millions of rows with comparison columns): free them
+    # before the whole-list checks build their own.
+    del prepared, prepared_removed, active, removed, links, link_rows
     if keputusan is not None and keputusan.height:
         _apply_decisions(q, keputusan, rec_by_key)
     _resolve_and_apply(q)
@@ -542,8 +545,12 @@ def _list_checks(q: _Quarter) -> None:
     if touched:
         state = pl.concat([state, pl.DataFrame(touched, schema=q.current.schema)], how="vertical")
     active = state.filter(pl.col("status") == AKTIF)
+    del state
     auto, review = find_ganda(prepare_voters(active), q.policy)
-    sources = active.select("id_pemilih", "sumber_file", "sumber_baris")
+    needed = pl.concat([auto.get_column("id_pemilih"), review.get_column("id_pemilih_b")]).cast(pl.Int64)
+    sources = active.filter(pl.col("id_pemilih").is_in(needed.implode())).select(
+        "id_pemilih", "sumber_file", "sumber_baris"
+    )
     src = {r[0]: (r[1], r[2]) for r in sources.iter_rows()}
     for row in auto.sort("id_pemilih").iter_rows(named=True):
         voter = q.voter(row["id_pemilih"])
