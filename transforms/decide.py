@@ -268,7 +268,7 @@ def decide_quarter(
 
     _accept_own_corrections(link_rows, recs.filter(pl.col("_tujuan") == "ubah"), active)
 
-    baru_candidates: list[tuple[dict, dict | None]] = []
+    baru_candidates: list[dict] = []
     for key, rec in rec_by_key.items():
         rows = link_rows.get(key, [])
         verdict = rows[0]["putusan"] if rows else "NONE"
@@ -292,7 +292,7 @@ def decide_quarter(
             kategori = "UBAH" if rec["jenis"] == "pindah_datang" else "BARU"
             _add_review(q, rec, kategori, None, rows)
             continue
-        baru_candidates.append((rec, None))
+        baru_candidates.append(rec)
 
     _decide_baru(q, baru_candidates, prepared_removed)
     # The prepared lists are large (millions of rows with comparison columns): free them
@@ -331,12 +331,12 @@ def _new_voter_fields(rec: dict) -> dict:
     return {f: rec.get(f) for f in PERSON_FIELDS}
 
 
-def _decide_baru(q: _Quarter, candidates: list[tuple[dict, dict | None]], prepared_removed: pl.DataFrame | None) -> None:
+def _decide_baru(q: _Quarter, candidates: list[dict], prepared_removed: pl.DataFrame | None) -> None:
     """People not found on the active list: reactivate, add, or hold for review."""
     if not candidates:
         return
     eligible: list[dict] = []
-    for rec, _ in candidates:
+    for rec in candidates:
         if rec["jenis"] == "tni_polri" and rec.get("perubahan") != "PENSIUN":
             continue
         ok = is_eligible(rec.get("tanggal_lahir"), rec.get("umur"), rec.get("status_kawin"), q.tanggal_acuan)
@@ -413,16 +413,9 @@ def _apply_decisions(q: _Quarter, keputusan: pl.DataFrame, rec_by_key: dict) -> 
         if item.get("_keputusan") == "SETUJU":
             rec = item["rec"]
             decided_rows[(rec["sumber_file"], rec["sumber_baris"])] = item["id_verifikasi"]
-            if item["kategori_usulan"] == "BARU" and item["id_pemilih_kandidat"] is None:
-                fields = _new_voter_fields(rec)
-                cand = None
-            elif item["kategori_usulan"] == "BARU":
-                fields, cand = item["fields"], item["id_pemilih_kandidat"]
-            else:
-                fields, cand = item["fields"], item["id_pemilih_kandidat"]
-            if item["kategori_usulan"] == "BARU" and item["id_pemilih_kandidat"] is not None and not (
-                q.voter(item["id_pemilih_kandidat"]).get("status") != AKTIF
-            ):
+            cand = item["id_pemilih_kandidat"]
+            fields = _new_voter_fields(rec) if item["kategori_usulan"] == "BARU" and cand is None else item["fields"]
+            if item["kategori_usulan"] == "BARU" and cand is not None and q.voter(cand).get("status") == AKTIF:
                 continue  # the person is already on the list: approving means "no change needed"
             q.proposals.append(_proposal(
                 rec, item["kategori_usulan"], item["kode_tms_usulan"], cand,
@@ -491,27 +484,25 @@ def _resolve_and_apply(q: _Quarter) -> None:
             applied.append(_change(p, voter, "TMS", p["kode_tms"], None, [], {}, {}))
         elif p["kategori"] == "BARU":  # reactivation
             voter["status"], voter["kode_tms"] = AKTIF, None
-            old_new = _set_fields(voter, p["fields"])
-            applied.append(_change(p, voter, "BARU", None, old_new[2], old_new[0], old_new[1], old_new[3]))
+            changed, old, new = _set_fields(voter, p["fields"])
+            applied.append(_change(p, voter, "BARU", None, old.get("kode_desa"), changed, old, new))
         else:
-            old_desa = voter.get("kode_desa")
-            changed, old, new, _ = _set_fields(voter, p["fields"])
+            changed, old, new = _set_fields(voter, p["fields"])
             if not changed:
                 continue
-            desa_lama = old_desa if "kode_desa" in changed else None
-            applied.append(_change(p, voter, "UBAH", None, desa_lama, changed, old, new))
+            applied.append(_change(p, voter, "UBAH", None, old.get("kode_desa"), changed, old, new))
         q.outcome[(rec["sumber_file"], rec["sumber_baris"])] = DITERAPKAN
     q.applied = applied
 
 
-def _set_fields(voter: dict, fields: dict) -> tuple[list[str], dict, dict, dict]:
+def _set_fields(voter: dict, fields: dict) -> tuple[list[str], dict, dict]:
+    """Set the given fields on the voter; return the fields that changed with old and new values."""
     changed = [f for f in PERSON_FIELDS if f in fields and fields[f] is not None and fields[f] != voter.get(f)]
     old = {f: voter.get(f) for f in changed}
     new = {f: fields[f] for f in changed}
-    old_desa = voter.get("kode_desa") if "kode_desa" in changed else None
     for f in changed:
         voter[f] = fields[f]
-    return changed, old, new, old_desa  # type: ignore[return-value]
+    return changed, old, new
 
 
 def _change(p: dict, voter: dict, kategori: str, kode_tms: int | None, desa_lama: str | None,
