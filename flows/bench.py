@@ -144,7 +144,7 @@ def _ensure_sample(cache: Path, n: int) -> Path:
     return folder
 
 
-def _with_prefect(sample: Path, work: Path) -> float:
+def _with_prefect(sample: Path, work: Path) -> tuple[float, float]:
     """Wall time of the real `pdpb init` + `pdpb run` with Prefect's temporary server."""
     info = json.loads((sample / "sampel.json").read_text())
     if work.exists():

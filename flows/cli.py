@@ -19,7 +19,8 @@ def _prepare_prefect() -> None:
     """Prefect runs in local mode with no network: no analytics, quiet start-up."""
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
     os.environ.setdefault("DO_NOT_TRACK", "1")
-    os.environ.setdefault("PREFECT_UI_ENABLED", "false") if not os.environ.get("PREFECT_API_URL") else None
+    if not os.environ.get("PREFECT_API_URL"):  # the temporary local server needs no UI
+        os.environ.setdefault("PREFECT_UI_ENABLED", "false")
     os.environ.setdefault("PREFECT_LOGGING_LEVEL", "INFO")
 
 

@@ -14,26 +14,9 @@ import polars as pl
 
 from reports.model import ReportData
 
-ID_DESA = (
-    "triwulan",
-    "tanggal_acuan",
-    "kode_kabupaten",
-    "nama_kabupaten",
-    "kode_kecamatan",
-    "nama_kecamatan",
-    "kode_desa",
-    "nama_desa",
-    "jenis",
-)
-ID_KECAMATAN = (
-    "triwulan",
-    "tanggal_acuan",
-    "kode_kabupaten",
-    "nama_kabupaten",
-    "kode_kecamatan",
-    "nama_kecamatan",
-    "jumlah_desa",
-)
+_ID_AREA = ("triwulan", "tanggal_acuan", "kode_kabupaten", "nama_kabupaten", "kode_kecamatan", "nama_kecamatan")
+ID_DESA = (*_ID_AREA, "kode_desa", "nama_desa", "jenis")
+ID_KECAMATAN = (*_ID_AREA, "jumlah_desa")
 # rekap column -> public column name. `awal`/`akhir` alone mean little outside the office.
 PUBLIC_NAME = {"awal": "pemilih_awal", "akhir": "pemilih_akhir"}
 PREVIOUS = "pemilih_triwulan_lalu"
