@@ -276,11 +276,40 @@ def test_typing_slip_next_to_a_twin_stays_in_review(policy: MatchPolicy) -> None
     rows = by_row(link_records(rec, twins, policy, purpose="hapus"), 3)
     assert rows.item(0, "id_pemilih") == 3
     assert set(rows.get_column("putusan")) == {REVIEW}
-    # A slip in a short word (DWI -> WI) is another name as far as the matcher can tell.
-    w = voters_frame([voter(1, "DWI SANTOSO", date(1960, 4, 2), "L", nkk=kk)])
-    rows = link_records(records_frame([record(2, "WI SANTOSO", born=date(1960, 4, 2), sex="L", nkk=kk)]), w,
-                        policy, purpose="hapus")
+
+
+def test_a_letter_dropped_in_a_short_word_needs_a_household_without_twins(policy: MatchPolicy) -> None:
+    kk = "3323010101000052"
+    born = date(1960, 4, 2)
+    dwi = voter(1, "DWI SANTOSO", born, "L", nkk=kk)
+    wi = records_frame([record(2, "WI SANTOSO", born=born, sex="L", nkk=kk)])
+    # Nobody else of the household born that day: WI is DWI with the D dropped.
+    row = by_row(link_records(wi, voters_frame([dwi]), policy, purpose="hapus"), 2)
+    assert (row.height, row.item(0, "id_pemilih"), row.item(0, "putusan")) == (1, 1, AUTO)
+    assert "beda satu huruf pada kata pendek" in row.item(0, "alasan")
+    # A twin on the list (TRI SANTOSO), or one already removed from it: "WI" may be the
+    # twin's name mistyped -- review.
+    tri = voter(2, "TRI SANTOSO", born, "L", nkk=kk)
+    rows = link_records(wi, voters_frame([dwi, tri]), policy, purpose="hapus")
     assert set(rows.get_column("putusan")) == {REVIEW}
+    removed = voters_frame([tri]).with_columns(kode_tms=pl.lit(1, dtype=pl.Int64))
+    rows = link_records(wi, voters_frame([dwi]), policy, purpose="hapus", removed=removed)
+    assert set(rows.get_column("putusan")) == {REVIEW}
+    # ...but not a duplicate record of DWI himself removed as ganda (TMS 2).
+    twin_of_self = voters_frame([{**dwi, "id_pemilih": 9, "nik": dwi["nik"][:-1] + "9"}]).with_columns(
+        kode_tms=pl.lit(2, dtype=pl.Int64))
+    row = by_row(link_records(wi, voters_frame([dwi]), policy, purpose="hapus", removed=twin_of_self), 2)
+    assert row.item(0, "putusan") == AUTO
+    # A letter replaced (SRI -> TRI) or added (AGUS -> BAGUS) in a short word makes another name.
+    for listed, typed in (("SRI SANTOSO", "TRI SANTOSO"), ("AGUS SANTOSO", "BAGUS SANTOSO")):
+        rows = link_records(records_frame([record(3, typed, born=born, sex="L", nkk=kk)]),
+                            voters_frame([{**dwi, "nama": listed}]), policy, purpose="hapus")
+        assert AUTO not in set(rows.get_column("putusan")), typed
+    # Two neighbours swapped (SITI -> STII) is a slip.
+    siti = voter(4, "SITI SUSANTI", born, "P", nkk=kk)
+    row = by_row(link_records(records_frame([record(4, "STII SUSANTI", born=born, sex="P", nkk=kk)]),
+                              voters_frame([siti]), policy, purpose="hapus"), 4)
+    assert (row.item(0, "id_pemilih"), row.item(0, "putusan")) == (4, AUTO)
 
 
 def test_namesake_born_the_same_day_elsewhere_does_not_block_the_household_match(policy: MatchPolicy) -> None:
@@ -388,36 +417,91 @@ def test_common_single_name_with_only_age_lists_both_for_review(voters: pl.DataF
     assert rows.get_column("peringkat").to_list() == [1, 2]
 
 
-def test_single_name_with_age_alone_is_auto_only_for_the_one_voter_of_that_name_and_age(policy: MatchPolicy) -> None:
-    # PAIMAN (76 on 2026-02-10) is the only PAIMAN of that age in the kabupaten: a report of
-    # another PAIMAN aged 76 dying could not be about anyone else on the list.
+def filler(n: int, start: int = 1000) -> list[dict]:
+    """`n` voters of other desa whose names match no test name (the rest of a kabupaten)."""
+    desa = ["33.23.07.20%02d" % (i % 40 + 1) for i in range(n)]
+    return [voter(start + i, f"WARGA LAIN {chr(65 + i % 26)}{chr(65 + i // 26 % 26)}", date(1940 + i % 60, 1 + i % 12, 1 + i % 28),
+                  "L" if i % 2 else "P", desa[i]) for i in range(n)]
+
+
+def test_single_name_with_age_alone_is_auto_only_when_name_sex_and_age_are_rare_for_the_desa(
+    policy: MatchPolicy,
+) -> None:
+    # PAIMAN (76 on 2026-02-10) is the only PAIMAN of that age in a kabupaten of 3,003 voters,
+    # in a desa of 2: a PAIMAN aged 76 who is not on the list would find him there by
+    # coincidence with a chance of 1 x 2 / 3,003 = 0.07 %.
     paiman = voter(1, "PAIMAN", date(1950, 1, 1), "L")
     alone = voters_frame([paiman, voter(2, "SUGIYEM", date(1952, 1, 1), "P"),
-                          voter(3, "PAIMAN", date(1980, 5, 5), "L", DESA_C)])
+                          voter(3, "PAIMAN", date(1980, 5, 5), "L", DESA_C), *filler(3000)])
     recs = records_frame([record(1, "PAIMAN", umur=76, sex="L")])
     rows = by_row(link_records(recs, alone, policy, purpose="hapus"), 1)
     assert (rows.height, rows.item(0, "id_pemilih"), rows.item(0, "putusan")) == (1, 1, AUTO)
-    assert "satu-satunya" in rows.item(0, "alasan")
-    # Another PAIMAN of the kabupaten aged 76 (another desa): the report may be about a
-    # PAIMAN who is not on this desa's list at all -- review.
-    twin_age = pl.concat([alone, voters_frame([voter(4, "PAIMAN", date(1949, 6, 1), "L", DESA_C)])])
-    rows = by_row(link_records(recs, twin_age, policy, purpose="hapus"), 1)
+    assert "nama, jk dan umur khas (peluang senama seumur lain 0,07%)" in rows.item(0, "alasan")
+    # Another PAIMAN aged 76 in the next desa (same kecamatan) may be the one who died
+    # (registered in one desa, living in another): he is a candidate too -- review.
+    next_desa = pl.concat([alone, voters_frame([voter(4, "PAIMAN", date(1949, 6, 1), "L", DESA_B)])])
+    rows = by_row(link_records(recs, next_desa, policy, purpose="hapus"), 1)
+    assert rows.item(0, "id_pemilih") == 1
+    assert set(rows.get_column("putusan")) == {REVIEW}
+    # Three more PAIMAN aged 76 further away: 4 x 2 / 3,006 = 0.27 % -- review.
+    far = [voter(5 + i, "PAIMAN", date(1949, 6, 1 + i), "L", "33.23.09.2001") for i in range(3)]
+    rows = by_row(link_records(recs, pl.concat([alone, voters_frame(far)]), policy, purpose="hapus"), 1)
     assert rows.item(0, "id_pemilih") == 1
     assert set(rows.get_column("putusan")) == {REVIEW}
     # A reported sex that differs, or an age one year off, is not enough either.
     for other in (record(2, "PAIMAN", umur=76, sex="P"), record(3, "PAIMAN", umur=75, sex="L")):
         rows = link_records(records_frame([other]), alone, policy, purpose="hapus")
         assert AUTO not in set(rows.get_column("putusan"))
+    # In a small kabupaten the same desa is a large share of the list: review.
+    small = voters_frame([paiman, voter(2, "SUGIYEM", date(1952, 1, 1), "P"), *filler(300)])
+    rows = link_records(recs, small, policy, purpose="hapus")
+    assert set(rows.get_column("putusan")) == {REVIEW}
 
 
 def test_common_name_with_age_alone_is_never_auto(policy: MatchPolicy) -> None:
-    # The only SLAMET aged 76, but the name is carried by more than `umur_unik_frek_maks`
-    # voters: a common name's uniqueness at one age is chance, not identification.
-    many = [voter(10 + i, "SLAMET", date(1951 + i % 40, 3, 3), "L", DESA_B) for i in range(policy.umur_unik_frek_maks)]
-    v = voters_frame([voter(1, "SLAMET", date(1950, 1, 1), "L"), *many])
+    # The only SLAMET aged 76 of the desa, but 30 SLAMET of the kabupaten are 76: uniqueness
+    # inside one desa is chance, not identification.
+    many = [voter(10 + i, "SLAMET", date(1949, 3, 3 + i % 20), "L", "33.23.07.20%02d" % (i + 1)) for i in range(30)]
+    v = voters_frame([voter(1, "SLAMET", date(1950, 1, 1), "L"), *many, *filler(3000)])
     rows = by_row(link_records(records_frame([record(1, "SLAMET", umur=76, sex="L")]), v, policy, purpose="hapus"), 1)
     assert rows.item(0, "id_pemilih") == 1
     assert set(rows.get_column("putusan")) == {REVIEW}
+
+
+def test_rt_rw_on_an_age_report_narrows_the_place(policy: MatchPolicy) -> None:
+    # Three SLAMET of the kabupaten are 76, one in each of three desa (two in other
+    # kecamatan); DESA_A has 41 voters, his RT 003 / RW 001 two of them.
+    slamet = voter(1, "SLAMET", date(1950, 1, 1), "L", rt="003", rw="001")
+    others = [voter(2, "SLAMET", date(1949, 5, 5), "L", "33.23.09.2001"), voter(3, "SLAMET", date(1949, 7, 7), "L", DESA_C)]
+    neighbours = [voter(4, "SUMIYATI", date(1951, 1, 1), "P", rt="003", rw="001"),
+                  *[voter(100 + i, f"TETANGGA {chr(65 + i)}", date(1970, 1, 1), "P", rt="009", rw="002") for i in range(25)],
+                  *[voter(200 + i, f"TETANGGA {chr(65 + i)}", date(1975, 1, 1), "L", rt="010", rw="002") for i in range(13)]]
+    v = voters_frame([slamet, *others, *neighbours, *filler(4000)])
+    with_rt = record(1, "SLAMET", umur=76, sex="L", rt="3", rw="01")
+    # 3 x 2 / 4,043 = 0.15 %: automatic, and the reason says so.
+    row = by_row(link_records(records_frame([with_rt]), v, policy, purpose="hapus"), 1)
+    assert (row.height, row.item(0, "id_pemilih"), row.item(0, "putusan")) == (1, 1, AUTO)
+    assert "RT/RW sama" in row.item(0, "alasan")
+    # Without the RT/RW: 3 x 41 / 4,043 = 3 % -- review.
+    rows = link_records(records_frame([record(2, "SLAMET", umur=76, sex="L")]), v, policy, purpose="hapus")
+    assert set(rows.get_column("putusan")) == {REVIEW}
+    # Another RT/RW than the voter's: review.
+    rows = link_records(records_frame([record(3, "SLAMET", umur=76, sex="L", rt="009", rw="002")]), v, policy,
+                        purpose="hapus")
+    assert AUTO not in set(rows.get_column("putusan"))
+
+
+def test_a_late_report_of_a_death_already_applied_does_not_land_on_a_namesake(policy: MatchPolicy) -> None:
+    # SLAMET (76) of RT 003 died last quarter and is off the list; another SLAMET of the desa,
+    # 74, is alive. The desa's report of the first one's death arrives now.
+    living = voter(1, "SLAMET", date(1951, 1, 1), "L", rt="003", rw="001")
+    v = voters_frame([living, *filler(4000)])
+    dead = voters_frame([voter(2, "SLAMET", date(1949, 6, 1), "L", rt="004", rw="001")]).with_columns(
+        kode_tms=pl.lit(1, dtype=pl.Int64))
+    rec = records_frame([record(1, "SLAMET", umur=75, sex="L", rt="3", rw="1", meninggal=date(2026, 2, 10))])
+    assert by_row(link_records(rec, v, policy, purpose="hapus"), 1).item(0, "putusan") == AUTO
+    rows = link_records(rec, v, policy, purpose="hapus", removed=dead)
+    assert AUTO not in set(rows.get_column("putusan"))
 
 
 def test_namesake_of_the_desa_a_few_years_apart_keeps_an_age_report_in_review(policy: MatchPolicy) -> None:

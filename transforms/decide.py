@@ -260,7 +260,7 @@ def decide_quarter(
         # candidate pairs on a large list (a common name blocks thousands of voters).
         for start in range(0, part.height, LINK_CHUNK):
             links.append(link_records(part.slice(start, LINK_CHUNK), prepared, policy, purpose=purpose,
-                                      tanggal_acuan=tanggal_acuan))
+                                      tanggal_acuan=tanggal_acuan, removed=prepared_removed))
     link_rows: dict[tuple[str, int], list[dict]] = {}
     for frame in links:
         for row in frame.sort("sumber_file", "sumber_baris", "peringkat").iter_rows(named=True):

@@ -156,7 +156,7 @@ class MatchPolicy:
     umur_frek_maks: int
     umur_rtrw_frek_maks: int
     luar_desa_frek_maks: int
-    umur_unik_frek_maks: int
+    umur_risiko_maks: float
     umur_pesaing_selisih: int
     kuat_nama_min: float
     kembar_nama_min: float
@@ -204,7 +204,7 @@ def load_policy(path: Path | None = None) -> MatchPolicy:
         umur_frek_maks=int(syarat["umur_frek_maks"]),
         umur_rtrw_frek_maks=int(syarat["umur_rtrw_frek_maks"]),
         luar_desa_frek_maks=int(syarat["luar_desa_frek_maks"]),
-        umur_unik_frek_maks=int(syarat["umur_unik_frek_maks"]),
+        umur_risiko_maks=float(syarat["umur_risiko_maks"]),
         umur_pesaing_selisih=int(syarat["umur_pesaing_selisih"]),
         kuat_nama_min=float(syarat["kuat_nama_min"]),
         kembar_nama_min=float(syarat["kembar_nama_min"]),
@@ -512,19 +512,25 @@ def _one_slip(a: str, b: str) -> bool:
     return any(_DOUBLE.sub(r"\1", long_[:i] + long_[i + 1:]) == short for i in range(len(long_)))
 
 
-def _words_differ(a: str, b: str) -> bool:
-    """Whether two close name keys differ in a way a typo does not explain.
+SAME_WORDS, LONG_SLIP, SHORT_SLIP, OTHER_WORDS = 0, 1, 2, 3
 
-    Words are paired (equal words first, then by similarity); a pair of different words is a
-    typo only when both are at least 5 letters long and one typing slip apart (`_one_slip`).
-    SRI/TRI, DWI/TRI, EKO/EKA, AGUS/BAGUS are different names (twins are often named so),
-    SUHARUO/SUHARTO is not decided here (the similarity threshold does that).
+
+def _word_difference(a: str, b: str) -> int:
+    """How two close name keys differ, word by word.
+
+    Words are paired (equal words first, then by similarity). LONG_SLIP: every differing pair
+    is one typing slip apart (`_one_slip`) in words of at least 5 letters -- a typo.
+    SHORT_SLIP: exactly one pair differs, in a shorter word, and `a`'s word is `b`'s with a
+    letter dropped or two neighbours swapped (AGUS/GUS, DWI/WI, SITI/STII): a typo, or just
+    possibly a twin's name, which only the household can tell. OTHER_WORDS: anything else
+    (a different word count, two short words differing, a letter replaced or added in a
+    short word -- SRI/TRI, EKO/EKA, AGUS/BAGUS are other names, twins are often named so).
     """
     if a.replace(" ", "") == b.replace(" ", ""):
-        return False
+        return SAME_WORDS
     wa, wb = a.split(), b.split()
     if len(wa) != len(wb):
-        return True
+        return OTHER_WORDS
     rest_b = list(wb)
     rest_a = []
     for w in wa:
@@ -532,11 +538,30 @@ def _words_differ(a: str, b: str) -> bool:
             rest_b.remove(w)
         else:
             rest_a.append(w)
+    short = []
     for w in rest_a:
         best = max(rest_b, key=lambda x: fuzz.ratio(w, x))
         rest_b.remove(best)
-        if min(len(w), len(best)) < 5 or not _one_slip(w, best):
-            return True
+        if not _one_slip(w, best):
+            return OTHER_WORDS
+        if min(len(w), len(best)) < 5:
+            short.append((w, best))
+    if not short:
+        return LONG_SLIP
+    if len(rest_a) == 1 and _dropped_or_swapped(*short[0]):
+        return SHORT_SLIP
+    return OTHER_WORDS
+
+
+def _dropped_or_swapped(typed: str, word: str) -> bool:
+    """`typed` is `word` with one letter dropped (DWI -> WI) or two neighbours swapped
+    (SITI -> STII). A letter replaced (SRI -> TRI) or added (AGUS -> BAGUS) makes another
+    name too often to be read as a slip."""
+    if len(typed) == len(word) - 1:
+        return any(word[:i] + word[i + 1:] == typed for i in range(len(word)))
+    if len(typed) == len(word):
+        diff = [i for i in range(len(word)) if typed[i] != word[i]]
+        return len(diff) == 2 and diff[1] == diff[0] + 1 and typed[diff[0]] == word[diff[1]] and typed[diff[1]] == word[diff[0]]
     return False
 
 
@@ -545,18 +570,21 @@ _WORD_CHECK_MIN = 0.80
 
 
 def _add_word_check(frame: pl.DataFrame, left: str = "", right: str = "v_") -> pl.DataFrame:
-    """`kata_beda` for pairs whose names are close but not equal (once per distinct pair)."""
+    """`kata_beda` for pairs whose names are close but not equal (once per distinct pair):
+    the names differ by more than a slip in a long word; `ketik_pendek` when that difference
+    is exactly one slip in one short word."""
     a, b = f"{left}nama_kunci", f"{right}nama_kunci"
     todo = (
         frame.filter((pl.col("sim_nama") >= _WORD_CHECK_MIN) & (pl.col(a) != pl.col(b)))
         .select(a, b)
         .unique()
     )
-    flags = [_words_differ(x or "", y or "") for x, y in todo.iter_rows()]
-    todo = todo.with_columns(kata_beda=pl.Series(flags, dtype=pl.Boolean))
+    kinds = [_word_difference(x or "", y or "") for x, y in todo.iter_rows()]
+    todo = todo.with_columns(_beda=pl.Series(kinds, dtype=pl.Int8))
     return frame.join(todo, on=[a, b], how="left").with_columns(
-        pl.col("kata_beda").fill_null(pl.col("sim_nama") < _WORD_CHECK_MIN)
-    )
+        kata_beda=pl.col("_beda").is_in([SHORT_SLIP, OTHER_WORDS]).fill_null(pl.col("sim_nama") < _WORD_CHECK_MIN),
+        ketik_pendek=(pl.col("_beda") == SHORT_SLIP).fill_null(False),
+    ).drop("_beda")
 
 
 def _date_category(rd: pl.Expr, vd: pl.Expr, common: pl.Expr | None = None) -> pl.Expr:
@@ -595,30 +623,89 @@ def _date_category(rd: pl.Expr, vd: pl.Expr, common: pl.Expr | None = None) -> p
     )
 
 
-def _age_namesakes(r: pl.DataFrame, v: pl.DataFrame, policy: MatchPolicy) -> pl.DataFrame:
-    """For records that give an age but no birth date: voters carrying the record's exact name
-    key who had exactly that age at the event, kabupaten-wide (`_kab_umur_sama`), and those of
-    the reported desa whose age is less than `umur_pesaing_selisih` years from it
-    (`_desa_umur_dekat`). Both count the candidate itself."""
-    schema = {"_rid": pl.UInt32, "_kab_umur_sama": pl.UInt32, "_desa_umur_dekat": pl.UInt32}
+def _strip0(c: str) -> pl.Expr:
+    return pl.col(c).str.strip_chars_start("0")
+
+
+def _age_namesakes(r: pl.DataFrame, v: pl.DataFrame, policy: MatchPolicy, removed: pl.DataFrame | None) -> pl.DataFrame:
+    """For records that give an age but no birth date, how well name + age + sex single out a
+    voter of the reported desa (or RT/RW):
+
+    - `_desa_umur_dekat`: voters of the reported desa carrying the record's exact name key
+      whose age is less than `umur_pesaing_selisih` years from the reported one (the
+      candidate itself included);
+    - `_tms_umur_dekat`: the same among voters already removed from the list (not as
+      duplicates): a late report of a death already applied must not land on a living
+      namesake;
+    - `_risiko_umur`: the expected number of voters with that name key, sex and exact age in
+      a unit the size of the reported RT/RW (when the record gives one) or desa -- voters of
+      the kabupaten with that name, sex and age, times the unit's share of the list. It is
+      the chance that a report about someone who is not on the list finds a namesake of the
+      same age there by coincidence.
+    """
+    schema = {"_rid": pl.UInt32, "_desa_umur_dekat": pl.UInt32, "_tms_umur_dekat": pl.UInt32,
+              "_risiko_umur": pl.Float64}
     ra = r.filter(pl.col("tanggal_lahir").is_null() & pl.col("umur").is_not_null() & pl.col("nama_kunci").is_not_null())
-    if ra.height == 0:
+    if ra.height == 0 or v.height == 0:
         return pl.DataFrame(schema=schema)
-    j = ra.select("_rid", "nama_kunci", "umur", "_peristiwa", "_desa").join(
-        v.select("nama_kunci", "tanggal_lahir", "kode_desa"), on="nama_kunci"
-    )
+    keys = ra.select("_rid", "nama_kunci", "umur", "_peristiwa", "_desa", r_jk="jenis_kelamin")
     gap = (_age_at(pl.col("tanggal_lahir"), pl.col("_peristiwa")) - pl.col("umur")).abs()
-    return (
+    near_in_desa = (pl.col("_gap") < policy.umur_pesaing_selisih) & pl.col("_desa").list.contains(pl.col("kode_desa"))
+
+    j = keys.join(v.select("nama_kunci", "tanggal_lahir", "kode_desa", "jenis_kelamin"), on="nama_kunci")
+    same_sex = pl.col("r_jk").is_null() | (pl.col("r_jk") == pl.col("jenis_kelamin"))
+    out = (
         j.with_columns(_gap=gap)
         .group_by("_rid")
-        .agg(
-            _kab_umur_sama=(pl.col("_gap") == 0).sum(),
-            _desa_umur_dekat=(
-                (pl.col("_gap") < policy.umur_pesaing_selisih) & pl.col("_desa").list.contains(pl.col("kode_desa"))
-            ).sum(),
-        )
-        .cast(schema)
+        .agg(_desa_umur_dekat=near_in_desa.sum(), _kab_umur_sama=((pl.col("_gap") == 0) & same_sex).sum())
     )
+    if removed is not None and removed.height:
+        gone = removed.filter(pl.col("kode_tms").fill_null(0) != 2) if "kode_tms" in removed.columns else removed
+        tms = (
+            keys.join(gone.select("nama_kunci", "tanggal_lahir", "kode_desa"), on="nama_kunci")
+            .with_columns(_gap=gap)
+            .group_by("_rid")
+            .agg(_tms_umur_dekat=near_in_desa.sum())
+        )
+        out = out.join(tms, on="_rid", how="left")
+
+    # The unit: the record's RT/RW inside its desa when it gives one, else the desa.
+    unit = ra.select(
+        "_rid", kode_desa=pl.col("kode_desa"),
+        _rt=pl.when(pl.col("rt").is_not_null() & pl.col("rw").is_not_null()).then(_strip0("rt")),
+        _rw=pl.when(pl.col("rt").is_not_null() & pl.col("rw").is_not_null()).then(_strip0("rw")),
+    ).filter(pl.col("kode_desa").is_not_null())
+    vin = v.select("kode_desa", _rt=_strip0("rt"), _rw=_strip0("rw")).join(
+        unit.select("kode_desa").unique(), on="kode_desa", how="semi"
+    )
+    per_desa = vin.group_by("kode_desa").len("_n_desa")
+    per_rtrw = vin.group_by("kode_desa", "_rt", "_rw").len("_n_rtrw")
+    unit = (
+        unit.join(per_desa, on="kode_desa", how="left")
+        .join(per_rtrw, on=["kode_desa", "_rt", "_rw"], how="left")
+        .select("_rid", _n_unit=pl.when(pl.col("_rt").is_not_null()).then(pl.col("_n_rtrw")).otherwise(pl.col("_n_desa")))
+    )
+    out = out.join(unit, on="_rid", how="left").with_columns(
+        _risiko_umur=pl.col("_kab_umur_sama").clip(1, None) * pl.col("_n_unit").fill_null(0) / v.height,
+    )
+    if "_tms_umur_dekat" not in out.columns:
+        out = out.with_columns(_tms_umur_dekat=pl.lit(0))
+    return out.with_columns(pl.col("_tms_umur_dekat").fill_null(0)).select(list(schema)).cast(schema)
+
+
+def _household_twins(f: pl.DataFrame, v: pl.DataFrame, removed: pl.DataFrame | None) -> pl.DataFrame:
+    """`_kembar_kk`: how many other people of the candidate's household (KK) were born the
+    same day -- on the list, or removed from it (not as duplicates of the candidate)."""
+    keys = ["nkk", "tanggal_lahir"]
+    cand = f.select(nkk=pl.col("v_nkk"), tanggal_lahir=pl.col("v_tanggal_lahir")).drop_nulls().unique()
+    frames = [v.select(keys).join(cand, on=keys, how="semi")]
+    if removed is not None and removed.height:
+        gone = removed.filter(pl.col("kode_tms").fill_null(0) != 2) if "kode_tms" in removed.columns else removed
+        frames.append(gone.select(keys).join(cand, on=keys, how="semi"))
+    counts = pl.concat(frames).group_by(keys).len("_n").rename({"nkk": "v_nkk", "tanggal_lahir": "v_tanggal_lahir"})
+    return f.join(counts, on=["v_nkk", "v_tanggal_lahir"], how="left").with_columns(
+        _kembar_kk=(pl.col("_n").fill_null(1) - 1).clip(0, None)
+    ).drop("_n")
 
 
 def _twin_similarity(f: pl.DataFrame, v: pl.DataFrame) -> pl.DataFrame:
@@ -650,7 +737,8 @@ def _twin_similarity(f: pl.DataFrame, v: pl.DataFrame) -> pl.DataFrame:
     return f.join(best, on=["_rid", "id_pemilih"], how="left")
 
 
-def _evidence(pairs: pl.DataFrame, r: pl.DataFrame, v: pl.DataFrame, policy: MatchPolicy) -> pl.DataFrame:
+def _evidence(pairs: pl.DataFrame, r: pl.DataFrame, v: pl.DataFrame, policy: MatchPolicy,
+              removed: pl.DataFrame | None = None) -> pl.DataFrame:
     rcols = r.select(
         "_rid", "nik", "nik_andal", "_nik14", "nkk", "nama_kunci", "nama_urut", "nama_rapat", "nama_kata",
         "tanggal_lahir", "_tgl_umum", "umur", "_peristiwa", "jenis_kelamin", "_desa", "_kecamatan", "rt", "rw",
@@ -676,12 +764,10 @@ def _evidence(pairs: pl.DataFrame, r: pl.DataFrame, v: pl.DataFrame, policy: Mat
     ).select("_rid", "id_pemilih", "sim_nama", "nama_bagian")
     f = f.join(rcols, on="_rid").join(vcols, on="id_pemilih")
     f = _add_word_check(f)
-    f = f.join(_age_namesakes(r, v, policy), on="_rid", how="left")
+    f = f.join(_age_namesakes(r, v, policy, removed), on="_rid", how="left")
     f = _twin_similarity(f, v)
+    f = _household_twins(f, v, removed)
     b = policy.bobot
-
-    def _strip0(c: str) -> pl.Expr:
-        return pl.col(c).str.strip_chars_start("0")
 
     f = f.with_columns(
         tgl=_date_category(
@@ -807,6 +893,12 @@ _DATE_TEXT = {
 }
 
 
+def _fmt_percent(expr: pl.Expr) -> pl.Expr:
+    """0.00123 -> '0,12' (percent with two decimals and a decimal comma)."""
+    hundredths = (expr * 10000).round(0).cast(pl.Int64)
+    return (hundredths // 100).cast(pl.Utf8) + pl.lit(",") + (hundredths % 100).cast(pl.Utf8).str.zfill(2)
+
+
 def _evidence_text() -> pl.Expr:
     """Short Indonesian summary of which fields agreed, e.g. 'NIK sama; nama 0,96; tgl lahir sama'."""
     parts = [
@@ -834,7 +926,10 @@ def _evidence_text() -> pl.Expr:
         ),
         pl.when(pl.col("nkk_sama")).then(pl.lit("NKK sama")),
         pl.when(pl.col("rtrw_sama")).then(pl.lit("RT/RW sama")),
-        pl.when(pl.col("umur_unik")).then(pl.lit("satu-satunya pemilih bernama ini dengan umur ini di kabupaten")),
+        pl.when(pl.col("umur_khas")).then(
+            pl.format("nama, jk dan umur khas (peluang senama seumur lain {}%)", _fmt_percent(pl.col("_risiko_umur")))
+        ),
+        pl.when(pl.col("ketik_pendek")).then(pl.lit("beda satu huruf pada kata pendek")),
     ]
     return pl.concat_list(parts).list.drop_nulls().list.join("; ")
 
@@ -852,8 +947,10 @@ def _decide(f: pl.DataFrame, policy: MatchPolicy, purpose: str) -> pl.DataFrame:
     same_key = (pl.col("nama_kunci") == pl.col("v_nama_kunci")).fill_null(False)
     exact_age = tgl.is_null() & (pl.col("umur") == "cocok").fill_null(False)
     # No other voter of the reported desa with this name key is within `umur_pesaing_selisih`
-    # years of the reported age (a son named like his father is decades younger).
-    no_rival_in_desa = (pl.col("_desa_umur_dekat") == 1).fill_null(False)
+    # years of the reported age (a son named like his father is decades younger), and no
+    # voter already removed from the list is either (a late report of a death already applied).
+    no_rival_in_desa = (pl.col("_desa_umur_dekat") == 1).fill_null(False) & (pl.col("_tms_umur_dekat") == 0).fill_null(False)
+    record_rtrw = pl.col("rt").is_not_null() & pl.col("rw").is_not_null()
     # Age only (no birth date), or a birth date on a placeholder day (01-07, 31-12), in the
     # reported desa, sex not contradicting, and one of (see policy.toml for the reasoning):
     # - a name of two or more words carried by at most `umur_rtrw_frek_maks` voters of the
@@ -861,34 +958,37 @@ def _decide(f: pl.DataFrame, policy: MatchPolicy, purpose: str) -> pl.DataFrame:
     #   voters without them; 0 = never);
     # - the voter's own household (KK) named by the record, the exact name key and age, the
     #   same sex, and no namesake of the desa near that age (father and son sharing a name);
-    # - the exact name key and age and the same sex, the only voter of the kabupaten with that
-    #   name at that age, no namesake of the desa near that age, and a name carried by at most
-    #   `umur_unik_frek_maks` voters: a death of someone not on the list could then only
-    #   remove this voter by sharing a rare name and the exact age in the same desa.
+    # - the exact name key and age, the same sex, the RT/RW agreeing when the record gives
+    #   one, no namesake of the desa near that age, and a name, sex and age so rare that a
+    #   unit the size of the reported RT/RW (or desa) holds such a voter by coincidence with
+    #   a chance of at most `umur_risiko_maks`: a death of someone not on the list would then
+    #   land on a living voter at most that often.
     rare_enough = (pl.col("v_nama_frek") <= policy.umur_frek_maks) | (
         (pl.col("rtrw_sama") | pl.col("nkk_sama")) & (pl.col("v_nama_frek") <= policy.umur_rtrw_frek_maks)
     )
     umur_kk = exact_age & pl.col("nkk_sama") & same_key & jk_sama & no_rival_in_desa
-    umur_unik = (
+    umur_khas = (
         exact_age & same_key & jk_sama & no_rival_in_desa
-        & (pl.col("_kab_umur_sama") == 1).fill_null(False)
-        & (pl.col("v_nama_frek") <= policy.umur_unik_frek_maks)
+        & (pl.col("rtrw_sama") | ~record_rtrw)
+        & (pl.col("_risiko_umur") <= policy.umur_risiko_maks).fill_null(False)
     )
     age_only_ok = (
         (exact_age | (tgl == "sama_umum").fill_null(False))
         & desa_sama
-        & ((~pl.col("satu_kata") & rare_enough) | umur_kk | umur_unik)
+        & ((~pl.col("satu_kata") & rare_enough) | umur_kk | umur_khas)
     )
-    # A name one typing slip away (no short word differing) with the exact birth date, the same
-    # sex, in the reported desa and household (KK), when no other candidate of that household
-    # or desa was born that day:
-    # the look-alike inside a household is a twin, and twins' names differ by more than a slip
-    # (SRI/TRI, DWI/TRI, different second words).
+    # A name one typing slip away with the exact birth date, the same sex, in the reported
+    # desa and household (KK), when no other candidate of that household or desa was born
+    # that day: the look-alike inside a household is a twin, and twins' names differ by more
+    # than a slip in a long word (SRI/TRI, DWI/TRI, different second words). A slip in a short
+    # word (DWI/WI, AGUS/GUS, SITI/STII) could be a twin's name: it passes only when nobody
+    # else of the household, on the list or removed from it, was born that day.
     tgl_sama_n = ((tgl == "sama").fill_null(False) & jk_ok & (pl.col("nkk_sama") | desa_sama)).sum().over("_rid")
+    slip_ok = ~pl.col("kata_beda") | (pl.col("ketik_pendek") & (pl.col("_kembar_kk") == 0))
     typo_ok = (
         (pl.col("metode") == M_FUZZY)
         & (sim >= policy.ketik_nama_min)
-        & ~pl.col("kata_beda")
+        & slip_ok
         & ~pl.col("nik_beda")
         & (tgl == "sama").fill_null(False)
         & jk_sama
@@ -938,8 +1038,8 @@ def _decide(f: pl.DataFrame, policy: MatchPolicy, purpose: str) -> pl.DataFrame:
     f = f.with_columns(
         layak_auto=nik_link | ((fuzzy_ok | typo_ok) & ~twin_near),
         _kembar=twin_near,
-        _jalur_khusus=typo_ok | (fuzzy_ok & (umur_kk | umur_unik)),
-        umur_unik=umur_unik,
+        _jalur_khusus=typo_ok | (fuzzy_ok & (umur_kk | umur_khas)),
+        umur_khas=umur_khas,
         kuat=strong_by_fields,
         _kekuatan=strength,
         _tempat=place,
@@ -1015,13 +1115,16 @@ def link_records(
     *,
     purpose: str,
     tanggal_acuan: date | None = None,
+    removed: pl.DataFrame | None = None,
 ) -> pl.DataFrame:
     """Candidates on the voter list for each record, with the decision and its evidence.
 
     One row per (record, candidate): AUTO -> exactly one row; REVIEW -> one row per plausible
     candidate (best first, at most `maks_review`, NIK conflicts always shown); NONE -> one row
     with null `id_pemilih`. `tanggal_acuan` is the date an `umur` refers to when a record has
-    no event date (defaults to the latest event date in `records`).
+    no event date (defaults to the latest event date in `records`). `removed`: voters already
+    removed from the list (with `kode_tms`), never candidates themselves; a namesake among
+    them keeps a record that only an age ties to a voter (or a household look-alike) in review.
     """
     policy.rule(purpose)  # an unknown purpose fails before any work
     if tanggal_acuan is None:
@@ -1042,7 +1145,7 @@ def link_records(
         .sort("_rid")
     )
     pairs = _candidate_pairs(r, v, policy)
-    f = _evidence(pairs, r, v, policy)
+    f = _evidence(pairs, r, v, policy, None if removed is None else prepare_voters(removed))
     decided = _decide(f, policy, purpose)
     skor = 1.0 / (1.0 + (-(pl.col("bobot") - policy.skor_tengah) / policy.skor_skala).exp())
     found = decided.select(

@@ -11,13 +11,23 @@ applied, more than one (or a doubtful one) goes to review (verifikasi).
 from __future__ import annotations
 
 import re
+import zlib
 from datetime import date, timedelta
 
 import numpy as np
 import polars as pl
 from rapidfuzz import fuzz
 
-from transforms.synth_events import DITERAPKAN, KARANTINA, TANPA, VERIFIKASI, QuarterBuilder, _label, _row
+from transforms.synth_events import (
+    DESA_TANPA_ALAMAT,
+    DITERAPKAN,
+    KARANTINA,
+    TANPA,
+    VERIFIKASI,
+    QuarterBuilder,
+    _label,
+    _row,
+)
 from transforms.synth_population import load_pools, typo, years_before
 
 STRONG = 85.0  # name-key similarity for a clear match
@@ -109,6 +119,16 @@ class CaseMaker:
             # The person did die or leave: no later quarter may give them another event.
             b.s.retired.add(row["_nik_target"])
 
+    def _as_desa_report(self, row: dict) -> None:
+        """The row goes into the desa's own death report: no NIK and no birth date; the dusun
+        and RT/RW left blank on some rows."""
+        row["_berkas"] = "desa"
+        row["_nik_mode"] = "hilang"
+        # Decided by the person's NIK, not by the sample's random stream: the rest of the
+        # sample stays as it was.
+        if zlib.crc32(row["_nik_target"].encode()) % 1000 < DESA_TANPA_ALAMAT * 1000:
+            row["alamat"] = row["rt"] = row["rw"] = None
+
     def _k(self, share: float) -> int:
         return max(1, int(round(self.n * share))) if self.n >= 200 else 0
 
@@ -147,9 +167,8 @@ class CaseMaker:
                 r["_nik_mode"] = "numerik"
                 self.judge(r, r["_rec"], "nik_float", "nik_float_ambigu")
             elif u < 0.35 and r.get("tanggal_meninggal") is not None:
-                # A desa report: name, age and desa only.
-                r["_berkas"] = "desa"
-                r["_nik_mode"] = "hilang"
+                # A desa report: name, age, sex, desa and (mostly) the address.
+                self._as_desa_report(r)
                 self.judge(r, r["_rec"], "tanpa_nik", "nama_umum_umur")
         self.quarantined_rows()
 
@@ -212,7 +231,8 @@ class CaseMaker:
         if nama is not None:
             row["nama"] = nama
         row["_nik_mode"] = nik_mode
-        row["_berkas"] = berkas
+        if berkas == "desa":
+            self._as_desa_report(row)
         self._take(r)
         self.judge(row, r["rec"], kasus_ok, kasus_ambigu)
         return row

@@ -72,8 +72,10 @@ FILE_COLUMNS: dict[str, tuple[str, ...]] = {
                   "rw", "disabilitas", "kode_tms"),
 }
 KINDS = tuple(FILE_COLUMNS)
-# A desa's own death report: no NIK, no birth date, only the age.
-DESA_REPORT_COLUMNS = ("nama", "umur", "jenis_kelamin", "kode_desa", "tanggal_meninggal")
+# A desa's own death report: no NIK, no birth date, only the age; the address (dusun, RT/RW)
+# as a surat keterangan kematian gives it, left blank on some rows (`DESA_TANPA_ALAMAT`).
+DESA_REPORT_COLUMNS = ("nama", "umur", "jenis_kelamin", "alamat", "rt", "rw", "kode_desa", "tanggal_meninggal")
+DESA_TANPA_ALAMAT = 0.2
 
 # Label keys carried by every row dict next to the data fields.
 LABEL_KEYS = ("_hasil", "_kategori", "_kode_tms", "_nik_target", "_kasus", "_nik_benar", "_tanggal_lahir_benar",
