@@ -21,7 +21,8 @@ def run_accuracy(*, voters: int, seed: int, messy: bool, hard_cases: bool, base:
     from flows import quarter as q
     from flows.init import run_init
     from transforms import store
-    from transforms.evaluate import evaluate_parsing, evaluate_quarter
+    from transforms.evaluate import evaluate_parsing, evaluate_quarter, stranger_test
+    from transforms.match import load_policy
     from transforms.parse import ParseContext
     from transforms.read import list_inbox
     from transforms.synth import generate_sample
@@ -46,10 +47,17 @@ def run_accuracy(*, voters: int, seed: int, messy: bool, hard_cases: bool, base:
     records = pl.concat(
         [q.ingest(path, kind, ctx).records for path, kind in list_inbox(info.inbox[QUARTER])], how="vertical_relaxed"
     )
+    with store.connect(db, read_only=True) as con:
+        current = store.current_list(con)
+    t = time.perf_counter()
+    strangers = stranger_test(current, load_policy(), start=store.quarter_start(kuartal + 1),
+                              tanggal_acuan=store.quarter_end(kuartal + 1), seed=seed)
+    strangers["durasi_s"] = round(time.perf_counter() - t, 1)
     return {
         "pemilih": voters, "seed": seed, "berantakan": messy, "kasus_sulit": hard_cases,
         "dibuat_s": round(generated, 1), "durasi": result["durasi"],
         "akurasi": figures, "pembacaan": evaluate_parsing(records, info.labels[QUARTER]),
+        "uji_orang_asing": strangers,
     }
 
 
@@ -79,6 +87,15 @@ def cmd_accuracy(args, settings) -> int:
         print(f"  {text:<48} {a[key]}")
     for key in ("nik_sesuai", "nik_andal_tetapi_salah", "tanggal_lahir_sesuai", "kode_desa_sesuai"):
         print(f"  pembacaan {key:<38} {p[key]}")
+    s = report["uji_orang_asing"]
+    print(f"Uji orang asing: laporan kematian desa (nama, umur, jk, desa; tanpa NIK dan tgl lahir), "
+          f"{s['laporan_per_kelompok']} orang per kelompok, triwulan berikutnya")
+    for form, text in (("rtrw", "dengan RT/RW"), ("desa", "tanpa RT/RW")):
+        print(f"  {'orang di luar daftar, ' + text + ': TMS otomatis (salah)':<48} "
+              f"{s[f'asing_{form}_tms_otomatis']} ({s[f'asing_{form}_rasio']})")
+        print(f"  {'pemilih terdaftar, ' + text + ': TMS otomatis benar':<48} "
+              f"{s[f'terdaftar_{form}_otomatis_benar']} ({s[f'terdaftar_{form}_rasio']}), "
+              f"salah orang {s[f'terdaftar_{form}_otomatis_salah']}")
     d = report["durasi"]
     print(f"  waktu: cocok {d.get('cocok')} s, ganda/umur {d.get('ganda_umur')} s")
     if args.json:

@@ -61,6 +61,9 @@ EVENT_FIELDS: dict[str, tuple[str, ...]] = {
 
 DATE_FIELDS: tuple[str, ...] = ("tanggal_lahir", "tanggal_meninggal", "tanggal_pindah", "tanggal_datang")
 
+# Status of a voter's current version: on the list, or removed (TMS, with its kode_tms).
+AKTIF = "AKTIF"
+
 # Outcome of one input row; the last four add up to the rows read (ringkasan.json "berkas").
 DITERAPKAN = "diterapkan"
 VERIFIKASI = "verifikasi"

@@ -16,10 +16,9 @@ from datetime import date
 import numpy as np
 import polars as pl
 
-from schemas.fields import CORRECTABLE_FIELDS, DITERAPKAN, KARANTINA, PERSON_FIELDS, TANPA_PERUBAHAN, VERIFIKASI
+from schemas.fields import AKTIF, CORRECTABLE_FIELDS, DITERAPKAN, KARANTINA, PERSON_FIELDS, TANPA_PERUBAHAN, VERIFIKASI
 from transforms.match import MatchPolicy, find_ganda, link_records, prepare_voters
 
-AKTIF = "AKTIF"
 ADULT_AGE = 17
 LINK_CHUNK = 10_000
 MARRIED = ("S", "P")

@@ -1,4 +1,5 @@
-"""Accuracy of a quarter's outputs against the synthetic generator's labels.
+"""Accuracy of a quarter's outputs against the synthetic generator's labels, and the stranger
+test of automatic removal from desa death reports.
 
 The first figure is always the one that matters most: automatic TMS of the wrong person (or
 of someone who should not have been removed at all).
@@ -6,11 +7,13 @@ of someone who should not have been removed at all).
 
 from __future__ import annotations
 
+from datetime import date, timedelta
 from pathlib import Path
 
+import numpy as np
 import polars as pl
 
-from schemas.fields import KARANTINA, VERIFIKASI
+from schemas.fields import AKTIF, KARANTINA, VERIFIKASI
 
 OUTCOME_KEY = ["sumber_file", "sumber_baris"]
 
@@ -128,3 +131,68 @@ def evaluate_parsing(records: pl.DataFrame, label_dir: Path) -> dict:
                                        dates.height),
         "kode_desa_sesuai": _ratio(desa.filter(pl.col("kode_desa") == pl.col("kode_desa_benar")).height, desa.height),
     }
+
+
+def stranger_test(current: pl.DataFrame, policy, *, start: date, tanggal_acuan: date, share: float = 0.05,
+                  seed: int = 0) -> dict:
+    """What automatic removal from a desa's own death report (name, age, sex, desa and maybe the
+    RT/RW -- no NIK, no birth date) risks, measured with the pipeline's own matcher.
+
+    A share of the voters are taken off the list and reported dead as if they had never been
+    on it (`asing`): every automatic TMS on such a report removes a living namesake. Another
+    share, still on the list, is reported dead (`terdaftar`): how many of those reports the
+    pipeline applies on its own. Both forms: with the RT/RW and without it.
+    """
+    from transforms.match import AUTO, link_records
+
+    active = current.filter(pl.col("status") == AKTIF)
+    removed = current.filter(pl.col("status") != AKTIF)
+    rng = np.random.default_rng(seed)
+    order = rng.permutation(active.height)
+    k = max(1, int(active.height * share))
+    strangers, listed = active[order[:k]], active[order[k:]]
+    deceased = active[order[k:2 * k]]
+    days = (tanggal_acuan - start).days + 1
+
+    def reports(people: pl.DataFrame, group: str, with_rtrw: bool) -> pl.DataFrame:
+        when = pl.Series([start + timedelta(days=int(d)) for d in rng.integers(0, days, people.height)], dtype=pl.Date)
+        born = people["tanggal_lahir"]
+
+        def month_day(d: pl.Series) -> pl.Series:
+            return d.dt.month().cast(pl.Int32) * 100 + d.dt.day().cast(pl.Int32)
+
+        before_birthday = month_day(when) < month_day(born)
+        return pl.DataFrame({
+            "sumber_file": f"{group}_{'rtrw' if with_rtrw else 'desa'}",
+            "sumber_baris": pl.Series(range(people.height), dtype=pl.Int64),
+            "_target": people["id_pemilih"],
+            "nama": people["nama"],
+            "umur": (when.dt.year().cast(pl.Int32) - born.dt.year().cast(pl.Int32) - before_birthday.cast(pl.Int32)),
+            "jenis_kelamin": people["jenis_kelamin"],
+            "kode_desa": people["kode_desa"],
+            "rt": people["rt"] if with_rtrw else pl.Series([None] * people.height, dtype=pl.Utf8),
+            "rw": people["rw"] if with_rtrw else pl.Series([None] * people.height, dtype=pl.Utf8),
+            "tanggal_meninggal": when,
+            "nik_andal": False,
+        })
+
+    records = pl.concat([reports(p, g, f) for p, g in ((strangers, "asing"), (deceased, "terdaftar"))
+                         for f in (True, False)])
+    links = pl.concat([
+        link_records(records.slice(i, 10_000).drop("_target"), listed, policy, purpose="hapus",
+                     tanggal_acuan=tanggal_acuan, removed=removed)
+        for i in range(0, records.height, 10_000)
+    ])
+    auto = links.filter(pl.col("putusan") == AUTO).join(
+        records.select("sumber_file", "sumber_baris", "_target"), on=["sumber_file", "sumber_baris"]
+    )
+    out: dict = {"laporan_per_kelompok": k}
+    for form in ("rtrw", "desa"):
+        wrong = auto.filter(pl.col("sumber_file") == f"asing_{form}").height
+        mine = auto.filter(pl.col("sumber_file") == f"terdaftar_{form}")
+        out[f"asing_{form}_tms_otomatis"] = wrong
+        out[f"asing_{form}_rasio"] = _ratio(wrong, k)
+        out[f"terdaftar_{form}_otomatis_benar"] = mine.filter(pl.col("id_pemilih") == pl.col("_target")).height
+        out[f"terdaftar_{form}_otomatis_salah"] = mine.filter(pl.col("id_pemilih") != pl.col("_target")).height
+        out[f"terdaftar_{form}_rasio"] = _ratio(out[f"terdaftar_{form}_otomatis_benar"], k)
+    return out

@@ -6,7 +6,8 @@ import json
 
 import polars as pl
 
-AKTIF = "AKTIF"
+from schemas.fields import AKTIF
+
 COUNT_COLUMNS = ("awal", "baru", "tms", "ubah", "pindah_masuk", "pindah_keluar", "akhir", "selisih")
 
 

@@ -19,12 +19,11 @@ from typing import Iterator
 import duckdb
 import polars as pl
 
-from schemas.fields import PERSON_FIELDS
+from schemas.fields import AKTIF, PERSON_FIELDS
 from transforms.errors import InputError
 
 DDL = Path(__file__).resolve().parent.parent / "schemas" / "ddl.sql"
 SCHEMA_VERSION = "1"
-AKTIF = "AKTIF"
 TMS = "TMS"
 
 VOTER_COLUMNS: tuple[str, ...] = (
