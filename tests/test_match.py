@@ -420,8 +420,11 @@ def test_common_single_name_with_only_age_lists_both_for_review(voters: pl.DataF
 def filler(n: int, start: int = 1000) -> list[dict]:
     """`n` voters of other desa whose names match no test name (the rest of a kabupaten)."""
     desa = ["33.23.07.20%02d" % (i % 40 + 1) for i in range(n)]
-    return [voter(start + i, f"WARGA LAIN {chr(65 + i % 26)}{chr(65 + i // 26 % 26)}", date(1940 + i % 60, 1 + i % 12, 1 + i % 28),
-                  "L" if i % 2 else "P", desa[i]) for i in range(n)]
+    return [
+        voter(start + i, f"WARGA LAIN {chr(65 + i % 26)}{chr(65 + i // 26 % 26)}",
+              date(1940 + i % 60, 1 + i % 12, 1 + i % 28), "L" if i % 2 else "P", desa[i])
+        for i in range(n)
+    ]
 
 
 def test_single_name_with_age_alone_is_auto_only_when_name_sex_and_age_are_rare_for_the_desa(
@@ -472,10 +475,13 @@ def test_rt_rw_on_an_age_report_narrows_the_place(policy: MatchPolicy) -> None:
     # Three SLAMET of the kabupaten are 76, one in each of three desa (two in other
     # kecamatan); DESA_A has 41 voters, his RT 003 / RW 001 two of them.
     slamet = voter(1, "SLAMET", date(1950, 1, 1), "L", rt="003", rw="001")
-    others = [voter(2, "SLAMET", date(1949, 5, 5), "L", "33.23.09.2001"), voter(3, "SLAMET", date(1949, 7, 7), "L", DESA_C)]
-    neighbours = [voter(4, "SUMIYATI", date(1951, 1, 1), "P", rt="003", rw="001"),
-                  *[voter(100 + i, f"TETANGGA {chr(65 + i)}", date(1970, 1, 1), "P", rt="009", rw="002") for i in range(25)],
-                  *[voter(200 + i, f"TETANGGA {chr(65 + i)}", date(1975, 1, 1), "L", rt="010", rw="002") for i in range(13)]]
+    others = [voter(2, "SLAMET", date(1949, 5, 5), "L", "33.23.09.2001"),
+              voter(3, "SLAMET", date(1949, 7, 7), "L", DESA_C)]
+    neighbours = [
+        voter(4, "SUMIYATI", date(1951, 1, 1), "P", rt="003", rw="001"),
+        *[voter(100 + i, f"TETANGGA {chr(65 + i)}", date(1970, 1, 1), "P", rt="009", rw="002") for i in range(25)],
+        *[voter(200 + i, f"TETANGGA {chr(65 + i)}", date(1975, 1, 1), "L", rt="010", rw="002") for i in range(13)],
+    ]
     v = voters_frame([slamet, *others, *neighbours, *filler(4000)])
     with_rt = record(1, "SLAMET", umur=76, sex="L", rt="3", rw="01")
     # 3 x 2 / 4,043 = 0.15 %: automatic, and the reason says so.

@@ -561,7 +561,10 @@ def _dropped_or_swapped(typed: str, word: str) -> bool:
         return any(word[:i] + word[i + 1:] == typed for i in range(len(word)))
     if len(typed) == len(word):
         diff = [i for i in range(len(word)) if typed[i] != word[i]]
-        return len(diff) == 2 and diff[1] == diff[0] + 1 and typed[diff[0]] == word[diff[1]] and typed[diff[1]] == word[diff[0]]
+        if len(diff) != 2 or diff[1] != diff[0] + 1:
+            return False
+        i, j = diff
+        return typed[i] == word[j] and typed[j] == word[i]
     return False
 
 
@@ -627,6 +630,12 @@ def _strip0(c: str) -> pl.Expr:
     return pl.col(c).str.strip_chars_start("0")
 
 
+def _gone(removed: pl.DataFrame) -> pl.DataFrame:
+    """Voters removed from the list as people of their own: not the duplicates (TMS 2), who
+    are the same person as a voter still on it."""
+    return removed.filter(pl.col("kode_tms").fill_null(0) != 2) if "kode_tms" in removed.columns else removed
+
+
 def _age_namesakes(r: pl.DataFrame, v: pl.DataFrame, policy: MatchPolicy, removed: pl.DataFrame | None) -> pl.DataFrame:
     """For records that give an age but no birth date, how well name + age + sex single out a
     voter of the reported desa (or RT/RW):
@@ -660,9 +669,8 @@ def _age_namesakes(r: pl.DataFrame, v: pl.DataFrame, policy: MatchPolicy, remove
         .agg(_desa_umur_dekat=near_in_desa.sum(), _kab_umur_sama=((pl.col("_gap") == 0) & same_sex).sum())
     )
     if removed is not None and removed.height:
-        gone = removed.filter(pl.col("kode_tms").fill_null(0) != 2) if "kode_tms" in removed.columns else removed
         tms = (
-            keys.join(gone.select("nama_kunci", "tanggal_lahir", "kode_desa"), on="nama_kunci")
+            keys.join(_gone(removed).select("nama_kunci", "tanggal_lahir", "kode_desa"), on="nama_kunci")
             .with_columns(_gap=gap)
             .group_by("_rid")
             .agg(_tms_umur_dekat=near_in_desa.sum())
@@ -683,7 +691,7 @@ def _age_namesakes(r: pl.DataFrame, v: pl.DataFrame, policy: MatchPolicy, remove
     unit = (
         unit.join(per_desa, on="kode_desa", how="left")
         .join(per_rtrw, on=["kode_desa", "_rt", "_rw"], how="left")
-        .select("_rid", _n_unit=pl.when(pl.col("_rt").is_not_null()).then(pl.col("_n_rtrw")).otherwise(pl.col("_n_desa")))
+        .select("_rid", _n_unit=pl.when(pl.col("_rt").is_not_null()).then("_n_rtrw").otherwise("_n_desa"))
     )
     out = out.join(unit, on="_rid", how="left").with_columns(
         _risiko_umur=pl.col("_kab_umur_sama").clip(1, None) * pl.col("_n_unit").fill_null(0) / v.height,
@@ -700,8 +708,7 @@ def _household_twins(f: pl.DataFrame, v: pl.DataFrame, removed: pl.DataFrame | N
     cand = f.select(nkk=pl.col("v_nkk"), tanggal_lahir=pl.col("v_tanggal_lahir")).drop_nulls().unique()
     frames = [v.select(keys).join(cand, on=keys, how="semi")]
     if removed is not None and removed.height:
-        gone = removed.filter(pl.col("kode_tms").fill_null(0) != 2) if "kode_tms" in removed.columns else removed
-        frames.append(gone.select(keys).join(cand, on=keys, how="semi"))
+        frames.append(_gone(removed).select(keys).join(cand, on=keys, how="semi"))
     counts = pl.concat(frames).group_by(keys).len("_n").rename({"nkk": "v_nkk", "tanggal_lahir": "v_tanggal_lahir"})
     return f.join(counts, on=["v_nkk", "v_tanggal_lahir"], how="left").with_columns(
         _kembar_kk=(pl.col("_n").fill_null(1) - 1).clip(0, None)
@@ -949,7 +956,9 @@ def _decide(f: pl.DataFrame, policy: MatchPolicy, purpose: str) -> pl.DataFrame:
     # No other voter of the reported desa with this name key is within `umur_pesaing_selisih`
     # years of the reported age (a son named like his father is decades younger), and no
     # voter already removed from the list is either (a late report of a death already applied).
-    no_rival_in_desa = (pl.col("_desa_umur_dekat") == 1).fill_null(False) & (pl.col("_tms_umur_dekat") == 0).fill_null(False)
+    no_rival_in_desa = (pl.col("_desa_umur_dekat") == 1).fill_null(False) & (
+        pl.col("_tms_umur_dekat") == 0
+    ).fill_null(False)
     record_rtrw = pl.col("rt").is_not_null() & pl.col("rw").is_not_null()
     # Age only (no birth date), or a birth date on a placeholder day (01-07, 31-12), in the
     # reported desa, sex not contradicting, and one of (see policy.toml for the reasoning):
