@@ -16,8 +16,9 @@ How a quarter's records are linked (`link_records`):
    less and one-word names less again;
 3. per record: AUTO only for one clear winner on strong evidence (a NIK link, or name +
    exact birth date in the reported place, or a name one typing slip away with the exact
-   birth date in the reported household, or age + RT/RW/KK for a rare full name, or an age
-   that only this voter of the kabupaten has under that name), leading the runner-up by a
+   birth date in the reported household, or age + RT/RW/KK for a rare full name, or a name,
+   sex and age too rare for the reported RT/RW or desa to hold by coincidence -- with no
+   namesake near that age in the desa, on the list or removed from it), leading the runner-up by a
    margin, with no other candidate as firmly identified (household before desa before
    elsewhere), no NIK conflict and no twin with a close name; otherwise REVIEW with the
    plausible candidates, or NONE.
