@@ -942,6 +942,21 @@ def _evidence_text() -> pl.Expr:
     return pl.concat_list(parts).list.drop_nulls().list.join("; ")
 
 
+def _age_only_why(policy: MatchPolicy) -> pl.Expr:
+    """Why a record that gives only an age stays in review, for the official who checks it."""
+    others_near = pl.col("_desa_umur_dekat").fill_null(0) - 1
+    return (
+        pl.when(pl.col("_tms_umur_dekat").fill_null(0) > 0)
+        .then(pl.lit("hanya umur; ada pemilih senama yang sudah TMS di desa ini (laporan ulang?)"))
+        .when(others_near > 0)
+        .then(pl.format("hanya umur; {} pemilih senama lain di desa ini berumur hampir sama", others_near))
+        .when(pl.col("_risiko_umur") > policy.umur_risiko_maks)
+        .then(pl.format("hanya umur; nama umum: peluang ada senama seumur lain {}% (batas {}%)",
+                        _fmt_percent(pl.col("_risiko_umur")), _fmt_percent(pl.lit(policy.umur_risiko_maks))))
+        .otherwise(pl.lit("hanya umur, bukan tgl lahir"))
+    )
+
+
 def _decide(f: pl.DataFrame, policy: MatchPolicy, purpose: str) -> pl.DataFrame:
     rule = policy.rule(purpose)
     sim = pl.col("sim_nama")
@@ -1100,7 +1115,7 @@ def _decide(f: pl.DataFrame, policy: MatchPolicy, purpose: str) -> pl.DataFrame:
         .then(pl.lit("ada kembar serumah dengan nama mirip"))
         .when((pl.col("_n") > 1) & (margin.max().over("_rid") < rule.selisih))
         .then(pl.format("{} calon mirip", pl.col("_n")))
-        .when(pl.col("umur_saja").any().over("_rid")).then(pl.lit("hanya umur, bukan tgl lahir"))
+        .when(pl.col("umur_saja").any().over("_rid")).then(_age_only_why(policy))
         .otherwise(pl.lit("bukti belum cukup kuat"))
     )
     auto = plausible.filter(pl.col("_auto_rec") & (pl.col("_urut") == 0)).with_columns(
