@@ -178,9 +178,19 @@ def report_frames(con, kuartal: int, desa: pl.DataFrame, tms: pl.DataFrame, befo
         pl.col("tanggal_lahir").alias("tanggal_lahir_kandidat"),
         pl.col("jenis_kelamin").alias("jenis_kelamin_kandidat"),
         pl.col("alamat").alias("alamat_kandidat"),
+        _rt_rw("rt", "rw").alias("rt_rw_kandidat"),
     )
-    verifikasi = verifikasi.join(cand, on="id_pemilih_kandidat", how="left")
+    verifikasi = verifikasi.join(cand, on="id_pemilih_kandidat", how="left").with_columns(
+        _rt_rw("rt_sumber", "rw_sumber").alias("rt_rw_sumber")
+    )
     return rekap, detailed, verifikasi, outside_kabupaten(after, desa)
+
+
+def _rt_rw(rt: str, rw: str) -> pl.Expr:
+    """'003/001' from RT and RW; empty when either is missing."""
+    return pl.when(pl.col(rt).is_not_null() & pl.col(rw).is_not_null()).then(
+        pl.col(rt).str.zfill(3) + pl.lit("/") + pl.col(rw).str.zfill(3)
+    )
 
 
 def previous_recap(con, kuartal: int, desa: pl.DataFrame, tms: pl.DataFrame,
@@ -271,6 +281,7 @@ def run_quarter(*, quarter: str, inbox: Path, db: Path, out: Path, steps: Steps 
     failure: InputError | None = None
     with store.writer_lock(db):
         con = store.connect(db)
+        store.create_schema(con)  # a database made by an earlier release gets its new columns
         try:
             return _run_locked(con, steps, logger, kuartal, label, tanggal_acuan, inbox, db, out, timer, started_at,
                                id_run)

@@ -56,8 +56,9 @@ UBAH_COLUMNS = (
 )
 VERIFIKASI_COLUMNS = (
     "no", "id_verifikasi", "usulan", "nik_kandidat", "nama_kandidat", "tanggal_lahir_kandidat", "jenis_kelamin_kandidat",
-    "alamat_kandidat", "kode_desa_kandidat", "nama_sumber", "nik_sumber", "tanggal_lahir_sumber",
-    "kode_desa_sumber", "sumber_file", "sumber_baris", "skor", "alasan", "keputusan_verifikasi",
+    "alamat_kandidat", "rt_rw_kandidat", "kode_desa_kandidat", "nama_sumber", "nik_sumber", "tanggal_lahir_sumber",
+    "umur_sumber", "rt_rw_sumber", "kode_desa_sumber", "sumber_file", "sumber_baris", "skor", "alasan",
+    "keputusan_verifikasi",
 )
 
 

@@ -34,7 +34,8 @@ class ReportData:
                  kode_tms_usulan, nik_kandidat, nama_kandidat, kode_desa_kandidat,
                  tanggal_lahir_kandidat, jenis_kelamin_kandidat, alamat_kandidat,
                  sumber_file, sumber_baris, nama_sumber, nik_sumber, tanggal_lahir_sumber,
-                 kode_desa_sumber, skor, alasan. The desa workbook that shows a row is
+                 kode_desa_sumber, skor, alasan, umur_sumber, rt_sumber, rw_sumber, and for the
+                 workbooks rt_rw_kandidat, rt_rw_sumber ('003/001'). The desa workbook that shows a row is
                  kode_desa_kandidat, or kode_desa_sumber when there is no candidate desa.
     tms:         kode (Int64), label, keterangan — the TMS code table in force.
     rekap_sebelumnya: the `rekap` frame of the previous applied quarter, or None.

@@ -13,7 +13,7 @@ PERUBAHAN_COLUMNS = (
 )
 VERIFIKASI_COLUMNS = (
     "id_verifikasi", "kategori_usulan", "kode_tms_usulan", "nik_kandidat", "nama_kandidat", "kode_desa_kandidat",
-    "sumber_file", "sumber_baris", "skor", "alasan",
+    "sumber_file", "sumber_baris", "skor", "alasan", "umur_sumber", "rt_sumber", "rw_sumber",
 )
 KARANTINA_COLUMNS = ("sumber_file", "sumber_baris", "kolom", "alasan", "nilai")
 BERKAS_COUNTS = ("dibaca", "diterapkan", "verifikasi", "karantina", "tanpa_perubahan")

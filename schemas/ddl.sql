@@ -99,8 +99,15 @@ CREATE TABLE IF NOT EXISTS verifikasi (
     tanggal_lahir_sumber DATE,
     kode_desa_sumber VARCHAR,
     skor DOUBLE,
-    alasan VARCHAR
+    alasan VARCHAR,
+    umur_sumber INTEGER,
+    rt_sumber VARCHAR,
+    rw_sumber VARCHAR
 );
+-- Added after the first release: a database made before gets the columns (empty) here.
+ALTER TABLE verifikasi ADD COLUMN IF NOT EXISTS umur_sumber INTEGER;
+ALTER TABLE verifikasi ADD COLUMN IF NOT EXISTS rt_sumber VARCHAR;
+ALTER TABLE verifikasi ADD COLUMN IF NOT EXISTS rw_sumber VARCHAR;
 
 -- Rejected input rows, with the reason.
 CREATE TABLE IF NOT EXISTS karantina (

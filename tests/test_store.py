@@ -154,3 +154,16 @@ def test_second_writer_is_refused(tmp_path):
         holder.join(30)
     with store.writer_lock(db):  # released when the holder ended
         pass
+
+
+def test_a_database_from_an_earlier_release_gets_the_new_review_columns(con):
+    # The review queue of the first release had no reported age or RT/RW.
+    for column in ("umur_sumber", "rt_sumber", "rw_sumber"):
+        con.execute(f"ALTER TABLE verifikasi DROP COLUMN {column}")
+    con.execute("INSERT INTO verifikasi (kuartal, id_verifikasi, kategori_usulan, sumber_file, sumber_baris) "
+                "VALUES (8104, 'V1', 'TMS', 'kematian.csv', 2)")
+    store.create_schema(con)  # what every `pdpb run` does first
+    old = store.review_of(con, 8104)
+    assert old.select("id_verifikasi", "umur_sumber", "rt_sumber", "rw_sumber").row(0) == ("V1", None, None, None)
+    store.create_schema(con)  # and again: nothing changes
+    assert store.review_of(con, 8104).columns == old.columns

@@ -42,7 +42,7 @@ CHANGE_COLUMNS = (
 REVIEW_COLUMNS = (
     "id_verifikasi", "kategori_usulan", "kode_tms_usulan", "id_pemilih_kandidat", "nik_kandidat", "nama_kandidat",
     "kode_desa_kandidat", "sumber_file", "sumber_sha256", "sumber_baris", "nama_sumber", "nik_sumber",
-    "tanggal_lahir_sumber", "kode_desa_sumber", "skor", "alasan",
+    "tanggal_lahir_sumber", "kode_desa_sumber", "skor", "alasan", "umur_sumber", "rt_sumber", "rw_sumber",
 )
 
 
@@ -602,11 +602,15 @@ def _finish(q: _Quarter) -> QuarterDecision:
             "kode_desa_sumber": rec.get("kode_desa"),
             "skor": item["skor"],
             "alasan": item["alasan"],
+            "umur_sumber": rec.get("umur"),
+            "rt_sumber": rec.get("rt"),
+            "rw_sumber": rec.get("rw"),
         })
     verifikasi = pl.DataFrame(
         review_rows,
         schema={**{c: pl.Utf8 for c in REVIEW_COLUMNS}, "kode_tms_usulan": pl.Int64, "id_pemilih_kandidat": pl.Int64,
-                "sumber_baris": pl.Int64, "tanggal_lahir_sumber": pl.Date, "skor": pl.Float64},
+                "sumber_baris": pl.Int64, "tanggal_lahir_sumber": pl.Date, "skor": pl.Float64,
+                "umur_sumber": pl.Int64},
     ).sort("sumber_file", "sumber_baris", "id_verifikasi")
     changed_ids = [i for i, v in q.by_id.items() if q.original.get(i) != v]
     versions = pl.DataFrame([q.by_id[i] for i in sorted(changed_ids)], schema=q.current.schema)
