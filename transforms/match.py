@@ -703,16 +703,25 @@ def _age_namesakes(r: pl.DataFrame, v: pl.DataFrame, policy: MatchPolicy, remove
 
 
 def _household_twins(f: pl.DataFrame, v: pl.DataFrame, removed: pl.DataFrame | None) -> pl.DataFrame:
-    """`_kembar_kk`: how many other people of the candidate's household (KK) were born the
-    same day -- on the list, or removed from it (not as duplicates of the candidate)."""
+    """`_kembar_kk`, for pairs whose names differ by a slip in a short word (`ketik_pendek`,
+    the only rule that reads it; null elsewhere): how many other people of the candidate's
+    household (KK) were born the same day -- on the list, or removed from it (not as
+    duplicates of the candidate)."""
     keys = ["nkk", "tanggal_lahir"]
-    cand = f.select(nkk=pl.col("v_nkk"), tanggal_lahir=pl.col("v_tanggal_lahir")).drop_nulls().unique()
+    cand = (
+        f.filter(pl.col("ketik_pendek"))
+        .select(nkk=pl.col("v_nkk"), tanggal_lahir=pl.col("v_tanggal_lahir"))
+        .drop_nulls()
+        .unique()
+    )
+    if cand.height == 0:
+        return f.with_columns(_kembar_kk=pl.lit(None, dtype=pl.UInt32))
     frames = [v.select(keys).join(cand, on=keys, how="semi")]
     if removed is not None and removed.height:
         frames.append(_gone(removed).select(keys).join(cand, on=keys, how="semi"))
     counts = pl.concat(frames).group_by(keys).len("_n").rename({"nkk": "v_nkk", "tanggal_lahir": "v_tanggal_lahir"})
     return f.join(counts, on=["v_nkk", "v_tanggal_lahir"], how="left").with_columns(
-        _kembar_kk=(pl.col("_n").fill_null(1) - 1).clip(0, None)
+        _kembar_kk=pl.when(pl.col("ketik_pendek")).then((pl.col("_n").fill_null(1) - 1).clip(0, None))
     ).drop("_n")
 
 
@@ -1009,7 +1018,7 @@ def _decide(f: pl.DataFrame, policy: MatchPolicy, purpose: str) -> pl.DataFrame:
     # word (DWI/WI, AGUS/GUS, SITI/STII) could be a twin's name: it passes only when nobody
     # else of the household, on the list or removed from it, was born that day.
     tgl_sama_n = ((tgl == "sama").fill_null(False) & jk_ok & (pl.col("nkk_sama") | desa_sama)).sum().over("_rid")
-    slip_ok = ~pl.col("kata_beda") | (pl.col("ketik_pendek") & (pl.col("_kembar_kk") == 0))
+    slip_ok = ~pl.col("kata_beda") | (pl.col("ketik_pendek") & (pl.col("_kembar_kk") == 0).fill_null(False))
     typo_ok = (
         (pl.col("metode") == M_FUZZY)
         & (sim >= policy.ketik_nama_min)
