@@ -512,6 +512,13 @@ def test_a_late_report_of_a_death_already_applied_does_not_land_on_a_namesake(po
     rows = link_records(rec, v, policy, purpose="hapus", removed=dead)
     assert AUTO not in set(rows.get_column("putusan"))
     assert "ada pemilih senama yang sudah TMS di desa ini" in rows.item(0, "alasan")
+    # The same for a rare full name, which the RT/RW alone would otherwise let through.
+    tri = voters_frame([voter(1, "TRI HANDAYANI", date(1990, 12, 12), "P", rt="003", rw="001"), *filler(100)])
+    gone = voters_frame([voter(2, "TRI HANDAYANI", date(1991, 6, 1), "P", rt="004", rw="001")]).with_columns(
+        kode_tms=pl.lit(1, dtype=pl.Int64))
+    rec = records_frame([record(2, "TRI HANDAYANI", umur=35, sex="P", rt="3", rw="1")])
+    assert by_row(link_records(rec, tri, policy, purpose="hapus"), 2).item(0, "putusan") == AUTO
+    assert AUTO not in set(link_records(rec, tri, policy, purpose="hapus", removed=gone).get_column("putusan"))
 
 
 def test_namesake_of_the_desa_a_few_years_apart_keeps_an_age_report_in_review(policy: MatchPolicy) -> None:

@@ -981,9 +981,8 @@ def _decide(f: pl.DataFrame, policy: MatchPolicy, purpose: str) -> pl.DataFrame:
     # No other voter of the reported desa with this name key is within `umur_pesaing_selisih`
     # years of the reported age (a son named like his father is decades younger), and no
     # voter already removed from the list is either (a late report of a death already applied).
-    no_rival_in_desa = (pl.col("_desa_umur_dekat") == 1).fill_null(False) & (
-        pl.col("_tms_umur_dekat") == 0
-    ).fill_null(False)
+    no_removed_rival = (pl.col("_tms_umur_dekat") == 0).fill_null(True)
+    no_rival_in_desa = (pl.col("_desa_umur_dekat") == 1).fill_null(False) & no_removed_rival
     record_rtrw = pl.col("rt").is_not_null() & pl.col("rw").is_not_null()
     # Age only (no birth date), or a birth date on a placeholder day (01-07, 31-12), in the
     # reported desa, sex not contradicting, and one of (see policy.toml for the reasoning):
@@ -1009,6 +1008,7 @@ def _decide(f: pl.DataFrame, policy: MatchPolicy, purpose: str) -> pl.DataFrame:
     age_only_ok = (
         (exact_age | (tgl == "sama_umum").fill_null(False))
         & desa_sama
+        & no_removed_rival
         & ((~pl.col("satu_kata") & rare_enough) | umur_kk | umur_khas)
     )
     # A name one typing slip away with the exact birth date, the same sex, in the reported
