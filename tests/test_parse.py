@@ -237,6 +237,20 @@ def test_umur_rt_rw(tmp_path, ctx):
     assert parsed.karantina.get_column("sumber_baris").to_list() == [4, 5]
 
 
+def test_rt_and_rw_in_one_column(tmp_path, ctx):
+    # A desa report with "RT/RW" as one column: 003/001, 3/1, RT 3 RW 1, 03-01. Text that is
+    # not a pair is kept whole as the RT, nothing typed is lost.
+    text = ("NAMA,UMUR,RT/RW,TANGGAL MENINGGAL\nA,70,003/001,02-02-2026\nB,71,3/1,02-02-2026\n"
+            "C,72,RT 3 RW 1,02-02-2026\nD,73,03-01,02-02-2026\nE,74,DUKUH,02-02-2026\nF,75,,02-02-2026\n")
+    parsed = parse_csv(tmp_path, ctx, "kematian", text)
+    assert parsed.records.get_column("rt").to_list() == ["003", "003", "003", "003", "DUKUH", None]
+    assert parsed.records.get_column("rw").to_list() == ["001", "001", "001", "001", None, None]
+    # Separate RT and RW columns win over a combined one.
+    both = parse_csv(tmp_path, ctx, "kematian", "NAMA,RT,RW,RT/RW,TANGGAL MENINGGAL\nA,5,2,003/001,02-02-2026\n",
+                     name="kematian_dua.csv")
+    one(both, rt="005", rw="002")
+
+
 # --- desa ------------------------------------------------------------------------------
 
 

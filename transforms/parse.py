@@ -58,6 +58,7 @@ from transforms.parse_values import (
     parse_date_series,
     patch,
     rt_rw_series,
+    split_rt_rw,
     umur_series,
 )
 from transforms.read import RawExtract, load_aliases
@@ -123,7 +124,7 @@ KARANTINA_SCHEMA: dict[str, pl.DataType] = {
 # Raw text columns a file may carry (read.py's canonical names).
 RAW_FIELDS: tuple[str, ...] = (
     "nik", "nkk", "nama", "tempat_lahir", "tanggal_lahir", "umur", "jenis_kelamin",
-    "status_kawin", "alamat", "rt", "rw", "disabilitas", "kode_desa", "desa", "kecamatan",
+    "status_kawin", "alamat", "rt", "rw", "rt_rw", "disabilitas", "kode_desa", "desa", "kecamatan",
     "tps", "tanggal_meninggal", "tanggal_pindah", "tanggal_datang", "tujuan", "asal",
     "instansi", "perubahan", "id_verifikasi", "keputusan", "kode_tms",
 )  # fmt: skip
@@ -139,7 +140,7 @@ _ORDER = {f: i for i, f in enumerate(FIELD_ORDER)}
 
 PERSON_RAW: tuple[str, ...] = (
     "nik", "nkk", "nama", "tempat_lahir", "tanggal_lahir", "jenis_kelamin", "status_kawin",
-    "alamat", "rt", "rw", "disabilitas", "kode_desa", "desa", "kecamatan", "tps",
+    "alamat", "rt", "rw", "rt_rw", "disabilitas", "kode_desa", "desa", "kecamatan", "tps",
 )  # fmt: skip
 
 LABELS: dict[str, str] = {
@@ -237,6 +238,12 @@ def parse_extract(raw: RawExtract, kind: str, ctx: ParseContext) -> Parsed:
     )
 
     # --- typed values ------------------------------------------------------------------
+    # One `RT/RW` column stands in for RT and RW when the file has no column of its own for them.
+    rt_part, rw_part = split_rt_rw(work.get_column(_raw("rt_rw")))
+    work = work.with_columns(
+        pl.coalesce(pl.col(_raw("rt")), pl.lit(rt_part)).alias(_raw("rt")),
+        pl.coalesce(pl.col(_raw("rw")), pl.lit(rw_part)).alias(_raw("rw")),
+    )
     col = work.get_column
     nik = nik_parts_frame(col(_raw("nik")), col("_nik_numerik"))
     nkk = nik_parts_frame(col(_raw("nkk")), col("_nkk_numerik"))

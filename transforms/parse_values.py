@@ -329,6 +329,19 @@ def rt_rw_series(s: pl.Series) -> pl.Series:
     return patch(out, need, lambda sub: _on(sub, parse_rt_rw), s).alias(s.name)
 
 
+_RT_RW_PAIR = r"^(?:RT\.?\s*)?([0-9]{1,3})\s*(?:/|-|\\|\s)\s*(?:RW\.?\s*)?([0-9]{1,3})$"
+
+
+def split_rt_rw(s: pl.Series) -> tuple[pl.Series, pl.Series]:
+    """One `RT/RW` column into RT and RW: `003/001`, `3/1`, `RT 3 RW 1`, `03-01` → ("3", "1")
+    (padded later by `rt_rw_series`). Text that is not such a pair stays whole as the RT, with
+    no RW, so nothing typed is lost."""
+    text = s.cast(pl.Utf8).str.strip_chars(_STRIP).str.to_uppercase().replace("", None)
+    pair = text.str.extract_groups(_RT_RW_PAIR)
+    rt = pair.struct.field("1")
+    return rt.zip_with(rt.is_not_null(), text).alias("rt"), pair.struct.field("2").alias("rw")
+
+
 def umur_series(s: pl.Series) -> pl.Series:
     if _all_null(s):
         return _nulls(s, pl.Int32)

@@ -176,11 +176,15 @@ class Places:
         return kec, desa
 
 
-def _columns(kind: str, berkas: str, by_name: bool) -> list[str]:
+def _columns(kind: str, berkas: str, by_name: bool, rt_rw_together: bool = False) -> list[str]:
     cols = list(DESA_REPORT_COLUMNS if berkas == "desa" else FILE_COLUMNS[kind])
     if by_name and "kode_desa" in cols:
         i = cols.index("kode_desa")
         cols[i : i + 1] = ["kecamatan", "desa"]
+    if rt_rw_together and "rt" in cols and "rw" in cols:
+        i = cols.index("rt")
+        cols.remove("rw")
+        cols[i] = "rt_rw"  # one column "RT/RW": 003/001
     return cols
 
 
@@ -197,6 +201,8 @@ def _cell(field: str, row: dict, style: Style, places: Places, rng):
             return None
         kec, desa = places.render(style, row["kode_desa"], rng)
         return kec if field == "kecamatan" else desa
+    if field == "rt_rw":
+        return f"{row['rt']}/{row['rw']}" if row.get("rt") and row.get("rw") else None
     value = row.get(field)
     if value is None or value == "":
         return None
@@ -239,7 +245,8 @@ def write_messy_inbox(events: QuarterEvents, inbox: Path, rng, region: Region) -
         by_name = berkas == "desa" or turn % 3 != 0
         style = Style(rng, xlsx, by_name, counter[xlsx])
         counter[xlsx] += 1
-        columns = _columns(kind, berkas, by_name)
+        # The desa report of every other quarter writes RT and RW in one column.
+        columns = _columns(kind, berkas, by_name, rt_rw_together=berkas == "desa" and q % 2 == 1)
         stem = "Kematian_laporan_desa" if berkas == "desa" else FILE_STEM[kind]
         name = f"{stem}_TW{ROMAN[q]}_{year}.{'xlsx' if xlsx else 'csv'}"
         title = [TITLES[kind] + (" (LAPORAN DESA)" if berkas == "desa" else ""),
