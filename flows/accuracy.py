@@ -87,6 +87,8 @@ def cmd_accuracy(args, settings) -> int:
         print(f"  {text:<48} {a[key]}")
     for key in ("nik_sesuai", "nik_andal_tetapi_salah", "tanggal_lahir_sesuai", "kode_desa_sesuai"):
         print(f"  pembacaan {key:<38} {p[key]}")
+    d = report["durasi"]
+    print(f"  waktu: cocok {d.get('cocok')} s, ganda/umur {d.get('ganda_umur')} s")
     s = report["uji_orang_asing"]
     print(f"Uji orang asing: laporan kematian desa (nama, umur, jk, desa; tanpa NIK dan tgl lahir), "
           f"{s['laporan_per_kelompok']} orang per kelompok, triwulan berikutnya")
@@ -96,8 +98,6 @@ def cmd_accuracy(args, settings) -> int:
         print(f"  {'pemilih terdaftar, ' + text + ': TMS otomatis benar':<48} "
               f"{s[f'terdaftar_{form}_otomatis_benar']} ({s[f'terdaftar_{form}_rasio']}), "
               f"salah orang {s[f'terdaftar_{form}_otomatis_salah']}")
-    d = report["durasi"]
-    print(f"  waktu: cocok {d.get('cocok')} s, ganda/umur {d.get('ganda_umur')} s")
     if args.json:
         Path(args.json).parent.mkdir(parents=True, exist_ok=True)
         Path(args.json).write_text(json.dumps(report, indent=2, default=str) + "\n")

@@ -134,3 +134,20 @@ def test_rerun_is_identical_and_older_quarter_refused(clean_run, cli_env, tmp_pa
     assert older.returncode == 2
     assert "Traceback" not in older.stderr
     assert "2025-Q4" in older.stderr
+
+
+def test_accuracy_command_reports_zero_wrongful_removals_first(tmp_path, cli_env):
+    # `pdpb akurasi` on a small messy kabupaten: its first figure is the one that matters.
+    done = run_cli("akurasi", "--voters", "3000", "--seed", "4", "--dir", str(tmp_path / "akurasi"),
+                   "--json", str(tmp_path / "akurasi.json"), env=cli_env, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert lines[1].split() == ["TMS", "otomatis", "yang", "salah", "(harus", "0)", "0"]
+    report = json.loads((tmp_path / "akurasi.json").read_text())
+    assert report["akurasi"]["tms_otomatis_salah"] == 0
+    assert report["akurasi"]["tms_recall_termasuk_verifikasi"] >= 0.995
+    # The stranger test ran: a report about a voter still on the list never removes another.
+    strangers = report["uji_orang_asing"]
+    assert strangers["laporan_per_kelompok"] > 100
+    assert strangers["terdaftar_rtrw_otomatis_salah"] == strangers["terdaftar_desa_otomatis_salah"] == 0
+    assert any(line.startswith("Uji orang asing") for line in lines)
