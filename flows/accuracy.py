@@ -65,6 +65,7 @@ LINES = [
     ("tms_otomatis_salah", "TMS otomatis yang salah (harus 0)"),
     ("tms_recall_termasuk_verifikasi", "TMS ditemukan (otomatis + verifikasi)"),
     ("tms_recall_otomatis", "TMS diterapkan otomatis"),
+    ("tms_recall_otomatis_tanpa_ambigu", "  ... di luar kasus berlabel verifikasi"),
     ("baru_presisi", "BARU presisi"),
     ("baru_recall", "BARU recall"),
     ("baru_ganda", "BARU ditambahkan dua kali"),
