@@ -149,7 +149,7 @@ def stranger_test(current: pl.DataFrame, policy, *, start: date, tanggal_acuan: 
     share, still on the list, is reported dead (`terdaftar`): how many of those reports the
     pipeline applies on its own. Both forms: with the RT/RW and without it.
     """
-    from transforms.match import AUTO, link_records
+    from transforms.match import AUTO, age_at, link_records
 
     active = current.filter(pl.col("status") == AKTIF)
     removed = current.filter(pl.col("status") != AKTIF)
@@ -162,18 +162,13 @@ def stranger_test(current: pl.DataFrame, policy, *, start: date, tanggal_acuan: 
 
     def reports(people: pl.DataFrame, group: str, with_rtrw: bool) -> pl.DataFrame:
         when = pl.Series([start + timedelta(days=int(d)) for d in rng.integers(0, days, people.height)], dtype=pl.Date)
-        born = people["tanggal_lahir"]
-
-        def month_day(d: pl.Series) -> pl.Series:
-            return d.dt.month().cast(pl.Int32) * 100 + d.dt.day().cast(pl.Int32)
-
-        before_birthday = month_day(when) < month_day(born)
+        umur = people.select(age_at(pl.col("tanggal_lahir"), pl.lit(when))).to_series()
         return pl.DataFrame({
             "sumber_file": f"{group}_{'rtrw' if with_rtrw else 'desa'}",
             "sumber_baris": pl.Series(range(people.height), dtype=pl.Int64),
             "_target": people["id_pemilih"],
             "nama": people["nama"],
-            "umur": (when.dt.year().cast(pl.Int32) - born.dt.year().cast(pl.Int32) - before_birthday.cast(pl.Int32)),
+            "umur": umur,
             "jenis_kelamin": people["jenis_kelamin"],
             "kode_desa": people["kode_desa"],
             "rt": people["rt"] if with_rtrw else pl.Series([None] * people.height, dtype=pl.Utf8),

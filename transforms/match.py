@@ -270,7 +270,7 @@ def prepare_voters(voters: pl.DataFrame) -> pl.DataFrame:
     return v.with_columns(nama_frek_tahun=pl.len().over("nama_kunci", "tahun_lahir").cast(pl.Int32))
 
 
-def _age_at(birth: pl.Expr, on: pl.Expr) -> pl.Expr:
+def age_at(birth: pl.Expr, on: pl.Expr) -> pl.Expr:
     """Whole years between two dates (age on `on` of someone born on `birth`)."""
     def month_day(d: pl.Expr) -> pl.Expr:
         return d.dt.month().cast(pl.Int32) * 100 + d.dt.day().cast(pl.Int32)
@@ -407,7 +407,7 @@ def _pairs_by_name_and_year(r: pl.DataFrame, v: pl.DataFrame, policy: MatchPolic
     return pl.concat([a, b])
 
 
-def _pairs_by_birth_date(r: pl.DataFrame, v: pl.DataFrame, policy: MatchPolicy) -> pl.DataFrame:
+def _pairs_by_birth_date(r: pl.DataFrame, v: pl.DataFrame) -> pl.DataFrame:
     """Kabupaten-wide: the same birth date, or day and month swapped (names compared later).
 
     Narrowed to voters whose name key starts with the same letter (see below).
@@ -445,7 +445,7 @@ def _candidate_pairs(r: pl.DataFrame, v: pl.DataFrame, policy: MatchPolicy) -> p
         _pairs_by_equal(r, v, "nkk", "nkk"),
         _pairs_in_desa(r, v, policy),
         _pairs_by_name_and_year(r, v, policy),
-        _pairs_by_birth_date(r, v, policy),
+        _pairs_by_birth_date(r, v),
     ]
     return pl.concat([p.cast(_PAIR_SCHEMA) for p in parts]).unique()
 
@@ -659,7 +659,7 @@ def _age_namesakes(r: pl.DataFrame, v: pl.DataFrame, policy: MatchPolicy, remove
     if ra.height == 0 or v.height == 0:
         return pl.DataFrame(schema=schema)
     keys = ra.select("_rid", "nama_kunci", "umur", "_peristiwa", "_desa", r_jk="jenis_kelamin")
-    gap = (_age_at(pl.col("tanggal_lahir"), pl.col("_peristiwa")) - pl.col("umur")).abs()
+    gap = (age_at(pl.col("tanggal_lahir"), pl.col("_peristiwa")) - pl.col("umur")).abs()
     near_in_desa = (pl.col("_gap") < policy.umur_pesaing_selisih) & pl.col("_desa").list.contains(pl.col("kode_desa"))
 
     j = keys.join(v.select("nama_kunci", "tanggal_lahir", "kode_desa", "jenis_kelamin"), on="nama_kunci")
@@ -792,7 +792,7 @@ def _evidence(pairs: pl.DataFrame, r: pl.DataFrame, v: pl.DataFrame, policy: Mat
         ),
         umur_selisih=(
             pl.when(pl.col("tanggal_lahir").is_null())
-            .then((_age_at(pl.col("v_tanggal_lahir"), pl.col("_peristiwa")) - pl.col("umur")).abs())
+            .then((age_at(pl.col("v_tanggal_lahir"), pl.col("_peristiwa")) - pl.col("umur")).abs())
         ),
         jk=pl.when(pl.col("jenis_kelamin").is_null() | pl.col("v_jenis_kelamin").is_null())
         .then(pl.lit(None, dtype=pl.Utf8))
