@@ -14,7 +14,8 @@ Decisions:
   voter's key) and for rows that cannot be identified otherwise. A 16-digit NIK typed as
   text whose structure is impossible quarantines any row (SPEC §5.1). An event row that has
   a name, a birth date or age, and a desa, and whose NIK lost digits, went through a number
-  or is no number at all, goes on with `nik` null: it will be matched by those fields. An invalid NKK quarantines a baseline row and is dropped (null) elsewhere.
+  or is no number at all, goes on with `nik` null: it will be matched by those fields. An
+  invalid NKK quarantines a baseline row and is dropped (null) elsewhere.
 - `perbaikan`: a blank cell means "no change". `kolom_isi` lists the correctable fields
   (schemas.fields.CORRECTABLE_FIELDS) whose cells are not blank, except `nama`: the name
   identifies the person in the file (with the NIK) and is not read as a correction.
@@ -55,6 +56,7 @@ from transforms.parse_values import (
     nik_parts_frame,
     nik_valid,
     nkk_valid,
+    on_series,
     parse_date_series,
     patch,
     rt_rw_series,
@@ -342,12 +344,7 @@ def _resolve_desa(work: pl.DataFrame, ctx: ParseContext, kab_name: str) -> pl.Da
     raw_code = work.get_column(_raw("kode_desa"))
     # Codes typed as in the region table need no normalizing; the rest are normalized.
     need = raw_code.is_not_null() & ~raw_code.is_in(ctx.desa.get_column("kode_desa").implode())
-    typed = patch(
-        raw_code,
-        need,
-        lambda sub: pl.DataFrame({"s": sub}).select(normalize_code_expr(pl.col("s"))).to_series(),
-        raw_code,
-    )
+    typed = patch(raw_code, need, lambda sub: on_series(sub, normalize_code_expr), raw_code)
     work = work.with_columns(typed.alias("_kode_typed"))
     typed = pl.col("_kode_typed")
     names = work.filter(pl.col(_raw("kode_desa")).is_null() & pl.col(_raw("desa")).is_not_null())

@@ -41,7 +41,8 @@ def patch(fast: pl.Series, need: pl.Series, slow: Callable[[pl.Series], pl.Serie
     return fast.scatter(idx, values.cast(fast.dtype))
 
 
-def _on(series: pl.Series, expr: Callable[[pl.Expr], pl.Expr]) -> pl.Series:
+def on_series(series: pl.Series, expr: Callable[[pl.Expr], pl.Expr]) -> pl.Series:
+    """An expression parser (`parse_date`, `normalize_code_expr` ...) applied to a Series."""
     return pl.DataFrame({"s": series}).select(expr(pl.col("s"))).to_series()
 
 
@@ -260,7 +261,7 @@ def parse_date_series(s: pl.Series) -> pl.Series:
     # calamine gives Excel dates as `1975-08-17 00:00:00`
     out = patch(out, need, lambda sub: sub.str.to_datetime("%Y-%m-%d %H:%M:%S", strict=False).dt.date(), s)
     need = out.is_null() & s.is_not_null()
-    return patch(out, need, lambda sub: _on(sub, parse_date), s).alias(s.name)
+    return patch(out, need, lambda sub: on_series(sub, parse_date), s).alias(s.name)
 
 
 def nik_parts_frame(s: pl.Series, numerik: pl.Series | None = None) -> pl.DataFrame:
@@ -305,7 +306,7 @@ def code_series(s: pl.Series, field: str) -> pl.Series:
     table = load_codes()[field]
     out = s.str.to_uppercase().replace_strict(table, default=None, return_dtype=pl.Utf8)
     need = out.is_null() & s.is_not_null()
-    return patch(out, need, lambda sub: _on(sub, lambda e: code_expr(e, field)), s).alias(s.name)
+    return patch(out, need, lambda sub: on_series(sub, lambda e: code_expr(e, field)), s).alias(s.name)
 
 
 def clean_text_series(s: pl.Series, upper: bool = False) -> pl.Series:
@@ -326,7 +327,7 @@ def rt_rw_series(s: pl.Series) -> pl.Series:
     short = lambda c: (c.str.len_bytes() <= 3) & c.str.contains(r"^[0-9]+$")  # noqa: E731
     out = _where(s, short, lambda c: c.str.zfill(3))
     need = out.is_null() & s.is_not_null()
-    return patch(out, need, lambda sub: _on(sub, parse_rt_rw), s).alias(s.name)
+    return patch(out, need, lambda sub: on_series(sub, parse_rt_rw), s).alias(s.name)
 
 
 _RT_RW_PAIR = r"^(?:RT\.?\s*)?([0-9]{1,3})\s*(?:/|-|\\|\s)\s*(?:RW\.?\s*)?([0-9]{1,3})$"
@@ -348,4 +349,4 @@ def umur_series(s: pl.Series) -> pl.Series:
     s = s.cast(pl.Utf8)
     out = s.str.to_integer(strict=False).cast(pl.Int32, strict=False)
     need = out.is_null() & s.is_not_null()
-    return patch(out, need, lambda sub: _on(sub, parse_umur), s).alias(s.name)
+    return patch(out, need, lambda sub: on_series(sub, parse_umur), s).alias(s.name)
