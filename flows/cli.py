@@ -188,9 +188,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     from flows.accuracy import add_accuracy_parser
     from flows.bench import add_bench_parser
+    from flows.provinsi import add_provinsi_parser
 
     add_bench_parser(sub)
     add_accuracy_parser(sub)
+    add_provinsi_parser(sub)
     return parser
 
 
@@ -202,7 +204,7 @@ def main(argv: list[str] | None = None) -> int:
         from flows.settings import load_settings
 
         settings = load_settings()
-        if args.command in ("init", "run", "serve", "demo"):
+        if args.command in ("init", "run", "serve", "demo", "provinsi"):
             import prefect  # noqa: F401  (configures logging, then we filter it)
 
             _install_log_filter()

@@ -133,6 +133,14 @@ def available_cores() -> int:
         return os.cpu_count() or 1
 
 
+def report_processes() -> int:
+    """Processes for the desa workbooks: one per core, or PDPB_LAPORAN_PROSES. A daemonic
+    process (a Dask worker) may not have children, so there the workbooks are written in-process."""
+    if multiprocessing.current_process().daemon:
+        return 1
+    return int(os.environ.get("PDPB_LAPORAN_PROSES") or available_cores())
+
+
 def write_workbooks(data: ReportData, out_dir: Path, *, workers: int | None = None) -> list[Path]:
     """Writes out_dir/rekap_kabupaten.xlsx, out_dir/desa/<kode_desa>_<Nama>.xlsx for EVERY desa of data.desa
     (even one with no changes: its recap still matters), and out_dir/pengumuman/<kode_desa>_<Nama>.xlsx. Returns the paths."""
@@ -142,7 +150,9 @@ def write_workbooks(data: ReportData, out_dir: Path, *, workers: int | None = No
     ctx = build_context(data)
     parts = desa_parts(ctx, data)
     queue = queue_by_desa(data.verifikasi)
-    workers = available_cores() if workers is None else max(1, workers)
+    if workers is None:
+        workers = report_processes()
+    workers = max(1, workers)
     rekap_path = out_dir / REKAP_FILE
 
     if workers == 1 or len(parts) < 2:

@@ -121,6 +121,8 @@ def connect(db_path: Path, *, must_exist: bool = True, read_only: bool = False) 
             raise InputError("basis data sedang dipakai oleh proses lain", file=str(db_path)) from None
         raise InputError(f"basis data tidak dapat dibuka: {exc}", file=str(db_path)) from None
     con.execute("SET preserve_insertion_order = true")
+    if os.environ.get("PDPB_DUCKDB_THREADS"):  # a Dask worker of a province: one thread per worker
+        con.execute(f"SET threads = {int(os.environ['PDPB_DUCKDB_THREADS'])}")
     return con
 
 

@@ -1,0 +1,294 @@
+"""The province flow `pdpb-provinsi` (SPEC §7): every kabupaten's quarter as one Dask task,
+largest first, then the cross-kabupaten stage over the Parquet store, the queues and the recap.
+
+The same flow runs on a LocalCluster (`--workers N`) and on a scheduler started elsewhere
+(`--address tcp://host:8786`): only the task runner changes. Tasks pass paths and small
+summaries, never frames: a frame is a kabupaten's business and stays in its worker.
+"""
+
+from __future__ import annotations
+
+import os
+import resource
+import time
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator
+
+from prefect import flow, get_run_logger, task
+from prefect.cache_policies import NO_CACHE
+
+from transforms.errors import InputError
+from transforms.provinsi import Kabupaten, Province
+
+# What a worker process needs before it imports polars: one thread for polars, DuckDB and the
+# numeric libraries, and reports written in-process (a Dask worker is a daemonic process and
+# may not start a process pool of its own).
+WORKER_ENV = {
+    "POLARS_MAX_THREADS": "1",
+    "PDPB_DUCKDB_THREADS": "1",
+    "PDPB_LAPORAN_PROSES": "1",
+    "OMP_NUM_THREADS": "1",
+    "OPENBLAS_NUM_THREADS": "1",
+    "MKL_NUM_THREADS": "1",
+}
+LINTAS_INBOX_FILE = "pindah_keluar_lintas_{quarter}.csv"
+
+
+def peak_rss_mib() -> float:
+    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+
+
+def task_runner(workers: int | None, address: str | None):
+    """A DaskTaskRunner on a scheduler at `address`, or on a local cluster of `workers`
+    single-threaded worker processes (one per core by default)."""
+    import dask
+    from prefect_dask import DaskTaskRunner
+
+    from reports.workbooks import available_cores
+
+    if address:
+        return DaskTaskRunner(address=address)
+    n = workers or available_cores()
+    dask.config.set({f"distributed.nanny.pre-spawn-environ.{k}": v for k, v in WORKER_ENV.items()})
+    return DaskTaskRunner(cluster_kwargs={"n_workers": n, "threads_per_worker": 1, "processes": True,
+                                          "dashboard_address": None, "memory_limit": 0})
+
+
+@contextmanager
+def one_prefect_api() -> Iterator[None]:
+    """Local Dask workers are processes of their own: without an API address each would start
+    a temporary Prefect server of its own (tens of seconds each, per flow). One API for this
+    process and every worker it starts: the one in force, else one temporary server."""
+    from prefect.settings import PREFECT_API_URL, get_current_settings, temporary_settings
+
+    url = os.environ.get("PREFECT_API_URL") or get_current_settings().api.url
+    if url:
+        saved = os.environ.get("PREFECT_API_URL")
+        os.environ["PREFECT_API_URL"] = url
+        try:
+            yield
+        finally:
+            if saved is None:
+                os.environ.pop("PREFECT_API_URL", None)
+        return
+    from prefect.server.api.server import SubprocessASGIServer
+
+    server = SubprocessASGIServer()
+    server.start(timeout=int(os.environ.get("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS") or 120))
+    os.environ["PREFECT_API_URL"] = server.api_url
+    try:
+        with temporary_settings(updates={PREFECT_API_URL: server.api_url}):
+            yield
+    finally:
+        os.environ.pop("PREFECT_API_URL", None)
+        server.stop()
+
+
+def check_worker_threads(logger) -> None:
+    """Polars reads POLARS_MAX_THREADS once, at import: a worker started without it would
+    run every kabupaten with all cores' threads fighting the other workers."""
+    import polars as pl
+
+    want = os.environ.get("POLARS_MAX_THREADS")
+    if want is None or pl.thread_pool_size() != int(want):
+        logger.warning("pekerja ini memakai %d thread polars; setel POLARS_MAX_THREADS=1 (dan PDPB_DUCKDB_THREADS=1) "
+                       "sebelum `dask worker` dimulai", pl.thread_pool_size())
+
+
+def run_kabupaten(kab: Kabupaten, quarter: str, store_root: Path, logger) -> dict:
+    """One kabupaten's quarter on its own database and inbox (one transaction, rerun-safe), then
+    its snapshot in the store. Returns a small summary."""
+    from flows.quarter import PLAIN, run_quarter
+    from transforms import store
+    from transforms.provinsi import write_snapshot
+
+    started = time.perf_counter()
+    trace = os.environ.get("PDPB_PROVINSI_JEJAK")  # fault tests: which process runs which kabupaten
+    if trace:
+        Path(trace).mkdir(parents=True, exist_ok=True)
+        (Path(trace) / f"{kab.kode}.{os.getpid()}").touch()
+    try:
+        result = run_quarter(quarter=quarter, inbox=kab.inbox_for(quarter), db=kab.db, out=kab.out, steps=PLAIN,
+                             logger=logger)
+    except InputError as exc:
+        return {"kode": kab.kode, "gagal": f"kabupaten {kab.kode}: {exc}"}
+    con = store.connect(kab.db, read_only=True)
+    try:
+        snap = write_snapshot(con, store.quarter_index(quarter), kab.kode, store_root)
+    finally:
+        con.close()
+    return {"kode": kab.kode, "gagal": None, "pid": os.getpid(), "detik": round(time.perf_counter() - started, 2),
+            "memori_mib": peak_rss_mib(), "ringkasan": result["perubahan"], "verifikasi": result["verifikasi"],
+            "pemilih_akhir": result["pemilih_akhir"], "keluaran": result["keluaran"], "toko": snap}
+
+
+@task(name="kabupaten", task_run_name="kabupaten-{kab.kode}", cache_policy=NO_CACHE, retries=2,
+      retry_delay_seconds=1)
+def kabupaten_task(kab: Kabupaten, quarter: str, store_root: Path) -> dict:
+    logger = get_run_logger()
+    check_worker_threads(logger)
+    got = run_kabupaten(kab, quarter, store_root, logger)
+    if got["gagal"]:
+        logger.error("%s", got["gagal"])
+    else:
+        logger.info("kabupaten %s selesai dalam %.1f s (memori puncak %.0f MiB)", kab.kode, got["detik"],
+                    got["memori_mib"])
+    return got
+
+
+def _lintas_inbox(province: Province, quarter: str, kab: Kabupaten) -> bool:
+    """Automatic cross-kabupaten actions of `kab` as a pindah_keluar extract in its inbox (the
+    matched move out of it, seen in the other kabupaten). Returns True when the file changed,
+    i.e. the kabupaten's quarter must be rerun to apply it. The actions are recorded once, so
+    the file is the same on every later run and a rerun never applies anything twice."""
+    import polars as pl
+
+    from transforms.provinsi import read_table
+    from transforms.store import quarter_end
+
+    actions = read_table(province.db, "SELECT nik, nama, tanggal_lahir, jenis_kelamin, kode_desa, kabupaten_lain "
+                                      "FROM tindakan_lintas WHERE kuartal = ? AND kabupaten = ? ORDER BY id_tindakan",
+                         [quarter, kab.kode])
+    path = kab.inbox_for(quarter) / LINTAS_INBOX_FILE.format(quarter=quarter.replace("-", "_"))
+    if actions.height == 0:
+        return False
+    from transforms.store import quarter_index
+    from transforms.wilayah import kabupaten_name
+
+    frame = actions.select(
+        "nik", "nama", pl.col("tanggal_lahir").dt.strftime("%Y-%m-%d"), "jenis_kelamin", "kode_desa",
+        pl.lit(quarter_end(quarter_index(quarter)).isoformat()).alias("tanggal_pindah"),
+        pl.col("kabupaten_lain").map_elements(kabupaten_name, return_dtype=pl.Utf8).alias("tujuan"),
+    )
+    text = frame.write_csv()
+    if path.exists() and path.read_text(encoding="utf-8") == text:
+        return False
+    path.write_text(text, encoding="utf-8")
+    return True
+
+
+@flow(name="pdpb-provinsi", flow_run_name="provinsi-{quarter}")
+def pdpb_provinsi(quarter: str, config: str) -> dict:
+    """Every kabupaten's quarter in parallel, then the cross-kabupaten stage (SPEC §7)."""
+    from transforms.provinsi import cross_kabupaten, largest_first, load_province
+
+    logger = get_run_logger()
+    province = load_province(Path(config))
+    order = largest_first(province.kabupaten)
+    started = time.perf_counter()
+    logger.info("provinsi %s, triwulan %s: %d kabupaten/kota, terbesar lebih dulu", province.kode, quarter,
+                len(order))
+    results = _run_all(order, quarter, province.store)
+    t_kab = time.perf_counter() - started
+    failed = [r["gagal"] for r in results.values() if r["gagal"]]
+    if failed:
+        raise InputError("; ".join(failed))
+
+    t = time.perf_counter()
+    lintas = cross_kabupaten(province.db, province.store, quarter)
+    again = [k for k in order if _lintas_inbox(province, quarter, k)]
+    if again:  # automatic actions: the kabupaten left behind applies its matched move out, once
+        logger.info("tindakan lintas kabupaten: %s dijalankan ulang", ", ".join(k.kode for k in again))
+        results.update(_run_all(again, quarter, province.store))
+        lintas = cross_kabupaten(province.db, province.store, quarter)
+    t_lintas = time.perf_counter() - t
+    return finish(province, quarter, results, lintas, {"kabupaten": round(t_kab, 2), "lintas": round(t_lintas, 2),
+                                                       "total": round(time.perf_counter() - started, 2)})
+
+
+def _run_all(kabs: list[Kabupaten], quarter: str, store_root: Path) -> dict[str, dict]:
+    futures = [kabupaten_task.submit(k, quarter, store_root) for k in kabs]
+    return {r["kode"]: r for r in (f.result() for f in futures)}
+
+
+def finish(province: Province, quarter: str, results: dict[str, dict], lintas: dict, durasi: dict) -> dict:
+    """Queues per kabupaten, rekap_provinsi.xlsx and ringkasan_provinsi.json."""
+    from reports.provinsi import write_province_reports
+    from transforms.provinsi import write_queues
+
+    queues = write_queues(province.db, quarter, list(province.kabupaten))
+    paths = write_province_reports(province, quarter, lintas, queues, durasi)
+    return {"kuartal": quarter, "kabupaten": results, "lintas": lintas, "antrean": queues,
+            "keluaran": str(paths["folder"]), "durasi": durasi,
+            "memori_per_pekerja_mib": max((r.get("memori_mib") or 0) for r in results.values())}
+
+
+def run_serial(config: Path, quarter: str) -> dict:
+    """The same work without Dask, one kabupaten after another in this process (the baseline of
+    the speed-up figure). Rerunning a quarter replaces it, so the result is the same."""
+    import logging
+
+    from transforms.provinsi import cross_kabupaten, largest_first, load_province
+
+    logger = logging.getLogger("pdpb.provinsi.serial")
+    province = load_province(config)
+    started = time.perf_counter()
+    results = {k.kode: run_kabupaten(k, quarter, province.store, logger) for k in largest_first(province.kabupaten)}
+    lintas = cross_kabupaten(province.db, province.store, quarter)
+    return {"kabupaten": results, "lintas": lintas, "detik": round(time.perf_counter() - started, 2)}
+
+
+def run_province(*, quarter: str, config: Path, workers: int | None, address: str | None) -> dict:
+    from transforms.provinsi import load_province
+
+    province = load_province(config)  # checks that need no Prefect come first
+    for k in province.kabupaten:
+        if not k.db.exists():
+            raise InputError("basis data kabupaten belum ada; jalankan dahulu `pdpb init`", file=str(k.db))
+        if not k.inbox_for(quarter).is_dir():
+            raise InputError("folder kotak masuk tidak ditemukan", file=str(k.inbox_for(quarter)))
+    with one_prefect_api():
+        runner = task_runner(workers, address)
+        return pdpb_provinsi.with_options(task_runner=runner)(quarter=quarter, config=str(config))
+
+
+# --------------------------------------------------------------------------- the CLI
+
+
+def print_result(result: dict) -> None:
+    from flows.cli import fmt
+
+    lin = result["lintas"]
+    print(f"Provinsi, triwulan {result['kuartal']}: {len(result['kabupaten'])} kabupaten/kota diterapkan "
+          f"({result['durasi']['total']} s).")
+    print(f"Lintas kabupaten: {fmt(lin['pindah_cocok'])} pindah cocok, {fmt(lin['tindakan_otomatis'])} tindakan "
+          f"otomatis, {fmt(lin['nik_lintas_verifikasi'])} NIK sama dan {fmt(lin['ganda_lintas_verifikasi'])} "
+          f"calon ganda untuk verifikasi.")
+    print(f"Laporan provinsi: {result['keluaran']}")
+
+
+def cmd_provinsi(args, settings) -> int:
+    from transforms.store import quarter_index, quarter_label
+
+    if args.aksi == "run":
+        quarter = quarter_label(quarter_index(args.quarter))
+        result = run_province(quarter=quarter, config=Path(args.config), workers=args.workers, address=args.address)
+        print_result(result)
+        return 0
+    from flows.provinsi_demo import run_demo
+
+    run_demo(kabupaten=args.kabupaten, voters=args.voters, workers=args.workers, out=Path(args.out), seed=args.seed,
+             serial=not args.tanpa_banding)
+    return 0
+
+
+def add_provinsi_parser(sub) -> None:
+    p = sub.add_parser("provinsi", help="provinsi: triwulan setiap kabupaten/kota di Dask, lalu tahap lintas kabupaten")
+    aksi = p.add_subparsers(dest="aksi", required=True)
+    r = aksi.add_parser("run", help="jalankan satu triwulan untuk semua kabupaten/kota di provinsi.toml")
+    r.add_argument("--quarter", required=True)
+    r.add_argument("--config", default="provinsi.toml")
+    where = r.add_mutually_exclusive_group()
+    where.add_argument("--workers", type=int, help="jumlah pekerja Dask lokal (bawaan: satu per inti)")
+    where.add_argument("--address", help="alamat scheduler Dask yang sudah berjalan, mis. tcp://10.0.0.5:8786")
+    r.set_defaults(func=cmd_provinsi)
+    d = aksi.add_parser("demo", help="provinsi contoh sintetis dengan kasus lintas kabupaten berlabel, lalu nilai")
+    d.add_argument("--kabupaten", type=int, default=6)
+    d.add_argument("--voters", type=int, default=20_000, help="pemilih per kabupaten/kota")
+    d.add_argument("--workers", type=int)
+    d.add_argument("--out", default="out/provinsi")
+    d.add_argument("--seed", type=int, default=1)
+    d.add_argument("--tanpa-banding", dest="tanpa_banding", action="store_true",
+                   help="lewati run serial pembanding (speedup tidak diukur)")
+    d.set_defaults(func=cmd_provinsi)
