@@ -116,7 +116,8 @@ SELECT *, now()::TIMESTAMP AS dicatat FROM pasangan_pindah;
 -- name: shared_nik
 -- (a) One NIK active in two kabupaten. Explained by a matched move out of A into B: then the
 -- record left behind in A is the one to remove (TMS 4). Anything else goes to review, one item
--- per record, so each kabupaten decides about its own voter.
+-- per record, so each kabupaten decides about its own voter. The destination's record of a
+-- matched move is the one that stays.
 CREATE OR REPLACE TEMP TABLE nik_lintas AS
 WITH shared AS (
     SELECT * FROM aktif WHERE nik IN (
@@ -128,10 +129,11 @@ pairs AS (
            b.tanggal_lahir AS b_tanggal_lahir, b.kode_desa AS b_kode_desa
     FROM shared a JOIN shared b ON a.nik = b.nik AND a.kabupaten <> b.kabupaten
 )
-SELECT p.*, m.id_lintas
+SELECT p.*, m.id_lintas, m.kabupaten_asal = p.kabupaten AS ditinggalkan
 FROM pairs p LEFT JOIN pindah_lintas m
-  ON m.kuartal = '{kuartal}' AND m.nik = p.nik AND m.kabupaten_asal = p.kabupaten
- AND m.kabupaten_tujuan = p.b_kabupaten;
+  ON m.kuartal = '{kuartal}' AND m.nik = p.nik
+ AND ((m.kabupaten_asal = p.kabupaten AND m.kabupaten_tujuan = p.b_kabupaten)
+      OR (m.kabupaten_asal = p.b_kabupaten AND m.kabupaten_tujuan = p.kabupaten));
 
 -- name: record_actions
 -- A matched move explains the shared NIK: the voter still active in A gets TMS 4, once.
@@ -141,7 +143,7 @@ SELECT 'TL-' || substr(md5(concat_ws('|', '{kuartal}', kabupaten, id_pemilih, id
        b_kabupaten, id_lintas,
        'pindah ke ' || b_kabupaten || ' (' || id_lintas || '); NIK yang sama sudah terdaftar di sana',
        now()::TIMESTAMP
-FROM nik_lintas WHERE id_lintas IS NOT NULL;
+FROM nik_lintas WHERE id_lintas IS NOT NULL AND ditinggalkan;
 
 -- name: record_nik_review
 INSERT OR IGNORE INTO verifikasi_lintas

@@ -152,8 +152,7 @@ def snapshot_frames(con: duckdb.DuckDBPyConnection, kuartal: int) -> tuple[pl.Da
     review for BARU (a move between desa of the kabupaten is an UBAH and stays home).
     """
     after = store.list_as_of(con, kuartal)
-    aktif = prepare_voters(after.filter(pl.col("status") == AKTIF))
-    aktif = aktif.select(*SNAPSHOT_BASE, *[c for c in PREPARED_COLUMNS if c not in SNAPSHOT_BASE])
+    aktif = active_snapshot(after.filter(pl.col("status") == AKTIF))
 
     kinds = store.files_of(con, kuartal).select("sumber_file", "jenis")
     changes = store.changes_of(con, kuartal).join(kinds, on="sumber_file", how="inner")
@@ -183,9 +182,19 @@ def snapshot_frames(con: duckdb.DuckDBPyConnection, kuartal: int) -> tuple[pl.Da
         nama="nama_sumber", tanggal_lahir="tanggal_lahir_sumber", jenis_kelamin=pl.lit(None, pl.Utf8),
         kode_desa="kode_desa_sumber",
     )
-    moves = pl.concat([applied, pending], how="vertical_relaxed")
+    return aktif, move_snapshot(pl.concat([applied, pending], how="vertical_relaxed"))
+
+
+def active_snapshot(aktif: pl.DataFrame) -> pl.DataFrame:
+    """The active list with the matcher's comparison keys, computed inside the kabupaten (name
+    frequencies are the kabupaten's own)."""
+    v = prepare_voters(aktif)
+    return v.select(*SNAPSHOT_BASE, *[c for c in PREPARED_COLUMNS if c not in SNAPSHOT_BASE])
+
+
+def move_snapshot(moves: pl.DataFrame) -> pl.DataFrame:
     moves = moves.with_columns(nama_kunci=name_key(moves.get_column("nama").fill_null("")))
-    return aktif, moves.select([pl.col(c).cast(t) for c, t in MOVE_COLUMNS.items()])
+    return moves.select([pl.col(c).cast(t) for c, t in MOVE_COLUMNS.items()])
 
 
 def write_snapshot(con: duckdb.DuckDBPyConnection, kuartal: int, kode: str, root: Path) -> dict:

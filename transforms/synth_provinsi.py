@@ -67,12 +67,15 @@ def _nik_for(row: dict, kode_desa: str, serial: int) -> str:
 
 
 def make_province(root: Path, *, n_kabupaten: int = 6, voters: int = 20_000, seed: int = 1, kode_provinsi: str = "33",
-                  quarter: str = "2026-Q1", per_pair: int | None = None) -> SyntheticProvince:
-    """Generate, plant and write provinsi.toml under `root`. Same arguments, same files."""
+                  quarter: str = "2026-Q1", per_pair: int | None = None,
+                  codes: list[str] | None = None) -> SyntheticProvince:
+    """Generate, plant and write provinsi.toml under `root`. Same arguments, same files.
+    `codes`: the kabupaten/kota to use (default: the first `n_kabupaten` of the province)."""
     root = Path(root)
     root.mkdir(parents=True, exist_ok=True)
     rng = np.random.default_rng(seed)
-    codes = province_kabupaten(kode_provinsi, n_kabupaten)
+    codes = codes or province_kabupaten(kode_provinsi, n_kabupaten)
+    kode_provinsi = codes[0][:2]
     infos = {}
     for i, kode in enumerate(codes):
         infos[kode] = generate_sample(root / "kabupaten" / kode, n_voters=voters, seed=seed * 1000 + i,
