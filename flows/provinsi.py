@@ -101,7 +101,7 @@ def run_kabupaten(kab: Kabupaten, quarter: str, store_root: Path, logger) -> dic
     its snapshot in the store. Returns a small summary."""
     from flows.quarter import PLAIN, run_quarter
     from transforms import store
-    from transforms.provinsi import write_snapshot
+    from transforms.provinsi import lintas_decisions, write_snapshot
 
     started = time.perf_counter()
     trace = os.environ.get("PDPB_PROVINSI_JEJAK")  # fault tests: which process runs which kabupaten
@@ -118,9 +118,11 @@ def run_kabupaten(kab: Kabupaten, quarter: str, store_root: Path, logger) -> dic
         snap = write_snapshot(con, store.quarter_index(quarter), kab.kode, store_root)
     finally:
         con.close()
+    decisions = lintas_decisions(kab, quarter)
     return {"kode": kab.kode, "gagal": None, "pid": os.getpid(), "detik": round(time.perf_counter() - started, 2),
             "memori_mib": peak_rss_mib(), "ringkasan": result["perubahan"], "verifikasi": result["verifikasi"],
-            "pemilih_akhir": result["pemilih_akhir"], "keluaran": result["keluaran"], "toko": snap}
+            "pemilih_akhir": result["pemilih_akhir"], "keluaran": result["keluaran"], "toko": snap,
+            "keputusan_lintas": decisions}
 
 
 @task(name="kabupaten", task_run_name="kabupaten-{kab.kode}", cache_policy=NO_CACHE, retries=2,
@@ -186,7 +188,8 @@ def pdpb_provinsi(quarter: str, config: str) -> dict:
         raise InputError("; ".join(failed))
 
     t = time.perf_counter()
-    lintas = cross_kabupaten(province.db, province.store, quarter)
+    decisions = [d for r in results.values() for d in r["keputusan_lintas"]]
+    lintas = cross_kabupaten(province.db, province.store, quarter, decisions=decisions)
     again = [k for k in order if _lintas_inbox(province, quarter, k)]
     if again:  # automatic actions: the kabupaten left behind applies its matched move out, once
         logger.info("tindakan lintas kabupaten: %s dijalankan ulang", ", ".join(k.kode for k in again))

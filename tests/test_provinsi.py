@@ -100,7 +100,7 @@ def test_cross_kabupaten_stage_resolves_moves_and_queues_the_rest_once(tmp_path)
     _store(root)
     counts = cross_kabupaten(db, root, Q)
     assert counts == {"pindah_cocok": 2, "tindakan_otomatis": 1, "nik_lintas_verifikasi": 2,
-                      "ganda_lintas_verifikasi": 2}
+                      "ganda_lintas_verifikasi": 2, "diputuskan": 0}
 
     pairs = read_table(db, "SELECT nik, kabupaten_asal, kabupaten_tujuan, metode FROM pindah_lintas ORDER BY nik")
     assert pairs.rows() == [("3371010808700005", A, B, "NIK"), ("3371015505850002", A, B, "NAMA_TGL_LAHIR")]
@@ -129,6 +129,14 @@ def test_cross_kabupaten_stage_resolves_moves_and_queues_the_rest_once(tmp_path)
     csv = pl.read_csv(tmp_path / A / Q / "verifikasi_lintas.csv", infer_schema=False)
     assert set(csv["id_verifikasi"]) == set(queue.filter(pl.col("kabupaten") == A)["id_verifikasi"])
     assert all(len(n) == 16 for n in csv["nik_kandidat"])
+
+    # A decision returned in A's keputusan file is recorded once and takes the item off A's queue.
+    decided = csv["id_verifikasi"][0]
+    row = {"id_verifikasi": decided, "keputusan": "TOLAK", "sumber_file": "keputusan_lintas.csv", "sumber_baris": 2}
+    assert cross_kabupaten(db, root, Q, decisions=[row])["diputuskan"] == 1
+    assert cross_kabupaten(db, root, Q, decisions=[row])["diputuskan"] == 1
+    assert read_table(db, "SELECT count(*) AS n FROM keputusan_lintas")["n"][0] == 1
+    assert write_queues(db, Q, kabs)[A] == 1
 
 
 def test_province_config_errors_name_the_file_and_key(tmp_path):

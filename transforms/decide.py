@@ -386,6 +386,10 @@ def _may_reactivate(kode_tms: int | None, jenis: str) -> bool:
     return kode_tms is not None and jenis in REACTIVATABLE.get(int(kode_tms), ())
 
 
+# Ids of the province's verifikasi_lintas queue (transforms/provinsi.py), returned in the same files.
+LINTAS_ID_PREFIXES = ("LN-", "LG-")
+
+
 def _apply_decisions(q: _Quarter, keputusan: pl.DataFrame, rec_by_key: dict) -> None:
     """Officials' SETUJU/TOLAK on this quarter's review queue (SPEC §5.3)."""
     _assign_review_ids(q)
@@ -394,6 +398,9 @@ def _apply_decisions(q: _Quarter, keputusan: pl.DataFrame, rec_by_key: dict) -> 
         key = (row["sumber_file"], row["sumber_baris"])
         rid = row.get("id_verifikasi")
         item = by_id.get(rid)
+        if item is None and rid and rid.startswith(LINTAS_ID_PREFIXES):
+            q.outcome[key] = TANPA_PERUBAHAN  # a verifikasi_lintas item: the province stage reads it
+            continue
         if item is None:
             q.karantina.append({**_source(row), "kolom": "id_verifikasi",
                                 "alasan": "id_verifikasi tidak ada dalam antrean verifikasi triwulan ini",

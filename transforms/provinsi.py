@@ -20,6 +20,7 @@ import polars as pl
 
 from schemas.fields import AKTIF
 from transforms import store
+from transforms.decide import LINTAS_ID_PREFIXES
 from transforms.errors import InputError
 from transforms.match import PREPARED_COLUMNS, find_ganda, load_policy, prepare_voters
 from transforms.names import name_key
@@ -28,7 +29,6 @@ SQL_FILE = Path(__file__).resolve().parent.parent / "schemas" / "provinsi.sql"
 AKTIF_DIR, PINDAH_DIR = "aktif", "pindah"
 KELUAR, DATANG = "KELUAR", "DATANG"
 DITERAPKAN, VERIFIKASI = "DITERAPKAN", "VERIFIKASI"
-LINTAS_PREFIXES = ("LN-", "LG-")  # ids of the verifikasi_lintas queue (NIK and ganda across kabupaten)
 QUEUE_FILE = "verifikasi_lintas.csv"
 ACTIONS_FILE = "tindakan_lintas.csv"
 
@@ -335,12 +335,39 @@ def record_decisions(con: duckdb.DuckDBPyConnection, quarter: str, decisions: pl
     return decisions.height
 
 
-def cross_kabupaten(db: Path, root: Path, quarter: str, threads: int | None = None) -> dict:
+def lintas_decisions(kab: Kabupaten, quarter: str) -> list[dict]:
+    """SETUJU/TOLAK on verifikasi_lintas items found in the kabupaten's keputusan files (the
+    queue CSV, or any review sheet, returned to its inbox). The kabupaten's own run leaves
+    these ids alone; they are the province's to record."""
+    from transforms.parse import ParseContext, parse_extract
+    from transforms.read import list_inbox, read_extract
+    from transforms.wilayah import desa_of_kabupaten
+
+    kuartal = store.quarter_index(quarter)
+    ctx = ParseContext(kode_kabupaten=kab.kode, desa=desa_of_kabupaten(kab.kode),
+                       tanggal_acuan=store.quarter_end(kuartal), awal_kuartal=store.quarter_start(kuartal))
+    rows: list[dict] = []
+    for path, kind in list_inbox(kab.inbox_for(quarter)):
+        if kind != "keputusan":
+            continue
+        got = parse_extract(read_extract(path), kind, ctx).records
+        got = got.filter(pl.col("id_verifikasi").str.starts_with(LINTAS_ID_PREFIXES[0])
+                         | pl.col("id_verifikasi").str.starts_with(LINTAS_ID_PREFIXES[1]))
+        rows += got.select("id_verifikasi", "keputusan", "sumber_file", "sumber_baris").to_dicts()
+    return rows
+
+
+def cross_kabupaten(db: Path, root: Path, quarter: str, threads: int | None = None,
+                    decisions: list[dict] | None = None) -> dict:
     """Run the stage for one quarter; returns the counts. Idempotent: every result is recorded
-    under a stable id once, so a rerun finds the same ids and adds nothing."""
+    under a stable id once, so a rerun finds the same ids and adds nothing. `decisions`: the
+    officials' answers on earlier items (lintas_decisions), recorded first."""
     con = connect_province(db, threads)
     try:
         con.execute("BEGIN TRANSACTION")
+        if decisions:
+            record_decisions(con, quarter, pl.DataFrame(decisions, schema={
+                "id_verifikasi": pl.Utf8, "keputusan": pl.Utf8, "sumber_file": pl.Utf8, "sumber_baris": pl.Int64}))
         con.execute(_sql("views", root, quarter))
         con.execute(_sql("move_pairs", root, quarter))
         con.execute(_sql("record_moves", root, quarter))
@@ -353,12 +380,13 @@ def cross_kabupaten(db: Path, root: Path, quarter: str, threads: int | None = No
             SELECT (SELECT count(*) FROM pindah_lintas WHERE kuartal = '{quarter}'),
                    (SELECT count(*) FROM tindakan_lintas WHERE kuartal = '{quarter}'),
                    (SELECT count(*) FROM verifikasi_lintas WHERE kuartal = '{quarter}' AND jenis = 'NIK_LINTAS'),
-                   (SELECT count(*) FROM verifikasi_lintas WHERE kuartal = '{quarter}' AND jenis = 'GANDA_LINTAS')
+                   (SELECT count(*) FROM verifikasi_lintas WHERE kuartal = '{quarter}' AND jenis = 'GANDA_LINTAS'),
+                   (SELECT count(DISTINCT id_verifikasi) FROM keputusan_lintas)
         """).fetchone()
     finally:
         con.close()
     return {"pindah_cocok": counts[0], "tindakan_otomatis": counts[1], "nik_lintas_verifikasi": counts[2],
-            "ganda_lintas_verifikasi": counts[3]}
+            "ganda_lintas_verifikasi": counts[3], "diputuskan": counts[4]}
 
 
 def write_queues(db: Path, quarter: str, kabupaten: list[Kabupaten]) -> dict[str, int]:
