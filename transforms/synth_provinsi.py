@@ -99,7 +99,7 @@ def make_province(root: Path, *, n_kabupaten: int = 6, voters: int = 20_000, see
         while True:
             r = v.row(int(rng.integers(v.height)), named=True)
             if (r["nik"] and r["nik"] not in taken and r["tanggal_lahir"] and r["tanggal_lahir"] < adult
-                    and r["jenis_kelamin"] in ("L", "P") and len((r["nama"] or "").split()) >= 2):
+                    and r["jenis_kelamin"] in ("L", "P")):
                 taken.add(r["nik"])
                 return r
 
