@@ -184,8 +184,9 @@ def pdpb_provinsi(quarter: str, config: str) -> dict:
     results = _run_all(order, quarter, province.store)
     t_kab = time.perf_counter() - started
     failed = [r["gagal"] for r in results.values() if r["gagal"]]
-    if failed:
-        raise InputError("; ".join(failed))
+    if failed:  # each kabupaten is its own transaction: the others stay applied, the stage waits
+        raise InputError("; ".join(failed) + f" ({len(results) - len(failed)} kabupaten/kota lain diterapkan; "
+                         "tahap lintas kabupaten belum dijalankan)")
 
     t = time.perf_counter()
     decisions = [d for r in results.values() for d in r["keputusan_lintas"]]
