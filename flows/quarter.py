@@ -318,8 +318,8 @@ def _run_locked(con, steps: Steps, logger, kuartal, label, tanggal_acuan, inbox,
     timer.lap("baca_validasi", t)
     events = [f.records for f in files if f.kind != "keputusan" and f.records.height]
     decisions = [f.records for f in files if f.kind == "keputusan" and f.records.height]
-    records = pl.concat(events, how="vertical_relaxed") if events else _empty_like(files)
-    keputusan = pl.concat(decisions, how="vertical_relaxed") if decisions else None
+    records = pl.concat(events, how="vertical_relaxed", rechunk=True) if events else _empty_like(files)
+    keputusan = pl.concat(decisions, how="vertical_relaxed", rechunk=True) if decisions else None
 
     t = time.perf_counter()
     before_q = kuartal - 1

@@ -61,6 +61,7 @@ from transforms.parse_values import (
     patch,
     rt_rw_series,
     split_rt_rw,
+    text_format,
     umur_series,
 )
 from transforms.read import RawExtract, load_aliases
@@ -225,7 +226,9 @@ def parse_extract(raw: RawExtract, kind: str, ctx: ParseContext) -> Parsed:
     used = _fields_for(kind)
     present = set(raw.frame.columns)
 
-    work = raw.frame.with_row_index("_idx")
+    # A frame handed in by a caller may be made of several chunks (`pl.concat` does not
+    # rechunk by default); every step below assumes one.
+    work = raw.frame.rechunk().with_row_index("_idx")
     work = work.select(
         "_idx",
         "sumber_baris",
@@ -316,8 +319,8 @@ def parse_extract(raw: RawExtract, kind: str, ctx: ParseContext) -> Parsed:
     karantina = _karantina(work, fails, raw, context)
     if fails.height:
         work = work.filter(~pl.col("_idx").is_in(fails.get_column("_idx").implode()))
-    records = work.select([pl.col(c).cast(t) for c, t in RECORD_SCHEMA.items()])
-    return Parsed(records=records, karantina=karantina)
+    records = work.select([pl.col(c).cast(t) for c, t in RECORD_SCHEMA.items()]).rechunk()
+    return Parsed(records=records, karantina=karantina.rechunk())
 
 
 def _kolom_isi(kind: str, present: set[str]) -> pl.Expr:
@@ -402,29 +405,29 @@ def _parse_failures(work: pl.DataFrame, kind: str, tolerate: pl.Expr) -> pl.Data
     if kind == BASELINE_KIND:
         specs.append(("kode_desa", r("kode_desa").is_null() & r("desa").is_null(), pl.lit("desa/kelurahan kosong")))
     lost = "{} '{}' kehilangan digit (tertulis sebagai angka ilmiah); ketik ulang sebagai teks"
-    specs.append(("nik", pl.col("_nik_hilang") & ~tolerate, pl.format(lost, pl.lit("NIK"), r("nik"))))
+    specs.append(("nik", pl.col("_nik_hilang") & ~tolerate, text_format(lost, pl.lit("NIK"), r("nik"))))
     if kind == BASELINE_KIND:
-        specs.append(("nkk", pl.col("_nkk_hilang"), pl.format(lost, pl.lit("NKK"), r("nkk"))))
+        specs.append(("nkk", pl.col("_nkk_hilang"), text_format(lost, pl.lit("NKK"), r("nkk"))))
     for field in DATE_FIELDS:
         specs.append(
             (
                 field,
                 r(field).is_not_null() & pl.col(field).is_null(),
-                pl.format(f"{LABELS[field]} '{{}}' bukan tanggal yang dikenali (contoh: 17-08-1975)", r(field)),
+                text_format(f"{LABELS[field]} '{{}}' bukan tanggal yang dikenali (contoh: 17-08-1975)", r(field)),
             )
         )
     specs.append(
         (
             "umur",
             r("umur").is_not_null() & pl.col("umur").is_null(),
-            pl.format("umur '{}' bukan angka tahun", r("umur")),
+            text_format("umur '{}' bukan angka tahun", r("umur")),
         )
     )
     specs.append(
         (
             "kode_tms",
             r("kode_tms").is_not_null() & pl.col("kode_tms").is_null(),
-            pl.format("kode TMS '{}' bukan angka (5 atau 9)", r("kode_tms")),
+            text_format("kode TMS '{}' bukan angka (5 atau 9)", r("kode_tms")),
         )
     )
     specs.append(("desa", pl.col("_desa_alasan").is_not_null(), pl.col("_desa_alasan")))

@@ -41,6 +41,25 @@ def patch(fast: pl.Series, need: pl.Series, slow: Callable[[pl.Series], pl.Serie
     return fast.scatter(idx, values.cast(fast.dtype))
 
 
+def text_format(template: str, *exprs: pl.Expr) -> pl.Expr:
+    """`pl.format(template, *exprs)` built on `pl.concat_str`.
+
+    polars 2.1's `pl.format` panics (`assertion failed: i < self.len()`, binview) on a frame
+    whose columns have different chunk layouts after a filter left an empty chunk; the same
+    text through `concat_str` does not. Null in any part gives null, as with `pl.format`.
+    """
+    texts = template.split("{}")
+    if len(texts) != len(exprs) + 1:
+        raise ValueError(f"template {template!r} has {len(texts) - 1} placeholders for {len(exprs)} values")
+    parts: list[pl.Expr] = []
+    for text, expr in zip(texts, [*exprs, None]):
+        if text:
+            parts.append(pl.lit(text))
+        if expr is not None:
+            parts.append(expr.cast(pl.Utf8))
+    return pl.concat_str(parts)
+
+
 def on_series(series: pl.Series, expr: Callable[[pl.Expr], pl.Expr]) -> pl.Series:
     """An expression parser (`parse_date`, `normalize_code_expr` ...) applied to a Series."""
     return pl.DataFrame({"s": series}).select(expr(pl.col("s"))).to_series()
@@ -165,7 +184,7 @@ _TIME = r"(?:[ T]+[0-9]{1,2}[:.][0-9]{2}(?:[:.][0-9]{2}(?:\.[0-9]+)?)?)?"
 
 
 def _ymd(year: pl.Expr, month: pl.Expr, day: pl.Expr) -> pl.Expr:
-    text = pl.format("{}-{}-{}", year, month.str.zfill(2), day.str.zfill(2))
+    text = text_format("{}-{}-{}", year, month.str.zfill(2), day.str.zfill(2))
     return text.str.to_date("%Y-%m-%d", strict=False)
 
 

@@ -192,6 +192,9 @@ def _finish(
     if fields:
         frame = frame.filter(pl.any_horizontal(pl.col(f).is_not_null() for f in fields))
     frame = frame.select(["sumber_baris", *fields, *[c for c in frame.columns if c.endswith("_numerik")]])
+    # One chunk per column: a CSV read in parallel or a padded sheet arrives in several, and
+    # polars kernels have panicked on frames whose columns are chunked differently.
+    frame = frame.rechunk()
     return RawExtract(
         path=path,
         file_name=path.name,
