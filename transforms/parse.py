@@ -54,6 +54,7 @@ from transforms.parse_values import (
     code_series,
     nik_agrees,
     nik_parts_frame,
+    nik_shape_frame,
     nik_valid,
     nkk_valid,
     on_series,
@@ -250,8 +251,8 @@ def parse_extract(raw: RawExtract, kind: str, ctx: ParseContext) -> Parsed:
         pl.coalesce(pl.col(_raw("rw")), pl.lit(rw_part)).alias(_raw("rw")),
     )
     col = work.get_column
-    nik = nik_parts_frame(col(_raw("nik")), col("_nik_numerik"))
-    nkk = nik_parts_frame(col(_raw("nkk")), col("_nkk_numerik"))
+    nik = nik_shape_frame(col(_raw("nik")), nik_parts_frame(col(_raw("nik")), col("_nik_numerik")))
+    nkk = nik_shape_frame(col(_raw("nkk")), nik_parts_frame(col(_raw("nkk")), col("_nkk_numerik")))
     work = work.with_columns(
         *[nik.get_column(c).alias(f"_nik_{c}") for c in nik.columns],
         *[nkk.get_column(c).alias(f"_nkk_{c}") for c in nkk.columns],
@@ -281,15 +282,21 @@ def parse_extract(raw: RawExtract, kind: str, ctx: ParseContext) -> Parsed:
     nik_ok = nik_valid(pl.col("_nik_digits"), pl.col("_nik_dari_angka"), provinces)
     nkk_ok = nkk_valid(pl.col("_nkk_digits"), provinces)
     tolerate = pl.lit(kind != BASELINE_KIND) & identifiable
-    # A 16-digit NIK typed as text with an impossible structure (province, date, serial) is a
-    # wrong value, not a lost one: SPEC §5.1 quarantines that row so the operator checks it.
-    # A NIK that lost or gained digits, went through a number, or is not a number at all
-    # ("-", "BELUM ADA") is treated as absent on an identifiable event row (SPEC §4.3).
-    typed_16 = pl.col("_nik_digits").str.contains(r"^[0-9]{16}$").fill_null(False) & ~pl.col("_nik_dari_angka")
-    tolerate_nik = tolerate & ~typed_16
+    # SPEC §4.3/§5.1. A NIK that lost digits (a number cell, scientific notation, a serial
+    # Excel rounded to 0000) is set aside on an identifiable event row: matched by the other
+    # fields. A NIK typed as text with letters, other characters or not 16 digits is a wrong
+    # value and quarantines the row (`_nik_salah`, judged in `_parse_failures`); so does a
+    # 16-digit one with an impossible structure (province, date: pandera). Placeholders
+    # ("-", "BELUM ADA") are no NIK at all.
     work = work.with_columns(
-        pl.when(~nik_ok & tolerate_nik).then(None).otherwise(pl.col("_nik_digits")).alias("nik"),
-        pl.when(~nkk_ok & pl.lit(kind != BASELINE_KIND)).then(None).otherwise(pl.col("_nkk_digits")).alias("nkk"),
+        pl.when(pl.col("_nik_kosong") | (~nik_ok & tolerate & pl.col("_nik_dari_angka")))
+        .then(None)
+        .otherwise(pl.col("_nik_digits"))
+        .alias("nik"),
+        pl.when(pl.col("_nkk_kosong") | (~nkk_ok & pl.lit(kind != BASELINE_KIND) & pl.col("_nkk_dari_angka")))
+        .then(None)
+        .otherwise(pl.col("_nkk_digits"))
+        .alias("nkk"),
         pl.col("_nik_dari_angka").alias("_nik_angka"),
     ).with_columns(
         (
@@ -404,6 +411,12 @@ def _parse_failures(work: pl.DataFrame, kind: str, tolerate: pl.Expr) -> pl.Data
     # baseline voter may come as a code or as names, which a model column cannot say.
     if kind == BASELINE_KIND:
         specs.append(("kode_desa", r("kode_desa").is_null() & r("desa").is_null(), pl.lit("desa/kelurahan kosong")))
+    for field, label in (("nik", "NIK"), ("nkk", "NKK")):
+        letters = f"{label} '{{}}' tidak valid: berisi huruf atau tanda selain angka (huruf O bukan 0, huruf l/I bukan 1)"
+        specs.append((field, pl.col(f"_{field}_salah") & pl.col(f"_{field}_bukan_angka"), text_format(letters, r(field))))
+        length = f"{label} '{{}}' tidak valid: {{}} digit, harus 16 digit"
+        specs.append((field, pl.col(f"_{field}_salah") & ~pl.col(f"_{field}_bukan_angka"),
+                      text_format(length, r(field), pl.col(f"_{field}_panjang"))))
     lost = "{} '{}' kehilangan digit (tertulis sebagai angka ilmiah); ketik ulang sebagai teks"
     specs.append(("nik", pl.col("_nik_hilang") & ~tolerate, text_format(lost, pl.lit("NIK"), r("nik"))))
     if kind == BASELINE_KIND:
