@@ -55,6 +55,9 @@ from transforms.parse_values import (
     nik_agrees,
     nik_parts_frame,
     nik_shape_frame,
+    SIAK_REGION,
+    evidence_from_flag,
+    siak_region_code,
     nik_valid,
     nkk_valid,
     on_series,
@@ -115,6 +118,7 @@ RECORD_SCHEMA: dict[str, pl.DataType] = {
     "keputusan": pl.Utf8,
     "kolom_isi": pl.List(pl.Utf8),
     "kode_tms": pl.Int64,
+    "no_bukti": pl.Utf8,  # akta kematian or SKPWNI number, kept on the change as its evidence
 }
 
 KARANTINA_SCHEMA: dict[str, pl.DataType] = {
@@ -131,6 +135,7 @@ RAW_FIELDS: tuple[str, ...] = (
     "status_kawin", "alamat", "rt", "rw", "rt_rw", "disabilitas", "kode_desa", "desa", "kecamatan",
     "tps", "tanggal_meninggal", "tanggal_pindah", "tanggal_datang", "tujuan", "asal",
     "instansi", "perubahan", "id_verifikasi", "keputusan", "kode_tms",
+    "no_prop", "no_kab", "no_kec", "no_kel", "no_bukti", "akta_kematian",
 )  # fmt: skip
 
 # The order in which a row's columns are judged: the first failing one is reported.
@@ -145,6 +150,7 @@ _ORDER = {f: i for i, f in enumerate(FIELD_ORDER)}
 PERSON_RAW: tuple[str, ...] = (
     "nik", "nkk", "nama", "tempat_lahir", "tanggal_lahir", "jenis_kelamin", "status_kawin",
     "alamat", "rt", "rw", "rt_rw", "disabilitas", "kode_desa", "desa", "kecamatan", "tps",
+    "no_prop", "no_kab", "no_kec", "no_kel", "no_bukti", "akta_kematian",
 )  # fmt: skip
 
 LABELS: dict[str, str] = {
@@ -201,7 +207,7 @@ def _check_columns(raw: RawExtract, kind: str) -> None:
                 row=raw.header_row,
                 column=field,
             )
-    if kind == BASELINE_KIND and "kode_desa" not in present and "desa" not in present:
+    if kind == BASELINE_KIND and not present & {"kode_desa", "desa", "no_kel"}:
         raise InputError(
             "kolom wajib 'kode_desa' tidak ada (atau kolom DESA/KELURAHAN dengan KECAMATAN)",
             file=raw.file_name,
@@ -243,6 +249,14 @@ def parse_extract(raw: RawExtract, kind: str, ctx: ParseContext) -> Parsed:
         ],
     )
 
+    # SIAK exports name the place by four numbers (NO_PROP 33, NO_KAB 23, NO_KEC 1, NO_KEL
+    # 2001) instead of a region code, and the evidence by an akta or SKPWNI number.
+    work = work.with_columns(
+        pl.coalesce(pl.col(_raw("kode_desa")), siak_region_code(*[pl.col(_raw(f)) for f in SIAK_REGION]))
+        .alias(_raw("kode_desa")),
+        pl.coalesce(pl.col(_raw("no_bukti")), evidence_from_flag(pl.col(_raw("akta_kematian")))).alias("_bukti"),
+    )
+
     # --- typed values ------------------------------------------------------------------
     # One `RT/RW` column stands in for RT and RW when the file has no column of its own for them.
     rt_part, rw_part = split_rt_rw(work.get_column(_raw("rt_rw")))
@@ -270,6 +284,7 @@ def parse_extract(raw: RawExtract, kind: str, ctx: ParseContext) -> Parsed:
         rt_rw_series(col(_raw("rt"))).alias("rt"),
         rt_rw_series(col(_raw("rw"))).alias("rw"),
         umur_series(col(_raw("kode_tms"))).cast(pl.Int64).alias("kode_tms"),
+        clean_text_series(col("_bukti"), upper=True).alias("no_bukti"),
     )
     work = _resolve_desa(work, ctx, kab_name)
 

@@ -374,6 +374,31 @@ def nik_shape_frame(raw: pl.Series, parts: pl.DataFrame) -> pl.DataFrame:
     )
 
 
+# ---------------------------------------------------------------------------------------
+# SIAK (Disdukcapil) exports
+
+SIAK_REGION: tuple[str, ...] = ("no_prop", "no_kab", "no_kec", "no_kel")
+_SIAK_WIDTH = (2, 2, 2, 4)
+
+
+def siak_region_code(*parts: pl.Expr) -> pl.Expr:
+    """`33`, `23`, `1`, `2001` (NO_PROP, NO_KAB, NO_KEC, NO_KEL) → `33.23.01.2001`; null unless
+    all four are given. A number cell may come back as `1.0`; other text is kept so that
+    validation names the code it makes."""
+    cleaned = [
+        e.cast(pl.Utf8).str.strip_chars(_STRIP).str.replace(r"^([0-9]+)[.,]0+$", "${1}").str.zfill(w)
+        for e, w in zip(parts, _SIAK_WIDTH)
+    ]
+    return text_format("{}.{}.{}.{}", *cleaned)
+
+
+def evidence_from_flag(expr: pl.Expr) -> pl.Expr:
+    """AKTA_KMTN is a yes/no flag in SIAK (1 = tidak ada, 2 = ada); some exports put the akta
+    number there instead: only that is evidence."""
+    flags = sorted(load_codes().get("ada_akta", {}))
+    return pl.when(~normalize_word(expr).is_in(flags)).then(expr)
+
+
 def code_series(s: pl.Series, field: str) -> pl.Series:
     """`code_expr` with a cheap path for words typed exactly as in the table."""
     if _all_null(s):
