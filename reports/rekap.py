@@ -9,6 +9,8 @@ import polars as pl
 from openpyxl.chart import BarChart, Reference
 
 from reports.desa import ReportContext, fmt_count, gap_sentences, verifikasi_table
+from reports.model import QuarterRows
+from reports.rekap_ringkasan import ringkasan_table, tps_counts
 from reports.style import Column, Table, new_workbook, save_workbook, write_table
 
 REKAP_KECAMATAN = "Rekap Kecamatan"
@@ -50,53 +52,76 @@ def complete_rekap(ctx: ReportContext, rekap: pl.DataFrame, desa: pl.DataFrame) 
     ).sort("kode_desa", "jenis_kelamin")
 
 
-def _with_totals(frame: pl.DataFrame, keys: list[str], ms: list[str]) -> pl.DataFrame:
-    """Add an L+P row after the L and P rows of each key."""
-    both = frame.group_by(keys, maintain_order=True).agg(pl.col(ms).sum()).with_columns(
-        pl.lit(TOTAL_SEX).alias("jenis_kelamin")
-    )
-    order = {sex: i for i, sex in enumerate((*SEXES, TOTAL_SEX))}
-    rows = pl.concat([frame.select(*keys, "jenis_kelamin", *ms), both.select(*keys, "jenis_kelamin", *ms)])
-    rank = pl.col("jenis_kelamin").replace_strict(order, return_dtype=pl.Int8)
-    return rows.sort([*keys[:1], rank])
+GROUP_SEXES = ("L", "P", TOTAL_SEX)
+# The wide sheets print at this scale on as many pages as they need: an 11 pt body reads at
+# 8.8 pt, where one page wide would shrink 48 number columns to about 5 pt.
+PRINT_SCALE = 80
 
 
-def _total_rows(frame: pl.DataFrame, ms: list[str], lead: int, label: str) -> list[list]:
-    sums = frame.group_by("jenis_kelamin").agg(pl.col(ms).sum())
-    by_sex = {r["jenis_kelamin"]: r for r in sums.iter_rows(named=True)}
-    rows = []
-    for jk in (*SEXES, TOTAL_SEX):
-        r = by_sex.get(jk, {})
-        rows.append([None] * (lead - 1) + [label, jk] + [r.get(m, 0) for m in ms])
-    return rows
+def group_captions(ctx: ReportContext) -> list[str]:
+    return [c.title for c in measure_columns(ctx)]
 
 
-def kecamatan_table(ctx: ReportContext, full: pl.DataFrame) -> Table:
+def _wide(frame: pl.DataFrame, keys: list[str], ms: list[str]) -> pl.DataFrame:
+    """One row per key with measure_L, measure_P, measure_L+P columns."""
+    sums = frame.group_by(*keys, "jenis_kelamin", maintain_order=True).agg(pl.col(ms).sum())
+    exprs = []
+    for m in ms:
+        for sex in SEXES:
+            exprs.append(pl.col(m).filter(pl.col("jenis_kelamin") == sex).sum().alias(f"{m}_{sex}"))
+        exprs.append(pl.col(m).sum().alias(f"{m}_{TOTAL_SEX}"))
+    return sums.group_by(keys, maintain_order=True).agg(exprs).sort(keys[0])
+
+
+def _grouped_columns(ctx: ReportContext, lead: list[Column]) -> tuple[list[Column], list[tuple[int, int, str]]]:
+    cols = list(lead)
+    groups = []
+    for caption in group_captions(ctx):
+        groups.append((len(cols), 3, caption))
+        cols += [Column("L", "angka", 9), Column("P", "angka", 9), Column("L+P", "angka", 9)]
+    return cols, groups
+
+
+def _wide_values(r: dict, ms: list[str]) -> list[int]:
+    return [r[f"{m}_{sex}"] for m in ms for sex in GROUP_SEXES]
+
+
+def kecamatan_table(ctx: ReportContext, full: pl.DataFrame, tps: dict[str, int] | None = None) -> Table:
     ms = measures(ctx)
-    per_kec = full.group_by("kode_kecamatan", "nama_kecamatan", "jenis_kelamin", maintain_order=True).agg(pl.col(ms).sum())
-    table = _with_totals(per_kec, ["kode_kecamatan", "nama_kecamatan"], ms)
+    wide = _wide(full, ["kode_kecamatan", "nama_kecamatan"], ms)
+    desa_n = dict(full.group_by("kode_kecamatan").agg(pl.col("kode_desa").n_unique()).iter_rows())
+    lead = [Column.of("no"), Column.of("kode_wilayah"), Column.of("nama_wilayah_kecamatan"),
+            Column("JUMLAH DESA/ KEL.", "angka", 8)]
+    if tps is not None:
+        lead.append(Column("JUMLAH TPS", "angka", 8))
+    cols, groups = _grouped_columns(ctx, lead)
     rows = []
-    number = {}
-    for r in table.iter_rows():
-        n = number.setdefault(r[0], len(number) + 1)
-        rows.append([n, *r])
-    cols = [Column.of("no"), Column.of("kode_wilayah"), Column.of("nama_wilayah_kecamatan"), Column.of("jk_rekap"), *measure_columns(ctx)]
-    totals = _total_rows(table, ms, 3, "JUMLAH")
-    return Table(REKAP_KECAMATAN, "REKAPITULASI PEMUTAKHIRAN DATA PEMILIH PER KECAMATAN", cols, rows, totals=totals)
+    for i, r in enumerate(wide.iter_rows(named=True), 1):
+        extra = [tps.get(r["kode_kecamatan"], 0)] if tps is not None else []
+        rows.append([i, r["kode_kecamatan"], r["nama_kecamatan"], desa_n.get(r["kode_kecamatan"], 0), *extra,
+                     *_wide_values(r, ms)])
+    totals = [[None, None, "JUMLAH", sum(desa_n.values()), *([sum(tps.values())] if tps is not None else []),
+               *[sum(row[len(lead) + j] for row in rows) for j in range(3 * len(ms))]]]
+    return Table(REKAP_KECAMATAN, "REKAPITULASI PEMUTAKHIRAN DATA PEMILIH PER KECAMATAN", cols, rows, totals=totals,
+                 groups=groups, print_scale=PRINT_SCALE, title_columns=3)
 
 
-def desa_table(ctx: ReportContext, full: pl.DataFrame) -> Table:
+def desa_table(ctx: ReportContext, full: pl.DataFrame, tps: dict[str, int] | None = None) -> Table:
     ms = measures(ctx)
-    table = _with_totals(full, ["kode_desa", "nama_desa", "nama_kecamatan"], ms)
+    wide = _wide(full, ["kode_desa", "nama_desa", "nama_kecamatan"], ms)
+    lead = [Column.of("no"), Column.of("kode_wilayah"), Column.of("nama_wilayah_desa"),
+            Column.of("nama_wilayah_kecamatan")]
+    if tps is not None:
+        lead.append(Column("JUMLAH TPS", "angka", 8))
+    cols, groups = _grouped_columns(ctx, lead)
     rows = []
-    number = {}
-    for r in table.iter_rows():
-        n = number.setdefault(r[0], len(number) + 1)
-        rows.append([n, *r])
-    cols = [Column.of("no"), Column.of("kode_wilayah"), Column.of("nama_wilayah_desa"), Column.of("nama_wilayah_kecamatan"),
-            Column.of("jk_rekap"), *measure_columns(ctx)]
-    totals = _total_rows(table, ms, 4, "JUMLAH")
-    return Table(REKAP_DESA, "REKAPITULASI PEMUTAKHIRAN DATA PEMILIH PER DESA/KELURAHAN", cols, rows, totals=totals)
+    for i, r in enumerate(wide.iter_rows(named=True), 1):
+        extra = [tps.get(r["kode_desa"], 0)] if tps is not None else []
+        rows.append([i, r["kode_desa"], r["nama_desa"], r["nama_kecamatan"], *extra, *_wide_values(r, ms)])
+    totals = [[None, None, "JUMLAH", None, *([sum(tps.values())] if tps is not None else []),
+               *[sum(row[len(lead) + j] for row in rows) for j in range(3 * len(ms))]]]
+    return Table(REKAP_DESA, "REKAPITULASI PEMUTAKHIRAN DATA PEMILIH PER DESA/KELURAHAN", cols, rows, totals=totals,
+                 groups=groups, print_scale=PRINT_SCALE, title_columns=3)
 
 
 def grafik_table(full: pl.DataFrame) -> Table:
@@ -203,12 +228,19 @@ def write_rekap(
     verifikasi: pl.DataFrame,
     path: Path,
     sebelumnya: pl.DataFrame | None = None,
+    perubahan: pl.DataFrame | None = None,
+    rows: QuarterRows | None = None,
 ) -> Path:
     full = complete_rekap(ctx, rekap, desa)
     heading = ctx.heading(ctx.kabupaten_line())
     wb = new_workbook()
-    write_table(wb, heading, kecamatan_table(ctx, full))
-    write_table(wb, heading, desa_table(ctx, full))
+    # The kabupaten summary comes first: it is page 1 of the printed recap.
+    write_table(wb, heading, ringkasan_table(ctx, full, perubahan, rows, desa))
+    tps_desa = tps_kec = None
+    if rows is not None and rows.aktif.height and "tps" in rows.aktif.columns:
+        tps_desa, tps_kec, _ = tps_counts(rows.aktif, desa)
+    write_table(wb, heading, kecamatan_table(ctx, full, tps_kec))
+    write_table(wb, heading, desa_table(ctx, full, tps_desa))
     grafik = grafik_table(full)
     write_table(wb, heading, grafik)
     add_chart(wb, grafik)
