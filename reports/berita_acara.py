@@ -26,7 +26,7 @@ from reports.style import _StampedZip, stamp_of
 from reports.terbilang import tanggal_terbilang
 
 FILE = "berita_acara.docx"
-BLANK = "\u2026" * 12
+BLANK = "\u2026" * 8
 JENIS_DATA = {
     "kematian": "data kematian",
     "pindah_keluar": "data pindah keluar",
@@ -118,7 +118,10 @@ def _no_split(row) -> None:
 
 
 def _widths(table, widths_cm: list[float]) -> None:
+    """Widths on the grid (what LibreOffice reads) and on every cell (what Word reads)."""
     table.autofit = False
+    for column, w in zip(table.columns, widths_cm):
+        column.width = Cm(w)
     for row in table.rows:
         for cell, w in zip(row.cells, widths_cm):
             cell.width = Cm(w)
@@ -323,7 +326,7 @@ def _attachment(doc, data: ReportData, ringkasan: dict) -> None:
     codes = list(ringkasan["kabupaten"]["tms_per_kode"])
     for start in range(0, len(codes), TMS_PER_TABLE):
         chunk = codes[start:start + TMS_PER_TABLE]
-        _para(doc)
+        doc.add_page_break()
         _para(doc, "PEMILIH TIDAK MEMENUHI SYARAT (TMS) PER KODE", bold=True, size=10)
         groups = [(f"tms_{k}", f"TMS {k} {labels.get(int(k), '').upper()}".strip()) for k in chunk]
         _group_table(doc, ringkasan, desa_n, groups, with_desa=False)

@@ -3,6 +3,8 @@ a chart of voters at the end by kecamatan, the reconciliation check, and the rev
 
 from __future__ import annotations
 
+import math
+from dataclasses import replace
 from pathlib import Path
 
 import polars as pl
@@ -73,13 +75,19 @@ def _wide(frame: pl.DataFrame, keys: list[str], ms: list[str]) -> pl.DataFrame:
     return sums.group_by(keys, maintain_order=True).agg(exprs).sort(keys[0])
 
 
-def _grouped_columns(ctx: ReportContext, lead: list[Column]) -> tuple[list[Column], list[tuple[int, int, str]]]:
+def _grouped_columns(ctx: ReportContext, lead: list[Column]) -> tuple[list[Column], list[tuple[int, int, str]], dict]:
+    """Columns, groups and width floors: a group's three columns together hold its caption
+    (bold capitals are about 1.2 digit widths each)."""
     cols = list(lead)
     groups = []
+    floors = {}
     for caption in group_captions(ctx):
         groups.append((len(cols), 3, caption))
+        each = math.ceil((len(caption) * 1.2 + 2) / 3)
+        for i in range(3):
+            floors[len(cols) + i] = each
         cols += [Column("L", "angka", 9), Column("P", "angka", 9), Column("L+P", "angka", 9)]
-    return cols, groups
+    return cols, groups, floors
 
 
 def _wide_values(r: dict, ms: list[str]) -> list[int]:
@@ -94,7 +102,7 @@ def kecamatan_table(ctx: ReportContext, full: pl.DataFrame, tps: dict[str, int] 
             Column("JUMLAH DESA/ KEL.", "angka", 8)]
     if tps is not None:
         lead.append(Column("JUMLAH TPS", "angka", 8))
-    cols, groups = _grouped_columns(ctx, lead)
+    cols, groups, floors = _grouped_columns(ctx, lead)
     rows = []
     for i, r in enumerate(wide.iter_rows(named=True), 1):
         extra = [tps.get(r["kode_kecamatan"], 0)] if tps is not None else []
@@ -103,7 +111,7 @@ def kecamatan_table(ctx: ReportContext, full: pl.DataFrame, tps: dict[str, int] 
     totals = [[None, None, "JUMLAH", sum(desa_n.values()), *([sum(tps.values())] if tps is not None else []),
                *[sum(row[len(lead) + j] for row in rows) for j in range(3 * len(ms))]]]
     return Table(REKAP_KECAMATAN, "REKAPITULASI PEMUTAKHIRAN DATA PEMILIH PER KECAMATAN", cols, rows, totals=totals,
-                 groups=groups, print_scale=PRINT_SCALE, title_columns=3)
+                 groups=groups, width_floor=floors, print_scale=PRINT_SCALE, title_columns=3)
 
 
 def desa_table(ctx: ReportContext, full: pl.DataFrame, tps: dict[str, int] | None = None) -> Table:
@@ -113,7 +121,7 @@ def desa_table(ctx: ReportContext, full: pl.DataFrame, tps: dict[str, int] | Non
             Column.of("nama_wilayah_kecamatan")]
     if tps is not None:
         lead.append(Column("JUMLAH TPS", "angka", 8))
-    cols, groups = _grouped_columns(ctx, lead)
+    cols, groups, floors = _grouped_columns(ctx, lead)
     rows = []
     for i, r in enumerate(wide.iter_rows(named=True), 1):
         extra = [tps.get(r["kode_desa"], 0)] if tps is not None else []
@@ -121,7 +129,7 @@ def desa_table(ctx: ReportContext, full: pl.DataFrame, tps: dict[str, int] | Non
     totals = [[None, None, "JUMLAH", None, *([sum(tps.values())] if tps is not None else []),
                *[sum(row[len(lead) + j] for row in rows) for j in range(3 * len(ms))]]]
     return Table(REKAP_DESA, "REKAPITULASI PEMUTAKHIRAN DATA PEMILIH PER DESA/KELURAHAN", cols, rows, totals=totals,
-                 groups=groups, print_scale=PRINT_SCALE, title_columns=3)
+                 groups=groups, width_floor=floors, print_scale=PRINT_SCALE, title_columns=3)
 
 
 def grafik_table(full: pl.DataFrame) -> Table:
@@ -136,7 +144,8 @@ def grafik_table(full: pl.DataFrame) -> Table:
     rows = [[i, k, n, l, p, l + p] for i, (k, n, l, p) in enumerate(akhir.iter_rows(), 1)]
     cols = [Column.of("no"), Column.of("kode_wilayah"), Column.of("nama_wilayah_kecamatan"), Column.of("l"), Column.of("p"), Column.of("jumlah")]
     totals = [[None, None, "JUMLAH", sum(r[3] for r in rows), sum(r[4] for r in rows), sum(r[5] for r in rows)]]
-    return Table(GRAFIK, "JUMLAH PEMILIH AKHIR TRIWULAN PER KECAMATAN", cols, rows, totals=totals)
+    return Table(GRAFIK, "JUMLAH PEMILIH AKHIR TRIWULAN PER KECAMATAN", cols, rows, totals=totals,
+                 print_scale=100)
 
 
 def add_chart(wb, table: Table) -> None:
@@ -156,10 +165,10 @@ def add_chart(wb, table: Table) -> None:
     cats = Reference(ws, min_col=3, min_row=header + 1, max_row=max(last, header + 1))
     chart.add_data(data, titles_from_data=True)
     chart.set_categories(cats)
-    chart.width = 24
-    chart.height = 12
+    chart.width = 25
+    chart.height = 13
     chart.legend.position = "b"
-    ws.add_chart(chart, f"H{header}")
+    ws.add_chart(chart, f"A{last + len(table.totals) + 3}")
 
 
 def continuity_notes(ctx: ReportContext, full: pl.DataFrame, sebelumnya: pl.DataFrame | None) -> list[tuple[str, str]]:
@@ -218,7 +227,8 @@ def rekonsiliasi_table(ctx: ReportContext, full: pl.DataFrame, sebelumnya: pl.Da
         Column.of("pindah_masuk"), Column.of("pindah_keluar"), Column.of("hitungan_akhir"), Column.of("akhir"),
         Column.of("selisih"), Column.of("status_rekonsiliasi"),
     ]
-    return Table(REKONSILIASI, "REKONSILIASI JUMLAH PEMILIH PER DESA/KELURAHAN", cols, rows, notes=notes)
+    return Table(REKONSILIASI, "REKONSILIASI JUMLAH PEMILIH PER DESA/KELURAHAN", cols, rows, notes=notes,
+                 print_scale=PRINT_SCALE, title_columns=3)
 
 
 def write_rekap(
@@ -251,6 +261,8 @@ def write_rekap(
     queue = verifikasi.with_columns(
         pl.col("kode_desa_laporan").replace_strict(wilayah, default=None, return_dtype=pl.Utf8).alias("wilayah")
     ).sort("kode_desa_laporan", "id_verifikasi", nulls_last=True)
-    write_table(wb, heading, verifikasi_table(ctx, queue, extra=("wilayah",)))
+    # The review sheet keeps its layout; only its print setup changes, so that it reads at >= 8 pt.
+    queue_table = verifikasi_table(ctx, queue, extra=("wilayah",))
+    write_table(wb, heading, replace(queue_table, print_scale=PRINT_SCALE, title_columns=2))
     return save_workbook(wb, path, ctx.dibuat, "REKAPITULASI PEMUTAKHIRAN DATA PEMILIH BERKELANJUTAN")
 
