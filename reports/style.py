@@ -474,7 +474,11 @@ def write_table(wb: Workbook, heading: Heading, table: Table) -> None:
         if table.title_columns:
             ws.print_title_cols = f"A:{get_column_letter(table.title_columns)}"
     ws.page_margins.left = ws.page_margins.right = 0.4
-    ws.page_margins.top = ws.page_margins.bottom = 0.6
+    ws.page_margins.top = 0.6
+    # The footer ("Halaman 1 dari 3") sits 0.3 in from the edge inside a 0.9 in bottom margin:
+    # LibreOffice takes the footer's room out of the margin and cut it off at 0.6 in.
+    ws.page_margins.bottom = 0.9
+    ws.page_margins.footer = 0.3
     ws.print_options.horizontalCentered = True
     ws.oddFooter.center.text = "Halaman &P dari &N"
     # Column widths, row heights and frozen panes are written before the first row.
