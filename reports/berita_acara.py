@@ -21,7 +21,7 @@ from docx.shared import Cm, Pt
 
 from reports.instansi import instansi_per_file
 from reports.model import ReportData
-from reports.publik_format import angka, nama_triwulan, tanggal
+from reports.publik_format import angka, nama_tempat, nama_triwulan, tanggal
 from reports.style import _StampedZip, stamp_of
 from reports.terbilang import tanggal_terbilang
 
@@ -45,6 +45,9 @@ SUMMARY_LABELS = {
 BODY_PT = 11
 TABLE_PT = 8
 TMS_PER_TABLE = 5
+LANDSCAPE_WIDTH_CM = 27.7  # A4 landscape less 1 cm margins
+DIGIT_CM = 0.16  # one digit of bold Arial 8 pt, with the thousands dot counted as a digit
+CELL_PAD_CM = 0.2
 
 
 def recap_groups(ringkasan: dict) -> list[tuple[str, str]]:
@@ -127,6 +130,28 @@ def _widths(table, widths_cm: list[float]) -> None:
             cell.width = Cm(w)
 
 
+def number_widths(columns: list[list[str]], room_cm: float) -> list[float]:
+    """Widths for number columns: each as wide as its longest figure, the room left shared out
+    in proportion, so a 7-digit kabupaten total does not wrap while small columns stay narrow."""
+    need = [max((len(t) for t in col), default=1) * DIGIT_CM + CELL_PAD_CM for col in columns]
+    spare = room_cm - sum(need)
+    if spare >= 0:
+        return [n + spare / len(need) for n in need]
+    return [n * room_cm / sum(need) for n in need]
+
+
+def _compact(table) -> None:
+    """Narrow cell margins (0.08 cm) for the wide attachment tables."""
+    tbl_pr = table._tbl.tblPr
+    mar = OxmlElement("w:tblCellMar")
+    for side in ("left", "right"):
+        el = OxmlElement(f"w:{side}")
+        el.set(qn("w:w"), "45")
+        el.set(qn("w:type"), "dxa")
+        mar.append(el)
+    tbl_pr.append(mar)
+
+
 def _table(doc, n_rows: int, n_cols: int):
     table = doc.add_table(rows=n_rows, cols=n_cols)
     table.style = "Table Grid"
@@ -191,7 +216,7 @@ def _sources(doc, data: ReportData, ringkasan: dict) -> None:
     rows = berkas.sort("sumber_file").iter_rows(named=True)
     table = _table(doc, berkas.height + 1, len(heads))
     for cell, text in zip(table.rows[0].cells, heads):
-        _cell(cell, text, size=7, bold=True, align="center")
+        _cell(cell, text, size=6.5, bold=True, align="center")
     _repeat_header(table.rows[0])
     for i, r in enumerate(rows, 1):
         counts = ringkasan["berkas"].get(r["sumber_file"], {})
@@ -202,7 +227,8 @@ def _sources(doc, data: ReportData, ringkasan: dict) -> None:
         _cell(cells[3], JENIS_DATA.get(r["jenis"], r["jenis"]))
         for j, key in enumerate(("dibaca", "diterapkan", "verifikasi", "karantina", "tanpa_perubahan"), 4):
             _cell(cells[j], angka(counts.get(key, 0)), align="right")
-    _widths(table, [0.8, 3.6, 3.4, 2.6, 1.3, 1.5, 1.5, 1.5, 1.6])
+    _compact(table)
+    _widths(table, [0.8, 3.3, 3.2, 2.4, 1.1, 1.6, 1.6, 1.6, 1.6])
     _para(doc)
 
 
@@ -238,9 +264,9 @@ def _summary(doc, data: ReportData, ringkasan: dict) -> None:
 
 def _signatures(doc, data: ReportData) -> None:
     pleno = data.pleno
-    place = pleno.tempat or BLANK
     when = tanggal(pleno.tanggal) if pleno.tanggal else BLANK
-    _para(doc, f"{place}, {when}", after=2)
+    _para(doc)
+    _para(doc, f"{nama_tempat(data.nama_kabupaten)}, {when}", after=2)
     _para(doc, f"KOMISI PEMILIHAN UMUM {data.nama_kabupaten.upper()}", bold=True)
     people = [(pleno.ketua or BLANK, "Ketua")]
     people += [(a, "Anggota") for a in pleno.anggota] or [(BLANK, "Anggota")]
@@ -264,7 +290,7 @@ def _landscape(doc):
     section = doc.add_section(WD_SECTION.NEW_PAGE)
     section.orientation = WD_ORIENT.LANDSCAPE
     section.page_width, section.page_height = Cm(29.7), Cm(21.0)
-    section.left_margin = section.right_margin = Cm(1.5)
+    section.left_margin = section.right_margin = Cm(1.0)
     section.top_margin = section.bottom_margin = Cm(1.5)
     return section
 
@@ -309,9 +335,10 @@ def _group_table(doc, ringkasan: dict, desa_n: dict[str, int], groups: list[tupl
         _cell(last[2], angka(desa_total), bold=True, align="right")
     for j, v in enumerate(totals):
         _cell(last[lead + j], angka(v), bold=True, align="right")
-    usable = 26.7 - 0.8 - 3.6 - (1.4 if with_desa else 0)
-    per = usable / (3 * len(groups))
-    _widths(table, [0.8, 3.6] + ([1.4] if with_desa else []) + [per] * (3 * len(groups)))
+    _compact(table)
+    lead_cm = [0.9, 3.0] + ([1.3] if with_desa else [])
+    texts = [[row.cells[j].text for row in table.rows[2:]] for j in range(lead, n_cols)]
+    _widths(table, lead_cm + number_widths(texts, LANDSCAPE_WIDTH_CM - sum(lead_cm)))
 
 
 def _attachment(doc, data: ReportData, ringkasan: dict) -> None:

@@ -10,7 +10,7 @@ import polars as pl
 
 from reports.desa import ReportContext, usulan_text
 from reports.model import ReportData
-from reports.style import Column, Table, new_workbook, safe_file_name, save_workbook, write_table
+from reports.style import Column, Table, new_workbook, note_lines, safe_file_name, save_workbook, write_table
 from transforms.decide import age_on
 
 FOLDER = "coklit"
@@ -88,9 +88,9 @@ def write_coklit(ctx: ReportContext, data: ReportData, out_dir: Path) -> list[Pa
         table = Table(
             "Coklit Terbatas", "DAFTAR PEMILIH UNTUK COKLIT TERBATAS", COLUMNS,
             [[i, *r] for i, r in enumerate(rows, 1)],
-            notes=[("Isi HASIL COKLIT: MS (memenuhi syarat, masih tinggal di sini), TMS dengan kodenya "
-                    "(mis. TMS 1 bila meninggal), atau TIDAK DIKENAL bila tidak dikenal di lingkungan ini.",
-                    "catatan")],
+            notes=note_lines("Isi HASIL COKLIT: MS (memenuhi syarat, masih tinggal di sini), TMS dengan kodenya "
+                             "(mis. TMS 1 bila meninggal), atau TIDAK DIKENAL bila tidak dikenal di lingkungan "
+                             "ini."),
             input_columns=(HASIL, HASIL + 1), validations=((HASIL, choices),), width_floor={HASIL: 16},
         )
         wb = new_workbook()

@@ -14,7 +14,7 @@ from reports.desa import (
     show_value, tms_rows,
 )
 from reports.publik_format import CEK_DPT, nama_kpu, tanggal
-from reports.style import Column, Table, captions, columns, new_workbook, save_workbook, write_table
+from reports.style import Column, Table, captions, columns, new_workbook, note_lines, save_workbook, write_table
 
 MASK_KEEP = 6
 
@@ -77,11 +77,12 @@ def response_notes(ctx: ReportContext) -> list[tuple[str, str]]:
     """How and until when a person responds: what the posted list is for."""
     batas = tanggal(next_quarter_end(ctx.tanggal_acuan))
     return [
-        (f"Tanggapan: bila nama Anda atau keluarga Anda belum tercantum, tercantum padahal tidak memenuhi syarat, "
-         f"atau datanya salah, sampaikan ke PPS di kantor desa/kelurahan atau ke {nama_kpu(ctx.nama_kabupaten)} "
-         f"dengan membawa KTP-el dan Kartu Keluarga, paling lambat {batas}.", "catatan"),
-        (f"Tanggapan sampai tanggal itu diproses dalam pemutakhiran triwulan berikutnya. Cek status Anda juga di "
-         f"{CEK_DPT}.", "judul"),
+        *note_lines(f"Tanggapan: bila nama Anda atau keluarga Anda belum tercantum, tercantum padahal tidak "
+                    f"memenuhi syarat, atau datanya salah, sampaikan ke PPS di kantor desa/kelurahan atau ke "
+                    f"{nama_kpu(ctx.nama_kabupaten)} dengan membawa KTP-el dan Kartu Keluarga, paling lambat "
+                    f"{batas}."),
+        *note_lines(f"Tanggapan sampai tanggal itu diproses dalam pemutakhiran triwulan berikutnya. Cek status "
+                    f"Anda juga di {CEK_DPT}.", "judul"),
     ]
 
 

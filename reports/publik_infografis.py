@@ -168,7 +168,7 @@ def _draw(t: PublicTables, lay: _Layout) -> _Canvas:
 
     # TMS by reason: only the reasons that occurred, in code order, so the list stays short.
     # The call to action takes a band at the bottom; the figures end above it.
-    band = lay.footer * 4.4
+    band = lay.footer * 5.2
     footer_y = lay.height - band - m * 0.2
     reasons = [(k.label, kab[k.kolom]) for k in t.kode_tms if kab[k.kolom]]
     y += lay.label * 1.7
@@ -211,13 +211,13 @@ def _call_to_action(c: _Canvas, lay: _Layout, t: PublicTables, top: float) -> No
     c.rect(0, top, lay.width, lay.height - top, PANEL)
     c.rect(0, top, lay.width, 4, STRIPE)
     size = lay.footer * 1.25
-    c.text(m, top + size * 1.55, f"Cek nama Anda: {CEK_DPT}", size, bold=True, color=YELLOW,
+    c.text(m, top + size * 1.35, f"Cek nama Anda: {CEK_DPT}", size, bold=True, color=YELLOW,
            max_width=lay.width - 2 * m)
-    c.text(m, top + size * 2.8, "Belum terdaftar atau data tidak sesuai? Sampaikan tanggapan di kantor "
+    c.text(m, top + size * 2.4, "Belum terdaftar atau data tidak sesuai? Sampaikan tanggapan di kantor "
            "desa/kelurahan (PPS).", lay.footer, max_width=lay.width - 2 * m)
     pleno = ("DRAF — belum ditetapkan dalam rapat pleno" if t.inp.draf
              else f"Ditetapkan dalam rapat pleno {tanggal(t.inp.tanggal_pleno)}")
-    c.text(m, top + size * 3.85, pleno, lay.footer, bold=True, color=CORAL if t.inp.draf else MUTED,
+    c.text(m, top + size * 3.45, pleno, lay.footer, bold=True, color=CORAL if t.inp.draf else MUTED,
            max_width=lay.width - 2 * m)
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import math
 import re
+import textwrap
 import unicodedata
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
@@ -398,6 +399,12 @@ class Table:
     def header_row(self) -> int:
         notes = self.all_notes
         return TITLE_ROWS + (len(notes) + 1 if notes else 0) + 1 + (1 if self.groups else 0)
+
+
+def note_lines(text: str, role: str = "catatan", width: int = 95) -> list[tuple[str, str]]:
+    """A long note as several note rows: a note is one cell whose text runs over the columns to
+    its right, and a line wider than the table widens what is printed (and shrinks the page)."""
+    return [(line, role) for line in textwrap.wrap(text, width)] or [("", role)]
 
 
 def _wrap_lines(text: str, width: int) -> int:

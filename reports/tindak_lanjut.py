@@ -12,7 +12,7 @@ import polars as pl
 from reports.desa import ReportContext, usulan_text
 from reports.instansi import DISDUKCAPIL, instansi_per_file
 from reports.model import ReportData
-from reports.style import Column, Table, new_workbook, save_workbook, write_table
+from reports.style import Column, Table, new_workbook, note_lines, save_workbook, write_table
 from schemas.fields import DITERAPKAN, KARANTINA, TANPA_PERUBAHAN, VERIFIKASI
 from transforms.decide import MARRIED, age_on
 
@@ -206,8 +206,8 @@ def write_tindak_lanjut(ctx: ReportContext, data: ReportData, out_dir: Path) -> 
                                                                            TANPA_PERUBAHAN))
         table = Table(
             "Hasil per Baris", "TINDAK LANJUT HASIL PEMUTAKHIRAN DATA PEMILIH", COLUMNS, body,
-            notes=[(f"Kepada: {inst.nama_lengkap} ({inst.singkat}). Berkas: {name}, {r['dibaca']} baris dibaca: "
-                    f"{counts}.", "catatan")],
+            notes=note_lines(f"Kepada: {inst.nama_lengkap} ({inst.singkat}). Berkas: {name}, {r['dibaca']} baris "
+                             f"dibaca: {counts}."),
         )
         wb = new_workbook()
         write_table(wb, ctx.heading(ctx.kabupaten_line()), table)
@@ -222,9 +222,9 @@ def write_tindak_lanjut(ctx: ReportContext, data: ReportData, out_dir: Path) -> 
                 Column("BARIS", "nomor", 7), Column("STATUS DI DAFTAR PEMILIH", "teks", 22)]
         table = Table(
             "Kematian Laporan Desa", "KEMATIAN YANG DILAPORKAN DESA/KELURAHAN TANPA DATA DISDUKCAPIL", cols, deaths,
-            notes=[("Kepada: Dinas Kependudukan dan Pencatatan Sipil. Kematian berikut dilaporkan oleh "
-                    "desa/kelurahan tetapi tidak terdapat dalam data kematian Disdukcapil triwulan ini; mohon "
-                    "ditindaklanjuti dengan penerbitan akta kematian.", "catatan")],
+            notes=note_lines("Kepada: Dinas Kependudukan dan Pencatatan Sipil. Kematian berikut dilaporkan oleh "
+                             "desa/kelurahan tetapi tidak terdapat dalam data kematian Disdukcapil triwulan ini; "
+                             "mohon ditindaklanjuti dengan penerbitan akta kematian."),
             empty_note="Semua kematian yang dilaporkan desa/kelurahan terdapat dalam data Disdukcapil.",
         )
         wb = new_workbook()

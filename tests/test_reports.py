@@ -240,8 +240,8 @@ def test_public_lists_hold_no_nik_no_full_date_no_disability(out, data):
     assert yani["PERUBAHAN"] == "Pindah ke desa/kelurahan lain"
     assert yani["DATA LAMA"] == "alamat: DUSUN KIDUL" and yani["DATA BARU"] is None
     # Every public sheet says how to respond and by when.
-    notes = [c.value for c in tegal["Pemilih Baru"]["A"][6:9] if c.value]
-    assert any("paling lambat 30 Juni 2026" in n for n in notes)
+    notes = " ".join(c.value for c in tegal["Pemilih Baru"]["A"][6:header_row(tegal["Pemilih Baru"])] if c.value)
+    assert "paling lambat 30 Juni 2026" in notes and "cekdptonline.kpu.go.id" in notes
 
 
 def test_working_changes_show_old_and_new_values(out, data):
