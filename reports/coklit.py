@@ -11,6 +11,7 @@ import polars as pl
 from reports.desa import ReportContext, usulan_text
 from reports.model import ReportData
 from reports.style import Column, Table, new_workbook, note_lines, safe_file_name, save_workbook, write_table
+from reports.workbooks import REPORT_DESA, queue_by_desa
 from transforms.decide import age_on
 
 FOLDER = "coklit"
@@ -53,9 +54,9 @@ def visits_by_desa(ctx: ReportContext, data: ReportData) -> dict[str, list[list]
                 f"Berumur lebih dari {UMUR_DICEK} tahun", None, r["nik"], r["nama"], r["tanggal_lahir"], umur,
                 r["jenis_kelamin"], r.get("alamat"), _rt_rw(r.get("rt"), r.get("rw")), r.get("tps"), None, None,
             ])
-    queue = data.verifikasi.filter(pl.col("kategori_usulan").is_in(VISIT_KINDS))
-    for r in queue.sort("id_verifikasi").iter_rows(named=True):
-        kode = r.get("kode_desa_kandidat") or r.get("kode_desa_sumber")
+    queue = queue_by_desa(data.verifikasi.filter(pl.col("kategori_usulan").is_in(VISIT_KINDS)))
+    for r in queue.iter_rows(named=True):
+        kode = r[REPORT_DESA]
         if kode not in ctx.desa:
             continue
         usulan = usulan_text(ctx, r["kategori_usulan"], r["kode_tms_usulan"])

@@ -153,11 +153,39 @@ def test_printed_recap_reads_at_8_pt_with_the_total_on_page_1(quarter):
     assert kec.cell(h + 1, 6).number_format == "[$-421]#,##0"
 
 
-def test_coklit_lists_have_the_outcome_drop_down(quarter):
-    folder, _ = quarter
-    files = sorted((folder / "coklit").glob("*.xlsx"))
-    for path in files:
-        ws = openpyxl.load_workbook(path).active
-        (dv,) = ws.data_validations.dataValidation
-        choices = dv.formula1.strip('"').split(",")
-        assert choices[0] == "MS" and "TMS 1" in choices and choices[-1] == "TIDAK DIKENAL"
+def test_coklit_lists_voters_over_100_and_review_items_per_desa(tmp_path):
+    import sys
+    from dataclasses import replace
+
+    import polars as pl
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from report_fixtures import SMALL_DESA, small_report_data
+
+    from reports.coklit import write_coklit
+    from reports.model import QuarterRows
+    from reports.workbooks import build_context
+
+    data = small_report_data()
+    bulu = SMALL_DESA[0]
+    aktif = pl.DataFrame({
+        "nik": ["3323010101200001", "3323010101900002"], "nama": ["MBAH KARTO", "SUTRISNO"],
+        "tanggal_lahir": [date(1920, 1, 1), date(1990, 1, 1)], "jenis_kelamin": ["L", "L"],
+        "alamat": ["DUSUN KRAJAN", "DUSUN LOR"], "rt": ["001", "002"], "rw": ["001", "001"],
+        "kode_desa": [bulu, bulu], "tps": ["003", "004"], "disabilitas": [None, None],
+    })
+    empty = pl.DataFrame()
+    data = replace(data, rows=QuarterRows(berkas=empty, records=empty, hasil=empty, karantina=empty, aktif=aktif))
+    paths = write_coklit(build_context(data), data, tmp_path)
+    by_desa = {p.name.split("_")[0]: p for p in paths}
+    # Bulu: the 106-year-old and the TMS 1 proposal; Tegal: the ganda proposal; the BARU proposal's desa too.
+    assert set(by_desa) == {bulu, SMALL_DESA[1], "33.23.03.1001"}
+    ws = openpyxl.load_workbook(by_desa[bulu]).active
+    h = next(r[0].row for r in ws.iter_rows(min_col=1, max_col=1) if r[0].value == "NO")
+    rows = [r for r in ws.iter_rows(min_row=h + 1, values_only=True) if r[0] is not None]
+    assert [(r[4], r[6]) for r in rows if r[1].startswith("Berumur")] == [("MBAH KARTO", 106)]
+    assert any(r[2] == "V-2026Q1-0001" and r[4] == "SUKIRNO" for r in rows)
+    assert "SUTRISNO" not in {r[4] for r in rows}
+    (dv,) = ws.data_validations.dataValidation
+    assert dv.formula1.strip('"').split(",") == ["MS", *[f"TMS {k}" for k in range(1, 10)], "TIDAK DIKENAL"]
+    assert str(dv.sqref).startswith(f"L{h + 1}")
