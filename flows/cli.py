@@ -71,13 +71,14 @@ def cmd_init(args, settings) -> int:
 
 
 def cmd_run(args, settings) -> int:
+    from flows.pleno import pleno_values
     from flows.quarter import pdpb_triwulan
     from transforms.store import quarter_index, quarter_label
 
     quarter = quarter_label(quarter_index(args.quarter))
     inbox = args.inbox or settings.inbox_for(quarter)
     result = pdpb_triwulan(quarter=quarter, inbox=str(inbox), db=str(args.db or settings.db),
-                           out=str(args.out or settings.out))
+                           out=str(args.out or settings.out), pleno=pleno_values(settings.pleno, args))
     _print_run(result)
     return EXIT_OK
 
@@ -163,6 +164,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--inbox", type=Path)
     p.add_argument("--db", type=Path)
     p.add_argument("--out", type=Path)
+    from flows.pleno import add_pleno_arguments
+
+    add_pleno_arguments(p)
     p.set_defaults(func=cmd_run)
 
     p = sub.add_parser("export", help="daftar pemilih per akhir triwulan (.csv, .parquet, .xlsx)")

@@ -20,7 +20,8 @@ from prefect.cache_policies import NO_CACHE
 
 from flows.artifacts import publish_artifacts
 from flows.settings import sha256_of, versions
-from reports.model import ReportData
+from flows.pleno import parse_pleno
+from reports.model import QuarterRows, ReportData
 from reports.tables import build_ringkasan, write_json, write_tables
 from schemas.fields import KARANTINA, ROW_OUTCOMES
 from schemas.tables import load_tms
@@ -222,6 +223,9 @@ def write_reports(data: ReportData, ringkasan: dict, tables: tuple, out_dir: Pat
     paths = write_tables(out_dir, *tables)
     paths.append(write_json(ringkasan, out_dir / "ringkasan.json"))
     paths += write_workbooks(data, out_dir)
+    from reports.pleno_docs import write_pleno_documents
+
+    paths += write_pleno_documents(data, ringkasan, out_dir)
     return paths
 
 
@@ -272,13 +276,16 @@ def _swap_into_place(tmp: Path, final: Path) -> None:
 
 
 @flow(name="pdpb-triwulan", flow_run_name="triwulan-{quarter}", validate_parameters=True)
-def pdpb_triwulan(quarter: str, inbox: str | None = None, db: str = "data/pdpb.duckdb", out: str = "out") -> dict:
-    """Apply one quarter's inbox to the voter list and write its reports (SPEC §3 `pdpb run`)."""
+def pdpb_triwulan(quarter: str, inbox: str | None = None, db: str = "data/pdpb.duckdb", out: str = "out",
+                  pleno: dict | None = None) -> dict:
+    """Apply one quarter's inbox to the voter list and write its reports (SPEC §3 `pdpb run`).
+    `pleno`: the plenary meeting (nomor, tempat, tanggal, ketua, anggota, undangan) for the Berita Acara."""
     return run_quarter(quarter=quarter, inbox=Path(inbox) if inbox else Path("data/inbox") / quarter,
-                       db=Path(db), out=Path(out))
+                       db=Path(db), out=Path(out), pleno=pleno)
 
 
-def run_quarter(*, quarter: str, inbox: Path, db: Path, out: Path, steps: Steps = TASKS, logger=None) -> dict:
+def run_quarter(*, quarter: str, inbox: Path, db: Path, out: Path, steps: Steps = TASKS, logger=None,
+                pleno: dict | None = None) -> dict:
     logger = logger or get_run_logger()
     kuartal = store.quarter_index(quarter)
     label = store.quarter_label(kuartal)
@@ -292,7 +299,7 @@ def run_quarter(*, quarter: str, inbox: Path, db: Path, out: Path, steps: Steps 
         store.create_schema(con)  # a database made by an earlier release gets its new columns
         try:
             return _run_locked(con, steps, logger, kuartal, label, tanggal_acuan, inbox, db, out, timer, started_at,
-                               id_run)
+                               id_run, pleno)
         except InputError as exc:
             store.record_run(con, id_run=id_run, perintah="run", kuartal=kuartal, mulai=started_at, hasil="GAGAL",
                              pesan=str(exc), parameter={"inbox": str(inbox), "db": str(db), "out": str(out)})
@@ -303,7 +310,8 @@ def run_quarter(*, quarter: str, inbox: Path, db: Path, out: Path, steps: Steps 
     raise failure
 
 
-def _run_locked(con, steps: Steps, logger, kuartal, label, tanggal_acuan, inbox, db, out, timer, started_at, id_run) -> dict:
+def _run_locked(con, steps: Steps, logger, kuartal, label, tanggal_acuan, inbox, db, out, timer, started_at, id_run,
+                pleno: dict | None = None) -> dict:
     latest = store.latest_quarter(con)
     baseline = store.baseline_quarter(con)
     if kuartal < latest or kuartal == baseline:
@@ -359,7 +367,8 @@ def _run_locked(con, steps: Steps, logger, kuartal, label, tanggal_acuan, inbox,
 
     t = time.perf_counter()
     tms = load_tms()
-    rekap, detailed, verifikasi, outside = report_frames(con, kuartal, desa, tms, before_q, before=current)
+    after = store.list_as_of(con, kuartal)
+    rekap, detailed, verifikasi, outside = report_frames(con, kuartal, desa, tms, before_q, before=current, after=after)
     if outside:
         logger.warning("%d pemilih aktif berada di luar desa/kelurahan kabupaten ini", outside)
     dibuat = datetime.fromtimestamp(max((f.path.stat().st_mtime for f in files),
@@ -369,6 +378,11 @@ def _run_locked(con, steps: Steps, logger, kuartal, label, tanggal_acuan, inbox,
         quarter=label, tanggal_acuan=tanggal_acuan, dibuat=dibuat, kode_kabupaten=kode_kabupaten,
         nama_kabupaten=nama_kabupaten, desa=desa, rekap=rekap, perubahan=detailed, verifikasi=verifikasi, tms=tms,
         rekap_sebelumnya=previous_recap(con, kuartal, desa, tms, current=current),
+        pleno=parse_pleno(pleno),
+        rows=QuarterRows(
+            berkas=berkas, hasil=decision.hasil, karantina=karantina, aktif=after.filter(pl.col("status") == "AKTIF"),
+            records=pl.concat([f.records for f in files], how="diagonal_relaxed") if files else pl.DataFrame(),
+        ),
     )
     ringkasan = build_ringkasan(
         quarter=label, tanggal_acuan=tanggal_acuan.isoformat(), kode_kabupaten=kode_kabupaten,

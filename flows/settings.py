@@ -24,6 +24,7 @@ class Settings:
     cron: str = DEFAULT_CRON
     timezone: str = DEFAULT_TIMEZONE
     tms_table: Path | None = None      # a kabupaten may switch to an older TMS code table
+    pleno: dict = field(default_factory=dict)  # [pleno]: nomor, tempat, tanggal, ketua, anggota, undangan
     extra: dict = field(default_factory=dict)
 
     def inbox_for(self, quarter: str) -> Path:
@@ -41,7 +42,7 @@ def load_settings(cwd: Path | None = None) -> Settings:
         raise InputError(f"pengaturan tidak dapat dibaca: {exc}", file=str(path)) from None
     raw = raw.get("pdpb", raw)
     known = {"db", "inbox", "out", "kabupaten", "cron", "timezone", "tms_table"}
-    unknown = sorted(set(raw) - known - {"serve"})
+    unknown = sorted(set(raw) - known - {"serve", "pleno"})
     if unknown:
         raise InputError(f"kunci pengaturan tidak dikenal: {', '.join(unknown)}", file=str(path))
     serve = raw.get("serve", {})
@@ -53,6 +54,7 @@ def load_settings(cwd: Path | None = None) -> Settings:
         cron=str(serve.get("cron", raw.get("cron", DEFAULT_CRON))),
         timezone=str(serve.get("timezone", raw.get("timezone", DEFAULT_TIMEZONE))),
         tms_table=Path(raw["tms_table"]) if "tms_table" in raw else None,
+        pleno=dict(raw.get("pleno", {})),
     )
 
 
