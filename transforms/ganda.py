@@ -69,7 +69,7 @@ LEVELS: dict[str, tuple[str, ...]] = {
     "tgl": ("sama", "tukar", "mirip", "tahun", "beda"),
     "jk": ("sama", "beda"),
     "tempat": ("kk", "rtrw", "desa", "kecamatan", "beda"),
-    "alamat": ("sama", "mirip", "beda"),
+    "alamat": ("sama", "mirip", "agak_mirip", "beda"),
 }
 FIELDS = tuple(LEVELS)
 _EM_ROUNDS = 40
@@ -254,7 +254,7 @@ _PAIR_COLUMNS = ("id_pemilih", "nik", "nkk", "nama_kunci", "nama_urut", "nama_ra
 
 def _pair_frame(s: pl.DataFrame, pairs: pl.DataFrame) -> pl.DataFrame:
     a, b = pairs.get_column("a"), pairs.get_column("b")
-    cols = {}
+    cols = {"_a": a, "_b": b}
     for c in _PAIR_COLUMNS:
         col = s.get_column(c)
         cols[c] = col.gather(a)
@@ -342,7 +342,8 @@ def _address_level(f: pl.DataFrame) -> pl.DataFrame:
     level = (
         pl.when(~both).then(pl.lit(None, dtype=pl.Utf8))
         .when(pl.col("alamat") == pl.col("v_alamat")).then(pl.lit("sama"))
-        .when(pl.col("_sim_alamat") >= 0.80).then(pl.lit("mirip"))
+        .when(pl.col("_sim_alamat") >= 0.85).then(pl.lit("mirip"))
+        .when(pl.col("_sim_alamat") >= 0.65).then(pl.lit("agak_mirip"))
         .otherwise(pl.lit("beda"))
     )
     return f.with_columns(_code("alamat", level)).drop("_sim_alamat")
@@ -454,7 +455,7 @@ def _guards() -> pl.Expr:
     other_year = (tgl == LEVELS["tgl"].index("beda")).fill_null(False)
     exact_date = (tgl == 0).fill_null(False)
     name = pl.col("l_nama")
-    close_name = name.is_in([0, 1]).fill_null(False)
+    close_name = name.is_in([0, 1, 2]).fill_null(False)
     twins = pl.col("kk_sama") & exact_date & pl.col("kata_beda") & (name != 0).fill_null(True)
     parent_child = pl.col("kk_sama") & (other_year | (far_dates & pl.col("satu_kata")))
     neighbours = pl.col("desa_sama") & pl.col("kk_beda") & far_dates
@@ -489,12 +490,41 @@ def two_nik_pairs(v: pl.DataFrame, model: GandaModel, *, keep_all: bool = False)
     if keep_all:
         return f
     hits = f.filter(~pl.col("_jaga") & (pl.col("peluang") >= model.peluang_min))
-    return hits.select(
+    out = [hits.with_columns(_lewat=pl.lit(None, dtype=pl.Int64))]
+    implied = _implied_pairs(s, hits)
+    if implied.height:
+        out.append(implied)
+    found = pl.concat(out, how="diagonal_relaxed")
+    return found.select(
         id_pemilih_a=pl.min_horizontal("id_pemilih", "v_id_pemilih"),
         id_pemilih_b=pl.max_horizontal("id_pemilih", "v_id_pemilih"),
         skor=pl.col("peluang").round(4),
         alasan=_reason(),
     ).sort("id_pemilih_a", "id_pemilih_b")
+
+
+def _implied_pairs(s: pl.DataFrame, hits: pl.DataFrame) -> pl.DataFrame:
+    """A and B found, A and C found: B and C are proposed too (one step, never a chain), at
+    the lower of the two probabilities, when their own fields pass the guards. A person
+    registered three times is then shown as every pair of their records."""
+    links = hits.select("_a", "_b", "peluang")
+    both = pl.concat([links, links.select(_a="_b", _b="_a", peluang="peluang")])
+    hop = (
+        both.join(both, on="_a")
+        .filter(pl.col("_b") < pl.col("_b_right"))
+        .group_by(a="_b", b="_b_right")
+        .agg(_p=pl.min_horizontal("peluang", "peluang_right").max(), _via=pl.col("_a").first())
+        .join(links.select(a="_a", b="_b"), on=["a", "b"], how="anti")
+        .join(links.select(a="_b", b="_a"), on=["a", "b"], how="anti")
+        .sort("a", "b")
+    )
+    if hop.height == 0:
+        return pl.DataFrame()
+    f = compare(_pair_frame(s, hop.select("a", "b")))
+    via = hop.select(_a="a", _b="b", peluang="_p", _lewat=s.get_column("id_pemilih").gather(hop.get_column("_via")))
+    f = f.with_columns(pl.col("_a", "_b").cast(pl.UInt32)).join(via.with_columns(pl.col("_a", "_b").cast(pl.UInt32)),
+                                                                  on=["_a", "_b"])
+    return f.filter(~_guards() & (pl.col("nik") != pl.col("v_nik")).fill_null(True))
 
 
 _LEVEL_TEXT = {
@@ -505,7 +535,7 @@ _LEVEL_TEXT = {
     "jk": {"sama": "jk sama", "beda": "jk berbeda"},
     "tempat": {"kk": "NKK sama", "rtrw": "desa dan RT/RW sama", "desa": "desa sama",
                "kecamatan": "kecamatan sama, desa berbeda", "beda": "desa berbeda"},
-    "alamat": {"sama": "alamat sama", "mirip": "alamat mirip", "beda": None},
+    "alamat": {"sama": "alamat sama", "mirip": "alamat mirip", "agak_mirip": None, "beda": None},
 }
 
 
@@ -520,6 +550,8 @@ def _reason() -> pl.Expr:
     parts.append(pl.when(pl.col("l_nama") == 0).then(pl.format("nama dipakai {} pemilih", pl.col("v_nama_frek"))))
     parts.append(pl.lit("NIK berbeda"))
     parts.append(pl.lit("peluang orang yang sama ") + _fmt_ratio(pl.col("peluang")))
+    parts.append(pl.when(pl.col("_lewat").is_not_null()).then(
+        pl.format("keduanya mirip dengan pemilih id {}", pl.col("_lewat"))))
     return pl.concat_list(parts).list.drop_nulls().list.join("; ") + pl.lit(
         "; perlu verifikasi: orang yang sama dengan dua NIK?"
     )
