@@ -6,6 +6,7 @@ them, logs what an operator needs to know, and records the run.
 
 from __future__ import annotations
 
+import os
 import shutil
 import time
 import uuid
@@ -28,8 +29,8 @@ from transforms import store
 from transforms.decide import QuarterDecision, decide_quarter
 from transforms.errors import InputError
 from transforms.match import load_policy
-from transforms.parse import ParseContext, parse_extract
-from transforms.read import list_inbox, read_extract
+from transforms.parse import RECORD_SCHEMA, ParseContext, parse_extract
+from transforms.read import list_inbox, read_extract, unexpected_failure
 from transforms.recap import desa_recap, outside_kabupaten
 from transforms.wilayah import desa_of_kabupaten, kabupaten_name
 
@@ -75,8 +76,15 @@ def _retry_unless_input_error(task, task_run, state) -> bool:
 
 
 def ingest(path: Path, kind: str, ctx: ParseContext) -> IngestedFile:
-    raw = read_extract(path)
-    parsed = parse_extract(raw, kind, ctx)
+    try:
+        raw = read_extract(path)
+        parsed = parse_extract(raw, kind, ctx)
+    except (InputError, KeyboardInterrupt, SystemExit):
+        raise
+    except BaseException as exc:  # a Rust panic in polars is a BaseException
+        if os.environ.get("PDPB_DEBUG"):
+            raise
+        raise unexpected_failure(path) from exc
     sha = sha256_of(path)
     return IngestedFile(
         path=path,
@@ -323,11 +331,15 @@ def _run_locked(con, steps: Steps, logger, kuartal, label, tanggal_acuan, inbox,
 
     t = time.perf_counter()
     files = [steps.ingest(path, kind, ctx) for path, kind in list_inbox(inbox)]
+    if not any(f.kind != "keputusan" for f in files):
+        # Still a quarter (SPEC §4.2): the whole-list checks, the recap and the reports run.
+        logger.info("tidak ada berkas dari instansi yang masuk triwulan ini; pemeriksaan seluruh daftar, "
+                    "rekap dan laporan tetap dijalankan")
     timer.lap("baca_validasi", t)
     events = [f.records for f in files if f.kind != "keputusan" and f.records.height]
     decisions = [f.records for f in files if f.kind == "keputusan" and f.records.height]
-    records = pl.concat(events, how="vertical_relaxed") if events else _empty_like(files)
-    keputusan = pl.concat(decisions, how="vertical_relaxed") if decisions else None
+    records = pl.concat(events, how="vertical_relaxed", rechunk=True) if events else _empty_like(files)
+    keputusan = pl.concat(decisions, how="vertical_relaxed", rechunk=True) if decisions else None
 
     t = time.perf_counter()
     before_q = kuartal - 1
@@ -359,7 +371,8 @@ def _run_locked(con, steps: Steps, logger, kuartal, label, tanggal_acuan, inbox,
     rekap, detailed, verifikasi, outside = report_frames(con, kuartal, desa, tms, before_q, before=current, after=after)
     if outside:
         logger.warning("%d pemilih aktif berada di luar desa/kelurahan kabupaten ini", outside)
-    dibuat = datetime.fromtimestamp(max((f.path.stat().st_mtime for f in files), default=0)).replace(microsecond=0)
+    dibuat = datetime.fromtimestamp(max((f.path.stat().st_mtime for f in files),
+                                        default=inbox.stat().st_mtime)).replace(microsecond=0)
     nama_kabupaten = kabupaten_name(kode_kabupaten)
     data = ReportData(
         quarter=label, tanggal_acuan=tanggal_acuan, dibuat=dibuat, kode_kabupaten=kode_kabupaten,
@@ -415,6 +428,7 @@ def _run_locked(con, steps: Steps, logger, kuartal, label, tanggal_acuan, inbox,
 
 
 def _empty_like(files: list[IngestedFile]) -> pl.DataFrame:
+    """No event rows: an empty frame of the records' columns (an inbox may hold no extract)."""
     for f in files:
         return f.records.clear()
-    raise InputError("kotak masuk tidak berisi berkas .csv/.xlsx untuk triwulan ini")
+    return pl.DataFrame(schema={**RECORD_SCHEMA, "sumber_sha256": pl.Utf8})
