@@ -39,7 +39,7 @@ JENIS_DATA = {
 SEXES = (("L", "L"), ("P", "P"), ("total", "L+P"))
 SUMMARY_LABELS = {
     "awal": "DPB triwulan sebelumnya", "baru": "Pemilih baru", "tms": "Pemilih Tidak Memenuhi Syarat (TMS)",
-    "ubah": "Perbaikan data pemilih", "pindah_bersih": "Pindah antarwilayah (masuk \u2212 keluar)",
+    "ubah": "Perbaikan data pemilih", "pindah_bersih": "Pindah antardesa dan koreksi jenis kelamin (masuk \u2212 keluar)",
     "akhir": "DPB akhir triwulan",
 }
 BODY_PT = 11
@@ -55,7 +55,7 @@ def recap_groups(ringkasan: dict) -> list[tuple[str, str]]:
     groups = [("awal", "DPB SEBELUMNYA"), ("baru", "PEMILIH BARU"), ("tms", "PEMILIH TMS"),
               ("ubah", "PERBAIKAN DATA")]
     if _moves_matter(ringkasan):
-        groups.append(("pindah_bersih", "PINDAH ANTARWILAYAH (MASUK \u2212 KELUAR)"))
+        groups.append(("pindah_bersih", "PINDAH ANTARDESA DAN KOREKSI L/P (MASUK \u2212 KELUAR)"))
     groups.append(("akhir", "DPB"))
     return groups
 

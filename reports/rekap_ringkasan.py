@@ -77,8 +77,8 @@ def ringkasan_table(ctx: ReportContext, full: pl.DataFrame, perubahan: pl.DataFr
     labels = {f"tms_{k}": f"TMS {k}: {label}" for k, label, _ in ctx.tms}
     wording = [("awal", "DPB triwulan sebelumnya (pemilih awal)"), ("baru", "Pemilih baru"),
                *[(f"tms_{k}", labels[f"tms_{k}"]) for k, _, _ in ctx.tms], ("tms", "TMS jumlah"),
-               ("ubah", "Perbaikan data (UBAH)"), ("pindah_masuk", "Pindah masuk antarwilayah"),
-               ("pindah_keluar", "Pindah keluar antarwilayah"), ("akhir", "DPB akhir triwulan"),
+               ("ubah", "Perbaikan data (UBAH)"), ("pindah_masuk", "Pindah masuk (antardesa, koreksi jenis kelamin)"),
+               ("pindah_keluar", "Pindah keluar (antardesa, koreksi jenis kelamin)"), ("akhir", "DPB akhir triwulan"),
                ("selisih", "Selisih rekonsiliasi")]
     for key, label in wording:
         add(label, *_lp(full, key))

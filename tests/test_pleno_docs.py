@@ -189,3 +189,24 @@ def test_coklit_lists_voters_over_100_and_review_items_per_desa(tmp_path):
     (dv,) = ws.data_validations.dataValidation
     assert dv.formula1.strip('"').split(",") == ["MS", *[f"TMS {k}" for k in range(1, 10)], "TIDAK DIKENAL"]
     assert str(dv.sqref).startswith(f"L{h + 1}")
+
+
+def test_plenary_settings_from_the_file_and_flags_and_a_bad_date(tmp_path, monkeypatch, capsys):
+    from argparse import Namespace
+
+    from flows.cli import main
+    from flows.pleno import parse_pleno, pleno_values
+    from flows.settings import load_settings
+
+    (tmp_path / "pdpb.toml").write_text(
+        '[pleno]\nnomor = "7/BA/2026"\ntanggal = 2026-04-06\nketua = "A"\nanggota = ["B", "C"]\n', encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    flags = Namespace(pleno_nomor=None, pleno_tempat="Aula", pleno_tanggal=None, pleno_ketua=None, pleno_anggota=None)
+    pleno = parse_pleno(pleno_values(load_settings().pleno, flags))
+    assert (pleno.nomor, pleno.tempat, pleno.tanggal, pleno.ketua, pleno.anggota) == (
+        "7/BA/2026", "Aula", date(2026, 4, 6), "A", ("B", "C"))
+    assert main(["run", "--quarter", "2026-Q1", "--db", str(tmp_path / "x.duckdb"),
+                 "--pleno-tanggal", "6 April"]) == 2
+    err = capsys.readouterr().err
+    assert "tanggal pleno '6 April' tidak dikenali" in err and "Traceback" not in err
+    assert not (tmp_path / "x.duckdb").exists()
