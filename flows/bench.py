@@ -70,11 +70,11 @@ class StageMeter:
 
 def _worker(sample: Path, work: Path) -> dict:
     """One measurement: floor, init, one quarter — in this (fresh) process, without Prefect."""
-    import duckdb
     import polars as pl
 
     from flows import quarter as q
     from flows.init import run_init
+    from transforms import store
 
     info = json.loads((sample / "sampel.json").read_text())
     meter = StageMeter()
@@ -85,7 +85,7 @@ def _worker(sample: Path, work: Path) -> dict:
 
     def floor() -> None:
         frame = pl.read_csv(baseline, infer_schema=False)
-        con = duckdb.connect(str(work / "floor.duckdb"))
+        con = store.connect(work / "floor.duckdb", must_exist=False)
         arrow = frame.to_arrow()  # noqa: F841
         con.execute("CREATE TABLE pemilih AS SELECT * FROM arrow")
         con.close()
