@@ -70,6 +70,7 @@ def run_export(db: Path, kuartal: int, path: Path, *, samaran: bool, archive_pas
     one) goes into an AES zip when archives are on. Returns the rows and the path written."""
     from transforms import arsip, audit
 
+    store.check_access(db)  # a missing or wrong key is refused before even the lock file is made
     with store.writer_lock(db):
         con = store.connect(db)
         try:
