@@ -120,6 +120,7 @@ def _worker(sample: Path, work: Path) -> dict:
     stages = meter.stages
     stages["cocok"] = {"wall_s": timings.get("cocok", 0.0)}
     stages["ganda_umur"] = {"wall_s": timings.get("ganda_umur", 0.0)}
+    stages["arsip"] = {"wall_s": result["durasi"].get("arsip", 0.0)}  # zip archives, with a key only
     return {"stages": stages, "perubahan": result["perubahan"], "verifikasi": result["verifikasi"],
             "peak_total_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
 
