@@ -98,7 +98,8 @@ def check_writable(db_path: Path) -> None:
 
 def attach(con: duckdb.DuckDBPyConnection, db_path: Path, key: str, alias: str = ALIAS, *,
            read_only: bool = False) -> None:
-    options = "ENCRYPTION_KEY ?" + (", READ_ONLY" if read_only else "")
+    # GCM, DuckDB's default, said explicitly: authenticated, so a changed page is detected, not read.
+    options = "ENCRYPTION_KEY ?, ENCRYPTION_CIPHER 'GCM'" + (", READ_ONLY" if read_only else "")
     con.execute(f"ATTACH ? AS {alias} ({options})", [str(db_path), key])
 
 
