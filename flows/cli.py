@@ -73,6 +73,7 @@ def cmd_init(args, settings) -> int:
 
 
 def cmd_run(args, settings) -> int:
+    from flows.pleno import pleno_values
     from flows.quarter import pdpb_triwulan
     from transforms.store import check_access, quarter_index, quarter_label
 
@@ -80,7 +81,7 @@ def cmd_run(args, settings) -> int:
     inbox = args.inbox or settings.inbox_for(quarter)
     check_access(Path(args.db or settings.db))  # a missing or wrong key stops here, before Prefect
     result = pdpb_triwulan(quarter=quarter, inbox=str(inbox), db=str(args.db or settings.db),
-                           out=str(args.out or settings.out))
+                           out=str(args.out or settings.out), pleno=pleno_values(settings.pleno, args))
     _print_run(result)
     return EXIT_OK
 
@@ -169,6 +170,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--inbox", type=Path)
     p.add_argument("--db", type=Path)
     p.add_argument("--out", type=Path)
+    from flows.pleno import add_pleno_arguments
+
+    add_pleno_arguments(p)
     p.set_defaults(func=cmd_run)
 
     p = sub.add_parser("export", help="daftar pemilih per akhir triwulan (.csv, .parquet, .xlsx)")

@@ -25,6 +25,7 @@ class Settings:
     timezone: str = DEFAULT_TIMEZONE
     tms_table: Path | None = None      # a kabupaten may switch to an older TMS code table
     arsip_zip: bool | None = None      # working outputs as AES zip; None: when the database is encrypted
+    pleno: dict = field(default_factory=dict)  # [pleno]: nomor, tempat, tanggal, ketua, anggota, undangan
     extra: dict = field(default_factory=dict)
 
     def inbox_for(self, quarter: str) -> Path:
@@ -42,7 +43,7 @@ def load_settings(cwd: Path | None = None) -> Settings:
         raise InputError(f"pengaturan tidak dapat dibaca: {exc}", file=str(path)) from None
     raw = raw.get("pdpb", raw)
     known = {"db", "inbox", "out", "kabupaten", "cron", "timezone", "tms_table", "arsip_zip"}
-    unknown = sorted(set(raw) - known - {"serve"})
+    unknown = sorted(set(raw) - known - {"serve", "pleno"})
     if unknown:
         raise InputError(f"kunci pengaturan tidak dikenal: {', '.join(unknown)}", file=str(path))
     serve = raw.get("serve", {})
@@ -55,6 +56,7 @@ def load_settings(cwd: Path | None = None) -> Settings:
         timezone=str(serve.get("timezone", raw.get("timezone", DEFAULT_TIMEZONE))),
         tms_table=Path(raw["tms_table"]) if "tms_table" in raw else None,
         arsip_zip=_flag(raw, "arsip_zip", path),
+        pleno=dict(raw.get("pleno", {})),
     )
 
 

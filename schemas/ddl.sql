@@ -108,6 +108,7 @@ CREATE TABLE IF NOT EXISTS verifikasi (
 ALTER TABLE verifikasi ADD COLUMN IF NOT EXISTS umur_sumber INTEGER;
 ALTER TABLE verifikasi ADD COLUMN IF NOT EXISTS rt_sumber VARCHAR;
 ALTER TABLE verifikasi ADD COLUMN IF NOT EXISTS rw_sumber VARCHAR;
+ALTER TABLE perubahan ADD COLUMN IF NOT EXISTS no_bukti VARCHAR;  -- akta kematian / SKPWNI number
 
 -- Rejected input rows, with the reason.
 CREATE TABLE IF NOT EXISTS karantina (
