@@ -19,13 +19,13 @@ from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
 from flows.artifacts import publish_artifacts
-from flows.settings import sha256_of, versions
+from flows.settings import load_settings, sha256_of, versions
 from flows.pleno import parse_pleno
 from reports.model import QuarterRows, ReportData
 from reports.tables import build_ringkasan, write_json, write_tables
 from schemas.fields import KARANTINA, ROW_OUTCOMES
 from schemas.tables import load_tms
-from transforms import store
+from transforms import arsip, audit, store
 from transforms.decide import QuarterDecision, decide_quarter
 from transforms.errors import InputError
 from transforms.match import load_policy
@@ -263,6 +263,16 @@ TASKS = Steps(ingest_task, decide_task, apply_task, reports_task, publish_task)
 PLAIN = Steps(ingest, decide, apply, write_reports, publish)
 
 
+def protect_outputs(folder: Path, logger) -> list[Path]:
+    """Working files with full NIK/NKK into AES zip archives, when archives are on (transforms/arsip.py)."""
+    password = arsip.archive_password(load_settings().arsip_zip)
+    if password is None:
+        return []
+    done = arsip.protect_folder(folder, password)
+    logger.info("%d berkas kerja dengan NIK lengkap disimpan sebagai arsip zip bersandi", len(done))
+    return done
+
+
 def _swap_into_place(tmp: Path, final: Path) -> None:
     """Replace the quarter's output folder as a whole, so a reader never sees half of two runs."""
     old = final.with_name(final.name + ".lama")
@@ -294,6 +304,7 @@ def run_quarter(*, quarter: str, inbox: Path, db: Path, out: Path, steps: Steps 
     started_at = datetime.now()
     id_run = uuid.uuid4().hex[:12]
     failure: InputError | None = None
+    arsip.archive_password(load_settings().arsip_zip)  # no archive password: stop before anything is applied
     with store.writer_lock(db):
         con = store.connect(db)
         store.create_schema(con)  # a database made by an earlier release gets its new columns
@@ -398,6 +409,9 @@ def _run_locked(con, steps: Steps, logger, kuartal, label, tanggal_acuan, inbox,
         t = time.perf_counter()
         steps.publish(data, tmp)
         timer.lap("publikasi", t)
+        t = time.perf_counter()
+        if protect_outputs(tmp, logger):
+            timer.lap("arsip", t)
         _swap_into_place(tmp, final)
     finally:
         if tmp.exists():
@@ -411,6 +425,10 @@ def _run_locked(con, steps: Steps, logger, kuartal, label, tanggal_acuan, inbox,
         parameter={"inbox": str(inbox), "db": str(db), "out": str(out), "ulang": replace},
         versi=versions(), berkas={f.name: f.sha256 for f in files}, durasi=timer.durations,
     )
+    p = ringkasan["perubahan"]
+    audit.record(con, "run", kuartal=kuartal, berkas=final, baris=p["BARU"] + p["TMS"] + p["UBAH"],
+                 keterangan=f"BARU {p['BARU']}, TMS {p['TMS']}, UBAH {p['UBAH']}; verifikasi "
+                            f"{ringkasan['verifikasi']['kandidat']}" + ("; dijalankan ulang" if replace else ""))
     publish_artifacts(ringkasan, final, timer.durations)
     summary = {
         "kuartal": label,
