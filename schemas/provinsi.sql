@@ -165,6 +165,11 @@ SELECT a.* FROM aktif a JOIN (
 ) b USING (nama_kunci, tanggal_lahir, jenis_kelamin)
 ORDER BY a.kabupaten, a.id_pemilih;
 
+-- name: ganda_background
+-- A fixed random sample of the province's active lists: the ganda evidence learns how often two
+-- different people agree from the list it is given, so it gets a representative one.
+SELECT * FROM aktif USING SAMPLE reservoir(50000 ROWS) REPEATABLE (20260101);
+
 -- name: queue_of
 SELECT * FROM verifikasi_lintas
 WHERE kuartal = '{kuartal}' AND kabupaten = ?

@@ -39,7 +39,8 @@ def _voters(kode: str, rows: list[tuple]) -> pl.DataFrame:
     frame = pl.DataFrame(
         rows, schema={"id_pemilih": pl.Int64, "nik": pl.Utf8, "nama": pl.Utf8, "tempat_lahir": pl.Utf8,
                       "tanggal_lahir": pl.Date, "jenis_kelamin": pl.Utf8}, orient="row")
-    return frame.with_columns(nkk=pl.lit(None, pl.Utf8), kode_desa=pl.lit(f"{kode}.01.1001"))
+    return frame.with_columns(nkk=pl.lit(None, pl.Utf8), alamat=pl.lit(None, pl.Utf8), rt=pl.lit(None, pl.Utf8),
+                              rw=pl.lit(None, pl.Utf8), kode_desa=pl.lit(f"{kode}.01.1001"))
 
 
 def _moves(rows: list[dict]) -> pl.DataFrame:

@@ -34,7 +34,8 @@ ACTIONS_FILE = "tindakan_lintas.csv"
 
 # Columns of the active-list snapshot: the person, where they are registered, and the
 # comparison keys the matcher would compute (so the stage never recomputes them).
-SNAPSHOT_BASE = ("id_pemilih", "nik", "nkk", "nama", "tempat_lahir", "tanggal_lahir", "jenis_kelamin", "kode_desa")
+SNAPSHOT_BASE = ("id_pemilih", "nik", "nkk", "nama", "tempat_lahir", "tanggal_lahir", "jenis_kelamin", "alamat", "rt",
+                 "rw", "kode_desa")
 MOVE_COLUMNS = {
     "arah": pl.Utf8, "sumber_file": pl.Utf8, "sumber_baris": pl.Int64, "status": pl.Utf8, "id_pemilih": pl.Int64,
     "nik": pl.Utf8, "nik_percaya": pl.Boolean, "nama": pl.Utf8, "nama_kunci": pl.Utf8, "tanggal_lahir": pl.Date,
@@ -253,17 +254,43 @@ def _ganda_lintas(con: duckdb.DuckDBPyConnection, root: Path, quarter: str) -> p
                                  "alasan": pl.Utf8})
     if rows.height < 2:
         return empty
-    # find_ganda needs one id per row across the province; keep each row's own id aside.
-    rows = rows.rename({"id_pemilih": "id_asal"}).with_row_index("id_pemilih").with_columns(
+    # A store written by an earlier release lacks the address columns the ganda evidence reads.
+    rows = rows.with_columns(pl.lit(None, pl.Utf8).alias(c) for c in ("alamat", "rt", "rw") if c not in rows.columns)
+    # The evidence runs on the blocks plus a background sample of the province (its rates of
+    # agreement between different people come from the frame it is given); only pairs of
+    # block rows count. It needs one id per row across the province: each row's own is kept.
+    background = store.query(con, _sql("ganda_background", root, quarter))
+    background = background.with_columns(pl.lit(None, pl.Utf8).alias(c) for c in ("alamat", "rt", "rw")
+                                         if c not in background.columns)
+    block_keys = rows.select("kabupaten", "id_pemilih").with_columns(blok=pl.lit(True))
+    frame = pl.concat([rows, background.select(rows.columns)], how="vertical_relaxed").unique(
+        ["kabupaten", "id_pemilih"], keep="first", maintain_order=True
+    ).join(block_keys, on=["kabupaten", "id_pemilih"], how="left").with_columns(pl.col("blok").fill_null(False))
+    rows = frame.rename({"id_pemilih": "id_asal"}).with_row_index("id_pemilih").with_columns(
         pl.col("id_pemilih").cast(pl.Int64)
     )
-    _, review = find_ganda(rows, load_policy())
+    _, review = find_ganda(rows.drop("blok"), load_policy())
+    in_block = rows.filter(pl.col("blok"))["id_pemilih"].implode()
+    review = review.filter(pl.col("id_pemilih_a").is_in(in_block) & pl.col("id_pemilih_b").is_in(in_block))
+    rows = rows.filter(pl.col("blok"))
     review = pl.concat([review, _same_birthplace(rows)], how="vertical_relaxed").unique(
         ["id_pemilih_a", "id_pemilih_b"], keep="first", maintain_order=True)
-    side = rows.select("id_pemilih", "kabupaten", pl.col("id_asal"), "nik", "nama", "tanggal_lahir", "kode_desa")
+    side = rows.select("id_pemilih", "kabupaten", pl.col("id_asal"), "nik", "nama", "tanggal_lahir", "kode_desa",
+                       tempat=pl.col("tempat_lahir").str.to_uppercase().str.strip_chars(), frek="nama_frek",
+                       kata="nama_kata", umum=pl.col("tgl_umum").fill_null(False))
     pairs = review.join(side, left_on="id_pemilih_a", right_on="id_pemilih").join(
         side.rename(lambda c: f"b_{c}"), left_on="id_pemilih_b", right_on="b_id_pemilih"
     ).filter((pl.col("kabupaten") != pl.col("b_kabupaten")) & (pl.col("nik") != pl.col("b_nik")).fill_null(True))
+    # Across kabupaten a shared name and birth date is common: two kabupaten of a dozen SRI
+    # WAHYUNI each have namesakes born the same day. A pair stays only with evidence that
+    # travels: the same birth place, or a name rare in both kabupaten (the ganda rule's bound
+    # for two desa), never on a placeholder day.
+    limit = load_policy().ganda_luar_desa_frek_maks
+    pairs = pairs.filter(
+        ~pl.col("umum") & ~pl.col("b_umum")
+        & (((pl.col("tempat") == pl.col("b_tempat")) & (pl.col("tempat") != "")).fill_null(False)
+           | ((pl.col("frek") <= limit) & (pl.col("b_frek") <= limit) & (pl.col("kata") >= 2)))
+    )
     if pairs.height == 0:
         return empty
     both = pl.concat([
