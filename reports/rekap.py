@@ -60,8 +60,11 @@ GROUP_SEXES = ("L", "P", TOTAL_SEX)
 PRINT_SCALE = 80
 
 
-def group_captions(ctx: ReportContext) -> list[str]:
-    return [c.title for c in measure_columns(ctx)]
+def wide_measures(ctx: ReportContext, full: pl.DataFrame) -> list[str]:
+    """The measures of the wide sheets. SELISIH only when there is a gap: then it must show
+    where it is; otherwise it is zero everywhere and the Rekonsiliasi sheet says so."""
+    ms = measures(ctx)
+    return ms if (full["selisih"] != 0).any() else [m for m in ms if m != "selisih"]
 
 
 def _wide(frame: pl.DataFrame, keys: list[str], ms: list[str]) -> pl.DataFrame:
@@ -75,13 +78,15 @@ def _wide(frame: pl.DataFrame, keys: list[str], ms: list[str]) -> pl.DataFrame:
     return sums.group_by(keys, maintain_order=True).agg(exprs).sort(keys[0])
 
 
-def _grouped_columns(ctx: ReportContext, lead: list[Column]) -> tuple[list[Column], list[tuple[int, int, str]], dict]:
+def _grouped_columns(ctx: ReportContext, lead: list[Column], ms: list[str]
+                     ) -> tuple[list[Column], list[tuple[int, int, str]], dict]:
     """Columns, groups and width floors: a group's three columns together hold its caption
     (bold capitals are about 1.2 digit widths each)."""
     cols = list(lead)
     groups = []
     floors = {}
-    for caption in group_captions(ctx):
+    titles = dict(zip(measures(ctx), (c.title for c in measure_columns(ctx))))
+    for caption in (titles[m] for m in ms):
         groups.append((len(cols), 3, caption))
         each = math.ceil((len(caption) * 1.2 + 2) / 3)
         for i in range(3):
@@ -95,14 +100,14 @@ def _wide_values(r: dict, ms: list[str]) -> list[int]:
 
 
 def kecamatan_table(ctx: ReportContext, full: pl.DataFrame, tps: dict[str, int] | None = None) -> Table:
-    ms = measures(ctx)
+    ms = wide_measures(ctx, full)
     wide = _wide(full, ["kode_kecamatan", "nama_kecamatan"], ms)
     desa_n = dict(full.group_by("kode_kecamatan").agg(pl.col("kode_desa").n_unique()).iter_rows())
     lead = [Column.of("no"), Column.of("kode_wilayah"), Column.of("nama_wilayah_kecamatan"),
             Column("JUMLAH DESA/ KEL.", "angka", 8)]
     if tps is not None:
         lead.append(Column("JUMLAH TPS", "angka", 8))
-    cols, groups, floors = _grouped_columns(ctx, lead)
+    cols, groups, floors = _grouped_columns(ctx, lead, ms)
     rows = []
     for i, r in enumerate(wide.iter_rows(named=True), 1):
         extra = [tps.get(r["kode_kecamatan"], 0)] if tps is not None else []
@@ -115,13 +120,13 @@ def kecamatan_table(ctx: ReportContext, full: pl.DataFrame, tps: dict[str, int] 
 
 
 def desa_table(ctx: ReportContext, full: pl.DataFrame, tps: dict[str, int] | None = None) -> Table:
-    ms = measures(ctx)
+    ms = wide_measures(ctx, full)
     wide = _wide(full, ["kode_desa", "nama_desa", "nama_kecamatan"], ms)
     lead = [Column.of("no"), Column.of("kode_wilayah"), Column.of("nama_wilayah_desa"),
             Column.of("nama_wilayah_kecamatan")]
     if tps is not None:
         lead.append(Column("JUMLAH TPS", "angka", 8))
-    cols, groups, floors = _grouped_columns(ctx, lead)
+    cols, groups, floors = _grouped_columns(ctx, lead, ms)
     rows = []
     for i, r in enumerate(wide.iter_rows(named=True), 1):
         extra = [tps.get(r["kode_desa"], 0)] if tps is not None else []
