@@ -13,7 +13,7 @@ from openpyxl.chart import BarChart, Reference
 from reports.desa import ReportContext, fmt_count, gap_sentences, verifikasi_table
 from reports.model import QuarterRows
 from reports.rekap_ringkasan import ringkasan_table, tps_counts
-from reports.style import Column, Table, new_workbook, save_workbook, write_table
+from reports.style import Column, Table, new_workbook, note_lines, save_workbook, write_table
 
 REKAP_KECAMATAN = "Rekap Kecamatan"
 REKAP_DESA = "Rekap Desa"
@@ -85,7 +85,11 @@ def _grouped_columns(ctx: ReportContext, lead: list[Column], ms: list[str]
     cols = list(lead)
     groups = []
     floors = {}
+    # A TMS group is captioned by its code alone (the legend above the table names the codes):
+    # a caption sets the width of its three columns, and "TMS 8 TPS TIDAK SESUAI" over three
+    # one-digit counts would push the table onto one more page width.
     titles = dict(zip(measures(ctx), (c.title for c in measure_columns(ctx))))
+    titles.update({f"tms_{k}": f"TMS {k}" for k, _, _ in ctx.tms})
     for caption in (titles[m] for m in ms):
         groups.append((len(cols), 3, caption))
         each = math.ceil((len(caption) * 1.2 + 2) / 3)
@@ -93,6 +97,10 @@ def _grouped_columns(ctx: ReportContext, lead: list[Column], ms: list[str]
             floors[len(cols) + i] = each
         cols += [Column("L", "angka", 9), Column("P", "angka", 9), Column("L+P", "angka", 9)]
     return cols, groups, floors
+
+
+def tms_legend(ctx: ReportContext) -> list[tuple[str, str]]:
+    return note_lines("Kode TMS: " + "; ".join(f"{k} {label}" for k, label, _ in ctx.tms) + ".", width=150)
 
 
 def _wide_values(r: dict, ms: list[str]) -> list[int]:
@@ -116,7 +124,8 @@ def kecamatan_table(ctx: ReportContext, full: pl.DataFrame, tps: dict[str, int] 
     totals = [[None, None, "JUMLAH", sum(desa_n.values()), *([sum(tps.values())] if tps is not None else []),
                *[sum(row[len(lead) + j] for row in rows) for j in range(3 * len(ms))]]]
     return Table(REKAP_KECAMATAN, "REKAPITULASI PEMUTAKHIRAN DATA PEMILIH PER KECAMATAN", cols, rows, totals=totals,
-                 groups=groups, width_floor=floors, print_scale=PRINT_SCALE, title_columns=3)
+                 groups=groups, width_floor=floors, print_scale=PRINT_SCALE, title_columns=3,
+                 notes=tms_legend(ctx))
 
 
 def desa_table(ctx: ReportContext, full: pl.DataFrame, tps: dict[str, int] | None = None) -> Table:
@@ -134,7 +143,8 @@ def desa_table(ctx: ReportContext, full: pl.DataFrame, tps: dict[str, int] | Non
     totals = [[None, None, "JUMLAH", None, *([sum(tps.values())] if tps is not None else []),
                *[sum(row[len(lead) + j] for row in rows) for j in range(3 * len(ms))]]]
     return Table(REKAP_DESA, "REKAPITULASI PEMUTAKHIRAN DATA PEMILIH PER DESA/KELURAHAN", cols, rows, totals=totals,
-                 groups=groups, width_floor=floors, print_scale=PRINT_SCALE, title_columns=3)
+                 groups=groups, width_floor=floors, print_scale=PRINT_SCALE, title_columns=3,
+                 notes=tms_legend(ctx))
 
 
 def grafik_table(full: pl.DataFrame) -> Table:
