@@ -18,6 +18,7 @@ from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
 from flows.artifacts import publish_artifacts
+from flows.preflight import missing_inbox_message
 from flows.settings import sha256_of, versions
 from reports.model import ReportData
 from reports.tables import build_ringkasan, write_json, write_tables
@@ -28,6 +29,7 @@ from transforms.decide import QuarterDecision, decide_quarter
 from transforms.errors import InputError
 from transforms.match import load_policy
 from transforms.parse import ParseContext, parse_extract
+from transforms.quarters import RunPlan, plan_run, record_skips
 from transforms.read import list_inbox, read_extract
 from transforms.recap import desa_recap, outside_kabupaten
 from transforms.wilayah import desa_of_kabupaten, kabupaten_name
@@ -136,8 +138,10 @@ def decide_task(records, current, tanggal_acuan, keputusan, timings: dict | None
     return decision
 
 
-def apply(con, write: store.QuarterWrite, replace: bool) -> None:
-    store.write_quarter(con, write, replace=replace, between=_fault_injection_pause())
+def apply(con, write: store.QuarterWrite, replace: bool, plan: RunPlan | None = None) -> None:
+    """`plan`: the quarter-order plan; the quarters it skips are recorded in the same transaction."""
+    record = (lambda: record_skips(con, plan, write.id_run)) if plan is not None and plan.skipped else None
+    store.write_quarter(con, write, replace=replace, before_commit=record, between=_fault_injection_pause())
 
 
 def _fault_injection_pause():
@@ -150,8 +154,8 @@ def _fault_injection_pause():
 
 
 @task(name="terapkan", cache_policy=NO_CACHE)
-def apply_task(con, write: store.QuarterWrite, replace: bool) -> None:
-    apply(con, write, replace)
+def apply_task(con, write: store.QuarterWrite, replace: bool, plan: RunPlan | None = None) -> None:
+    apply(con, write, replace, plan)
     get_run_logger().info("triwulan %s diterapkan dalam satu transaksi%s", write.label,
                           " (menggantikan run sebelumnya)" if replace else "")
 
@@ -264,13 +268,16 @@ def _swap_into_place(tmp: Path, final: Path) -> None:
 
 
 @flow(name="pdpb-triwulan", flow_run_name="triwulan-{quarter}", validate_parameters=True)
-def pdpb_triwulan(quarter: str, inbox: str | None = None, db: str = "data/pdpb.duckdb", out: str = "out") -> dict:
+def pdpb_triwulan(quarter: str, inbox: str | None = None, db: str = "data/pdpb.duckdb", out: str = "out",
+                  lewati_triwulan: bool = False) -> dict:
     """Apply one quarter's inbox to the voter list and write its reports (SPEC §3 `pdpb run`)."""
     return run_quarter(quarter=quarter, inbox=Path(inbox) if inbox else Path("data/inbox") / quarter,
-                       db=Path(db), out=Path(out))
+                       db=Path(db), out=Path(out), lewati=lewati_triwulan)
 
 
-def run_quarter(*, quarter: str, inbox: Path, db: Path, out: Path, steps: Steps = TASKS, logger=None) -> dict:
+def run_quarter(*, quarter: str, inbox: Path, db: Path, out: Path, steps: Steps = TASKS, logger=None,
+                lewati: bool = False) -> dict:
+    """`lewati`: quarters not yet run before `quarter` are skipped on purpose (and recorded)."""
     logger = logger or get_run_logger()
     kuartal = store.quarter_index(quarter)
     label = store.quarter_label(kuartal)
@@ -284,7 +291,7 @@ def run_quarter(*, quarter: str, inbox: Path, db: Path, out: Path, steps: Steps 
         store.create_schema(con)  # a database made by an earlier release gets its new columns
         try:
             return _run_locked(con, steps, logger, kuartal, label, tanggal_acuan, inbox, db, out, timer, started_at,
-                               id_run)
+                               id_run, lewati)
         except InputError as exc:
             store.record_run(con, id_run=id_run, perintah="run", kuartal=kuartal, mulai=started_at, hasil="GAGAL",
                              pesan=str(exc), parameter={"inbox": str(inbox), "db": str(db), "out": str(out)})
@@ -295,22 +302,19 @@ def run_quarter(*, quarter: str, inbox: Path, db: Path, out: Path, steps: Steps 
     raise failure
 
 
-def _run_locked(con, steps: Steps, logger, kuartal, label, tanggal_acuan, inbox, db, out, timer, started_at, id_run) -> dict:
-    latest = store.latest_quarter(con)
-    baseline = store.baseline_quarter(con)
-    if kuartal < latest or kuartal == baseline:
-        raise InputError(
-            f"triwulan {label} lebih lama dari triwulan terakhir yang sudah diterapkan "
-            f"({store.quarter_label(latest)}); hanya triwulan terakhir yang boleh dijalankan ulang",
-            column="quarter",
-        )
-    replace = kuartal == latest
+def _run_locked(con, steps: Steps, logger, kuartal, label, tanggal_acuan, inbox, db, out, timer, started_at, id_run,
+                lewati=False) -> dict:
+    plan = plan_run(con, kuartal, lewati=lewati, db=str(db))
+    replace = plan.replace
+    if plan.skipped:
+        logger.warning("triwulan %s dilewati atas permintaan (--lewati-triwulan); dicatat bersama triwulan %s",
+                       ", ".join(store.quarter_label(q) for q in plan.skipped), label)
     kode_kabupaten = store.get_meta(con, "kode_kabupaten")
     desa = desa_of_kabupaten(kode_kabupaten)
     ctx = ParseContext(kode_kabupaten=kode_kabupaten, desa=desa, tanggal_acuan=tanggal_acuan,
                        awal_kuartal=store.quarter_start(kuartal))
     if not inbox.is_dir():
-        raise InputError("folder kotak masuk tidak ditemukan", file=str(inbox))
+        raise InputError(missing_inbox_message(inbox))
     logger.info("triwulan %s (tanggal acuan %s), kotak masuk %s", label, tanggal_acuan, inbox)
 
     t = time.perf_counter()
@@ -342,7 +346,7 @@ def _run_locked(con, steps: Steps, logger, kuartal, label, tanggal_acuan, inbox,
         verifikasi=decision.verifikasi, karantina=karantina, berkas=berkas,
     )
     t = time.perf_counter()
-    steps.apply(con, write, replace)
+    steps.apply(con, write, replace, plan)
     timer.lap("terapkan", t)
 
     t = time.perf_counter()
@@ -393,10 +397,16 @@ def _run_locked(con, steps: Steps, logger, kuartal, label, tanggal_acuan, inbox,
         "verifikasi": ringkasan["verifikasi"]["kandidat"],
         "karantina": karantina.height,
         "pemilih_akhir": ringkasan["kabupaten"]["akhir"]["total"],
+        "pemilih_awal": ringkasan["kabupaten"]["awal"]["total"],
+        "tanggal_acuan": tanggal_acuan.isoformat(),
+        "dilewati": [store.quarter_label(q) for q in plan.skipped],
         "seimbang": ringkasan["rekonsiliasi"]["seimbang"],
         "durasi": timer.durations,
     }
-    logger.info("selesai: %s", summary)
+    p = summary["perubahan"]
+    logger.info("triwulan %s selesai: BARU %d, TMS %d, UBAH %d; %d kandidat verifikasi; %d baris karantina; "
+                "%d pemilih aktif; laporan di %s", label, p.get("BARU", 0), p.get("TMS", 0), p.get("UBAH", 0),
+                summary["verifikasi"], summary["karantina"], summary["pemilih_akhir"], final)
     return summary
 
 

@@ -134,3 +134,14 @@ CREATE TABLE IF NOT EXISTS runs (
     berkas VARCHAR,                    -- JSON: file name -> sha256
     durasi VARCHAR                     -- JSON: stage -> seconds
 );
+
+-- Quarters skipped on purpose (`pdpb run --lewati-triwulan`, DILEWATI, with the quarter whose
+-- run skipped them) and quarters withdrawn (`pdpb batal`, DIBATALKAN).
+CREATE TABLE IF NOT EXISTS riwayat_kuartal (
+    kuartal INTEGER NOT NULL,
+    peristiwa VARCHAR NOT NULL,        -- DILEWATI / DIBATALKAN
+    oleh_kuartal INTEGER,
+    id_run VARCHAR NOT NULL,
+    pada TIMESTAMP NOT NULL,
+    keterangan VARCHAR
+);
