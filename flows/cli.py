@@ -459,6 +459,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    for stream in (sys.stdout, sys.stderr):  # a Windows console or file that cannot show ✓ gets '?'
+        if hasattr(stream, "reconfigure"):
+            stream.reconfigure(errors="replace")
     _prepare_prefect()
     parser = build_parser()
     args = parser.parse_args(argv)  # a wrong command line: one line, exit 2

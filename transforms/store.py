@@ -6,7 +6,6 @@ polars frames.
 
 from __future__ import annotations
 
-import fcntl
 import json
 import os
 import re
@@ -90,20 +89,18 @@ def writer_lock(db_path: Path) -> Iterator[None]:
     flock is released by the kernel when the process dies, so a killed run never leaves a
     stale lock behind.
     """
+    from transforms.filelock import lock_exclusive, read_holder, write_holder
+
     db_path.parent.mkdir(parents=True, exist_ok=True)
     lock_path = db_path.with_name(db_path.name + ".lock")
     fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o644)
     try:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            holder = os.pread(fd, 64, 0).decode(errors="replace").strip() or "?"
+        if not lock_exclusive(fd):
             raise InputError(
-                f"basis data sedang dipakai oleh proses lain (pid {holder}); tunggu sampai selesai",
+                f"basis data sedang dipakai oleh proses lain (pid {read_holder(fd)}); tunggu sampai selesai",
                 file=str(db_path),
             ) from None
-        os.ftruncate(fd, 0)
-        os.pwrite(fd, str(os.getpid()).encode(), 0)
+        write_holder(fd)
         yield
     finally:
         os.close(fd)
