@@ -70,11 +70,13 @@ def use_prefect(settings) -> str | None:
 
 def _check_server(url: str) -> None:
     """A configured server that does not answer is said at once, not after Prefect's retries."""
-    import httpx
+    import urllib.error
+    import urllib.request
 
     try:
-        httpx.get(url.rstrip("/") + "/health", timeout=3).raise_for_status()
-    except httpx.HTTPError:
+        with urllib.request.urlopen(url.rstrip("/") + "/health", timeout=3) as answer:  # noqa: S310 (a set URL)
+            answer.read()
+    except (urllib.error.URLError, OSError, ValueError):
         raise InputError(f"server Prefect {url} (PREFECT_API_URL) tidak menjawab; jalankan `prefect server start` "
                          "(lihat docs/PREFECT.md), atau kosongkan PREFECT_API_URL agar pdpb berjalan tanpa server")
 
