@@ -74,43 +74,18 @@ def _check_server(url: str) -> None:
     import urllib.request
 
     try:
-        with urllib.request.urlopen(url.rstrip("/") + "/health", timeout=3) as answer:  # noqa: S310 (a set URL)
+        with urllib.request.urlopen(url.rstrip("/") + "/health", timeout=10) as answer:  # noqa: S310 (a set URL)
             answer.read()
     except (urllib.error.URLError, OSError, ValueError):
         raise InputError(f"server Prefect {url} (PREFECT_API_URL) tidak menjawab; jalankan `prefect server start` "
                          "(lihat docs/PREFECT.md), atau kosongkan PREFECT_API_URL agar pdpb berjalan tanpa server")
 
 
-class _PrefectToConsole(logging.Handler):
-    """A flow's own log lines become stage lines; Prefect's engine lines and errors do not reach the
-    terminal (the error is printed once by the CLI)."""
-
-    ENGINE = ("Finished in state", "Created task run", "Beginning flow run", "Created flow run", "Running ",
-              "Executing ", "View at ")
-
-    def emit(self, record: logging.LogRecord) -> None:
-        msg = record.getMessage()
-        if record.levelno >= logging.ERROR or msg.startswith(self.ENGINE):
-            return
-        if record.levelno >= logging.WARNING:
-            console.warn(msg)
-        elif record.name.startswith("prefect.task_runs"):
-            console.out.print(f"[green]✓[/] {console.escape(msg)}")
-
-
 def _quiet_prefect() -> None:
-    """Prefect's console output off (the runs still log to the server); our lines instead."""
-    import prefect  # noqa: F401  (configures Prefect's logging, which is then replaced here)
-    from prefect.logging.handlers import PrefectConsoleHandler
-
-    for name in ("", "prefect", "prefect._internal", "uvicorn", "fastapi", "prefect.server"):
-        logger = logging.getLogger(name)
-        for handler in list(logger.handlers):
-            if isinstance(handler, (PrefectConsoleHandler, logging.StreamHandler)):
-                logger.removeHandler(handler)
-        logger.addHandler(logging.NullHandler())
-    for name in ("prefect.flow_runs", "prefect.task_runs"):
-        logging.getLogger(name).addHandler(_PrefectToConsole())
+    """Prefect's console output off (the runs still log to the server); pdpb's lines instead.
+    Prefect reconfigures its logging when a flow starts, so the configuration is given as its
+    settings file, before Prefect is imported."""
+    os.environ["PREFECT_LOGGING_SETTINGS_PATH"] = str(Path(__file__).with_name("logging.yml"))
 
 
 class _HideInputErrorTraceback(logging.Filter):
@@ -150,9 +125,9 @@ def cmd_init(args, settings) -> int:
 
         as_of, how = default_as_of(), "--as-of tidak diberikan: akhir triwulan terakhir yang sudah berakhir"
     kuartal = store.quarter_of(as_of)
+    mode = use_prefect(settings)
     console.out.print(f"Daftar pemilih awal {nama} per [bold]{as_of}[/] (triwulan {store.quarter_label(kuartal)}; "
                       f"{how})")
-    mode = use_prefect(settings)
     if mode:
         _quiet_prefect()
         from flows.init import pdpb_awal
@@ -195,10 +170,10 @@ def cmd_run(args, settings) -> int:
     db, out = Path(args.db or settings.db), Path(args.out or settings.out)
     inbox = Path(args.inbox) if args.inbox else settings.inbox_for(quarter)
     check = preflight.check_run(kuartal, inbox, db, args.lewati_triwulan)
+    mode = use_prefect(settings)
     ulang = " (dijalankan ulang: menggantikan run sebelumnya)" if check.plan.replace else ""
     console.out.print(f"Triwulan [bold]{quarter}[/] (tanggal acuan {store.quarter_end(kuartal)}){ulang}; "
                       f"kotak masuk {inbox}: {fmt(len(check.files))} berkas")
-    mode = use_prefect(settings)
     if mode:
         _quiet_prefect()
         from flows.quarter import pdpb_triwulan
@@ -339,7 +314,9 @@ def cmd_templat(args, settings) -> int:
 
 
 def cmd_serve(args, settings) -> int:
-    import prefect  # noqa: F401  (configures logging, then we filter it)
+    from prefect.logging.configuration import ensure_logging_setup
+
+    ensure_logging_setup()
 
     _install_log_filter()
     from flows.serve import serve

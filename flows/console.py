@@ -105,6 +105,24 @@ class WarningsToConsole(logging.Handler):
         warn(record.getMessage())
 
 
+class PrefectLines(logging.Handler):
+    """A flow's log lines under the CLI (flows/logging.yml): a task's own lines become stage lines,
+    warnings PERHATIAN lines; Prefect's engine lines and errors stay in the server's log (the CLI
+    prints the error once)."""
+
+    ENGINE = ("Finished in state", "Created task run", "Beginning flow run", "Created flow run", "Running ",
+              "Executing ", "View at ", "Encountered exception", "Crash detected")
+
+    def emit(self, record: logging.LogRecord) -> None:
+        msg = record.getMessage()
+        if record.levelno >= logging.ERROR or msg.startswith(self.ENGINE):
+            return
+        if record.levelno >= logging.WARNING:
+            warn(msg)
+        elif record.name.startswith("prefect.task_runs"):
+            out.print(f"[green]✓[/] {escape(msg)}")
+
+
 def pipeline_logger() -> logging.Logger:
     logger = logging.getLogger("pdpb.konsol")
     if not logger.handlers:
