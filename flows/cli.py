@@ -283,8 +283,8 @@ def cmd_status(args, settings) -> int:
     if info["runs"]:
         console.out.print("Run terakhir:")
         for r in info["runs"]:
-            console.out.print(f"  {str(r['mulai'])[:19]}  {r['perintah']:<5} {r['triwulan'] or '':<8} "
-                              f"{r['hasil']:<9} {r['pesan'] or ''}", markup=False)
+            line = f"  {str(r['mulai'])[:19]}  {r['perintah']:<5} {r['triwulan'] or '':<8} {r['hasil']:<9} {r['pesan'] or ''}"
+            console.out.print(line.rstrip(), markup=False)
     return EXIT_OK
 
 

@@ -3,7 +3,9 @@ so that it shows one line when it ends (and a bar or a spinner while it runs).""
 
 from __future__ import annotations
 
-from contextlib import ExitStack
+import threading
+from contextlib import ExitStack, contextmanager
+from pathlib import Path
 
 from flows.console import Stages, fmt
 
@@ -69,8 +71,10 @@ def console_steps(n_files: int, lines: StageLines):
 
     def reports(data, ringkasan, tables, out_dir):
         n_desa = data.desa.height
-        stage = lines.begin("laporan", f"Menulis laporan {fmt(n_desa)} desa/kelurahan dan rekap kabupaten")
-        paths = q.write_reports(data, ringkasan, tables, out_dir)
+        stage = lines.begin("laporan", f"Menulis laporan {fmt(n_desa)} desa/kelurahan dan rekap kabupaten",
+                            total=2 * n_desa)
+        with _count_workbooks(stage, out_dir):
+            paths = q.write_reports(data, ringkasan, tables, out_dir)
         stage.done(f"{fmt(len(paths))} berkas laporan ditulis ({fmt(n_desa)} desa/kelurahan)")
         return paths
 
@@ -82,6 +86,30 @@ def console_steps(n_files: int, lines: StageLines):
         return paths
 
     return q.Steps(ingest=ingest, decide=decide, apply=apply, reports=reports, publish=publish)
+
+
+@contextmanager
+def _count_workbooks(stage, out_dir: Path):
+    """The bar of the report stage: workbooks written so far (desa and pengumuman, one each per
+    desa), counted in the output folder; the writers run in worker processes of their own."""
+    if not stage.progress.live.console.is_terminal:
+        yield
+        return
+    stop = threading.Event()
+
+    def count() -> None:
+        while not stop.wait(0.5):
+            done = sum(len(list((out_dir / sub).glob("*.xlsx"))) for sub in ("desa", "pengumuman")
+                       if (out_dir / sub).is_dir())
+            stage.progress.update(stage.task, completed=done)
+
+    watcher = threading.Thread(target=count, daemon=True)
+    watcher.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        watcher.join()
 
 
 def console_ingest(lines: StageLines):
