@@ -12,7 +12,7 @@ from datetime import datetime
 from pathlib import Path
 
 from flows.settings import versions
-from transforms import quarters, store
+from transforms import audit, quarters, store
 from transforms.errors import InputError
 
 
@@ -30,6 +30,7 @@ def withdraw_quarter(*, quarter: str, db: Path, out: Path, alasan: str = "") -> 
         try:
             store.create_schema(con)  # a database from an earlier release gets the record table
             counts = quarters.withdraw(con, kuartal, id_run, alasan)
+            audit.record(con, "batal", kuartal=kuartal, keterangan=alasan or None)
             store.record_run(con, id_run=id_run, perintah="batal", kuartal=kuartal, mulai=started,
                              hasil="BERHASIL", pesan=alasan or None,
                              parameter={"quarter": label, "db": str(db), "out": str(out)}, versi=versions())

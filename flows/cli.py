@@ -118,6 +118,9 @@ def cmd_init(args, settings) -> int:
     db, out = Path(args.db or settings.db), Path(args.out or settings.out)
     kabupaten = args.kabupaten or settings.kabupaten
     nama = preflight.check_init(args.voters, db, kabupaten)
+    from flows.privacy_cli import check_init_key
+
+    check_init_key(db)
     if args.as_of:
         as_of, how = args.as_of, "--as-of"
     else:
@@ -170,6 +173,9 @@ def cmd_run(args, settings) -> int:
     db, out = Path(args.db or settings.db), Path(args.out or settings.out)
     inbox = Path(args.inbox) if args.inbox else settings.inbox_for(quarter)
     check = preflight.check_run(kuartal, inbox, db, args.lewati_triwulan)
+    from flows.pleno import pleno_values
+
+    pleno = pleno_values(settings.pleno, args)
     mode = use_prefect(settings)
     ulang = " (dijalankan ulang: menggantikan run sebelumnya)" if check.plan.replace else ""
     console.out.print(f"Triwulan [bold]{quarter}[/] (tanggal acuan {store.quarter_end(kuartal)}){ulang}; "
@@ -178,7 +184,7 @@ def cmd_run(args, settings) -> int:
         _quiet_prefect()
         from flows.quarter import pdpb_triwulan
 
-        result = pdpb_triwulan(quarter=quarter, inbox=str(inbox), db=str(db), out=str(out),
+        result = pdpb_triwulan(quarter=quarter, inbox=str(inbox), db=str(db), out=str(out), pleno=pleno,
                                lewati_triwulan=args.lewati_triwulan)
     else:
         from flows.quarter import run_quarter
@@ -186,7 +192,7 @@ def cmd_run(args, settings) -> int:
 
         lines = StageLines()
         try:
-            result = run_quarter(quarter=quarter, inbox=inbox, db=db, out=out, lewati=args.lewati_triwulan,
+            result = run_quarter(quarter=quarter, inbox=inbox, db=db, out=out, pleno=pleno, lewati=args.lewati_triwulan,
                                  steps=console_steps(len(check.files), lines), logger=console.pipeline_logger())
         except BaseException:
             lines.fail()
@@ -240,16 +246,20 @@ def cmd_batal(args, settings) -> int:
 def cmd_export(args, settings) -> int:
     from flows import preflight
     from transforms import quarters, store
-    from transforms.export import export_list
+    from transforms.arsip import archive_password
+    from transforms.export import run_export
 
     kuartal = store.quarter_index(args.quarter)
-    con = preflight.check_db(Path(args.db or settings.db))
+    db = Path(args.db or settings.db)
+    con = preflight.check_db(db)
     try:
         quarters.check_export(con, kuartal)
-        n = export_list(con, kuartal, Path(args.out))
     finally:
         con.close()
-    console.out.print(f"{fmt(n)} pemilih (AKTIF dan TMS) per akhir {args.quarter} ditulis ke {args.out}")
+    n, written = run_export(db, kuartal, Path(args.out), samaran=args.samaran,
+                            archive_password=archive_password(settings.arsip_zip))
+    form = " dengan NIK/NKK disamarkan" if args.samaran else ""
+    console.out.print(f"{fmt(n)} pemilih (AKTIF dan TMS) per akhir {args.quarter}{form} ditulis ke {written}")
     return EXIT_OK
 
 
@@ -258,6 +268,10 @@ def cmd_status(args, settings) -> int:
     from transforms import quarters, store
 
     db = Path(args.db or settings.db)
+    if args.audit:
+        from flows.privacy_cli import print_audit
+
+        return print_audit(db, as_json=args.json)
     con = preflight.check_db(db)
     try:
         info = store.status_summary(con)
@@ -382,6 +396,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--lewati-triwulan", dest="lewati_triwulan", action="store_true",
                    help="izinkan melewati triwulan yang belum dijalankan; yang dilewati dicatat di basis data "
                         "(bawaan: tidak, melewati triwulan ditolak)")
+    from flows.pleno import add_pleno_arguments
+
+    add_pleno_arguments(p)
     p.set_defaults(func=cmd_run)
 
     p = sub.add_parser("batal", help="batalkan triwulan terakhir yang sudah diterapkan",
@@ -402,6 +419,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="triwulan yang sudah diterapkan, seperti 2026-Q1 (wajib)")
     p.add_argument("--out", required=True, metavar="BERKAS", help="berkas tujuan: .csv, .parquet atau .xlsx (wajib)")
     _db(p)
+    p.add_argument("--samaran", action="store_true",
+                   help="untuk partai politik dan Bawaslu: NIK/NKK 12 digit pertama, tahun lahir saja, tanpa "
+                        "disabilitas (bawaan: daftar lengkap)")
     p.set_defaults(func=cmd_export)
 
     p = sub.add_parser("status", help="triwulan yang sudah diterapkan, jumlahnya, run terakhir",
@@ -409,6 +429,8 @@ def build_parser() -> argparse.ArgumentParser:
                                    "dibatalkan, dan run terakhir.")
     _db(p)
     p.add_argument("--json", action="store_true", help="keluaran JSON (bawaan: tabel)")
+    p.add_argument("--audit", action="store_true",
+                   help="catatan audit: siapa menjalankan apa, kapan, berkas apa (bawaan: ringkasan triwulan)")
     p.set_defaults(func=cmd_status)
 
     p = sub.add_parser("templat", help="tulis templat kosong (.xlsx) untuk setiap jenis berkas dari instansi",
@@ -431,9 +453,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     from flows.accuracy import add_accuracy_parser
     from flows.bench import add_bench_parser
+    from flows.privacy_cli import add_key_parser
 
     add_bench_parser(sub)
     add_accuracy_parser(sub)
+    add_key_parser(sub)
     return parser
 
 

@@ -198,6 +198,21 @@ class HelpFormatter(argparse.RawDescriptionHelpFormatter):
     def __init__(self, prog: str) -> None:
         super().__init__(prog, max_help_position=30, width=100)
 
+    def _get_help_string(self, action: argparse.Action) -> str:
+        """Every option says its default, also when its help text does not."""
+        text = action.help or ""
+        if not action.option_strings or action.default is argparse.SUPPRESS or "bawaan" in text or "wajib" in text:
+            return text
+        if action.required:
+            return f"{text} (wajib)"
+        if isinstance(action, argparse._StoreTrueAction):
+            shown = "tidak"
+        elif action.default in (None, [], ""):
+            shown = "tidak diisi"
+        else:
+            shown = str(action.default).replace("%", "%%")
+        return f"{text} (bawaan: {shown})"
+
     def add_usage(self, usage, actions, groups, prefix=None):  # noqa: ANN001
         super().add_usage(usage, actions, groups, prefix="penggunaan: " if prefix is None else prefix)
 

@@ -26,6 +26,8 @@ class Settings:
     timezone: str = DEFAULT_TIMEZONE
     tms_table: Path | None = None      # a kabupaten may switch to an older TMS code table
     prefect: str = "otomatis"          # otomatis: a configured server if any, else direct; sementara: temporary server
+    arsip_zip: bool | None = None      # working outputs as AES zip; None: when the database is encrypted
+    pleno: dict = field(default_factory=dict)  # [pleno]: nomor, tempat, tanggal, ketua, anggota, undangan
     extra: dict = field(default_factory=dict)
 
     def inbox_for(self, quarter: str) -> Path:
@@ -42,8 +44,8 @@ def load_settings(cwd: Path | None = None) -> Settings:
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise InputError(f"pengaturan tidak dapat dibaca: {exc}", file=str(path)) from None
     raw = raw.get("pdpb", raw)
-    known = {"db", "inbox", "out", "kabupaten", "cron", "timezone", "tms_table", "prefect"}
-    unknown = sorted(set(raw) - known - {"serve"})
+    known = {"db", "inbox", "out", "kabupaten", "cron", "timezone", "tms_table", "arsip_zip", "prefect"}
+    unknown = sorted(set(raw) - known - {"serve", "pleno"})
     if unknown:
         raise InputError(f"kunci pengaturan tidak dikenal: {', '.join(unknown)}", file=str(path))
     serve = raw.get("serve", {})
@@ -55,8 +57,18 @@ def load_settings(cwd: Path | None = None) -> Settings:
         cron=str(serve.get("cron", raw.get("cron", DEFAULT_CRON))),
         timezone=str(serve.get("timezone", raw.get("timezone", DEFAULT_TIMEZONE))),
         tms_table=Path(raw["tms_table"]) if "tms_table" in raw else None,
+        arsip_zip=_flag(raw, "arsip_zip", path),
+        pleno=dict(raw.get("pleno", {})),
         prefect=_prefect_mode(raw.get("prefect", "otomatis"), path),
     )
+
+
+def _flag(raw: dict, name: str, path: Path) -> bool | None:
+    if name not in raw:
+        return None
+    if not isinstance(raw[name], bool):
+        raise InputError(f"{name} harus true atau false", file=str(path))
+    return raw[name]
 
 
 PREFECT_MODES = ("otomatis", "sementara")

@@ -9,7 +9,7 @@ import polars as pl
 
 PERUBAHAN_COLUMNS = (
     "kategori", "kode_tms", "nik", "nkk", "nama", "jenis_kelamin", "kode_desa", "kode_desa_lama", "kolom_diubah",
-    "sumber_file", "sumber_baris", "metode", "skor", "keputusan",
+    "sumber_file", "sumber_baris", "metode", "skor", "keputusan", "no_bukti",
 )
 VERIFIKASI_COLUMNS = (
     "id_verifikasi", "kategori_usulan", "kode_tms_usulan", "nik_kandidat", "nama_kandidat", "kode_desa_kandidat",
