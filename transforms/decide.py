@@ -322,7 +322,7 @@ def decide_quarter(
     _resolve_and_apply(q)
     timings["cocok"] = time.perf_counter() - started
     started = time.perf_counter()
-    _list_checks(q, book.rejected)
+    _list_checks(q, book.rejected | decisions.distinct_pairs())
     decisions.apply_to_ganda()
     decisions.settle()
     timings["ganda_umur"] = time.perf_counter() - started
@@ -592,6 +592,25 @@ class _Decisions:
         kategori = "BARU" if tindakan == T_AKTIFKAN else item["kategori_usulan"]
         return _proposal(rec, kategori, item["kode_tms_usulan"], cand, link, keputusan="VERIFIKASI",
                          id_verifikasi=rid, fields=item["fields"])
+
+    def distinct_pairs(self) -> frozenset[str]:
+        """A look-alike approved as a new person is, by that decision, not the registered voter it
+        resembles: the pair is not proposed as ganda now, nor later while both are unchanged."""
+        q = self.q
+        added = {c["id_verifikasi"]: c["id_pemilih"] for c in q.applied if c.get("id_verifikasi")}
+        keys = set()
+        for rid, item in self.items.items():
+            if item["tindakan"] != T_TAMBAH or item["id_pemilih_kandidat"] is None or rid not in added:
+                continue
+            key = pair_key("ganda", person_state(q.voter(item["id_pemilih_kandidat"])),
+                           person_state(q.voter(added[rid])), "TMS", 2)
+            keys.add(key)
+            q.selesai.append({
+                "id_verifikasi": review_id("ganda", key), "kunci_pasangan": key, "kategori_usulan": "TMS",
+                "kode_tms_usulan": 2, "tindakan": T_GANDA, "id_pemilih_kandidat": added[rid], "keputusan": "TOLAK",
+                "hasil": TANPA_PERUBAHAN, "keterangan": f"orang yang berbeda menurut keputusan {rid}",
+            })
+        return frozenset(keys)
 
     def apply_to_ganda(self) -> None:
         q = self.q
