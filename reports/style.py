@@ -478,7 +478,9 @@ def write_table(wb: Workbook, heading: Heading, table: Table) -> None:
     wrapped = [i for i, w in enumerate(wraps) if w]
     if wrapped:
         for n, row in enumerate(table.rows):
-            lines = max(_wrap_lines(str(row[i]), widths[i] - 1) if row[i] is not None else 1 for i in wrapped)
+            # Mixed-case sentences fit more letters per column width than digits do.
+            lines = max(_wrap_lines(str(row[i]), int(widths[i] * 1.15) if table.wrap_all else widths[i] - 1)
+                        if row[i] is not None else 1 for i in wrapped)
             if lines > 1:
                 ws.row_dimensions[first_data + n].height = LINE_HEIGHT * lines
 

@@ -53,6 +53,11 @@ def make_review_kabupaten(base: Path, n_voters: int = 1200, seed: int = 8) -> tu
     """The sample and, per kind of case, the voter it is about (its baseline row)."""
     info = generate_sample(base, n_voters=n_voters, seed=seed, first_quarter=Q1, n_quarters=2, hard_cases=True,
                            kode_kabupaten="33.71")
+    return info, add_review_cases(info)
+
+
+def add_review_cases(info: SampleInfo) -> dict[str, dict]:
+    """Add the cases to a generated sample's baseline and first inbox; per case, its voter."""
     ganda, mati, pindah, tni, salah, mirip = _unused_voters(info, 6)
     cases = {"ganda": ganda, "mati": mati, "pindah": pindah, "tni": tni, "perbaikan": salah, "mirip": mirip}
     # The same person registered again under another NIK (and the household's NKK).
@@ -84,7 +89,7 @@ def make_review_kabupaten(base: Path, n_voters: int = 1200, seed: int = 8) -> tu
     ])
     cases["baru_tanpa_nik"] = {"nama": "DEWI ANGGRAINI LESTARI", "nik": None, "born": date(1996, 7, 1)}
     cases["kembar"] = twin
-    return info, cases
+    return cases
 
 
 def official_decisions(queue: pl.DataFrame, setuju: bool) -> pl.DataFrame:
