@@ -5,6 +5,7 @@ file, so its header names no input field other than ID VERIFIKASI, KEPUTUSAN and
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from typing import Any
 
@@ -141,8 +142,13 @@ def sentences(reason: str | None) -> str | None:
     """'nama 1,00; umur cocok; perlu verifikasi: 2 calon mirip' -> 'Nama 1,00. Umur cocok. Perlu ...'"""
     if not reason:
         return None
-    parts = [p.strip() for p in reason.split(";") if p.strip()]
-    return " ".join(p[0].upper() + p[1:] + ("" if p.endswith(".") else ".") for p in parts)
+    parts = [_ABBREVIATION.sub(lambda m: WORDS[m.group(0)], p.strip()) for p in reason.split(";") if p.strip()]
+    return " ".join(p[0].upper() + p[1:] + ("" if p.endswith((".", "?", "!")) else ".") for p in parts)
+
+
+# The matcher's short words, written out for the sheet.
+WORDS = {"jk": "jenis kelamin", "tgl": "tanggal", "th": "tahun"}
+_ABBREVIATION = re.compile(r"\b(" + "|".join(WORDS) + r")\b")
 
 
 def pembanding_header(row: dict[str, Any]) -> str:

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import polars as pl
 
+from transforms.read import read_extract
 from transforms.synth import SampleInfo, generate_sample
 
 Q1, Q2 = "2026-Q1", "2026-Q2"
@@ -28,11 +29,11 @@ def _unused_voters(info: SampleInfo, n: int) -> list[dict]:
     voters = pl.read_csv(info.baseline, infer_schema=False)
     seen: set[str] = set()
     for quarter in info.quarters:
-        for path in sorted(info.inbox[quarter].glob("*.csv")):
-            frame = pl.read_csv(path, infer_schema=False)
+        for path in sorted(info.inbox[quarter].iterdir()):
+            frame = read_extract(path).frame  # the pipeline's own reader: title rows, encodings, aliases
             for col in ("nik", "nkk"):
                 if col in frame.columns:
-                    seen |= set(frame[col].drop_nulls().to_list())
+                    seen |= set(frame[col].str.replace_all(r"\D", "").drop_nulls().to_list())
             if "nama" in frame.columns:
                 seen |= {f"nama:{x}" for x in frame["nama"].drop_nulls().to_list()}
     adults = voters.filter(
