@@ -70,7 +70,7 @@ def test_review_sheet_prints_at_8_pt_or_more(tmp_path):
         ws = openpyxl.load_workbook(path)["Verifikasi"]
         widths = [d.width for d in ws.column_dimensions.values()]
         assert ws.page_setup.orientation == "landscape" and ws.page_setup.paperSize == 9
-        assert print_pt(widths) >= 8, (path.name, widths)
+        assert print_pt(widths) >= 8.5, (path.name, widths)  # LibreOffice prints ~2 % smaller than this model
         header = next(r[0].row for r in ws.iter_rows(min_col=1, max_col=1) if r[0].value == "NO")
         captions = [c.value for c in ws[header]]
         assert {"ID VERIFIKASI", "KEPUTUSAN", "CATATAN", "AKIBAT KEPUTUSAN", "DATA PEMBANDING"} <= set(captions)
