@@ -60,8 +60,10 @@ def fmt(n: int) -> str:
 
 def cmd_init(args, settings) -> int:
     from flows.init import default_as_of, pdpb_awal
+    from flows.privacy_cli import check_init_key
 
     as_of = _parse_date(args.as_of) if args.as_of else default_as_of()
+    check_init_key(Path(args.db or settings.db))
     result = pdpb_awal(voters=str(args.voters), db=str(args.db or settings.db), out=str(args.out or settings.out),
                        kabupaten=args.kabupaten or settings.kabupaten, as_of=as_of)
     print(f"Daftar pemilih awal {result['nama_kabupaten']}: {fmt(result['dimuat'])} pemilih dimuat, "
@@ -71,13 +73,15 @@ def cmd_init(args, settings) -> int:
 
 
 def cmd_run(args, settings) -> int:
+    from flows.pleno import pleno_values
     from flows.quarter import pdpb_triwulan
-    from transforms.store import quarter_index, quarter_label
+    from transforms.store import check_access, quarter_index, quarter_label
 
     quarter = quarter_label(quarter_index(args.quarter))
     inbox = args.inbox or settings.inbox_for(quarter)
+    check_access(Path(args.db or settings.db))  # a missing or wrong key stops here, before Prefect
     result = pdpb_triwulan(quarter=quarter, inbox=str(inbox), db=str(args.db or settings.db),
-                           out=str(args.out or settings.out))
+                           out=str(args.out or settings.out), pleno=pleno_values(settings.pleno, args))
     _print_run(result)
     return EXIT_OK
 
@@ -95,16 +99,15 @@ def _print_run(result: dict) -> None:
 
 def cmd_export(args, settings) -> int:
     from transforms import store
-    from transforms.export import export_list
+    from transforms.arsip import archive_password
+    from transforms.export import run_export
 
     db = Path(args.db or settings.db)
     kuartal = store.quarter_index(args.quarter)
-    con = store.connect(db, read_only=True)
-    try:
-        n = export_list(con, kuartal, Path(args.out))
-    finally:
-        con.close()
-    print(f"{n} pemilih (AKTIF dan TMS) per akhir {store.quarter_label(kuartal)} ditulis ke {args.out}")
+    n, written = run_export(db, kuartal, Path(args.out), samaran=args.samaran,
+                            archive_password=archive_password(settings.arsip_zip))
+    form = " dengan NIK/NKK disamarkan" if args.samaran else ""
+    print(f"{n} pemilih (AKTIF dan TMS) per akhir {store.quarter_label(kuartal)}{form} ditulis ke {written}")
     return EXIT_OK
 
 
@@ -112,6 +115,10 @@ def cmd_status(args, settings) -> int:
     from transforms import store
 
     db = Path(args.db or settings.db)
+    if args.audit:
+        from flows.privacy_cli import print_audit
+
+        return print_audit(db, as_json=args.json)
     con = store.connect(db, read_only=True)
     try:
         info = store.status_summary(con)
@@ -163,17 +170,23 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--inbox", type=Path)
     p.add_argument("--db", type=Path)
     p.add_argument("--out", type=Path)
+    from flows.pleno import add_pleno_arguments
+
+    add_pleno_arguments(p)
     p.set_defaults(func=cmd_run)
 
     p = sub.add_parser("export", help="daftar pemilih per akhir triwulan (.csv, .parquet, .xlsx)")
     p.add_argument("--quarter", required=True)
     p.add_argument("--out", required=True)
     p.add_argument("--db", type=Path)
+    p.add_argument("--samaran", action="store_true",
+                   help="untuk partai politik dan Bawaslu: NIK/NKK 12 digit pertama, tahun lahir saja, tanpa disabilitas")
     p.set_defaults(func=cmd_export)
 
     p = sub.add_parser("status", help="triwulan yang sudah diterapkan, jumlah, run terakhir")
     p.add_argument("--db", type=Path)
     p.add_argument("--json", action="store_true")
+    p.add_argument("--audit", action="store_true", help="catatan audit: siapa menjalankan apa, kapan, berkas apa")
     p.set_defaults(func=cmd_status)
 
     p = sub.add_parser("serve", help="layani flow pdpb-triwulan sebagai deployment 'terjadwal' dan 'manual'")
@@ -188,7 +201,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     from flows.accuracy import add_accuracy_parser
     from flows.bench import add_bench_parser
+    from flows.privacy_cli import add_key_parser
 
+    add_key_parser(sub)
     add_bench_parser(sub)
     add_accuracy_parser(sub)
     return parser

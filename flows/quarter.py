@@ -6,6 +6,7 @@ them, logs what an operator needs to know, and records the run.
 
 from __future__ import annotations
 
+import os
 import shutil
 import time
 import uuid
@@ -18,17 +19,18 @@ from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
 from flows.artifacts import publish_artifacts
-from flows.settings import sha256_of, versions
-from reports.model import ReportData
+from flows.settings import load_settings, sha256_of, versions
+from flows.pleno import parse_pleno
+from reports.model import QuarterRows, ReportData
 from reports.tables import build_ringkasan, write_json, write_tables
 from schemas.fields import KARANTINA, ROW_OUTCOMES
 from schemas.tables import load_tms
-from transforms import store
+from transforms import arsip, audit, store
 from transforms.decide import QuarterDecision, decide_quarter
 from transforms.errors import InputError
 from transforms.match import load_policy
-from transforms.parse import ParseContext, parse_extract
-from transforms.read import list_inbox, read_extract
+from transforms.parse import RECORD_SCHEMA, ParseContext, parse_extract
+from transforms.read import list_inbox, read_extract, unexpected_failure
 from transforms.review import DecisionReading, read_decisions
 from transforms.recap import desa_recap, outside_kabupaten
 from transforms.wilayah import desa_of_kabupaten, kabupaten_name
@@ -75,8 +77,15 @@ def _retry_unless_input_error(task, task_run, state) -> bool:
 
 
 def ingest(path: Path, kind: str, ctx: ParseContext) -> IngestedFile:
-    raw = read_extract(path)
-    parsed = parse_extract(raw, kind, ctx)
+    try:
+        raw = read_extract(path)
+        parsed = parse_extract(raw, kind, ctx)
+    except (InputError, KeyboardInterrupt, SystemExit):
+        raise
+    except BaseException as exc:  # a Rust panic in polars is a BaseException
+        if os.environ.get("PDPB_DEBUG"):
+            raise
+        raise unexpected_failure(path) from exc
     sha = sha256_of(path)
     return IngestedFile(
         path=path,
@@ -231,6 +240,9 @@ def write_reports(data: ReportData, ringkasan: dict, tables: tuple, out_dir: Pat
     paths = write_tables(out_dir, *tables)
     paths.append(write_json(ringkasan, out_dir / "ringkasan.json"))
     paths += write_workbooks(data, out_dir)
+    from reports.pleno_docs import write_pleno_documents
+
+    paths += write_pleno_documents(data, ringkasan, out_dir)
     return paths
 
 
@@ -268,6 +280,16 @@ TASKS = Steps(ingest_task, decide_task, apply_task, reports_task, publish_task)
 PLAIN = Steps(ingest, decide, apply, write_reports, publish)
 
 
+def protect_outputs(folder: Path, logger) -> list[Path]:
+    """Working files with full NIK/NKK into AES zip archives, when archives are on (transforms/arsip.py)."""
+    password = arsip.archive_password(load_settings().arsip_zip)
+    if password is None:
+        return []
+    done = arsip.protect_folder(folder, password)
+    logger.info("%d berkas kerja dengan NIK lengkap disimpan sebagai arsip zip bersandi", len(done))
+    return done
+
+
 def _swap_into_place(tmp: Path, final: Path) -> None:
     """Replace the quarter's output folder as a whole, so a reader never sees half of two runs."""
     old = final.with_name(final.name + ".lama")
@@ -281,13 +303,16 @@ def _swap_into_place(tmp: Path, final: Path) -> None:
 
 
 @flow(name="pdpb-triwulan", flow_run_name="triwulan-{quarter}", validate_parameters=True)
-def pdpb_triwulan(quarter: str, inbox: str | None = None, db: str = "data/pdpb.duckdb", out: str = "out") -> dict:
-    """Apply one quarter's inbox to the voter list and write its reports (SPEC §3 `pdpb run`)."""
+def pdpb_triwulan(quarter: str, inbox: str | None = None, db: str = "data/pdpb.duckdb", out: str = "out",
+                  pleno: dict | None = None) -> dict:
+    """Apply one quarter's inbox to the voter list and write its reports (SPEC §3 `pdpb run`).
+    `pleno`: the plenary meeting (nomor, tempat, tanggal, ketua, anggota, undangan) for the Berita Acara."""
     return run_quarter(quarter=quarter, inbox=Path(inbox) if inbox else Path("data/inbox") / quarter,
-                       db=Path(db), out=Path(out))
+                       db=Path(db), out=Path(out), pleno=pleno)
 
 
-def run_quarter(*, quarter: str, inbox: Path, db: Path, out: Path, steps: Steps = TASKS, logger=None) -> dict:
+def run_quarter(*, quarter: str, inbox: Path, db: Path, out: Path, steps: Steps = TASKS, logger=None,
+                pleno: dict | None = None) -> dict:
     logger = logger or get_run_logger()
     kuartal = store.quarter_index(quarter)
     label = store.quarter_label(kuartal)
@@ -296,12 +321,13 @@ def run_quarter(*, quarter: str, inbox: Path, db: Path, out: Path, steps: Steps 
     started_at = datetime.now()
     id_run = uuid.uuid4().hex[:12]
     failure: InputError | None = None
+    arsip.archive_password(load_settings().arsip_zip)  # no archive password: stop before anything is applied
     with store.writer_lock(db):
         con = store.connect(db)
         store.create_schema(con)  # a database made by an earlier release gets its new columns
         try:
             return _run_locked(con, steps, logger, kuartal, label, tanggal_acuan, inbox, db, out, timer, started_at,
-                               id_run)
+                               id_run, pleno)
         except InputError as exc:
             store.record_run(con, id_run=id_run, perintah="run", kuartal=kuartal, mulai=started_at, hasil="GAGAL",
                              pesan=str(exc), parameter={"inbox": str(inbox), "db": str(db), "out": str(out)})
@@ -312,7 +338,8 @@ def run_quarter(*, quarter: str, inbox: Path, db: Path, out: Path, steps: Steps 
     raise failure
 
 
-def _run_locked(con, steps: Steps, logger, kuartal, label, tanggal_acuan, inbox, db, out, timer, started_at, id_run) -> dict:
+def _run_locked(con, steps: Steps, logger, kuartal, label, tanggal_acuan, inbox, db, out, timer, started_at, id_run,
+                pleno: dict | None = None) -> dict:
     latest = store.latest_quarter(con)
     baseline = store.baseline_quarter(con)
     if kuartal < latest or kuartal == baseline:
@@ -332,9 +359,13 @@ def _run_locked(con, steps: Steps, logger, kuartal, label, tanggal_acuan, inbox,
 
     t = time.perf_counter()
     files = [steps.ingest(path, kind, ctx) for path, kind in list_inbox(inbox)]
+    if not any(f.kind != "keputusan" for f in files):
+        # Still a quarter (SPEC §4.2): the whole-list checks, the recap and the reports run.
+        logger.info("tidak ada berkas dari instansi yang masuk triwulan ini; pemeriksaan seluruh daftar, "
+                    "rekap dan laporan tetap dijalankan")
     timer.lap("baca_validasi", t)
     events = [f.records for f in files if f.kind != "keputusan" and f.records.height]
-    records = pl.concat(events, how="vertical_relaxed") if events else _empty_like(files)
+    records = pl.concat(events, how="vertical_relaxed", rechunk=True) if events else _empty_like(files)
     reading = read_review_book(con, kuartal, files, id_run)
     keputusan = reading.book
     for line in reading.notes:
@@ -369,15 +400,22 @@ def _run_locked(con, steps: Steps, logger, kuartal, label, tanggal_acuan, inbox,
 
     t = time.perf_counter()
     tms = load_tms()
-    rekap, detailed, verifikasi, outside = report_frames(con, kuartal, desa, tms, before_q, before=current)
+    after = store.list_as_of(con, kuartal)
+    rekap, detailed, verifikasi, outside = report_frames(con, kuartal, desa, tms, before_q, before=current, after=after)
     if outside:
         logger.warning("%d pemilih aktif berada di luar desa/kelurahan kabupaten ini", outside)
-    dibuat = datetime.fromtimestamp(max((f.path.stat().st_mtime for f in files), default=0)).replace(microsecond=0)
+    dibuat = datetime.fromtimestamp(max((f.path.stat().st_mtime for f in files),
+                                        default=inbox.stat().st_mtime)).replace(microsecond=0)
     nama_kabupaten = kabupaten_name(kode_kabupaten)
     data = ReportData(
         quarter=label, tanggal_acuan=tanggal_acuan, dibuat=dibuat, kode_kabupaten=kode_kabupaten,
         nama_kabupaten=nama_kabupaten, desa=desa, rekap=rekap, perubahan=detailed, verifikasi=verifikasi, tms=tms,
         rekap_sebelumnya=previous_recap(con, kuartal, desa, tms, current=current),
+        pleno=parse_pleno(pleno),
+        rows=QuarterRows(
+            berkas=berkas, hasil=decision.hasil, karantina=karantina, aktif=after.filter(pl.col("status") == "AKTIF"),
+            records=pl.concat([f.records for f in files], how="diagonal_relaxed") if files else pl.DataFrame(),
+        ),
     )
     ringkasan = build_ringkasan(
         quarter=label, tanggal_acuan=tanggal_acuan.isoformat(), kode_kabupaten=kode_kabupaten,
@@ -393,6 +431,9 @@ def _run_locked(con, steps: Steps, logger, kuartal, label, tanggal_acuan, inbox,
         t = time.perf_counter()
         steps.publish(data, tmp)
         timer.lap("publikasi", t)
+        t = time.perf_counter()
+        if protect_outputs(tmp, logger):
+            timer.lap("arsip", t)
         _swap_into_place(tmp, final)
     finally:
         if tmp.exists():
@@ -406,6 +447,10 @@ def _run_locked(con, steps: Steps, logger, kuartal, label, tanggal_acuan, inbox,
         parameter={"inbox": str(inbox), "db": str(db), "out": str(out), "ulang": replace},
         versi=versions(), berkas={f.name: f.sha256 for f in files}, durasi=timer.durations,
     )
+    p = ringkasan["perubahan"]
+    audit.record(con, "run", kuartal=kuartal, berkas=final, baris=p["BARU"] + p["TMS"] + p["UBAH"],
+                 keterangan=f"BARU {p['BARU']}, TMS {p['TMS']}, UBAH {p['UBAH']}; verifikasi "
+                            f"{ringkasan['verifikasi']['kandidat']}" + ("; dijalankan ulang" if replace else ""))
     publish_artifacts(ringkasan, final, timer.durations)
     summary = {
         "kuartal": label,
@@ -423,6 +468,7 @@ def _run_locked(con, steps: Steps, logger, kuartal, label, tanggal_acuan, inbox,
 
 
 def _empty_like(files: list[IngestedFile]) -> pl.DataFrame:
+    """No event rows: an empty frame of the records' columns (an inbox may hold no extract)."""
     for f in files:
         return f.records.clear()
-    raise InputError("kotak masuk tidak berisi berkas .csv/.xlsx untuk triwulan ini")
+    return pl.DataFrame(schema={**RECORD_SCHEMA, "sumber_sha256": pl.Utf8})

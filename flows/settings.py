@@ -24,6 +24,8 @@ class Settings:
     cron: str = DEFAULT_CRON
     timezone: str = DEFAULT_TIMEZONE
     tms_table: Path | None = None      # a kabupaten may switch to an older TMS code table
+    arsip_zip: bool | None = None      # working outputs as AES zip; None: when the database is encrypted
+    pleno: dict = field(default_factory=dict)  # [pleno]: nomor, tempat, tanggal, ketua, anggota, undangan
     extra: dict = field(default_factory=dict)
 
     def inbox_for(self, quarter: str) -> Path:
@@ -40,8 +42,8 @@ def load_settings(cwd: Path | None = None) -> Settings:
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise InputError(f"pengaturan tidak dapat dibaca: {exc}", file=str(path)) from None
     raw = raw.get("pdpb", raw)
-    known = {"db", "inbox", "out", "kabupaten", "cron", "timezone", "tms_table"}
-    unknown = sorted(set(raw) - known - {"serve"})
+    known = {"db", "inbox", "out", "kabupaten", "cron", "timezone", "tms_table", "arsip_zip"}
+    unknown = sorted(set(raw) - known - {"serve", "pleno"})
     if unknown:
         raise InputError(f"kunci pengaturan tidak dikenal: {', '.join(unknown)}", file=str(path))
     serve = raw.get("serve", {})
@@ -53,7 +55,17 @@ def load_settings(cwd: Path | None = None) -> Settings:
         cron=str(serve.get("cron", raw.get("cron", DEFAULT_CRON))),
         timezone=str(serve.get("timezone", raw.get("timezone", DEFAULT_TIMEZONE))),
         tms_table=Path(raw["tms_table"]) if "tms_table" in raw else None,
+        arsip_zip=_flag(raw, "arsip_zip", path),
+        pleno=dict(raw.get("pleno", {})),
     )
+
+
+def _flag(raw: dict, name: str, path: Path) -> bool | None:
+    if name not in raw:
+        return None
+    if not isinstance(raw[name], bool):
+        raise InputError(f"{name} harus true atau false", file=str(path))
+    return raw[name]
 
 
 def sha256_of(path: Path) -> str:

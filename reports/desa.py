@@ -282,6 +282,14 @@ def ubah_table(ctx: ReportContext, part: DesaPart) -> Table:
                  empty_note="Tidak ada perubahan data pemilih pada triwulan ini.")
 
 
+def usulan_text(ctx: ReportContext, kategori: str | None, kode_tms: int | None) -> str | None:
+    """'TMS 1 Meninggal', 'BARU', 'UBAH': what the candidate would become if approved."""
+    if kategori == "TMS" and kode_tms is not None:
+        label = ctx.tms_label(kode_tms)
+        return f"TMS {kode_tms} {label}" if label else f"TMS {kode_tms}"
+    return kategori
+
+
 def verifikasi_table(ctx: ReportContext, frame: pl.DataFrame, *, extra: tuple[str, ...] = ()) -> Table:
     """The review queue (reports/verifikasi.py). Its header row carries ID VERIFIKASI, KEPUTUSAN and
     CATATAN, so the sheet can be returned as a `keputusan` file once officials have decided."""

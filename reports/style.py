@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import math
 import re
+import textwrap
 import unicodedata
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
@@ -38,7 +39,8 @@ ROMAWI = ("I", "II", "III", "IV")
 # Title block: KPU line, report name, area, quarter, tanggal acuan, dibuat; then a blank row.
 TITLE_ROWS = 6
 DATE_FORMAT = "dd-mm-yyyy"
-INT_FORMAT = "#,##0"
+# Thousands grouped the Indonesian way (1.234) whatever the reader's own locale: [$-421] is id-ID.
+INT_FORMAT = "[$-421]#,##0"
 MIN_WIDTH = 4
 # Column widths count digit widths of the body font; a bold capital in the header is wider.
 HEADER_CHAR = 1.3
@@ -202,6 +204,9 @@ _FONTS = {
     "total": Font(bold=True),
 }
 _HEADER_ALIGNMENT = Alignment(horizontal="center", vertical="center", wrap_text=True)
+# A column group's caption is centred over its L / P / L+P columns without merging cells
+# (write-only sheets cannot merge, and merged cells break sorting and filters).
+_GROUP_ALIGNMENT = Alignment(horizontal="centerContinuous", vertical="center")
 _DATA_ALIGNMENT = {False: Alignment(vertical="top"), True: Alignment(vertical="top", wrap_text=True)}
 
 
@@ -227,10 +232,11 @@ class WorkbookStyles:
             cell = WriteOnlyCell(self._wb.worksheets[0])
             if role in _FONTS:
                 cell.font = _FONTS[role]
-            if role == "header":
+            if role in ("header", "grup"):
+                cell.font = _FONTS["header"]
                 cell.fill = _HEADER_FILL
                 cell.border = _BORDER
-                cell.alignment = _HEADER_ALIGNMENT
+                cell.alignment = _HEADER_ALIGNMENT if role == "header" else _GROUP_ALIGNMENT
             elif role in ("data", "total", "isian"):
                 cell.border = _BORDER
                 cell.alignment = _DATA_ALIGNMENT[wrap]
@@ -314,7 +320,8 @@ def _raw_sink(xf):
 class _MemorySheetWriter(WorksheetWriter):
     """Keeps a write-only sheet's XML in memory (no temporary file per sheet) and writes the
     rows of a table as ready XML: openpyxl's per-cell element tree costs most of the time of
-    hundreds of small workbooks, and lxml is not among the dependencies."""
+    hundreds of small workbooks. When lxml is installed (python-docx brings it) openpyxl writes
+    through lxml instead and rows take the per-cell path below."""
 
     def __init__(self, ws, styles: WorkbookStyles) -> None:
         super().__init__(ws, out=BytesIO())
@@ -375,6 +382,12 @@ class Table:
     validations: Sequence[tuple[int, str]] = ()  # (0-based column, "SETUJU,TOLAK")
     width_floor: dict[int, int] = field(default_factory=dict)
     empty_note: str = "Tidak ada data pada triwulan ini."
+    # Column groups above the header: (first 0-based column, number of columns, caption).
+    groups: Sequence[tuple[int, int, str]] = ()
+    # None: shrink to one page wide. A percentage: print at that scale, as many pages wide as
+    # needed, with the first `title_columns` columns repeated on each.
+    print_scale: int | None = None
+    title_columns: int = 0
     # Smallest printed text size (pt) on A4 landscape fitted to the page width: wide text
     # columns are narrowed (and wrap) until the scale keeps the body font at least this big.
     min_print_pt: float | None = None
@@ -389,7 +402,13 @@ class Table:
     @property
     def header_row(self) -> int:
         notes = self.all_notes
-        return TITLE_ROWS + (len(notes) + 1 if notes else 0) + 1
+        return TITLE_ROWS + (len(notes) + 1 if notes else 0) + 1 + (1 if self.groups else 0)
+
+
+def note_lines(text: str, role: str = "catatan", width: int = 95) -> list[tuple[str, str]]:
+    """A long note as several note rows: a note is one cell whose text runs over the columns to
+    its right, and a line wider than the table widens what is printed (and shrinks the page)."""
+    return [(line, role) for line in textwrap.wrap(text, width)] or [("", role)]
 
 
 def _wrap_lines(text: str, width: int) -> int:
@@ -484,16 +503,29 @@ def write_table(wb: Workbook, heading: Heading, table: Table) -> None:
             if lines > 1:
                 ws.row_dimensions[first_data + n].height = LINE_HEIGHT * lines
 
-    ws.freeze_panes = f"A{first_data}"
-    ws.print_title_rows = f"{header_row}:{header_row}"
+    first_header = header_row - 1 if table.groups else header_row
+    if table.groups:
+        ws.row_dimensions[first_header].height = LINE_HEIGHT + 3
+    ws.freeze_panes = f"{get_column_letter(table.title_columns + 1)}{first_data}"
+    ws.print_title_rows = f"{first_header}:{header_row}"
     ws.auto_filter.ref = f"A{header_row}:{last_col}{max(last_data, header_row)}"
     ws.page_setup.orientation = "landscape"
     ws.page_setup.paperSize = PAPER_A4
-    ws.page_setup.fitToWidth = 1
-    ws.page_setup.fitToHeight = 0
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    if table.print_scale is None:
+        ws.page_setup.fitToWidth = 1
+        ws.page_setup.fitToHeight = 0
+        ws.sheet_properties.pageSetUpPr.fitToPage = True
+    else:
+        ws.page_setup.scale = table.print_scale
+        ws.sheet_properties.pageSetUpPr.fitToPage = False
+        if table.title_columns:
+            ws.print_title_cols = f"A:{get_column_letter(table.title_columns)}"
     ws.page_margins.left = ws.page_margins.right = 0.4
-    ws.page_margins.top = ws.page_margins.bottom = 0.6
+    ws.page_margins.top = 0.6
+    # The footer ("Halaman 1 dari 3") sits 0.3 in from the edge inside a 0.9 in bottom margin:
+    # LibreOffice takes the footer's room out of the margin and cut it off at 0.6 in.
+    ws.page_margins.bottom = 0.9
+    ws.page_margins.footer = 0.3
     ws.print_options.horizontalCentered = True
     ws.oddFooter.center.text = "Halaman &P dari &N"
     # Column widths, row heights and frozen panes are written before the first row.
@@ -519,6 +551,11 @@ def write_table(wb: Workbook, heading: Heading, table: Table) -> None:
         ws.append(_Row())
 
     n = len(table.columns)
+    if table.groups:
+        captions_row: list[Any] = [None] * n
+        for start, span, caption in table.groups:
+            captions_row[start] = caption
+        ws.append(row(captions_row, ["grup"] * n, ["teks"] * n, [False] * n))
     ws.append(row([c.title for c in table.columns], ["header"] * n, ["teks"] * n, [True] * n))
     kinds = [c.kind for c in table.columns]
     inputs = set(table.input_columns)

@@ -9,7 +9,7 @@ import polars as pl
 
 PERUBAHAN_COLUMNS = (
     "kategori", "kode_tms", "nik", "nkk", "nama", "jenis_kelamin", "kode_desa", "kode_desa_lama", "kolom_diubah",
-    "sumber_file", "sumber_baris", "metode", "skor", "keputusan",
+    "sumber_file", "sumber_baris", "metode", "skor", "keputusan", "no_bukti",
 )
 # SPEC §6 first; then what SETUJU does (tindakan), the proposed values (JSON), the rest of the
 # other record, the quarter an item carried over from, and the officials' note.

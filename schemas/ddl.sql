@@ -108,6 +108,7 @@ CREATE TABLE IF NOT EXISTS verifikasi (
 ALTER TABLE verifikasi ADD COLUMN IF NOT EXISTS umur_sumber INTEGER;
 ALTER TABLE verifikasi ADD COLUMN IF NOT EXISTS rt_sumber VARCHAR;
 ALTER TABLE verifikasi ADD COLUMN IF NOT EXISTS rw_sumber VARCHAR;
+ALTER TABLE perubahan ADD COLUMN IF NOT EXISTS no_bukti VARCHAR;  -- akta kematian / SKPWNI number
 -- The proposal and both records of each item (SPEC §5.3): for ganda the *_sumber columns
 -- hold the other voter; `tindakan` says what SETUJU does (TMS / GANDA / UBAH / TAMBAH /
 -- AKTIFKAN); nilai_lama / nilai_usulan are JSON objects of the candidate's current and the
@@ -181,4 +182,17 @@ CREATE TABLE IF NOT EXISTS runs (
     versi VARCHAR,                     -- JSON: package versions
     berkas VARCHAR,                    -- JSON: file name -> sha256
     durasi VARCHAR                     -- JSON: stage -> seconds
+);
+
+-- Who did what to the list: every init, run, export, batal and key change, with the OS user.
+CREATE TABLE IF NOT EXISTS audit (
+    urutan BIGINT NOT NULL,            -- 1, 2, 3 ... in the order the commands finished
+    waktu TIMESTAMP NOT NULL,
+    pengguna VARCHAR NOT NULL,         -- the OS account that ran the command
+    komputer VARCHAR,                  -- host name
+    perintah VARCHAR NOT NULL,         -- init / run / export / export --samaran / batal / kunci ganti
+    kuartal INTEGER,
+    berkas VARCHAR,                    -- the file or folder written
+    baris BIGINT,                      -- how many rows it holds
+    keterangan VARCHAR
 );

@@ -53,7 +53,7 @@ def _rank(kategori: str, kode_tms: int | None) -> int:
 CHANGE_COLUMNS = (
     "kategori", "kode_tms", "id_pemilih", "nik", "nkk", "nama", "jenis_kelamin", "kode_desa", "kode_desa_lama",
     "kolom_diubah", "nilai_lama", "nilai_baru", "sumber_file", "sumber_sha256", "sumber_baris", "metode", "skor",
-    "keputusan", "id_verifikasi",
+    "keputusan", "id_verifikasi", "no_bukti",
 )
 
 
@@ -783,6 +783,7 @@ def _change(p: dict, voter: dict, kategori: str, kode_tms: int | None, desa_lama
         "skor": p["skor"],
         "keputusan": p["keputusan"],
         "id_verifikasi": p["id_verifikasi"],
+        "no_bukti": rec.get("no_bukti"),  # akta kematian / SKPWNI number: the agency's evidence
     }
 
 

@@ -20,6 +20,7 @@ import duckdb
 import polars as pl
 
 from schemas.fields import AKTIF, PERSON_FIELDS
+from transforms import keys
 from transforms.errors import InputError
 
 DDL = Path(__file__).resolve().parent.parent / "schemas" / "ddl.sql"
@@ -110,18 +111,29 @@ def writer_lock(db_path: Path) -> Iterator[None]:
 
 
 def connect(db_path: Path, *, must_exist: bool = True, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+    """The one way into the database, for every command: encrypted when PDPB_KUNCI is set
+    (transforms/keys.py), and refused in one line when the key is missing or wrong."""
     if must_exist and not db_path.exists():
         raise InputError(
             "basis data belum ada; jalankan dahulu `pdpb init --voters BERKAS`", file=str(db_path)
         )
+    key = keys.database_key()
     try:
-        con = duckdb.connect(str(db_path), read_only=read_only)
-    except duckdb.IOException as exc:
-        if "lock" in str(exc).lower():
-            raise InputError("basis data sedang dipakai oleh proses lain", file=str(db_path)) from None
-        raise InputError(f"basis data tidak dapat dibuka: {exc}", file=str(db_path)) from None
+        if key is None:
+            con = duckdb.connect(str(db_path), read_only=read_only)
+        else:
+            if not db_path.exists():
+                keys.check_new_key(key)
+            con = keys.open_encrypted(db_path, key, read_only=read_only)
+    except duckdb.Error as exc:
+        raise keys.open_error(exc, db_path) from None
     con.execute("SET preserve_insertion_order = true")
     return con
+
+
+def check_access(db_path: Path) -> None:
+    """Open and close at once: a missing or wrong key is refused before any work starts."""
+    connect(db_path, read_only=True).close()
 
 
 def create_schema(con: duckdb.DuckDBPyConnection) -> None:
