@@ -563,7 +563,7 @@ class _Decisions:
             first = approved_rows.get(key)
             if first is not None:
                 self._quarantine(rid, (
-                    f"baris {item['rec']['sumber_file']} baris {item['rec']['sumber_baris']} sudah disetujui untuk "
+                    f"laporan {item['rec']['sumber_file']} baris {item['rec']['sumber_baris']} sudah disetujui untuk "
                     f"kandidat lain: {_describe(first)}; satu laporan hanya untuk satu orang"
                 ))
                 continue
