@@ -33,6 +33,7 @@ from transforms.match import load_policy
 from transforms.parse import RECORD_SCHEMA, ParseContext, parse_extract
 from transforms.quarters import RunPlan, plan_run, record_skips
 from transforms.read import list_inbox, read_extract, unexpected_failure
+from transforms.review import DecisionReading, read_decisions
 from transforms.recap import desa_recap, outside_kabupaten
 from transforms.wilayah import desa_of_kabupaten, kabupaten_name
 
@@ -132,6 +133,21 @@ def file_accounting(files: list[IngestedFile], hasil: pl.DataFrame, karantina: p
                                       **{o: pl.Int64 for o in ROW_OUTCOMES}})
 
 
+def read_review_book(con, kuartal: int, files: list[IngestedFile], id_run: str) -> DecisionReading:
+    """This run's decision rows merged with the recorded ones, the queue carried over from the
+    previous quarter, and the pairs rejected before (SPEC §5.3)."""
+    read = [f.records.with_columns(pl.lit(f.sheet, pl.Utf8).alias("sheet")) for f in files
+            if f.kind == "keputusan" and f.records.height]
+    rejected, known, decided = store.review_history(con, kuartal)
+    return read_decisions(
+        store.recorded_decisions(con), pl.concat(read, how="diagonal_relaxed") if read else None,
+        kuartal=kuartal, id_run=id_run, dibaca_pada=datetime.now().replace(microsecond=0),
+        carried=store.carried_review(con, kuartal), rejected=rejected,
+        known={k: store.quarter_label(v) for k, v in known.items()},
+        decided_before={k: store.quarter_label(v) for k, v in decided.items()},
+    )
+
+
 def decide(records, current, tanggal_acuan, keputusan, timings: dict | None = None) -> QuarterDecision:
     return decide_quarter(records, current, tanggal_acuan=tanggal_acuan, policy=load_policy(), keputusan=keputusan,
                           timings=timings)
@@ -194,7 +210,8 @@ def report_frames(con, kuartal: int, desa: pl.DataFrame, tms: pl.DataFrame, befo
         _rt_rw("rt", "rw").alias("rt_rw_kandidat"),
     )
     verifikasi = verifikasi.join(cand, on="id_pemilih_kandidat", how="left").with_columns(
-        _rt_rw("rt_sumber", "rw_sumber").alias("rt_rw_sumber")
+        _rt_rw("rt_sumber", "rw_sumber").alias("rt_rw_sumber"),
+        pl.format("{}-Q{}", pl.col("dibawa_dari") // 4, pl.col("dibawa_dari") % 4 + 1).alias("dibawa_dari"),
     )
     return rekap, detailed, verifikasi, outside_kabupaten(after, desa)
 
@@ -349,9 +366,11 @@ def _run_locked(con, steps: Steps, logger, kuartal, label, tanggal_acuan, inbox,
                     "rekap dan laporan tetap dijalankan")
     timer.lap("baca_validasi", t)
     events = [f.records for f in files if f.kind != "keputusan" and f.records.height]
-    decisions = [f.records for f in files if f.kind == "keputusan" and f.records.height]
     records = pl.concat(events, how="vertical_relaxed", rechunk=True) if events else _empty_like(files)
-    keputusan = pl.concat(decisions, how="vertical_relaxed", rechunk=True) if decisions else None
+    reading = read_review_book(con, kuartal, files, id_run)
+    keputusan = reading.book
+    for line in reading.notes:
+        logger.info("verifikasi: %s", line)
 
     t = time.perf_counter()
     before_q = kuartal - 1
@@ -360,6 +379,8 @@ def _run_locked(con, steps: Steps, logger, kuartal, label, tanggal_acuan, inbox,
     decision = steps.decide(records, current, tanggal_acuan, keputusan, stage_times)
     timer.lap("cocok_putus", t)
     timer.durations.update({k: round(v, 3) for k, v in stage_times.items()})
+    for line in decision.catatan:
+        logger.warning("verifikasi: %s", line)
 
     quarantine_columns = ("sumber_file", "sumber_sha256", "sumber_baris", "kolom", "alasan", "nilai")
     karantina = pl.concat(
@@ -372,6 +393,7 @@ def _run_locked(con, steps: Steps, logger, kuartal, label, tanggal_acuan, inbox,
         kuartal=kuartal, label=label, tanggal_acuan=tanggal_acuan, id_run=id_run,
         versions=decision.versions, closed_ids=decision.closed_ids, perubahan=decision.perubahan,
         verifikasi=decision.verifikasi, karantina=karantina, berkas=berkas,
+        selesai=decision.selesai, keputusan=reading.new_rows,
     )
     t = time.perf_counter()
     steps.apply(con, write, replace, plan)

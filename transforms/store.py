@@ -211,6 +211,8 @@ class QuarterWrite:
     verifikasi: pl.DataFrame
     karantina: pl.DataFrame
     berkas: pl.DataFrame
+    selesai: pl.DataFrame | None = None     # items decided this quarter (verifikasi_selesai)
+    keputusan: pl.DataFrame | None = None   # decision rows read for the first time (kept for good)
 
 
 def _table_columns(con: duckdb.DuckDBPyConnection, table: str) -> list[str]:
@@ -232,7 +234,8 @@ def rollback_quarter(con: duckdb.DuckDBPyConnection, kuartal: int) -> None:
     """Undo one quarter (the latest): drop what it created, reopen what it closed."""
     con.execute("DELETE FROM pemilih WHERE berlaku_dari = ?", [kuartal])
     con.execute("UPDATE pemilih SET berlaku_sampai = NULL WHERE berlaku_sampai = ?", [kuartal])
-    for table in ("perubahan", "verifikasi", "karantina", "berkas", "kuartal"):
+    # Officials' decisions (`keputusan`) are not the quarter's work: they stay.
+    for table in ("perubahan", "verifikasi", "verifikasi_selesai", "karantina", "berkas", "kuartal"):
         con.execute(f"DELETE FROM {table} WHERE kuartal = ?", [kuartal])
 
 
@@ -267,6 +270,9 @@ def write_quarter(
         ):
             _insert(con, table, frame, **extra)
             step()
+        for table, frame in (("verifikasi_selesai", w.selesai), ("keputusan", w.keputusan)):
+            if frame is not None:
+                _insert(con, table, frame, **({"kuartal": w.kuartal} if table == "verifikasi_selesai" else {}))
         con.execute(
             "INSERT INTO kuartal VALUES (?, ?, ?, ?, ?)",
             [w.kuartal, w.label, w.tanggal_acuan, w.id_run, datetime.now()],
@@ -327,6 +333,36 @@ def review_of(con: duckdb.DuckDBPyConnection, kuartal: int) -> pl.DataFrame:
         "SELECT * EXCLUDE (kuartal) FROM verifikasi WHERE kuartal = ? ORDER BY sumber_file, sumber_baris, id_verifikasi",
         [kuartal],
     )
+
+
+def recorded_decisions(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
+    """Every decision officials returned, in the order it was first read."""
+    return query(con, "SELECT * FROM keputusan ORDER BY urutan")
+
+
+def carried_review(con: duckdb.DuckDBPyConnection, kuartal: int) -> pl.DataFrame:
+    """The queue left undecided at the end of the latest quarter applied before `kuartal`."""
+    return query(
+        con,
+        "SELECT * EXCLUDE (kuartal, dibawa_dari), coalesce(dibawa_dari, kuartal) AS dibawa_dari FROM verifikasi "
+        "WHERE kuartal = (SELECT max(kuartal) FROM kuartal WHERE kuartal < $q) "
+        "ORDER BY sumber_file, sumber_baris, id_verifikasi",
+        {"q": kuartal},
+    )
+
+
+def review_history(con: duckdb.DuckDBPyConnection, kuartal: int) -> tuple[frozenset[str], dict[str, int], dict[str, int]]:
+    """Before `kuartal`: the pair keys officials rejected, the quarter each id was last queued in,
+    and the quarter each decided id was decided in."""
+    rejected = frozenset(r[0] for r in con.execute(
+        "SELECT DISTINCT kunci_pasangan FROM verifikasi_selesai WHERE kuartal < ? AND keputusan = 'TOLAK' "
+        "AND kunci_pasangan IS NOT NULL", [kuartal]).fetchall())
+    known = dict(con.execute(
+        "SELECT id_verifikasi, max(kuartal) FROM verifikasi WHERE kuartal < ? GROUP BY ALL", [kuartal]).fetchall())
+    decided = dict(con.execute(
+        "SELECT id_verifikasi, max(kuartal) FROM verifikasi_selesai WHERE kuartal < ? GROUP BY ALL",
+        [kuartal]).fetchall())
+    return rejected, known, decided
 
 
 def quarantine_of(con: duckdb.DuckDBPyConnection, kuartal: int) -> pl.DataFrame:
