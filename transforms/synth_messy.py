@@ -360,5 +360,7 @@ def _write_csv(path: Path, headers: list[str], cells: list[list], title: list[st
             w.writerow([])
         w.writerow(["" if v is None else v for v in values])
         previous = n
-    path.write_bytes(buf.getvalue().encode(encoding))
+    # Excel saving "CSV" in the Windows code page writes '?' for what it cannot spell
+    # (full-width digits pasted into a NIK cell).
+    path.write_bytes(buf.getvalue().encode(encoding, errors="replace"))
     return numbers
