@@ -254,3 +254,33 @@ def test_folder_named_like_an_extract_is_named(world, capfd):
     assert code == 2
     lines = [line for line in text.splitlines() if line.startswith("pdpb:")]
     assert len(lines) == 1 and "kematian_januari" in lines[0] and "folder" in lines[0], lines
+
+
+def test_siak_death_export_applies_with_its_akta_number(world, capfd):
+    """A SIAK death export (its own column names and codes, the place as NO_PROP..NO_KEL) removes
+    the voter, and the akta number is on the change as its evidence."""
+    base, db0, _ = world
+    db = _fresh_db(base, db0, "siak")
+    con = store.connect(db, read_only=True)
+    try:
+        v = store.current_list(con).filter(pl.col("status") == "AKTIF").sort("id_pemilih").row(7, named=True)
+    finally:
+        con.close()
+    inbox = base / "inbox-siak"
+    inbox.mkdir()
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["NIK", "NAMA_LGKP", "TGL_LHR", "JENIS_KLMIN", "NO_PROP", "NO_KAB", "NO_KEC", "NO_KEL", "AKTA_KMTN",
+               "NO_AKTA_KMTN", "TGL_KMTN"])
+    prop, kab, kec, kel = (int(x) for x in v["kode_desa"].split("."))
+    ws.append([v["nik"], v["nama"], v["tanggal_lahir"].strftime("%d-%m-%Y"), 1 if v["jenis_kelamin"] == "L" else 2,
+               prop, kab, kec, kel, 2, "3371-KM-15022026-0001", dt.datetime(2026, 2, 15)])
+    wb.save(inbox / "kematian_siak.xlsx")
+    out = base / "out-siak"
+    code, text = run(capfd, inbox, db, out)
+    assert code == 0, text[-800:]
+    changes = pl.read_csv(out / QUARTER / "perubahan.csv", infer_schema=False)
+    death = changes.filter(pl.col("sumber_file") == "kematian_siak.xlsx")
+    assert death.select("kategori", "kode_tms", "nik", "no_bukti").rows() == [
+        ("TMS", "1", v["nik"], "3371-KM-15022026-0001")
+    ]
