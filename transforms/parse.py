@@ -6,16 +6,17 @@ cell as typed. Parsing is vectorized; only distinct desa names are resolved in P
 
 Decisions:
 - NIK trust (`nik_andal`): true only for a 16-digit NIK typed as text (not an Excel number,
-  not scientific notation) with a valid structure (province code of the region table,
-  possible DDMMYY with day+40 for women, serial not 0000) that agrees with the row's birth
-  date and sex where those are given. A NIK that went through a number keeps its digits
-  when all 16 are known, untrusted; scientific notation that lost digits becomes null.
-- An invalid or lost NIK quarantines the row for the baseline (`pemilih`: the NIK is the
-  voter's key) and for rows that cannot be identified otherwise. A 16-digit NIK typed as
-  text whose structure is impossible quarantines any row (SPEC §5.1). An event row that has
-  a name, a birth date or age, and a desa, and whose NIK lost digits, went through a number
-  or is no number at all, goes on with `nik` null: it will be matched by those fields. An
-  invalid NKK quarantines a baseline row and is dropped (null) elsewhere.
+  not scientific notation, not a serial 0000 that Excel left of 000x) with a valid structure
+  (province code of the region table, possible DDMMYY with day+40 for women) that agrees
+  with the row's birth date and sex where those are given. A NIK that went through a number
+  keeps its digits when all 16 are known, untrusted; one that lost digits becomes null.
+- SPEC §4.3: a NIK typed as text that, after removing spaces, dots and dashes, holds
+  letters or other characters (full-width digits included) or is not 16 digits quarantines
+  any row, with the reason; so does a 16-digit one whose structure is impossible. A NIK that
+  lost digits quarantines the row for the baseline (`pemilih`: the NIK is the voter's key)
+  and for rows that cannot be identified otherwise; an event row with a name, a birth date
+  or age, and a desa goes on with `nik` null and is matched by those fields. Words for
+  "none" (`tanpa_nomor` in codes.csv) are no NIK. The NKK follows the same rules.
 - `perbaikan`: a blank cell means "no change". `kolom_isi` lists the correctable fields
   (schemas.fields.CORRECTABLE_FIELDS) whose cells are not blank, except `nama`: the name
   identifies the person in the file (with the NIK) and is not read as a correction.
