@@ -193,6 +193,7 @@ def test_working_outputs_are_archives_and_the_rest_holds_no_full_nik(world):
     assert not list((quarter / "desa").glob("*.xlsx"))
     assert len(list((quarter / "desa").glob("*.xlsx.zip"))) == len(list((quarter / "pengumuman").glob("*.xlsx")))
     assert (world.out / "awal" / "karantina.csv.zip").exists()
+    assert list((quarter / "tindak_lanjut").glob("*.xlsx.zip")) and not list((quarter / "tindak_lanjut").glob("*.xlsx"))
     # The archives hold the working data, readable with the key and with nothing else.
     inside = arsip.read_member(quarter / "perubahan.csv.zip", KEY)
     assert found_in(inside, world.niks)
