@@ -193,6 +193,7 @@ def test_working_outputs_are_archives_and_the_rest_holds_no_full_nik(world):
     assert not list((quarter / "desa").glob("*.xlsx"))
     assert len(list((quarter / "desa").glob("*.xlsx.zip"))) == len(list((quarter / "pengumuman").glob("*.xlsx")))
     assert (world.out / "awal" / "karantina.csv.zip").exists()
+    assert list((quarter / "tindak_lanjut").glob("*.xlsx.zip")) and not list((quarter / "tindak_lanjut").glob("*.xlsx"))
     # The archives hold the working data, readable with the key and with nothing else.
     inside = arsip.read_member(quarter / "perubahan.csv.zip", KEY)
     assert found_in(inside, world.niks)
@@ -335,3 +336,30 @@ def test_a_key_too_short_or_a_machine_without_openssl_is_refused_before_init(tmp
     assert cli("init", "--voters", str(voters), "--db", str(tmp_path / "x.duckdb")) == 2
     assert "httpfs" in capsys.readouterr().err
     assert not (tmp_path / "x.duckdb").exists()
+
+
+@pytest.mark.parametrize("encrypted", [True, False])
+def test_the_wal_and_temp_files_of_an_encrypted_database_hold_no_nik(tmp_path, monkeypatch, encrypted):
+    monkeypatch.setenv(keys.UNSAFE_TEST_ENV, "1")
+    if encrypted:
+        monkeypatch.setenv(keys.KEY_ENV, KEY)
+    else:
+        monkeypatch.delenv(keys.KEY_ENV, raising=False)
+    db = tmp_path / "w.duckdb"
+    con = store.connect(db, must_exist=False)
+    store.create_schema(con)
+    con.execute("CHECKPOINT")
+    con.execute("INSERT INTO pemilih (id_pemilih, berlaku_dari, nik, nkk, nama, status, sumber_file, sumber_baris) "
+                "SELECT i, 8103, '33710155' || lpad(i::VARCHAR, 8, '0'), '33710101' || lpad(i::VARCHAR, 8, '0'), "
+                "'WARGA', 'AKTIF', 'a.csv', i FROM range(20000) r(i)")
+    wal = db.with_name(db.name + ".wal")
+    assert wal.stat().st_size > 100_000  # the rows are in the WAL, not yet in the file
+    niks = {f"33710155{i:08d}".encode() for i in range(20000)}
+    hits = found_in(wal.read_bytes(), niks)
+    if encrypted:
+        assert hits == set()
+        settings = con.execute("SELECT current_setting('temp_directory'), current_setting('temp_file_encryption')")
+        assert settings.fetchone() == (str(db) + ".tmp", True)
+    else:
+        assert len(hits) > 10_000  # the check can fail: a plain database's WAL shows them
+    con.close()
