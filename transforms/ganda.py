@@ -73,6 +73,8 @@ LEVELS: dict[str, tuple[str, ...]] = {
 }
 FIELDS = tuple(LEVELS)
 _EM_ROUNDS = 40
+# Fields whose exact agreement weighs by the value's frequency on the list, and that count.
+_TF = {"nama": "nama_frek", "tgl": "tgl_frek", "alamat": "alamat_frek"}
 
 
 @dataclass(frozen=True)
@@ -220,6 +222,7 @@ def _scan_frame(v: pl.DataFrame) -> pl.DataFrame:
             nama_kunci=pl.when(pl.col("nama_kunci") == "").then(None).otherwise(pl.col("nama_kunci")),
             alamat=pl.col("alamat").str.to_uppercase().str.replace_all(r"[^A-Z0-9]+", " ").str.strip_chars(),
         )
+        .with_columns(alamat_frek=pl.len().over("alamat").cast(pl.Int32))
     )
 
 
@@ -266,7 +269,8 @@ def _plausible(s: pl.DataFrame, pairs: pl.DataFrame) -> pl.DataFrame:
 # ---------------------------------------------------------------------------------------
 
 _PAIR_COLUMNS = ("id_pemilih", "nik", "nkk", "nama_kunci", "nama_urut", "nama_rapat", "nama_kata", "nama_frek",
-                 "tanggal_lahir", "tgl_frek", "jenis_kelamin", "kode_desa", "kode_kecamatan", "rt", "rw", "alamat")
+                 "tanggal_lahir", "tgl_frek", "jenis_kelamin", "kode_desa", "kode_kecamatan", "rt", "rw", "alamat",
+                 "alamat_frek")
 
 
 def _pair_frame(s: pl.DataFrame, pairs: pl.DataFrame) -> pl.DataFrame:
@@ -470,9 +474,9 @@ def _weight_expr(w: Weights, n_voters: int, model: GandaModel) -> pl.Expr:
         table = np.log2(w.m[field] / w.u[field])
         term = pl.col(f"l_{field}").replace_strict(list(range(len(table))), table.tolist(), default=0.0,
                                                    return_dtype=pl.Float64).fill_null(0.0)
-        if field in ("nama", "tgl"):
-            # Term frequency: an exact name or birth date weighs by how many voters carry it.
-            freq = pl.col("v_nama_frek" if field == "nama" else "v_tgl_frek").cast(pl.Float64)
+        if field in _TF:
+            # Term frequency: an exact name, birth date or address weighs by how many voters carry it.
+            freq = pl.col(f"v_{_TF[field]}").cast(pl.Float64)
             u_value = (freq.fill_null(1) - 1 + model.bobot_tf * float(w.u[field][0])) / (n_voters - 1 + model.bobot_tf)
             exact = pl.col(f"l_{field}") == 0
             term = pl.when(exact).then((pl.lit(float(w.m[field][0])) / u_value).log(2)).otherwise(term)
@@ -518,10 +522,7 @@ def two_nik_pairs(v: pl.DataFrame, model: GandaModel, *, keep_all: bool = False)
         f = f.filter(~pl.col("_jaga"))
     rnd = compare(_pair_frame(s, _random_pairs(n, model.pasangan_acak)))
     learn = f.filter(~pl.col("_jaga"))
-    tf = {
-        "nama": learn.get_column("v_nama_frek").cast(pl.Float64).to_numpy(),
-        "tgl": learn.get_column("v_tgl_frek").cast(pl.Float64).fill_null(1).to_numpy(),
-    }
+    tf = {field: learn.get_column(f"v_{col}").cast(pl.Float64).fill_null(1).to_numpy() for field, col in _TF.items()}
     levels = _level_matrix(learn)
     rnd_levels = _level_matrix(rnd)
     u0 = {fd: _blend(*_frequencies(rnd_levels)[fd], model.u[fd], model.bobot_u) for fd in FIELDS}
