@@ -499,7 +499,10 @@ def _guards() -> pl.Expr:
     close_name = name.is_in([0, 1, 2]).fill_null(False)
     twins = pl.col("kk_sama") & exact_date & pl.col("kata_beda") & (name != 0).fill_null(True)
     parent_child = pl.col("kk_sama") & (other_year | (far_dates & pl.col("satu_kata")))
-    neighbours = pl.col("desa_sama") & pl.col("kk_beda") & far_dates
+    # Same-name neighbours: one desa, two households, the same name and birth dates that are
+    # not the same (a digit off is a typo of one person only where nothing else says who).
+    same_or_swapped = tgl.is_in([0, LEVELS["tgl"].index("tukar")]).fill_null(False)
+    neighbours = pl.col("desa_sama") & pl.col("kk_beda") & (far_dates | ((name == 0).fill_null(False) & ~same_or_swapped))
     # A clearly different name is one person only with the very same birth date.
     other_name = (name == LEVELS["nama"].index("beda")).fill_null(False) & ~exact_date
     other_date_weak_name = other_year & ~close_name
