@@ -362,8 +362,14 @@ def _address_level(f: pl.DataFrame) -> pl.DataFrame:
     sim = _pair_similarity(todo.get_column("alamat"), todo.get_column("v_alamat"), fuzz.token_sort_ratio) / 100.0
     todo = todo.with_columns(_sim_alamat=pl.Series(sim, dtype=pl.Float64))
     f = f.join(todo, on=["alamat", "v_alamat"], how="left", nulls_equal=False)
+    # The address says nothing more where the household or the RT/RW already agree (it is
+    # theirs), nor between two desa unless it is one few voters share: a hamlet's name (DUSUN
+    # KRAJAN) recurs in many desa, a street address with its number does not.
+    place = pl.col("l_tempat")
+    redundant = place.is_in([LEVELS["tempat"].index("kk"), LEVELS["tempat"].index("rtrw")]).fill_null(False)
+    common_elsewhere = ~pl.col("desa_sama") & ((pl.col("alamat_frek") > 3) | (pl.col("v_alamat_frek") > 3)).fill_null(True)
     level = (
-        pl.when(~both).then(pl.lit(None, dtype=pl.Utf8))
+        pl.when(~both | redundant | common_elsewhere).then(pl.lit(None, dtype=pl.Utf8))
         .when(pl.col("alamat") == pl.col("v_alamat")).then(pl.lit("sama"))
         .when(pl.col("_sim_alamat") >= 0.85).then(pl.lit("mirip"))
         .when(pl.col("_sim_alamat") >= 0.65).then(pl.lit("agak_mirip"))
@@ -497,8 +503,11 @@ def _guards() -> pl.Expr:
     exact_date = (tgl == 0).fill_null(False)
     name = pl.col("l_nama")
     close_name = name.is_in([0, 1, 2]).fill_null(False)
-    twins = pl.col("kk_sama") & exact_date & pl.col("kata_beda") & (name != 0).fill_null(True)
-    parent_child = pl.col("kk_sama") & (other_year | (far_dates & pl.col("satu_kata")))
+    # Twins: one household, one birth date, names that are other names (SRI / TRI) and not
+    # a slip of one name (SRI / SI, SUPRIYADI / SUPRIYDAI).
+    twins = pl.col("kk_sama") & exact_date & pl.col("kata_beda") & ~pl.col("ketik_pendek") & (name != 0).fill_null(False)
+    # A parent and child (or two siblings) sharing a name in one household: dates far apart.
+    parent_child = pl.col("kk_sama") & far_dates
     # Same-name neighbours: one desa, two households, the same name and birth dates that are
     # not the same (a digit off is a typo of one person only where nothing else says who).
     same_or_swapped = tgl.is_in([0, LEVELS["tgl"].index("tukar")]).fill_null(False)
