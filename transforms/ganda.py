@@ -302,7 +302,8 @@ def compare(f: pl.DataFrame) -> pl.DataFrame:
     no_name = pl.col("nama_kunci").is_null() | pl.col("v_nama_kunci").is_null()
     nama = (
         pl.when(no_name).then(pl.lit(None, dtype=pl.Utf8))
-        .when(pl.col("nama_kunci") == pl.col("v_nama_kunci")).then(pl.lit("sama"))
+        # The same words in another order (a given name and a family name swapped) is the same name.
+        .when(pl.col("nama_urut") == pl.col("v_nama_urut")).then(pl.lit("sama"))
         .when(sim >= 0.92).then(pl.lit("sangat_mirip"))
         .when(sim >= 0.85).then(pl.lit("mirip"))
         .when(pl.col("nama_bagian")).then(pl.lit("bagian"))
