@@ -430,10 +430,13 @@ def _pair_weights(levels: np.ndarray, m: dict, u: dict, tf: dict[str, np.ndarray
     for j, field in enumerate(FIELDS):
         col = levels[:, j]
         ok = col >= 0
-        total[ok] += np.log2(m[field][col[ok]]) - np.log2(u[field][col[ok]])
+        term = np.zeros(len(levels))
+        term[ok] = np.log2(m[field][col[ok]]) - np.log2(u[field][col[ok]])
         if field in tf:
-            exact = col == 0
-            total[exact] += np.log2(u[field][0]) - np.log2(tf[field][exact])
+            # An exact value weighs by its frequency; a near one never more than an exact one would.
+            exact_w = np.log2(m[field][0]) - np.log2(tf[field])
+            term = np.where(col == 0, exact_w, np.where(ok & (term > 0), np.minimum(term, exact_w), term))
+        total += term
     return total
 
 
@@ -486,7 +489,8 @@ def _weight_expr(w: Weights, n_voters: int, model: GandaModel) -> pl.Expr:
             freq = pl.col(f"v_{_TF[field]}").cast(pl.Float64)
             u_value = (freq.fill_null(1) - 1 + model.bobot_tf * float(w.u[field][0])) / (n_voters - 1 + model.bobot_tf)
             exact = pl.col(f"l_{field}") == 0
-            term = pl.when(exact).then((pl.lit(float(w.m[field][0])) / u_value).log(2)).otherwise(term)
+            exact_w = (pl.lit(float(w.m[field][0])) / u_value).log(2)
+            term = pl.when(exact).then(exact_w).when(term > 0).then(pl.min_horizontal(term, exact_w)).otherwise(term)
         total = total + term
     return total
 
