@@ -545,10 +545,6 @@ def two_nik_pairs(v: pl.DataFrame, model: GandaModel, *, keep_all: bool = False)
     u0 = {fd: _blend(*_frequencies(rnd_levels)[fd], model.u[fd], model.bobot_u) for fd in FIELDS}
     tf = {k: _tf_u(x, float(u0[k][0]), n, model) for k, x in tf.items()}
     w = estimate(levels, rnd_levels, _level_matrix(compare(_pair_frame(s, _proven_pairs(s)))), tf, n, model)
-    if keep_all:
-        for field in FIELDS:
-            print(field, "m", np.round(w.m[field], 4), "u", np.round(w.u[field], 5), "w", np.round(np.log2(w.m[field] / w.u[field]), 1))
-        print("prior", w.log2_prior, "dups", w.duplikat)
     f = f.with_columns(bobot=_weight_expr(w, n, model)).with_columns(
         peluang=1.0 / (1.0 + (-(pl.col("bobot") + w.log2_prior) * math.log(2)).exp()),
     )
