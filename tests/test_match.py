@@ -631,7 +631,7 @@ _WORDS = ("ADI", "BUDI", "CAHYO", "DWI", "EKO", "FITRI", "GUNAWAN", "HADI", "IND
           "MULYONO", "NINGSIH", "PURNOMO", "RAHAYU", "SAPUTRA", "TRI", "UTAMI", "WIBOWO", "YULIANTI", "ZAENAL")
 
 
-def _background(n: int = 600) -> list[dict]:
+def _background(n: int = 3000) -> list[dict]:
     """Ordinary voters of six desa, so the scan's weights are learned from a real-looking
     list (a list of four voters says nothing about how rare a name or a birth date is)."""
     import random
