@@ -105,7 +105,7 @@ def death(nik: str, born: str = "17-08-1975", sex: str = "L", desa: str = "Bulu"
 
 @pytest.mark.parametrize(
     ("typed", "reason"),
-    [("9923011708750001", "provinsi"), ("3323013208750001", "tanggal"), ("3323011708750000", "0000")],
+    [("9923011708750001", "provinsi"), ("3323013208750001", "tanggal")],
 )
 def test_impossible_16_digit_nik_quarantines_an_event_row(tmp_path, ctx, typed, reason):
     """SPEC §5.1: a typed 16-digit NIK with an impossible structure is a wrong value to check."""
@@ -128,8 +128,11 @@ def test_impossible_16_digit_nik_quarantines_an_event_row(tmp_path, ctx, typed, 
         ("3.323011708750001E+15", "3323011708750001", False),  # went through a number
         ("3323011708760001", "3323011708760001", False),  # valid, disagrees with birth year
         ("3323015708750001", "3323015708750001", False),  # woman's NIK on a man
-        ("123", None, False),  # lost digits: matched by the other fields
+        ("3323011708750000", "3323011708750000", False),  # serial 0000: Excel rounded 000x, set aside
+        ("3323011708750001.0", "3323011708750001", False),  # a number with decimals
+        ("\u00a03323 0117\u200b0875-0001\u00a0", "3323011708750001", True),  # invisible spaces removed
         ("BELUM ADA", None, False),
+        ("-", None, False),
     ],
 )
 def test_nik_trust_rules_on_event_rows(tmp_path, ctx, typed, nik, andal):
@@ -317,12 +320,65 @@ def test_every_row_in_exactly_one_frame(tmp_path, ctx):
 # --- NKK, other kabupaten, odd headers -------------------------------------------------
 
 
-def test_invalid_nkk_quarantines_baseline_but_is_dropped_on_events(tmp_path, ctx):
+def test_invalid_nkk_quarantines_baseline_and_typed_nkk_quarantines_events(tmp_path, ctx):
     text = "NKK,NIK,NAMA,TGL LAHIR,JK,KODE DESA\n9923010101100001,3323011708750001,A,17-08-1975,L,33.23.01.2001\n"
     k = reason(parse_csv(tmp_path, ctx, "pemilih", text))
     assert k["kolom"] == "NKK" and "kode provinsi" in k["alasan"]
     text = "NKK,NAMA,TANGGAL MENINGGAL\n12345,A,01-02-2026\n"
-    one(parse_csv(tmp_path, ctx, "kematian", text), nkk=None, nkk_andal=False)
+    k = reason(parse_csv(tmp_path, ctx, "kematian", text))
+    assert k["kolom"] == "NKK" and "5 digit, harus 16 digit" in k["alasan"]
+    text = "NKK,NAMA,TANGGAL MENINGGAL\n3.32301E+15,A,01-02-2026\nTIDAK ADA,B,01-02-2026\n"
+    parsed = parse_csv(tmp_path, ctx, "kematian", text)
+    assert parsed.karantina.height == 0
+    assert parsed.records.get_column("nkk").to_list() == [None, None]
+
+
+@pytest.mark.parametrize(
+    ("typed", "needle"),
+    [
+        ("33230117O8750001", "huruf"),  # O for 0
+        ("3323011708750l01", "huruf"),  # l for 1
+        ("\uff13\uff13\uff12\uff13\uff10\uff11\uff11\uff17\uff10\uff18\uff17\uff15\uff10\uff10\uff10\uff11", "huruf"),  # full-width
+        ("332301170875000", "15 digit"),
+        ("3323 0117 0875 00011", "17 digit"),
+        ("=1+1", "tanda"),
+        ("#REF!", "tanda"),
+    ],
+)
+def test_nik_typed_as_text_with_letters_or_wrong_length_quarantines(tmp_path, ctx, typed, needle):
+    """SPEC §4.3: such a NIK is a wrong value, quarantined with its reason even when the row
+    could be matched by its other fields."""
+    k = reason(parse_csv(tmp_path, ctx, "kematian", death(typed)))
+    assert k["kolom"] == "NIK" and k["nilai"] == typed.strip() and needle in k["alasan"]
+    assert k["sumber_baris"] == 2
+
+
+def test_nik_from_a_number_is_set_aside_not_quarantined(tmp_path, ctx):
+    """A number cell (16 digits, or 15 when Excel dropped one), scientific notation: the row
+    is matched by its other fields."""
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["NIK", "NAMA", "TGL LAHIR", "JK", "DESA", "KECAMATAN", "TGL MENINGGAL"])
+    ws.append([3323011708750000, "A", "17-08-1975", "L", "Bulu", "Bulu", "01-02-2026"])
+    ws.append([332301170875000, "B", "17-08-1975", "L", "Bulu", "Bulu", "01-02-2026"])
+    ws.append(["3.32301E+15", "C", "17-08-1975", "L", "Bulu", "Bulu", "01-02-2026"])
+    p = tmp_path / "kematian_angka.xlsx"
+    wb.save(p)
+    parsed = parse_extract(read_extract(p), "kematian", ctx)
+    assert parsed.karantina.height == 0, parsed.karantina.to_dicts()
+    assert parsed.records.get_column("nik").to_list() == ["3323011708750000", None, None]
+    assert not any(parsed.records.get_column("nik_andal"))
+
+
+def test_csv_column_of_niks_that_went_through_a_number(tmp_path, ctx):
+    """Every 16-digit NIK of the column ends in 0: Excel saved them as numbers; not trusted."""
+    rows = "".join(death(f"33230117087500{i % 9 + 1}0").splitlines()[1] + "\n" for i in range(25))
+    parsed = parse_csv(tmp_path, ctx, "kematian", BASE + rows)
+    assert parsed.karantina.height == 0
+    assert not any(parsed.records.get_column("nik_andal"))
+    mixed = "".join(death(f"33230117087500{i % 90 + 10:02d}").splitlines()[1] + "\n" for i in range(25))
+    parsed = parse_csv(tmp_path, ctx, "kematian", BASE + mixed)
+    assert parsed.records.get_column("nik_andal").sum() == 25
 
 
 def test_other_kabupaten(tmp_path):

@@ -381,7 +381,8 @@ def test_messy_and_hard_labels(messy):
         assert (typo_rows["nik_target"] != typo_rows["nik_benar"]).all()  # nik_benar: the NIK as typed
     for needed in ("karantina_nik", "karantina_meninggal_sebelum_lahir", "karantina_tanggal_setelah_kuartal",
                    "karantina_desa", "karantina_jenis_kelamin", "karantina_tanggal_lahir", "tanpa_nik", "kembar",
-                   "ayah_anak", "nama_umum_umur", "desa_lain_tgl_beda", "nik_kurang_digit", "ejaan_lama",
+                   "ayah_anak", "nama_umum_umur", "desa_lain_tgl_beda", "karantina_nik_kurang_digit",
+                   "karantina_nik_huruf", "ejaan_lama",
                    "singkatan", "gelar"):
         assert needed in kasus, needed
     assert kasus & {"nik_float", "nik_sci"}

@@ -6,22 +6,24 @@ cell as typed. Parsing is vectorized; only distinct desa names are resolved in P
 
 Decisions:
 - NIK trust (`nik_andal`): true only for a 16-digit NIK typed as text (not an Excel number,
-  not scientific notation) with a valid structure (province code of the region table,
-  possible DDMMYY with day+40 for women, serial not 0000) that agrees with the row's birth
-  date and sex where those are given. A NIK that went through a number keeps its digits
-  when all 16 are known, untrusted; scientific notation that lost digits becomes null.
-- An invalid or lost NIK quarantines the row for the baseline (`pemilih`: the NIK is the
-  voter's key) and for rows that cannot be identified otherwise. A 16-digit NIK typed as
-  text whose structure is impossible quarantines any row (SPEC §5.1). An event row that has
-  a name, a birth date or age, and a desa, and whose NIK lost digits, went through a number
-  or is no number at all, goes on with `nik` null: it will be matched by those fields. An
-  invalid NKK quarantines a baseline row and is dropped (null) elsewhere.
+  not scientific notation, not a serial 0000 that Excel left of 000x) with a valid structure
+  (province code of the region table, possible DDMMYY with day+40 for women) that agrees
+  with the row's birth date and sex where those are given. A NIK that went through a number
+  keeps its digits when all 16 are known, untrusted; one that lost digits becomes null.
+- SPEC §4.3: a NIK typed as text that, after removing spaces, dots and dashes, holds
+  letters or other characters (full-width digits included) or is not 16 digits quarantines
+  any row, with the reason; so does a 16-digit one whose structure is impossible. A NIK that
+  lost digits quarantines the row for the baseline (`pemilih`: the NIK is the voter's key)
+  and for rows that cannot be identified otherwise; an event row with a name, a birth date
+  or age, and a desa goes on with `nik` null and is matched by those fields. Words for
+  "none" (`tanpa_nomor` in codes.csv) are no NIK. The NKK follows the same rules.
 - `perbaikan`: a blank cell means "no change". `kolom_isi` lists the correctable fields
   (schemas.fields.CORRECTABLE_FIELDS) whose cells are not blank, except `nama`: the name
   identifies the person in the file (with the NIK) and is not read as a correction.
   `desa`/`kecamatan` names count as `kode_desa`. `kode_tms` (5 or 9) comes only from
   `perbaikan` files.
-- `keputusan`: only `id_verifikasi`, `keputusan` (and `nama`, for display) are read.
+- `keputusan`: only `id_verifikasi`, `keputusan`, `catatan` (and `nama`, for display) are read; a
+  blank `keputusan` means "not decided yet", not an error.
 - Fields a kind does not use (e.g. a `STATUS` column in the baseline) are ignored (null).
 - Dates: after `tanggal_acuan` or before 1900 → quarantine; an event dated before
   `awal_kuartal` is kept (late reports of earlier events are normal).
@@ -54,6 +56,10 @@ from transforms.parse_values import (
     code_series,
     nik_agrees,
     nik_parts_frame,
+    nik_shape_frame,
+    SIAK_REGION,
+    evidence_from_flag,
+    siak_region_code,
     nik_valid,
     nkk_valid,
     on_series,
@@ -61,6 +67,7 @@ from transforms.parse_values import (
     patch,
     rt_rw_series,
     split_rt_rw,
+    text_format,
     umur_series,
 )
 from transforms.read import RawExtract, load_aliases
@@ -111,8 +118,10 @@ RECORD_SCHEMA: dict[str, pl.DataType] = {
     "perubahan": pl.Utf8,
     "id_verifikasi": pl.Utf8,
     "keputusan": pl.Utf8,
+    "catatan": pl.Utf8,
     "kolom_isi": pl.List(pl.Utf8),
     "kode_tms": pl.Int64,
+    "no_bukti": pl.Utf8,  # akta kematian or SKPWNI number, kept on the change as its evidence
 }
 
 KARANTINA_SCHEMA: dict[str, pl.DataType] = {
@@ -128,7 +137,8 @@ RAW_FIELDS: tuple[str, ...] = (
     "nik", "nkk", "nama", "tempat_lahir", "tanggal_lahir", "umur", "jenis_kelamin",
     "status_kawin", "alamat", "rt", "rw", "rt_rw", "disabilitas", "kode_desa", "desa", "kecamatan",
     "tps", "tanggal_meninggal", "tanggal_pindah", "tanggal_datang", "tujuan", "asal",
-    "instansi", "perubahan", "id_verifikasi", "keputusan", "kode_tms",
+    "instansi", "perubahan", "id_verifikasi", "keputusan", "kode_tms", "catatan",
+    "no_prop", "no_kab", "no_kec", "no_kel", "no_bukti", "akta_kematian",
 )  # fmt: skip
 
 # The order in which a row's columns are judged: the first failing one is reported.
@@ -136,13 +146,14 @@ FIELD_ORDER: tuple[str, ...] = (
     "id_verifikasi", "keputusan", "nik", "nkk", "nama", "tempat_lahir", "tanggal_lahir",
     "umur", "jenis_kelamin", "status_kawin", "alamat", "rt", "rw", "disabilitas",
     "kode_desa", "desa", "kecamatan", "tps", "tanggal_meninggal", "tanggal_pindah",
-    "tanggal_datang", "tujuan", "asal", "instansi", "perubahan", "kode_tms",
+    "tanggal_datang", "tujuan", "asal", "instansi", "perubahan", "kode_tms", "catatan",
 )  # fmt: skip
 _ORDER = {f: i for i, f in enumerate(FIELD_ORDER)}
 
 PERSON_RAW: tuple[str, ...] = (
     "nik", "nkk", "nama", "tempat_lahir", "tanggal_lahir", "jenis_kelamin", "status_kawin",
     "alamat", "rt", "rw", "rt_rw", "disabilitas", "kode_desa", "desa", "kecamatan", "tps",
+    "no_prop", "no_kab", "no_kec", "no_kel", "no_bukti", "akta_kematian",
 )  # fmt: skip
 
 LABELS: dict[str, str] = {
@@ -175,7 +186,7 @@ def _raw(field: str) -> str:
 def _fields_for(kind: str) -> set[str]:
     """The raw fields a kind reads; the others are ignored."""
     if kind == "keputusan":
-        return {"id_verifikasi", "keputusan", "nama"}
+        return {"id_verifikasi", "keputusan", "nama", "catatan"}
     used = set(PERSON_RAW) | set(EVENT_FIELDS[kind])
     if kind == "perbaikan":
         used.add("kode_tms")
@@ -199,7 +210,7 @@ def _check_columns(raw: RawExtract, kind: str) -> None:
                 row=raw.header_row,
                 column=field,
             )
-    if kind == BASELINE_KIND and "kode_desa" not in present and "desa" not in present:
+    if kind == BASELINE_KIND and not present & {"kode_desa", "desa", "no_kel"}:
         raise InputError(
             "kolom wajib 'kode_desa' tidak ada (atau kolom DESA/KELURAHAN dengan KECAMATAN)",
             file=raw.file_name,
@@ -225,7 +236,9 @@ def parse_extract(raw: RawExtract, kind: str, ctx: ParseContext) -> Parsed:
     used = _fields_for(kind)
     present = set(raw.frame.columns)
 
-    work = raw.frame.with_row_index("_idx")
+    # A frame handed in by a caller may be made of several chunks (`pl.concat` does not
+    # rechunk by default); every step below assumes one.
+    work = raw.frame.rechunk().with_row_index("_idx")
     work = work.select(
         "_idx",
         "sumber_baris",
@@ -239,6 +252,14 @@ def parse_extract(raw: RawExtract, kind: str, ctx: ParseContext) -> Parsed:
         ],
     )
 
+    # SIAK exports name the place by four numbers (NO_PROP 33, NO_KAB 23, NO_KEC 1, NO_KEL
+    # 2001) instead of a region code, and the evidence by an akta or SKPWNI number.
+    work = work.with_columns(
+        pl.coalesce(pl.col(_raw("kode_desa")), siak_region_code(*[pl.col(_raw(f)) for f in SIAK_REGION]))
+        .alias(_raw("kode_desa")),
+        pl.coalesce(pl.col(_raw("no_bukti")), evidence_from_flag(pl.col(_raw("akta_kematian")))).alias("_bukti"),
+    )
+
     # --- typed values ------------------------------------------------------------------
     # One `RT/RW` column stands in for RT and RW when the file has no column of its own for them.
     rt_part, rw_part = split_rt_rw(work.get_column(_raw("rt_rw")))
@@ -247,15 +268,15 @@ def parse_extract(raw: RawExtract, kind: str, ctx: ParseContext) -> Parsed:
         pl.coalesce(pl.col(_raw("rw")), pl.lit(rw_part)).alias(_raw("rw")),
     )
     col = work.get_column
-    nik = nik_parts_frame(col(_raw("nik")), col("_nik_numerik"))
-    nkk = nik_parts_frame(col(_raw("nkk")), col("_nkk_numerik"))
+    nik = nik_shape_frame(col(_raw("nik")), nik_parts_frame(col(_raw("nik")), col("_nik_numerik")))
+    nkk = nik_shape_frame(col(_raw("nkk")), nik_parts_frame(col(_raw("nkk")), col("_nkk_numerik")))
     work = work.with_columns(
         *[nik.get_column(c).alias(f"_nik_{c}") for c in nik.columns],
         *[nkk.get_column(c).alias(f"_nkk_{c}") for c in nkk.columns],
         clean_text_series(col(_raw("nama")), upper=True).alias("nama"),
         *[
             clean_text_series(col(_raw(f))).alias(f)
-            for f in ("tempat_lahir", "alamat", "disabilitas", "tps", "tujuan", "asal", "id_verifikasi")
+            for f in ("tempat_lahir", "alamat", "disabilitas", "tps", "tujuan", "asal", "id_verifikasi", "catatan")
         ],
         *[parse_date_series(col(_raw(f))).alias(f) for f in DATE_FIELDS],
         umur_series(col(_raw("umur"))).alias("umur"),
@@ -266,6 +287,7 @@ def parse_extract(raw: RawExtract, kind: str, ctx: ParseContext) -> Parsed:
         rt_rw_series(col(_raw("rt"))).alias("rt"),
         rt_rw_series(col(_raw("rw"))).alias("rw"),
         umur_series(col(_raw("kode_tms"))).cast(pl.Int64).alias("kode_tms"),
+        clean_text_series(col("_bukti"), upper=True).alias("no_bukti"),
     )
     work = _resolve_desa(work, ctx, kab_name)
 
@@ -278,15 +300,21 @@ def parse_extract(raw: RawExtract, kind: str, ctx: ParseContext) -> Parsed:
     nik_ok = nik_valid(pl.col("_nik_digits"), pl.col("_nik_dari_angka"), provinces)
     nkk_ok = nkk_valid(pl.col("_nkk_digits"), provinces)
     tolerate = pl.lit(kind != BASELINE_KIND) & identifiable
-    # A 16-digit NIK typed as text with an impossible structure (province, date, serial) is a
-    # wrong value, not a lost one: SPEC §5.1 quarantines that row so the operator checks it.
-    # A NIK that lost or gained digits, went through a number, or is not a number at all
-    # ("-", "BELUM ADA") is treated as absent on an identifiable event row (SPEC §4.3).
-    typed_16 = pl.col("_nik_digits").str.contains(r"^[0-9]{16}$").fill_null(False) & ~pl.col("_nik_dari_angka")
-    tolerate_nik = tolerate & ~typed_16
+    # SPEC §4.3/§5.1. A NIK that lost digits (a number cell, scientific notation, a serial
+    # Excel rounded to 0000) is set aside on an identifiable event row: matched by the other
+    # fields. A NIK typed as text with letters, other characters or not 16 digits is a wrong
+    # value and quarantines the row (`_nik_salah`, judged in `_parse_failures`); so does a
+    # 16-digit one with an impossible structure (province, date: pandera). Placeholders
+    # ("-", "BELUM ADA") are no NIK at all.
     work = work.with_columns(
-        pl.when(~nik_ok & tolerate_nik).then(None).otherwise(pl.col("_nik_digits")).alias("nik"),
-        pl.when(~nkk_ok & pl.lit(kind != BASELINE_KIND)).then(None).otherwise(pl.col("_nkk_digits")).alias("nkk"),
+        pl.when(pl.col("_nik_kosong") | (~nik_ok & tolerate & pl.col("_nik_dari_angka")))
+        .then(None)
+        .otherwise(pl.col("_nik_digits"))
+        .alias("nik"),
+        pl.when(pl.col("_nkk_kosong") | (~nkk_ok & pl.lit(kind != BASELINE_KIND) & pl.col("_nkk_dari_angka")))
+        .then(None)
+        .otherwise(pl.col("_nkk_digits"))
+        .alias("nkk"),
         pl.col("_nik_dari_angka").alias("_nik_angka"),
     ).with_columns(
         (
@@ -316,8 +344,8 @@ def parse_extract(raw: RawExtract, kind: str, ctx: ParseContext) -> Parsed:
     karantina = _karantina(work, fails, raw, context)
     if fails.height:
         work = work.filter(~pl.col("_idx").is_in(fails.get_column("_idx").implode()))
-    records = work.select([pl.col(c).cast(t) for c, t in RECORD_SCHEMA.items()])
-    return Parsed(records=records, karantina=karantina)
+    records = work.select([pl.col(c).cast(t) for c, t in RECORD_SCHEMA.items()]).rechunk()
+    return Parsed(records=records, karantina=karantina.rechunk())
 
 
 def _kolom_isi(kind: str, present: set[str]) -> pl.Expr:
@@ -401,30 +429,36 @@ def _parse_failures(work: pl.DataFrame, kind: str, tolerate: pl.Expr) -> pl.Data
     # baseline voter may come as a code or as names, which a model column cannot say.
     if kind == BASELINE_KIND:
         specs.append(("kode_desa", r("kode_desa").is_null() & r("desa").is_null(), pl.lit("desa/kelurahan kosong")))
+    for field, label in (("nik", "NIK"), ("nkk", "NKK")):
+        letters = f"{label} '{{}}' tidak valid: berisi huruf atau tanda selain angka (huruf O bukan 0, huruf l/I bukan 1)"
+        specs.append((field, pl.col(f"_{field}_salah") & pl.col(f"_{field}_bukan_angka"), text_format(letters, r(field))))
+        length = f"{label} '{{}}' tidak valid: {{}} digit, harus 16 digit"
+        specs.append((field, pl.col(f"_{field}_salah") & ~pl.col(f"_{field}_bukan_angka"),
+                      text_format(length, r(field), pl.col(f"_{field}_panjang"))))
     lost = "{} '{}' kehilangan digit (tertulis sebagai angka ilmiah); ketik ulang sebagai teks"
-    specs.append(("nik", pl.col("_nik_hilang") & ~tolerate, pl.format(lost, pl.lit("NIK"), r("nik"))))
+    specs.append(("nik", pl.col("_nik_hilang") & ~tolerate, text_format(lost, pl.lit("NIK"), r("nik"))))
     if kind == BASELINE_KIND:
-        specs.append(("nkk", pl.col("_nkk_hilang"), pl.format(lost, pl.lit("NKK"), r("nkk"))))
+        specs.append(("nkk", pl.col("_nkk_hilang"), text_format(lost, pl.lit("NKK"), r("nkk"))))
     for field in DATE_FIELDS:
         specs.append(
             (
                 field,
                 r(field).is_not_null() & pl.col(field).is_null(),
-                pl.format(f"{LABELS[field]} '{{}}' bukan tanggal yang dikenali (contoh: 17-08-1975)", r(field)),
+                text_format(f"{LABELS[field]} '{{}}' bukan tanggal yang dikenali (contoh: 17-08-1975)", r(field)),
             )
         )
     specs.append(
         (
             "umur",
             r("umur").is_not_null() & pl.col("umur").is_null(),
-            pl.format("umur '{}' bukan angka tahun", r("umur")),
+            text_format("umur '{}' bukan angka tahun", r("umur")),
         )
     )
     specs.append(
         (
             "kode_tms",
             r("kode_tms").is_not_null() & pl.col("kode_tms").is_null(),
-            pl.format("kode TMS '{}' bukan angka (5 atau 9)", r("kode_tms")),
+            text_format("kode TMS '{}' bukan angka (5 atau 9)", r("kode_tms")),
         )
     )
     specs.append(("desa", pl.col("_desa_alasan").is_not_null(), pl.col("_desa_alasan")))

@@ -12,6 +12,8 @@ from dataclasses import dataclass
 import polars as pl
 from rapidfuzz import fuzz, process
 
+from transforms.parse_values import text_format
+
 # Prefixes an operator puts before a place name; stripped as whole words, repeatedly.
 PLACE_PREFIXES = ("DESA", "DS", "KEL", "KELURAHAN", "KEC", "KECAMATAN", "KAB", "KABUPATEN")
 # A typo is accepted only when the best candidate scores at least this (rapidfuzz ratio,
@@ -52,7 +54,7 @@ def normalize_code_expr(expr: pl.Expr) -> pl.Expr:
     """Vectorized `normalize_code`."""
     compact = expr.str.replace_all(r"\s+", "")
     digits = compact.str.replace_all(r"[.\-/]", "")
-    dotted = pl.format(
+    dotted = text_format(
         "{}.{}.{}.{}", digits.str.slice(0, 2), digits.str.slice(2, 2), digits.str.slice(4, 2), digits.str.slice(6, 4)
     )
     return (

@@ -41,6 +41,25 @@ def patch(fast: pl.Series, need: pl.Series, slow: Callable[[pl.Series], pl.Serie
     return fast.scatter(idx, values.cast(fast.dtype))
 
 
+def text_format(template: str, *exprs: pl.Expr) -> pl.Expr:
+    """`pl.format(template, *exprs)` built on `pl.concat_str`.
+
+    polars 2.1's `pl.format` panics (`assertion failed: i < self.len()`, binview) on a frame
+    whose columns have different chunk layouts after a filter left an empty chunk; the same
+    text through `concat_str` does not. Null in any part gives null, as with `pl.format`.
+    """
+    texts = template.split("{}")
+    if len(texts) != len(exprs) + 1:
+        raise ValueError(f"template {template!r} has {len(texts) - 1} placeholders for {len(exprs)} values")
+    parts: list[pl.Expr] = []
+    for text, expr in zip(texts, [*exprs, None]):
+        if text:
+            parts.append(pl.lit(text))
+        if expr is not None:
+            parts.append(expr.cast(pl.Utf8))
+    return pl.concat_str(parts)
+
+
 def on_series(series: pl.Series, expr: Callable[[pl.Expr], pl.Expr]) -> pl.Series:
     """An expression parser (`parse_date`, `normalize_code_expr` ...) applied to a Series."""
     return pl.DataFrame({"s": series}).select(expr(pl.col("s"))).to_series()
@@ -165,7 +184,7 @@ _TIME = r"(?:[ T]+[0-9]{1,2}[:.][0-9]{2}(?:[:.][0-9]{2}(?:\.[0-9]+)?)?)?"
 
 
 def _ymd(year: pl.Expr, month: pl.Expr, day: pl.Expr) -> pl.Expr:
-    text = pl.format("{}-{}-{}", year, month.str.zfill(2), day.str.zfill(2))
+    text = text_format("{}-{}-{}", year, month.str.zfill(2), day.str.zfill(2))
     return text.str.to_date("%Y-%m-%d", strict=False)
 
 
@@ -296,6 +315,88 @@ def nik_parts_frame(s: pl.Series, numerik: pl.Series | None = None) -> pl.DataFr
             out.get_column(c).scatter(idx, sub.get_column(c)) for c in ("digits", "dari_angka", "hilang")
         )
     return out
+
+
+# What is removed from a NIK typed as text before it is judged (SPEC §4.3): spaces of any
+# kind (also non-breaking and zero-width ones, invisible in a cell), dots, dashes, apostrophes.
+NIK_NOISE = r"[\s.\-\u2010-\u2015'`\u2018\u2019\u200b-\u200d\u2060\ufeff]"
+# A column in which nearly every 16-digit NIK ends in 0 went through a number (Excel keeps 15
+# significant digits): its NIKs that end in 0 lost their last digit. Real serials end in 0
+# about one time in ten; the count keeps a short file from tripping it by chance.
+NUMBER_COLUMN_MIN = 20
+NUMBER_COLUMN_SHARE = 0.95
+
+
+def nik_shape_frame(raw: pl.Series, parts: pl.DataFrame) -> pl.DataFrame:
+    """`nik_parts_frame`'s columns, corrected and extended with the shape of the typed text.
+
+    - `kosong`: blank after cleaning, or a word for "none" (schemas/codes.csv `tanpa_nomor`:
+      `BELUM ADA`, `TIDAK ADA`, an export's `NULL`/`NaN` ...): no NIK at all;
+    - `salah`: typed as text (not a number cell, not scientific notation) and, after removing
+      spaces, dots and dashes, not 16 ASCII digits; `bukan_angka`: it holds a character that is
+      not one (letters, `O` for 0, full-width digits — those are not normalized: the operator
+      retypes the NIK); `panjang`: its length then;
+    - `dari_angka` also marks a NIK that is a number with decimals (`3323...0.0`), a 16-digit
+      one whose serial is 0000 (what Excel leaves of 0001-0009), and the 16-digit ones ending
+      in 0 of a column that went through a number (see NUMBER_COLUMN_SHARE).
+    """
+    raw = raw.cast(pl.Utf8)
+    words = sorted(load_codes().get("tanpa_nomor", {}))
+    frame = pl.DataFrame({"raw": raw}).with_columns(parts)
+    r = pl.col("raw")
+    cleaned = r.str.replace_all(NIK_NOISE, "")
+    kosong = r.is_not_null() & ((cleaned.str.len_chars() == 0) | normalize_word(r).is_in(words))
+    decimal = r.str.strip_chars(_STRIP + "\u200b\ufeff").str.contains(r"^[0-9]{12,17}[.,]0+$")
+    typed = r.is_not_null() & ~pl.col("dari_angka") & ~decimal & ~kosong
+    sixteen = cleaned.str.contains(r"^[0-9]{16}$")
+    frame = frame.with_columns(
+        (typed & ~sixteen).fill_null(False).alias("salah"),
+        (typed & cleaned.str.contains(r"[^0-9]")).fill_null(False).alias("bukan_angka"),
+        cleaned.str.len_chars().cast(pl.Int64).alias("panjang"),
+        kosong.fill_null(False).alias("kosong"),
+        (typed & sixteen).fill_null(False).alias("_teks16"),
+        decimal.fill_null(False).alias("_desimal"),
+    )
+    d = pl.col("digits")
+    ends0 = pl.col("_teks16") & d.str.ends_with("0").fill_null(False)
+    n16, n0 = frame.select(pl.col("_teks16").sum().alias("n16"), ends0.sum().alias("n0")).row(0)
+    through_number = n16 >= NUMBER_COLUMN_MIN and n0 >= NUMBER_COLUMN_SHARE * n16
+    serial_0000 = pl.col("_teks16") & (d.str.slice(12, 4) == "0000").fill_null(False)
+    return frame.select(
+        pl.when(pl.col("_teks16")).then(cleaned).otherwise(d).alias("digits"),  # also zero-width spaces out
+        (pl.col("dari_angka") | pl.col("_desimal") | serial_0000 | (ends0 if through_number else pl.lit(False)))
+        .alias("dari_angka"),
+        "hilang",
+        "kosong",
+        "salah",
+        "bukan_angka",
+        "panjang",
+    )
+
+
+# ---------------------------------------------------------------------------------------
+# SIAK (Disdukcapil) exports
+
+SIAK_REGION: tuple[str, ...] = ("no_prop", "no_kab", "no_kec", "no_kel")
+_SIAK_WIDTH = (2, 2, 2, 4)
+
+
+def siak_region_code(*parts: pl.Expr) -> pl.Expr:
+    """`33`, `23`, `1`, `2001` (NO_PROP, NO_KAB, NO_KEC, NO_KEL) → `33.23.01.2001`; null unless
+    all four are given. A number cell may come back as `1.0`; other text is kept so that
+    validation names the code it makes."""
+    cleaned = [
+        e.cast(pl.Utf8).str.strip_chars(_STRIP).str.replace(r"^([0-9]+)[.,]0+$", "${1}").str.zfill(w)
+        for e, w in zip(parts, _SIAK_WIDTH)
+    ]
+    return text_format("{}.{}.{}.{}", *cleaned)
+
+
+def evidence_from_flag(expr: pl.Expr) -> pl.Expr:
+    """AKTA_KMTN is a yes/no flag in SIAK (1 = tidak ada, 2 = ada); some exports put the akta
+    number there instead: only that is evidence."""
+    flags = sorted(load_codes().get("ada_akta", {}))
+    return pl.when(~normalize_word(expr).is_in(flags)).then(expr)
 
 
 def code_series(s: pl.Series, field: str) -> pl.Series:

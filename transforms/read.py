@@ -102,6 +102,14 @@ def list_inbox(inbox: Path) -> list[tuple[Path, str]]:
     found: list[tuple[Path, str]] = []
     for path in sorted(inbox.iterdir(), key=lambda p: p.name):
         if path.is_dir():
+            # A folder of notes or archives is left alone; one named like an extract is
+            # most likely an extract unpacked or saved in the wrong place.
+            if _kind_or_none(path) is not None:
+                raise InputError(
+                    f"'{path.name}' adalah folder, bukan berkas .csv/.xlsx; pindahkan berkas di dalamnya "
+                    "ke kotak masuk, atau ganti nama folder diawali '_' agar diabaikan",
+                    file=path.name,
+                )
             continue
         kind = file_kind(path)
         if kind is None:
@@ -192,6 +200,9 @@ def _finish(
     if fields:
         frame = frame.filter(pl.any_horizontal(pl.col(f).is_not_null() for f in fields))
     frame = frame.select(["sumber_baris", *fields, *[c for c in frame.columns if c.endswith("_numerik")]])
+    # One chunk per column: a CSV read in parallel or a padded sheet arrives in several, and
+    # polars kernels have panicked on frames whose columns are chunked differently.
+    frame = frame.rechunk()
     return RawExtract(
         path=path,
         file_name=path.name,
@@ -605,6 +616,17 @@ def _kind_or_none(path: Path) -> str | None:
         return file_kind(path)
     except InputError:
         return None
+
+
+def unexpected_failure(path: Path) -> InputError:
+    """A failure while reading or parsing one file that no check foresaw (a library's edge
+    case on a shape of data never seen before): the file is treated as unreadable, named in
+    one line, and nothing is applied."""
+    return InputError(
+        "berkas tidak dapat dibaca atau diurai (kesalahan tak terduga); periksa isinya, simpan ulang "
+        "sebagai .xlsx atau CSV UTF-8, lalu jalankan lagi (PDPB_DEBUG=1 untuk rincian teknis)",
+        file=Path(path).name,
+    )
 
 
 def read_extract(path: Path) -> RawExtract:
