@@ -4,7 +4,6 @@ a chart of voters at the end by kecamatan, the reconciliation check, and the rev
 from __future__ import annotations
 
 import math
-from dataclasses import replace
 from pathlib import Path
 
 import polars as pl
@@ -276,8 +275,6 @@ def write_rekap(
     queue = verifikasi.with_columns(
         pl.col("kode_desa_laporan").replace_strict(wilayah, default=None, return_dtype=pl.Utf8).alias("wilayah")
     ).sort("kode_desa_laporan", "id_verifikasi", nulls_last=True)
-    # The review sheet keeps its layout; only its print setup changes, so that it reads at >= 8 pt.
-    queue_table = verifikasi_table(ctx, queue, extra=("wilayah",))
-    write_table(wb, heading, replace(queue_table, print_scale=PRINT_SCALE, title_columns=2))
+    write_table(wb, heading, verifikasi_table(ctx, queue, extra=("wilayah",)))
     return save_workbook(wb, path, ctx.dibuat, "REKAPITULASI PEMUTAKHIRAN DATA PEMILIH BERKELANJUTAN")
 

@@ -73,6 +73,8 @@ LEVELS: dict[str, tuple[str, ...]] = {
 }
 FIELDS = tuple(LEVELS)
 _EM_ROUNDS = 40
+# Fields whose exact agreement weighs by the value's frequency on the list, and that count.
+_TF = {"nama": "nama_frek", "tgl": "tgl_frek", "alamat": "alamat_frek"}
 
 
 @dataclass(frozen=True)
@@ -220,6 +222,7 @@ def _scan_frame(v: pl.DataFrame) -> pl.DataFrame:
             nama_kunci=pl.when(pl.col("nama_kunci") == "").then(None).otherwise(pl.col("nama_kunci")),
             alamat=pl.col("alamat").str.to_uppercase().str.replace_all(r"[^A-Z0-9]+", " ").str.strip_chars(),
         )
+        .with_columns(alamat_frek=pl.len().over("alamat").cast(pl.Int32))
     )
 
 
@@ -244,12 +247,30 @@ def candidate_pairs(s: pl.DataFrame, model: GandaModel) -> pl.DataFrame:
     return pl.concat(parts).unique()
 
 
+def _plausible(s: pl.DataFrame, pairs: pl.DataFrame) -> pl.DataFrame:
+    """Drop, before any other field is compared, the proposed pairs whose name and birth date
+    both disagree (a household's members, a desa's voters born the same year): the guards
+    would drop them anyway, and on a list of millions they are most of the pairs."""
+    a, b = pairs.get_column("a"), pairs.get_column("b")
+    cols = {"a": a, "b": b}
+    for c in ("nama_kunci", "nama_urut", "nama_rapat", "tanggal_lahir"):
+        cols[c], cols[f"v_{c}"] = s.get_column(c).gather(a), s.get_column(c).gather(b)
+    f = pl.DataFrame(cols).with_columns(
+        _tgl=_date_category(pl.col("tanggal_lahir"), pl.col("v_tanggal_lahir")).is_in(["sama", "tukar", "mirip"])
+    )
+    near_date = f.filter(pl.col("_tgl").fill_null(False)).select("a", "b")
+    rest = _name_similarity(f.filter(~pl.col("_tgl").fill_null(False)))
+    close = rest.filter((pl.col("sim_nama") >= 0.70) | pl.col("nama_bagian")).select("a", "b")
+    return pl.concat([near_date, close])
+
+
 # ---------------------------------------------------------------------------------------
 # Comparison levels
 # ---------------------------------------------------------------------------------------
 
 _PAIR_COLUMNS = ("id_pemilih", "nik", "nkk", "nama_kunci", "nama_urut", "nama_rapat", "nama_kata", "nama_frek",
-                 "tanggal_lahir", "tgl_frek", "jenis_kelamin", "kode_desa", "kode_kecamatan", "rt", "rw", "alamat")
+                 "tanggal_lahir", "tgl_frek", "jenis_kelamin", "kode_desa", "kode_kecamatan", "rt", "rw", "alamat",
+                 "alamat_frek")
 
 
 def _pair_frame(s: pl.DataFrame, pairs: pl.DataFrame) -> pl.DataFrame:
@@ -274,12 +295,15 @@ def _strip0(c: str) -> pl.Expr:
 
 def compare(f: pl.DataFrame) -> pl.DataFrame:
     """Add the level of each field (`l_nama` ... `l_alamat`) and the flags the guards read."""
-    f = _add_shared_word(_add_word_check(_name_similarity(f)))
+    if "sim_nama" not in f.columns:
+        f = _name_similarity(f)
+    f = _add_shared_word(_add_word_check(f))
     sim = pl.col("sim_nama")
     no_name = pl.col("nama_kunci").is_null() | pl.col("v_nama_kunci").is_null()
     nama = (
         pl.when(no_name).then(pl.lit(None, dtype=pl.Utf8))
-        .when(pl.col("nama_kunci") == pl.col("v_nama_kunci")).then(pl.lit("sama"))
+        # The same words in another order (a given name and a family name swapped) is the same name.
+        .when(pl.col("nama_urut") == pl.col("v_nama_urut")).then(pl.lit("sama"))
         .when(sim >= 0.92).then(pl.lit("sangat_mirip"))
         .when(sim >= 0.85).then(pl.lit("mirip"))
         .when(pl.col("nama_bagian")).then(pl.lit("bagian"))
@@ -339,8 +363,14 @@ def _address_level(f: pl.DataFrame) -> pl.DataFrame:
     sim = _pair_similarity(todo.get_column("alamat"), todo.get_column("v_alamat"), fuzz.token_sort_ratio) / 100.0
     todo = todo.with_columns(_sim_alamat=pl.Series(sim, dtype=pl.Float64))
     f = f.join(todo, on=["alamat", "v_alamat"], how="left", nulls_equal=False)
+    # The address says nothing more where the household or the RT/RW already agree (it is
+    # theirs), nor between two desa unless it is one few voters share: a hamlet's name (DUSUN
+    # KRAJAN) recurs in many desa, a street address with its number does not.
+    place = pl.col("l_tempat")
+    redundant = place.is_in([LEVELS["tempat"].index("kk"), LEVELS["tempat"].index("rtrw")]).fill_null(False)
+    common_elsewhere = ~pl.col("desa_sama") & ((pl.col("alamat_frek") > 3) | (pl.col("v_alamat_frek") > 3)).fill_null(True)
     level = (
-        pl.when(~both).then(pl.lit(None, dtype=pl.Utf8))
+        pl.when(~both | redundant | common_elsewhere).then(pl.lit(None, dtype=pl.Utf8))
         .when(pl.col("alamat") == pl.col("v_alamat")).then(pl.lit("sama"))
         .when(pl.col("_sim_alamat") >= 0.85).then(pl.lit("mirip"))
         .when(pl.col("_sim_alamat") >= 0.65).then(pl.lit("agak_mirip"))
@@ -389,40 +419,61 @@ class Weights:
     duplikat: float   # expected number of duplicate pairs on the list (EM)
 
 
-def estimate(cand_levels: np.ndarray, random_levels: np.ndarray, n_voters: int, model: GandaModel) -> Weights:
-    """u from random pairs, m (and the share of duplicates) by EM on the proposed pairs."""
+def _tf_u(freq: np.ndarray, u_level: float, n_voters: int, model: GandaModel) -> np.ndarray:
+    """u of an exact agreement on one value: the share of the other voters carrying it,
+    blended with the level's u (weight `bobot_tf` voters) so a tiny list stays sane."""
+    return (freq - 1 + model.bobot_tf * u_level) / (n_voters - 1 + model.bobot_tf)
+
+
+def _pair_weights(levels: np.ndarray, m: dict, u: dict, tf: dict[str, np.ndarray]) -> np.ndarray:
+    total = np.zeros(len(levels))
+    for j, field in enumerate(FIELDS):
+        col = levels[:, j]
+        ok = col >= 0
+        term = np.zeros(len(levels))
+        term[ok] = np.log2(m[field][col[ok]]) - np.log2(u[field][col[ok]])
+        if field in tf:
+            # An exact value weighs by its frequency; a near one never more than an exact one would.
+            exact_w = np.log2(m[field][0]) - np.log2(tf[field])
+            term = np.where(col == 0, exact_w, np.where(ok & (term > 0), np.minimum(term, exact_w), term))
+        total += term
+    return total
+
+
+def estimate(cand_levels: np.ndarray, random_levels: np.ndarray, proven_levels: np.ndarray,
+             tf: dict[str, np.ndarray], n_voters: int, model: GandaModel) -> Weights:
+    """u from random pairs of the list; m from the priors and the pairs a NIK proves; the
+    number of duplicates by EM over the proposed pairs.
+
+    m of sex, place and address is learned from the records that share one NIK with an
+    agreeing name and birth date (one person for sure), counted as `bobot_m` pseudo-pairs
+    against the priors; m of name and birth date stays the prior's (those pairs were chosen
+    by their names and dates). A free two-class EM on blocked pairs was tried and rejected:
+    on a list with few duplicates it takes a household, or a desa's voters born the same
+    year, as its second class. EM here only counts the duplicates: with m and u fixed it
+    finds the share of duplicates among all pairs of the list that explains the proposed
+    pairs, which sets the prior odds of every pair.
+    """
     freq = _frequencies(random_levels)
     u = {f: _blend(*freq[f], model.u[f], model.bobot_u) for f in FIELDS}
-    # EM over the distinct level patterns of the proposed pairs (a few hundred at most).
-    patterns, counts = (np.unique(cand_levels, axis=0, return_counts=True) if len(cand_levels)
-                        else (np.zeros((0, len(FIELDS)), np.int8), np.zeros(0, np.int64)))
-    m = {f: model.m[f].copy() for f in FIELDS}
-    uc = {f: u[f].copy() for f in FIELDS}
-    share = 0.1
-    resp = np.zeros(len(patterns))
-    for _ in range(_EM_ROUNDS if len(patterns) else 0):
-        log_m = np.full(len(patterns), math.log(share))
-        log_u = np.full(len(patterns), math.log(1 - share))
-        for j, field in enumerate(FIELDS):
-            col = patterns[:, j]
-            ok = col >= 0
-            log_m[ok] += np.log(m[field][col[ok]])
-            log_u[ok] += np.log(uc[field][col[ok]])
-        resp = 1.0 / (1.0 + np.exp(np.clip(log_u - log_m, -700, 700)))
-        wm, wu = counts * resp, counts * (1 - resp)
-        share = float(np.clip(wm.sum() / counts.sum(), 1e-6, 1 - 1e-6))
-        for j, field in enumerate(FIELDS):
-            col = patterns[:, j]
-            ok = col >= 0
-            cm = np.bincount(col[ok], weights=wm[ok], minlength=len(LEVELS[field]))
-            cu = np.bincount(col[ok], weights=wu[ok], minlength=len(LEVELS[field]))
-            m[field] = _blend(cm, cm.sum(), model.m[field], model.bobot_m)
-            uc[field] = _blend(cu, cu.sum(), u[field], 1.0)
-    found = float((counts * resp).sum()) if len(patterns) else 0.0
-    # Expected duplicate pairs: EM's count, trusted as far as there were pairs to learn from.
-    trust = len(cand_levels) / (len(cand_levels) + model.bobot_lambda)
-    expected = trust * found + (1 - trust) * model.ganda_per_pemilih * n_voters
+    proven = _frequencies(proven_levels)
+    m = {f: model.m[f].copy() if f in ("nama", "tgl") else _blend(*proven[f], model.m[f], model.bobot_m)
+         for f in FIELDS}
+    weights = _pair_weights(cand_levels, m, u, tf)
     all_pairs = max(n_voters * (n_voters - 1) / 2, 1.0)
+    prior = model.ganda_per_pemilih * n_voters
+    # Expected duplicates: EM's count, trusted as far as there were pairs to learn from.
+    trust = len(cand_levels) / (len(cand_levels) + model.bobot_lambda)
+    expected, found = prior, 0.0
+    for _ in range(_EM_ROUNDS):
+        p = min(max(expected, 0.5) / all_pairs, 0.5)
+        post = 1.0 / (1.0 + np.exp2(-np.clip(weights + math.log2(p / (1 - p)), -60, 60)))
+        found = float(post.sum())
+        new = trust * found + (1 - trust) * prior
+        done = abs(new - expected) < 0.001 * max(expected, 1.0)
+        expected = new
+        if done:
+            break
     p = min(max(expected, 0.5) / all_pairs, 0.5)
     return Weights(m=m, u=u, log2_prior=math.log2(p / (1 - p)), duplikat=found)
 
@@ -433,12 +484,13 @@ def _weight_expr(w: Weights, n_voters: int, model: GandaModel) -> pl.Expr:
         table = np.log2(w.m[field] / w.u[field])
         term = pl.col(f"l_{field}").replace_strict(list(range(len(table))), table.tolist(), default=0.0,
                                                    return_dtype=pl.Float64).fill_null(0.0)
-        if field in ("nama", "tgl"):
-            # Term frequency: an exact name or birth date weighs by how many voters carry it.
-            freq = pl.col("v_nama_frek" if field == "nama" else "v_tgl_frek").cast(pl.Float64)
-            u_value = (freq - 1 + model.bobot_tf * float(w.u[field][0])) / (n_voters - 1 + model.bobot_tf)
+        if field in _TF:
+            # Term frequency: an exact name, birth date or address weighs by how many voters carry it.
+            freq = pl.col(f"v_{_TF[field]}").cast(pl.Float64)
+            u_value = (freq.fill_null(1) - 1 + model.bobot_tf * float(w.u[field][0])) / (n_voters - 1 + model.bobot_tf)
             exact = pl.col(f"l_{field}") == 0
-            term = pl.when(exact).then((pl.lit(float(w.m[field][0])) / u_value).log(2)).otherwise(term)
+            exact_w = (pl.lit(float(w.m[field][0])) / u_value).log(2)
+            term = pl.when(exact).then(exact_w).when(term > 0).then(pl.min_horizontal(term, exact_w)).otherwise(term)
         total = total + term
     return total
 
@@ -456,9 +508,15 @@ def _guards() -> pl.Expr:
     exact_date = (tgl == 0).fill_null(False)
     name = pl.col("l_nama")
     close_name = name.is_in([0, 1, 2]).fill_null(False)
-    twins = pl.col("kk_sama") & exact_date & pl.col("kata_beda") & (name != 0).fill_null(True)
-    parent_child = pl.col("kk_sama") & (other_year | (far_dates & pl.col("satu_kata")))
-    neighbours = pl.col("desa_sama") & pl.col("kk_beda") & far_dates
+    # Twins: one household, one birth date, names that are other names (SRI / TRI) and not
+    # a slip of one name (SRI / SI, SUPRIYADI / SUPRIYDAI).
+    twins = pl.col("kk_sama") & exact_date & pl.col("kata_beda") & ~pl.col("ketik_pendek") & (name != 0).fill_null(False)
+    # A parent and child (or two siblings) sharing a name in one household: dates far apart.
+    parent_child = pl.col("kk_sama") & far_dates
+    # Same-name neighbours: one desa, two households, the same name and birth dates that are
+    # not the same (a digit off is a typo of one person only where nothing else says who).
+    same_or_swapped = tgl.is_in([0, LEVELS["tgl"].index("tukar")]).fill_null(False)
+    neighbours = pl.col("desa_sama") & pl.col("kk_beda") & (far_dates | ((name == 0).fill_null(False) & ~same_or_swapped))
     # A clearly different name is one person only with the very same birth date.
     other_name = (name == LEVELS["nama"].index("beda")).fill_null(False) & ~exact_date
     other_date_weak_name = other_year & ~close_name
@@ -473,19 +531,22 @@ def two_nik_pairs(v: pl.DataFrame, model: GandaModel, *, keep_all: bool = False)
     empty = pl.DataFrame(schema=GANDA_REVIEW_SCHEMA)
     if n < 2:
         return empty
-    cand = candidate_pairs(s, model)
+    cand = _plausible(s, candidate_pairs(s, model))
     f = compare(_pair_frame(s, cand))
-    # One NIK twice is the same-NIK rule's.
-    f = f.filter((pl.col("nik") != pl.col("v_nik")).fill_null(True))
+    # One NIK twice is the same-NIK rule's; pairs the guards rule out take no part in learning.
+    f = f.filter((pl.col("nik") != pl.col("v_nik")).fill_null(True)).with_columns(_jaga=_guards())
+    if not keep_all:
+        f = f.filter(~pl.col("_jaga"))
     rnd = compare(_pair_frame(s, _random_pairs(n, model.pasangan_acak)))
-    w = estimate(_level_matrix(f), _level_matrix(rnd), n, model)
-    if keep_all:
-        for field in FIELDS:
-            print(field, "m", np.round(w.m[field], 4), "u", np.round(w.u[field], 5), "w", np.round(np.log2(w.m[field] / w.u[field]), 1))
-        print("prior", w.log2_prior, "dups", w.duplikat)
+    learn = f.filter(~pl.col("_jaga"))
+    tf = {field: learn.get_column(f"v_{col}").cast(pl.Float64).fill_null(1).to_numpy() for field, col in _TF.items()}
+    levels = _level_matrix(learn)
+    rnd_levels = _level_matrix(rnd)
+    u0 = {fd: _blend(*_frequencies(rnd_levels)[fd], model.u[fd], model.bobot_u) for fd in FIELDS}
+    tf = {k: _tf_u(x, float(u0[k][0]), n, model) for k, x in tf.items()}
+    w = estimate(levels, rnd_levels, _level_matrix(compare(_pair_frame(s, _proven_pairs(s)))), tf, n, model)
     f = f.with_columns(bobot=_weight_expr(w, n, model)).with_columns(
         peluang=1.0 / (1.0 + (-(pl.col("bobot") + w.log2_prior) * math.log(2)).exp()),
-        _jaga=_guards(),
     )
     if keep_all:
         return f
@@ -501,6 +562,16 @@ def two_nik_pairs(v: pl.DataFrame, model: GandaModel, *, keep_all: bool = False)
         skor=pl.col("peluang").round(4),
         alasan=_reason(),
     ).sort("id_pemilih_a", "id_pemilih_b")
+
+
+def _proven_pairs(s: pl.DataFrame) -> pl.DataFrame:
+    """Row positions of records sharing a NIK with the same name key and birth date."""
+    g = s.select("i", "nik", "nama_kunci", "tanggal_lahir").drop_nulls()
+    g = g.filter(pl.len().over("nik", "nama_kunci", "tanggal_lahir") > 1)
+    return (
+        g.join(g.rename({"i": "b"}), on=["nik", "nama_kunci", "tanggal_lahir"])
+        .filter(pl.col("i") < pl.col("b")).select(a="i", b="b")
+    )
 
 
 def _implied_pairs(s: pl.DataFrame, hits: pl.DataFrame) -> pl.DataFrame:
