@@ -70,11 +70,11 @@ class StageMeter:
 
 def _worker(sample: Path, work: Path) -> dict:
     """One measurement: floor, init, one quarter — in this (fresh) process, without Prefect."""
-    import duckdb
     import polars as pl
 
     from flows import quarter as q
     from flows.init import run_init
+    from transforms import store
 
     info = json.loads((sample / "sampel.json").read_text())
     meter = StageMeter()
@@ -85,7 +85,7 @@ def _worker(sample: Path, work: Path) -> dict:
 
     def floor() -> None:
         frame = pl.read_csv(baseline, infer_schema=False)
-        con = duckdb.connect(str(work / "floor.duckdb"))
+        con = store.connect(work / "floor.duckdb", must_exist=False)
         arrow = frame.to_arrow()  # noqa: F841
         con.execute("CREATE TABLE pemilih AS SELECT * FROM arrow")
         con.close()
@@ -116,10 +116,21 @@ def _worker(sample: Path, work: Path) -> dict:
     )
     result = meter.measure("triwulan", q.run_quarter, quarter=QUARTER, inbox=Path(info["inbox"]), db=db, out=out,
                            steps=steps, logger=logger)
+    # The whole-list duplicate scan on its own, on the list after the quarter: its time and
+    # its peak memory (the list itself already loaded and prepared, as inside a quarter).
+    from transforms import store
+    from transforms.ganda import find_ganda
+    from transforms.match import load_policy, prepare_voters
+
+    with store.connect(db, read_only=True) as con:
+        active = prepare_voters(store.current_list(con).filter(pl.col("status") == "AKTIF"))
+    meter.measure("ganda_scan", find_ganda, active, load_policy())
+    del active
     meter.close()
     stages = meter.stages
     stages["cocok"] = {"wall_s": timings.get("cocok", 0.0)}
     stages["ganda_umur"] = {"wall_s": timings.get("ganda_umur", 0.0)}
+    stages["arsip"] = {"wall_s": result["durasi"].get("arsip", 0.0)}  # zip archives, with a key only
     return {"stages": stages, "perubahan": result["perubahan"], "verifikasi": result["verifikasi"],
             "peak_total_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
 

@@ -10,10 +10,10 @@ from pathlib import Path
 import polars as pl
 from prefect import flow, get_run_logger
 
-from flows.quarter import ingest_task
+from flows.quarter import ingest_task, protect_outputs
 from flows.settings import versions
 from reports.tables import KARANTINA_COLUMNS, write_csv, write_json
-from transforms import store
+from transforms import audit, store
 from transforms.errors import InputError
 from transforms.parse import ParseContext
 from transforms.wilayah import desa_of_kabupaten, kabupaten_name
@@ -95,10 +95,13 @@ def run_init(*, voters: Path, db: Path, out: Path, kabupaten: str, as_of: date, 
                                         "as_of": as_of.isoformat()},
                              versi=versions(), berkas={got.name: got.sha256},
                              durasi=durasi)
+            audit.record(con, "init", kuartal=kuartal, berkas=db, baris=records.height,
+                         keterangan=f"{got.name}, {got.karantina.height} baris dikarantina")
         finally:
             con.close()
     awal = out / "awal"
     write_csv(got.karantina, KARANTINA_COLUMNS, awal / "karantina.csv")
+    protect_outputs(awal, logger)
     per_sex = dict(records.group_by("jenis_kelamin").len().iter_rows())
     ringkasan = {
         "kode_kabupaten": kabupaten,

@@ -19,17 +19,21 @@ from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
 from flows.artifacts import publish_artifacts
-from flows.settings import sha256_of, versions
-from reports.model import ReportData
+from flows.pleno import parse_pleno
+from flows.preflight import missing_inbox_message
+from flows.settings import load_settings, sha256_of, versions
+from reports.model import QuarterRows, ReportData
 from reports.tables import build_ringkasan, write_json, write_tables
 from schemas.fields import KARANTINA, ROW_OUTCOMES
 from schemas.tables import load_tms
-from transforms import store
+from transforms import arsip, audit, store
 from transforms.decide import QuarterDecision, decide_quarter
 from transforms.errors import InputError
 from transforms.match import load_policy
 from transforms.parse import RECORD_SCHEMA, ParseContext, parse_extract
+from transforms.quarters import RunPlan, plan_run, record_skips
 from transforms.read import list_inbox, read_extract, unexpected_failure
+from transforms.review import DecisionReading, read_decisions
 from transforms.recap import desa_recap, outside_kabupaten
 from transforms.wilayah import desa_of_kabupaten, kabupaten_name
 
@@ -129,6 +133,21 @@ def file_accounting(files: list[IngestedFile], hasil: pl.DataFrame, karantina: p
                                       **{o: pl.Int64 for o in ROW_OUTCOMES}})
 
 
+def read_review_book(con, kuartal: int, files: list[IngestedFile], id_run: str) -> DecisionReading:
+    """This run's decision rows merged with the recorded ones, the queue carried over from the
+    previous quarter, and the pairs rejected before (SPEC §5.3)."""
+    read = [f.records.with_columns(pl.lit(f.sheet, pl.Utf8).alias("sheet")) for f in files
+            if f.kind == "keputusan" and f.records.height]
+    rejected, known, decided = store.review_history(con, kuartal)
+    return read_decisions(
+        store.recorded_decisions(con), pl.concat(read, how="diagonal_relaxed") if read else None,
+        kuartal=kuartal, id_run=id_run, dibaca_pada=datetime.now().replace(microsecond=0),
+        carried=store.carried_review(con, kuartal), rejected=rejected,
+        known={k: store.quarter_label(v) for k, v in known.items()},
+        decided_before={k: store.quarter_label(v) for k, v in decided.items()},
+    )
+
+
 def decide(records, current, tanggal_acuan, keputusan, timings: dict | None = None) -> QuarterDecision:
     return decide_quarter(records, current, tanggal_acuan=tanggal_acuan, policy=load_policy(), keputusan=keputusan,
                           timings=timings)
@@ -144,8 +163,10 @@ def decide_task(records, current, tanggal_acuan, keputusan, timings: dict | None
     return decision
 
 
-def apply(con, write: store.QuarterWrite, replace: bool) -> None:
-    store.write_quarter(con, write, replace=replace, between=_fault_injection_pause())
+def apply(con, write: store.QuarterWrite, replace: bool, plan: RunPlan | None = None) -> None:
+    """`plan`: the quarter-order plan; the quarters it skips are recorded in the same transaction."""
+    record = (lambda: record_skips(con, plan, write.id_run)) if plan is not None and plan.skipped else None
+    store.write_quarter(con, write, replace=replace, before_commit=record, between=_fault_injection_pause())
 
 
 def _fault_injection_pause():
@@ -158,8 +179,8 @@ def _fault_injection_pause():
 
 
 @task(name="terapkan", cache_policy=NO_CACHE)
-def apply_task(con, write: store.QuarterWrite, replace: bool) -> None:
-    apply(con, write, replace)
+def apply_task(con, write: store.QuarterWrite, replace: bool, plan: RunPlan | None = None) -> None:
+    apply(con, write, replace, plan)
     get_run_logger().info("triwulan %s diterapkan dalam satu transaksi%s", write.label,
                           " (menggantikan run sebelumnya)" if replace else "")
 
@@ -189,7 +210,8 @@ def report_frames(con, kuartal: int, desa: pl.DataFrame, tms: pl.DataFrame, befo
         _rt_rw("rt", "rw").alias("rt_rw_kandidat"),
     )
     verifikasi = verifikasi.join(cand, on="id_pemilih_kandidat", how="left").with_columns(
-        _rt_rw("rt_sumber", "rw_sumber").alias("rt_rw_sumber")
+        _rt_rw("rt_sumber", "rw_sumber").alias("rt_rw_sumber"),
+        pl.format("{}-Q{}", pl.col("dibawa_dari") // 4, pl.col("dibawa_dari") % 4 + 1).alias("dibawa_dari"),
     )
     return rekap, detailed, verifikasi, outside_kabupaten(after, desa)
 
@@ -222,6 +244,9 @@ def write_reports(data: ReportData, ringkasan: dict, tables: tuple, out_dir: Pat
     paths = write_tables(out_dir, *tables)
     paths.append(write_json(ringkasan, out_dir / "ringkasan.json"))
     paths += write_workbooks(data, out_dir)
+    from reports.pleno_docs import write_pleno_documents
+
+    paths += write_pleno_documents(data, ringkasan, out_dir)
     return paths
 
 
@@ -259,6 +284,16 @@ TASKS = Steps(ingest_task, decide_task, apply_task, reports_task, publish_task)
 PLAIN = Steps(ingest, decide, apply, write_reports, publish)
 
 
+def protect_outputs(folder: Path, logger) -> list[Path]:
+    """Working files with full NIK/NKK into AES zip archives, when archives are on (transforms/arsip.py)."""
+    password = arsip.archive_password(load_settings().arsip_zip)
+    if password is None:
+        return []
+    done = arsip.protect_folder(folder, password)
+    logger.info("%d berkas kerja dengan NIK lengkap disimpan sebagai arsip zip bersandi", len(done))
+    return done
+
+
 def _swap_into_place(tmp: Path, final: Path) -> None:
     """Replace the quarter's output folder as a whole, so a reader never sees half of two runs."""
     old = final.with_name(final.name + ".lama")
@@ -272,13 +307,17 @@ def _swap_into_place(tmp: Path, final: Path) -> None:
 
 
 @flow(name="pdpb-triwulan", flow_run_name="triwulan-{quarter}", validate_parameters=True)
-def pdpb_triwulan(quarter: str, inbox: str | None = None, db: str = "data/pdpb.duckdb", out: str = "out") -> dict:
-    """Apply one quarter's inbox to the voter list and write its reports (SPEC §3 `pdpb run`)."""
+def pdpb_triwulan(quarter: str, inbox: str | None = None, db: str = "data/pdpb.duckdb", out: str = "out",
+                  pleno: dict | None = None, lewati_triwulan: bool = False) -> dict:
+    """Apply one quarter's inbox to the voter list and write its reports (SPEC §3 `pdpb run`).
+    `pleno`: the plenary meeting (nomor, tempat, tanggal, ketua, anggota, undangan) for the Berita Acara."""
     return run_quarter(quarter=quarter, inbox=Path(inbox) if inbox else Path("data/inbox") / quarter,
-                       db=Path(db), out=Path(out))
+                       db=Path(db), out=Path(out), pleno=pleno, lewati=lewati_triwulan)
 
 
-def run_quarter(*, quarter: str, inbox: Path, db: Path, out: Path, steps: Steps = TASKS, logger=None) -> dict:
+def run_quarter(*, quarter: str, inbox: Path, db: Path, out: Path, steps: Steps = TASKS, logger=None,
+                pleno: dict | None = None, lewati: bool = False) -> dict:
+    """`lewati`: quarters not yet run before `quarter` are skipped on purpose (and recorded)."""
     logger = logger or get_run_logger()
     kuartal = store.quarter_index(quarter)
     label = store.quarter_label(kuartal)
@@ -287,12 +326,13 @@ def run_quarter(*, quarter: str, inbox: Path, db: Path, out: Path, steps: Steps 
     started_at = datetime.now()
     id_run = uuid.uuid4().hex[:12]
     failure: InputError | None = None
+    arsip.archive_password(load_settings().arsip_zip)  # no archive password: stop before anything is applied
     with store.writer_lock(db):
         con = store.connect(db)
         store.create_schema(con)  # a database made by an earlier release gets its new columns
         try:
             return _run_locked(con, steps, logger, kuartal, label, tanggal_acuan, inbox, db, out, timer, started_at,
-                               id_run)
+                               id_run, pleno, lewati)
         except InputError as exc:
             store.record_run(con, id_run=id_run, perintah="run", kuartal=kuartal, mulai=started_at, hasil="GAGAL",
                              pesan=str(exc), parameter={"inbox": str(inbox), "db": str(db), "out": str(out)})
@@ -303,22 +343,19 @@ def run_quarter(*, quarter: str, inbox: Path, db: Path, out: Path, steps: Steps 
     raise failure
 
 
-def _run_locked(con, steps: Steps, logger, kuartal, label, tanggal_acuan, inbox, db, out, timer, started_at, id_run) -> dict:
-    latest = store.latest_quarter(con)
-    baseline = store.baseline_quarter(con)
-    if kuartal < latest or kuartal == baseline:
-        raise InputError(
-            f"triwulan {label} lebih lama dari triwulan terakhir yang sudah diterapkan "
-            f"({store.quarter_label(latest)}); hanya triwulan terakhir yang boleh dijalankan ulang",
-            column="quarter",
-        )
-    replace = kuartal == latest
+def _run_locked(con, steps: Steps, logger, kuartal, label, tanggal_acuan, inbox, db, out, timer, started_at, id_run,
+                pleno: dict | None = None, lewati: bool = False) -> dict:
+    plan = plan_run(con, kuartal, lewati=lewati, db=str(db))
+    replace = plan.replace
+    if plan.skipped:
+        logger.warning("triwulan %s dilewati atas permintaan (--lewati-triwulan); dicatat bersama triwulan %s",
+                       ", ".join(store.quarter_label(q) for q in plan.skipped), label)
     kode_kabupaten = store.get_meta(con, "kode_kabupaten")
     desa = desa_of_kabupaten(kode_kabupaten)
     ctx = ParseContext(kode_kabupaten=kode_kabupaten, desa=desa, tanggal_acuan=tanggal_acuan,
                        awal_kuartal=store.quarter_start(kuartal))
     if not inbox.is_dir():
-        raise InputError("folder kotak masuk tidak ditemukan", file=str(inbox))
+        raise InputError(missing_inbox_message(inbox))
     logger.info("triwulan %s (tanggal acuan %s), kotak masuk %s", label, tanggal_acuan, inbox)
 
     t = time.perf_counter()
@@ -329,9 +366,11 @@ def _run_locked(con, steps: Steps, logger, kuartal, label, tanggal_acuan, inbox,
                     "rekap dan laporan tetap dijalankan")
     timer.lap("baca_validasi", t)
     events = [f.records for f in files if f.kind != "keputusan" and f.records.height]
-    decisions = [f.records for f in files if f.kind == "keputusan" and f.records.height]
     records = pl.concat(events, how="vertical_relaxed", rechunk=True) if events else _empty_like(files)
-    keputusan = pl.concat(decisions, how="vertical_relaxed", rechunk=True) if decisions else None
+    reading = read_review_book(con, kuartal, files, id_run)
+    keputusan = reading.book
+    for line in reading.notes:
+        logger.info("verifikasi: %s", line)
 
     t = time.perf_counter()
     before_q = kuartal - 1
@@ -340,6 +379,8 @@ def _run_locked(con, steps: Steps, logger, kuartal, label, tanggal_acuan, inbox,
     decision = steps.decide(records, current, tanggal_acuan, keputusan, stage_times)
     timer.lap("cocok_putus", t)
     timer.durations.update({k: round(v, 3) for k, v in stage_times.items()})
+    for line in decision.catatan:
+        logger.warning("verifikasi: %s", line)
 
     quarantine_columns = ("sumber_file", "sumber_sha256", "sumber_baris", "kolom", "alasan", "nilai")
     karantina = pl.concat(
@@ -352,14 +393,16 @@ def _run_locked(con, steps: Steps, logger, kuartal, label, tanggal_acuan, inbox,
         kuartal=kuartal, label=label, tanggal_acuan=tanggal_acuan, id_run=id_run,
         versions=decision.versions, closed_ids=decision.closed_ids, perubahan=decision.perubahan,
         verifikasi=decision.verifikasi, karantina=karantina, berkas=berkas,
+        selesai=decision.selesai, keputusan=reading.new_rows,
     )
     t = time.perf_counter()
-    steps.apply(con, write, replace)
+    steps.apply(con, write, replace, plan)
     timer.lap("terapkan", t)
 
     t = time.perf_counter()
     tms = load_tms()
-    rekap, detailed, verifikasi, outside = report_frames(con, kuartal, desa, tms, before_q, before=current)
+    after = store.list_as_of(con, kuartal)
+    rekap, detailed, verifikasi, outside = report_frames(con, kuartal, desa, tms, before_q, before=current, after=after)
     if outside:
         logger.warning("%d pemilih aktif berada di luar desa/kelurahan kabupaten ini", outside)
     dibuat = datetime.fromtimestamp(max((f.path.stat().st_mtime for f in files),
@@ -369,6 +412,11 @@ def _run_locked(con, steps: Steps, logger, kuartal, label, tanggal_acuan, inbox,
         quarter=label, tanggal_acuan=tanggal_acuan, dibuat=dibuat, kode_kabupaten=kode_kabupaten,
         nama_kabupaten=nama_kabupaten, desa=desa, rekap=rekap, perubahan=detailed, verifikasi=verifikasi, tms=tms,
         rekap_sebelumnya=previous_recap(con, kuartal, desa, tms, current=current),
+        pleno=parse_pleno(pleno),
+        rows=QuarterRows(
+            berkas=berkas, hasil=decision.hasil, karantina=karantina, aktif=after.filter(pl.col("status") == "AKTIF"),
+            records=pl.concat([f.records for f in files], how="diagonal_relaxed") if files else pl.DataFrame(),
+        ),
     )
     ringkasan = build_ringkasan(
         quarter=label, tanggal_acuan=tanggal_acuan.isoformat(), kode_kabupaten=kode_kabupaten,
@@ -384,6 +432,9 @@ def _run_locked(con, steps: Steps, logger, kuartal, label, tanggal_acuan, inbox,
         t = time.perf_counter()
         steps.publish(data, tmp)
         timer.lap("publikasi", t)
+        t = time.perf_counter()
+        if protect_outputs(tmp, logger):
+            timer.lap("arsip", t)
         _swap_into_place(tmp, final)
     finally:
         if tmp.exists():
@@ -397,6 +448,10 @@ def _run_locked(con, steps: Steps, logger, kuartal, label, tanggal_acuan, inbox,
         parameter={"inbox": str(inbox), "db": str(db), "out": str(out), "ulang": replace},
         versi=versions(), berkas={f.name: f.sha256 for f in files}, durasi=timer.durations,
     )
+    p = ringkasan["perubahan"]
+    audit.record(con, "run", kuartal=kuartal, berkas=final, baris=p["BARU"] + p["TMS"] + p["UBAH"],
+                 keterangan=f"BARU {p['BARU']}, TMS {p['TMS']}, UBAH {p['UBAH']}; verifikasi "
+                            f"{ringkasan['verifikasi']['kandidat']}" + ("; dijalankan ulang" if replace else ""))
     publish_artifacts(ringkasan, final, timer.durations)
     summary = {
         "kuartal": label,
@@ -406,10 +461,16 @@ def _run_locked(con, steps: Steps, logger, kuartal, label, tanggal_acuan, inbox,
         "verifikasi": ringkasan["verifikasi"]["kandidat"],
         "karantina": karantina.height,
         "pemilih_akhir": ringkasan["kabupaten"]["akhir"]["total"],
+        "pemilih_awal": ringkasan["kabupaten"]["awal"]["total"],
+        "tanggal_acuan": tanggal_acuan.isoformat(),
+        "dilewati": [store.quarter_label(q) for q in plan.skipped],
         "seimbang": ringkasan["rekonsiliasi"]["seimbang"],
         "durasi": timer.durations,
     }
-    logger.info("selesai: %s", summary)
+    p = summary["perubahan"]
+    logger.info("triwulan %s selesai: BARU %d, TMS %d, UBAH %d; %d kandidat verifikasi; %d baris karantina; "
+                "%d pemilih aktif; laporan di %s", label, p.get("BARU", 0), p.get("TMS", 0), p.get("UBAH", 0),
+                summary["verifikasi"], summary["karantina"], summary["pemilih_akhir"], final)
     return summary
 
 

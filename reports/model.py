@@ -9,6 +9,45 @@ import polars as pl
 
 
 @dataclass(frozen=True)
+class Pleno:
+    """The plenary meeting that adopts the quarter's recap (`[pleno]` in pdpb.toml or
+    --pleno-* flags). Until `tanggal` is set, public texts are drafts."""
+
+    nomor: str | None = None
+    tempat: str | None = None
+    tanggal: date | None = None
+    ketua: str | None = None
+    anggota: tuple[str, ...] = ()
+    undangan: tuple[str, ...] = ()  # invited participants: "Bawaslu Kabupaten ...", "Disdukcapil ..."
+
+    @property
+    def ditetapkan(self) -> bool:
+        return self.tanggal is not None
+
+
+@dataclass(frozen=True)
+class QuarterRows:
+    """Per-row inputs of the quarter for the documents that go back to the agencies and to the
+    field: the files read, every row's outcome, and the list at the end of the quarter.
+
+    berkas:    one row per input file: sumber_file, jenis, dibaca, diterapkan, verifikasi, karantina,
+               tanpa_perubahan.
+    records:   every validated input row: sumber_file, sumber_baris and the person/event fields
+               of its kind (nik, nama, kode_desa, umur, instansi, keputusan, ...).
+    hasil:     sumber_file, sumber_baris, hasil (diterapkan/verifikasi/karantina/tanpa_perubahan).
+    karantina: sumber_file, sumber_baris, kolom, alasan, nilai.
+    aktif:     the active voters at the end of the quarter (id_pemilih, nik, nama, tanggal_lahir,
+               jenis_kelamin, alamat, rt, rw, kode_desa, tps, disabilitas).
+    """
+
+    berkas: pl.DataFrame
+    records: pl.DataFrame
+    hasil: pl.DataFrame
+    karantina: pl.DataFrame
+    aktif: pl.DataFrame
+
+
+@dataclass(frozen=True)
 class ReportData:
     """One quarter's results for one kabupaten.
 
@@ -52,3 +91,6 @@ class ReportData:
     verifikasi: pl.DataFrame
     tms: pl.DataFrame
     rekap_sebelumnya: pl.DataFrame | None = None
+    pleno: Pleno = Pleno()
+    rows: QuarterRows | None = None  # per-row inputs, for berita acara, tindak lanjut and coklit
+

@@ -69,10 +69,11 @@ def _judul(t: PublicTables) -> str:
 
 
 def _sumber(t: PublicTables) -> str:
-    return (
-        f"{nama_kpu(t.inp.nama_kabupaten)}, Rekapitulasi Daftar Pemilih Berkelanjutan "
-        f"{nama_triwulan(t.inp.quarter, tahun=True)} yang ditetapkan dalam rapat pleno"
-    )
+    what = (f"{nama_kpu(t.inp.nama_kabupaten)}, Rekapitulasi Daftar Pemilih Berkelanjutan "
+            f"{nama_triwulan(t.inp.quarter, tahun=True)}")
+    if t.inp.draf:
+        return f"{what} (DRAF: belum ditetapkan dalam rapat pleno)"
+    return f"{what} yang ditetapkan dalam rapat pleno tanggal {tanggal(t.inp.tanggal_pleno)}"
 
 
 def _catatan_sebelumnya(t: PublicTables) -> str:
@@ -93,6 +94,8 @@ def rekap_json(t: PublicTables) -> dict:
         "tanggal_acuan": inp.tanggal_acuan.isoformat(),
         "periode": {"mulai": quarter_start(inp.quarter).isoformat(), "selesai": inp.tanggal_acuan.isoformat()},
         "sumber": _sumber(t),
+        "status": "DRAF" if t.inp.draf else "DITETAPKAN",
+        "tanggal_pleno": None if t.inp.draf else t.inp.tanggal_pleno.isoformat(),
         "satuan": "orang (pemilih)",
         "kamus_data": f"{KAMUS}; nama kunci pada kabupaten, kecamatan dan desa sama dengan nama kolom CSV.",
         "catatan_triwulan_lalu": _catatan_sebelumnya(t),

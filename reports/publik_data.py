@@ -35,6 +35,11 @@ class PublicInput:
     rekap: pl.DataFrame
     tms: pl.DataFrame
     rekap_sebelumnya: pl.DataFrame | None
+    tanggal_pleno: date | None = None  # None: the plenary has not adopted the recap; texts are drafts
+
+    @property
+    def draf(self) -> bool:
+        return self.tanggal_pleno is None
 
 
 def public_input(data: ReportData) -> PublicInput:
@@ -48,6 +53,7 @@ def public_input(data: ReportData) -> PublicInput:
         rekap=data.rekap,
         tms=data.tms,
         rekap_sebelumnya=data.rekap_sebelumnya,
+        tanggal_pleno=data.pleno.tanggal,
     )
 
 

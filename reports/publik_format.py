@@ -68,3 +68,13 @@ def nama_tempat(nama_kabupaten: str) -> str:
         if nama_kabupaten.startswith(prefix):
             return nama_kabupaten[len(prefix):]
     return nama_kabupaten
+
+
+# Where a person checks their own registration and where they respond (the call to action of
+# every public text).
+CEK_DPT = "cekdptonline.kpu.go.id"
+
+
+def ajakan(nama_kabupaten: str) -> str:
+    return (f"Cek nama Anda di {CEK_DPT}. Belum terdaftar atau data tidak sesuai? Sampaikan tanggapan ke "
+            f"kantor desa/kelurahan (PPS) atau {nama_kpu(nama_kabupaten)}.")

@@ -17,7 +17,7 @@ from matplotlib.font_manager import FontProperties
 from matplotlib.patches import Rectangle
 
 from reports.publik_data import CHANGE, PublicTables
-from reports.publik_format import MINUS, angka, angka_bertanda, nama_kpu, nama_triwulan, tanggal
+from reports.publik_format import CEK_DPT, MINUS, angka, angka_bertanda, nama_kpu, nama_triwulan, tanggal
 
 # 1920 = 16 in × 120 dpi and 1080 = 9 in × 120 dpi: whole numbers, so the size is exact.
 DPI = 120
@@ -167,7 +167,9 @@ def _draw(t: PublicTables, lay: _Layout) -> _Canvas:
     y = _tiles(c, lay, y, tiles)
 
     # TMS by reason: only the reasons that occurred, in code order, so the list stays short.
-    footer_y = lay.height - m * 0.6
+    # The call to action takes a band at the bottom; the figures end above it.
+    band = lay.footer * 5.2
+    footer_y = lay.height - band - m * 0.2
     reasons = [(k.label, kab[k.kolom]) for k in t.kode_tms if kab[k.kolom]]
     y += lay.label * 1.7
     c.text(m, y, "Tidak memenuhi syarat menurut alasan", lay.label, bold=True, color=MUTED, max_width=lay.left)
@@ -197,7 +199,32 @@ def _draw(t: PublicTables, lay: _Layout) -> _Canvas:
         f"Tanggal acuan {tanggal(t.inp.tanggal_acuan)}  ·  Sumber: {nama_kpu(t.inp.nama_kabupaten)}",
         lay.footer, color=MUTED, max_width=lay.width - 2 * m,
     )
+    _call_to_action(c, lay, t, lay.height - band)
+    if t.inp.draf:
+        _draft_mark(c, lay)
     return c
+
+
+def _call_to_action(c: _Canvas, lay: _Layout, t: PublicTables, top: float) -> None:
+    """How to check one's own registration and where to respond, and the plenary's date."""
+    m = lay.margin
+    c.rect(0, top, lay.width, lay.height - top, PANEL)
+    c.rect(0, top, lay.width, 4, STRIPE)
+    size = lay.footer * 1.25
+    c.text(m, top + size * 1.35, f"Cek nama Anda: {CEK_DPT}", size, bold=True, color=YELLOW,
+           max_width=lay.width - 2 * m)
+    c.text(m, top + size * 2.4, "Belum terdaftar atau data tidak sesuai? Sampaikan tanggapan di kantor "
+           "desa/kelurahan (PPS).", lay.footer, max_width=lay.width - 2 * m)
+    pleno = ("DRAF — belum ditetapkan dalam rapat pleno" if t.inp.draf
+             else f"Ditetapkan dalam rapat pleno {tanggal(t.inp.tanggal_pleno)}")
+    c.text(m, top + size * 3.45, pleno, lay.footer, bold=True, color=CORAL if t.inp.draf else MUTED,
+           max_width=lay.width - 2 * m)
+
+
+def _draft_mark(c: _Canvas, lay: _Layout) -> None:
+    """A large diagonal DRAF across the picture: a draft must not pass for the adopted figures."""
+    c.fig.text(0.5, 0.5, "DRAF", fontproperties=_font(lay.big * 2.2, True), color=STRIPE, alpha=0.35,
+               rotation=25, ha="center", va="center", transform=c.fig.transFigure)
 
 
 def _tiles(c: _Canvas, lay: _Layout, y: float, tiles: list[tuple[str, str, str]]) -> float:

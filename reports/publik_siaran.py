@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 from reports.publik_data import CHANGE, PREVIOUS, PublicTables
-from reports.publik_format import angka, nama_kpu, nama_tempat, nama_triwulan, tanggal
+from reports.publik_format import CEK_DPT, angka, nama_kpu, nama_tempat, nama_triwulan, tanggal
+
+DRAF = ("> **DRAF — belum ditetapkan.** Angka dalam siaran pers ini belum ditetapkan dalam rapat pleno "
+        "dan dapat berubah. Jangan disiarkan sebelum Berita Acara rapat pleno ditandatangani.")
 
 
 def siaran_pers(t: PublicTables) -> str:
@@ -14,15 +17,21 @@ def siaran_pers(t: PublicTables) -> str:
     jumlah_kecamatan = t.kecamatan.height
     jumlah_desa = t.desa.height
 
+    if inp.draf:
+        opening = (f"{lembaga} menyiapkan Rekapitulasi Daftar Pemilih Berkelanjutan {triwulan} untuk "
+                   f"ditetapkan dalam rapat pleno terbuka.")
+    else:
+        opening = (f"{lembaga} telah menetapkan Rekapitulasi Daftar Pemilih Berkelanjutan {triwulan} dalam "
+                   f"rapat pleno terbuka pada {tanggal(inp.tanggal_pleno)}.")
     out = [
-        "# SIARAN PERS",
+        "# DRAF SIARAN PERS" if inp.draf else "# SIARAN PERS",
         "",
+        *([DRAF, ""] if inp.draf else []),
         f"**{lembaga}**",
         "",
         f"## Rekapitulasi Daftar Pemilih Berkelanjutan {triwulan}: {angka(kab['pemilih_akhir'])} Pemilih",
         "",
-        f"**{nama_tempat(inp.nama_kabupaten)}** — {lembaga} telah menetapkan Rekapitulasi Daftar "
-        f"Pemilih Berkelanjutan {triwulan} dalam rapat pleno. Jumlah pemilih di "
+        f"**{nama_tempat(inp.nama_kabupaten)}** — {opening} Jumlah pemilih di "
         f"{inp.nama_kabupaten} dengan tanggal acuan {tanggal(inp.tanggal_acuan)} sebanyak "
         f"**{angka(kab['pemilih_akhir'])}** pemilih, terdiri atas {angka(kab['pemilih_akhir_l'])} "
         f"pemilih laki-laki dan {angka(kab['pemilih_akhir_p'])} pemilih perempuan, yang tersebar di "
@@ -82,8 +91,12 @@ def siaran_pers(t: PublicTables) -> str:
         "",
         "Pemutakhiran Data Pemilih Berkelanjutan dilaksanakan setiap triwulan berdasarkan data "
         "kependudukan dari Dinas Kependudukan dan Pencatatan Sipil, data dari instansi terkait, "
-        f"serta tanggapan masyarakat. Masyarakat yang belum terdaftar sebagai pemilih, atau "
-        f"menemukan data pemilih yang tidak sesuai, dapat menyampaikan tanggapan kepada {kpu}.",
+        f"serta tanggapan masyarakat.",
+        "",
+        f"Masyarakat dapat memeriksa apakah dirinya sudah terdaftar sebagai pemilih melalui "
+        f"**{CEK_DPT}**. Masyarakat yang belum terdaftar, atau menemukan data pemilih yang tidak "
+        f"sesuai, dapat menyampaikan tanggapan di kantor desa/kelurahan setempat (Panitia Pemungutan "
+        f"Suara) atau kepada {kpu}.",
         "",
         "Data terbuka rekapitulasi per kecamatan dan per desa/kelurahan disajikan bersama siaran "
         "pers ini dalam bentuk CSV dan JSON, beserta kamus datanya.",

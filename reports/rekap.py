@@ -3,12 +3,16 @@ a chart of voters at the end by kecamatan, the reconciliation check, and the rev
 
 from __future__ import annotations
 
+import math
+from dataclasses import replace
 from pathlib import Path
 
 import polars as pl
 from openpyxl.chart import BarChart, Reference
 
 from reports.desa import ReportContext, fmt_count, gap_sentences, verifikasi_table
+from reports.model import QuarterRows
+from reports.rekap_ringkasan import ringkasan_table, tps_counts
 from reports.style import Column, Table, new_workbook, save_workbook, write_table
 
 REKAP_KECAMATAN = "Rekap Kecamatan"
@@ -50,53 +54,82 @@ def complete_rekap(ctx: ReportContext, rekap: pl.DataFrame, desa: pl.DataFrame) 
     ).sort("kode_desa", "jenis_kelamin")
 
 
-def _with_totals(frame: pl.DataFrame, keys: list[str], ms: list[str]) -> pl.DataFrame:
-    """Add an L+P row after the L and P rows of each key."""
-    both = frame.group_by(keys, maintain_order=True).agg(pl.col(ms).sum()).with_columns(
-        pl.lit(TOTAL_SEX).alias("jenis_kelamin")
-    )
-    order = {sex: i for i, sex in enumerate((*SEXES, TOTAL_SEX))}
-    rows = pl.concat([frame.select(*keys, "jenis_kelamin", *ms), both.select(*keys, "jenis_kelamin", *ms)])
-    rank = pl.col("jenis_kelamin").replace_strict(order, return_dtype=pl.Int8)
-    return rows.sort([*keys[:1], rank])
+GROUP_SEXES = ("L", "P", TOTAL_SEX)
+# The wide sheets print at this scale on as many pages as they need: an 11 pt body reads at
+# 8.8 pt, where one page wide would shrink 48 number columns to about 5 pt.
+PRINT_SCALE = 80
 
 
-def _total_rows(frame: pl.DataFrame, ms: list[str], lead: int, label: str) -> list[list]:
-    sums = frame.group_by("jenis_kelamin").agg(pl.col(ms).sum())
-    by_sex = {r["jenis_kelamin"]: r for r in sums.iter_rows(named=True)}
-    rows = []
-    for jk in (*SEXES, TOTAL_SEX):
-        r = by_sex.get(jk, {})
-        rows.append([None] * (lead - 1) + [label, jk] + [r.get(m, 0) for m in ms])
-    return rows
+def group_captions(ctx: ReportContext) -> list[str]:
+    return [c.title for c in measure_columns(ctx)]
 
 
-def kecamatan_table(ctx: ReportContext, full: pl.DataFrame) -> Table:
+def _wide(frame: pl.DataFrame, keys: list[str], ms: list[str]) -> pl.DataFrame:
+    """One row per key with measure_L, measure_P, measure_L+P columns."""
+    sums = frame.group_by(*keys, "jenis_kelamin", maintain_order=True).agg(pl.col(ms).sum())
+    exprs = []
+    for m in ms:
+        for sex in SEXES:
+            exprs.append(pl.col(m).filter(pl.col("jenis_kelamin") == sex).sum().alias(f"{m}_{sex}"))
+        exprs.append(pl.col(m).sum().alias(f"{m}_{TOTAL_SEX}"))
+    return sums.group_by(keys, maintain_order=True).agg(exprs).sort(keys[0])
+
+
+def _grouped_columns(ctx: ReportContext, lead: list[Column]) -> tuple[list[Column], list[tuple[int, int, str]], dict]:
+    """Columns, groups and width floors: a group's three columns together hold its caption
+    (bold capitals are about 1.2 digit widths each)."""
+    cols = list(lead)
+    groups = []
+    floors = {}
+    for caption in group_captions(ctx):
+        groups.append((len(cols), 3, caption))
+        each = math.ceil((len(caption) * 1.2 + 2) / 3)
+        for i in range(3):
+            floors[len(cols) + i] = each
+        cols += [Column("L", "angka", 9), Column("P", "angka", 9), Column("L+P", "angka", 9)]
+    return cols, groups, floors
+
+
+def _wide_values(r: dict, ms: list[str]) -> list[int]:
+    return [r[f"{m}_{sex}"] for m in ms for sex in GROUP_SEXES]
+
+
+def kecamatan_table(ctx: ReportContext, full: pl.DataFrame, tps: dict[str, int] | None = None) -> Table:
     ms = measures(ctx)
-    per_kec = full.group_by("kode_kecamatan", "nama_kecamatan", "jenis_kelamin", maintain_order=True).agg(pl.col(ms).sum())
-    table = _with_totals(per_kec, ["kode_kecamatan", "nama_kecamatan"], ms)
+    wide = _wide(full, ["kode_kecamatan", "nama_kecamatan"], ms)
+    desa_n = dict(full.group_by("kode_kecamatan").agg(pl.col("kode_desa").n_unique()).iter_rows())
+    lead = [Column.of("no"), Column.of("kode_wilayah"), Column.of("nama_wilayah_kecamatan"),
+            Column("JUMLAH DESA/ KEL.", "angka", 8)]
+    if tps is not None:
+        lead.append(Column("JUMLAH TPS", "angka", 8))
+    cols, groups, floors = _grouped_columns(ctx, lead)
     rows = []
-    number = {}
-    for r in table.iter_rows():
-        n = number.setdefault(r[0], len(number) + 1)
-        rows.append([n, *r])
-    cols = [Column.of("no"), Column.of("kode_wilayah"), Column.of("nama_wilayah_kecamatan"), Column.of("jk_rekap"), *measure_columns(ctx)]
-    totals = _total_rows(table, ms, 3, "JUMLAH")
-    return Table(REKAP_KECAMATAN, "REKAPITULASI PEMUTAKHIRAN DATA PEMILIH PER KECAMATAN", cols, rows, totals=totals)
+    for i, r in enumerate(wide.iter_rows(named=True), 1):
+        extra = [tps.get(r["kode_kecamatan"], 0)] if tps is not None else []
+        rows.append([i, r["kode_kecamatan"], r["nama_kecamatan"], desa_n.get(r["kode_kecamatan"], 0), *extra,
+                     *_wide_values(r, ms)])
+    totals = [[None, None, "JUMLAH", sum(desa_n.values()), *([sum(tps.values())] if tps is not None else []),
+               *[sum(row[len(lead) + j] for row in rows) for j in range(3 * len(ms))]]]
+    return Table(REKAP_KECAMATAN, "REKAPITULASI PEMUTAKHIRAN DATA PEMILIH PER KECAMATAN", cols, rows, totals=totals,
+                 groups=groups, width_floor=floors, print_scale=PRINT_SCALE, title_columns=3)
 
 
-def desa_table(ctx: ReportContext, full: pl.DataFrame) -> Table:
+def desa_table(ctx: ReportContext, full: pl.DataFrame, tps: dict[str, int] | None = None) -> Table:
     ms = measures(ctx)
-    table = _with_totals(full, ["kode_desa", "nama_desa", "nama_kecamatan"], ms)
+    wide = _wide(full, ["kode_desa", "nama_desa", "nama_kecamatan"], ms)
+    lead = [Column.of("no"), Column.of("kode_wilayah"), Column.of("nama_wilayah_desa"),
+            Column.of("nama_wilayah_kecamatan")]
+    if tps is not None:
+        lead.append(Column("JUMLAH TPS", "angka", 8))
+    cols, groups, floors = _grouped_columns(ctx, lead)
     rows = []
-    number = {}
-    for r in table.iter_rows():
-        n = number.setdefault(r[0], len(number) + 1)
-        rows.append([n, *r])
-    cols = [Column.of("no"), Column.of("kode_wilayah"), Column.of("nama_wilayah_desa"), Column.of("nama_wilayah_kecamatan"),
-            Column.of("jk_rekap"), *measure_columns(ctx)]
-    totals = _total_rows(table, ms, 4, "JUMLAH")
-    return Table(REKAP_DESA, "REKAPITULASI PEMUTAKHIRAN DATA PEMILIH PER DESA/KELURAHAN", cols, rows, totals=totals)
+    for i, r in enumerate(wide.iter_rows(named=True), 1):
+        extra = [tps.get(r["kode_desa"], 0)] if tps is not None else []
+        rows.append([i, r["kode_desa"], r["nama_desa"], r["nama_kecamatan"], *extra, *_wide_values(r, ms)])
+    totals = [[None, None, "JUMLAH", None, *([sum(tps.values())] if tps is not None else []),
+               *[sum(row[len(lead) + j] for row in rows) for j in range(3 * len(ms))]]]
+    return Table(REKAP_DESA, "REKAPITULASI PEMUTAKHIRAN DATA PEMILIH PER DESA/KELURAHAN", cols, rows, totals=totals,
+                 groups=groups, width_floor=floors, print_scale=PRINT_SCALE, title_columns=3)
 
 
 def grafik_table(full: pl.DataFrame) -> Table:
@@ -111,7 +144,8 @@ def grafik_table(full: pl.DataFrame) -> Table:
     rows = [[i, k, n, l, p, l + p] for i, (k, n, l, p) in enumerate(akhir.iter_rows(), 1)]
     cols = [Column.of("no"), Column.of("kode_wilayah"), Column.of("nama_wilayah_kecamatan"), Column.of("l"), Column.of("p"), Column.of("jumlah")]
     totals = [[None, None, "JUMLAH", sum(r[3] for r in rows), sum(r[4] for r in rows), sum(r[5] for r in rows)]]
-    return Table(GRAFIK, "JUMLAH PEMILIH AKHIR TRIWULAN PER KECAMATAN", cols, rows, totals=totals)
+    return Table(GRAFIK, "JUMLAH PEMILIH AKHIR TRIWULAN PER KECAMATAN", cols, rows, totals=totals,
+                 print_scale=100)
 
 
 def add_chart(wb, table: Table) -> None:
@@ -131,10 +165,10 @@ def add_chart(wb, table: Table) -> None:
     cats = Reference(ws, min_col=3, min_row=header + 1, max_row=max(last, header + 1))
     chart.add_data(data, titles_from_data=True)
     chart.set_categories(cats)
-    chart.width = 24
-    chart.height = 12
+    chart.width = 25
+    chart.height = 13
     chart.legend.position = "b"
-    ws.add_chart(chart, f"H{header}")
+    ws.add_chart(chart, f"A{last + len(table.totals) + 3}")
 
 
 def continuity_notes(ctx: ReportContext, full: pl.DataFrame, sebelumnya: pl.DataFrame | None) -> list[tuple[str, str]]:
@@ -193,7 +227,8 @@ def rekonsiliasi_table(ctx: ReportContext, full: pl.DataFrame, sebelumnya: pl.Da
         Column.of("pindah_masuk"), Column.of("pindah_keluar"), Column.of("hitungan_akhir"), Column.of("akhir"),
         Column.of("selisih"), Column.of("status_rekonsiliasi"),
     ]
-    return Table(REKONSILIASI, "REKONSILIASI JUMLAH PEMILIH PER DESA/KELURAHAN", cols, rows, notes=notes)
+    return Table(REKONSILIASI, "REKONSILIASI JUMLAH PEMILIH PER DESA/KELURAHAN", cols, rows, notes=notes,
+                 print_scale=PRINT_SCALE, title_columns=3)
 
 
 def write_rekap(
@@ -203,12 +238,19 @@ def write_rekap(
     verifikasi: pl.DataFrame,
     path: Path,
     sebelumnya: pl.DataFrame | None = None,
+    perubahan: pl.DataFrame | None = None,
+    rows: QuarterRows | None = None,
 ) -> Path:
     full = complete_rekap(ctx, rekap, desa)
     heading = ctx.heading(ctx.kabupaten_line())
     wb = new_workbook()
-    write_table(wb, heading, kecamatan_table(ctx, full))
-    write_table(wb, heading, desa_table(ctx, full))
+    # The kabupaten summary comes first: it is page 1 of the printed recap.
+    write_table(wb, heading, ringkasan_table(ctx, full, perubahan, rows, desa))
+    tps_desa = tps_kec = None
+    if rows is not None and rows.aktif.height and "tps" in rows.aktif.columns:
+        tps_desa, tps_kec, _ = tps_counts(rows.aktif, desa)
+    write_table(wb, heading, kecamatan_table(ctx, full, tps_kec))
+    write_table(wb, heading, desa_table(ctx, full, tps_desa))
     grafik = grafik_table(full)
     write_table(wb, heading, grafik)
     add_chart(wb, grafik)
@@ -219,6 +261,8 @@ def write_rekap(
     queue = verifikasi.with_columns(
         pl.col("kode_desa_laporan").replace_strict(wilayah, default=None, return_dtype=pl.Utf8).alias("wilayah")
     ).sort("kode_desa_laporan", "id_verifikasi", nulls_last=True)
-    write_table(wb, heading, verifikasi_table(ctx, queue, extra=("wilayah",)))
+    # The review sheet keeps its layout; only its print setup changes, so that it reads at >= 8 pt.
+    queue_table = verifikasi_table(ctx, queue, extra=("wilayah",))
+    write_table(wb, heading, replace(queue_table, print_scale=PRINT_SCALE, title_columns=2))
     return save_workbook(wb, path, ctx.dibuat, "REKAPITULASI PEMUTAKHIRAN DATA PEMILIH BERKELANJUTAN")
 

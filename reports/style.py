@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import math
 import re
+import textwrap
 import unicodedata
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
@@ -38,7 +39,8 @@ ROMAWI = ("I", "II", "III", "IV")
 # Title block: KPU line, report name, area, quarter, tanggal acuan, dibuat; then a blank row.
 TITLE_ROWS = 6
 DATE_FORMAT = "dd-mm-yyyy"
-INT_FORMAT = "#,##0"
+# Thousands grouped the Indonesian way (1.234) whatever the reader's own locale: [$-421] is id-ID.
+INT_FORMAT = "[$-421]#,##0"
 MIN_WIDTH = 4
 # Column widths count digit widths of the body font; a bold capital in the header is wider.
 HEADER_CHAR = 1.3
@@ -202,6 +204,9 @@ _FONTS = {
     "total": Font(bold=True),
 }
 _HEADER_ALIGNMENT = Alignment(horizontal="center", vertical="center", wrap_text=True)
+# A column group's caption is centred over its L / P / L+P columns without merging cells
+# (write-only sheets cannot merge, and merged cells break sorting and filters).
+_GROUP_ALIGNMENT = Alignment(horizontal="centerContinuous", vertical="center")
 _DATA_ALIGNMENT = {False: Alignment(vertical="top"), True: Alignment(vertical="top", wrap_text=True)}
 
 
@@ -227,10 +232,11 @@ class WorkbookStyles:
             cell = WriteOnlyCell(self._wb.worksheets[0])
             if role in _FONTS:
                 cell.font = _FONTS[role]
-            if role == "header":
+            if role in ("header", "grup"):
+                cell.font = _FONTS["header"]
                 cell.fill = _HEADER_FILL
                 cell.border = _BORDER
-                cell.alignment = _HEADER_ALIGNMENT
+                cell.alignment = _HEADER_ALIGNMENT if role == "header" else _GROUP_ALIGNMENT
             elif role in ("data", "total", "isian"):
                 cell.border = _BORDER
                 cell.alignment = _DATA_ALIGNMENT[wrap]
@@ -314,7 +320,8 @@ def _raw_sink(xf):
 class _MemorySheetWriter(WorksheetWriter):
     """Keeps a write-only sheet's XML in memory (no temporary file per sheet) and writes the
     rows of a table as ready XML: openpyxl's per-cell element tree costs most of the time of
-    hundreds of small workbooks, and lxml is not among the dependencies."""
+    hundreds of small workbooks. When lxml is installed (python-docx brings it) openpyxl writes
+    through lxml instead and rows take the per-cell path below."""
 
     def __init__(self, ws, styles: WorkbookStyles) -> None:
         super().__init__(ws, out=BytesIO())
@@ -375,6 +382,16 @@ class Table:
     validations: Sequence[tuple[int, str]] = ()  # (0-based column, "SETUJU,TOLAK")
     width_floor: dict[int, int] = field(default_factory=dict)
     empty_note: str = "Tidak ada data pada triwulan ini."
+    # Column groups above the header: (first 0-based column, number of columns, caption).
+    groups: Sequence[tuple[int, int, str]] = ()
+    # None: shrink to one page wide. A percentage: print at that scale, as many pages wide as
+    # needed, with the first `title_columns` columns repeated on each.
+    print_scale: int | None = None
+    title_columns: int = 0
+    # Smallest printed text size (pt) on A4 landscape fitted to the page width: wide text
+    # columns are narrowed (and wrap) until the scale keeps the body font at least this big.
+    min_print_pt: float | None = None
+    wrap_all: bool = False  # every text cell wraps (cells holding several lines)
 
     @property
     def all_notes(self) -> list[tuple[str, str]]:
@@ -385,10 +402,18 @@ class Table:
     @property
     def header_row(self) -> int:
         notes = self.all_notes
-        return TITLE_ROWS + (len(notes) + 1 if notes else 0) + 1
+        return TITLE_ROWS + (len(notes) + 1 if notes else 0) + 1 + (1 if self.groups else 0)
+
+
+def note_lines(text: str, role: str = "catatan", width: int = 95) -> list[tuple[str, str]]:
+    """A long note as several note rows: a note is one cell whose text runs over the columns to
+    its right, and a line wider than the table widens what is printed (and shrinks the page)."""
+    return [(line, role) for line in textwrap.wrap(text, width)] or [("", role)]
 
 
 def _wrap_lines(text: str, width: int) -> int:
+    if "\n" in text:
+        return sum(_wrap_lines(part, width) for part in text.split("\n"))
     lines, current = 1, 0
     for word in text.split():
         need = len(word) if current == 0 else current + 1 + len(word)
@@ -418,6 +443,35 @@ def column_widths(table: Table) -> list[int]:
     return widths
 
 
+BODY_PT = 11  # the workbook's default font size
+# A4 landscape (29.7 cm) less the left and right margins (0.4 in each), in screen pixels (96 dpi).
+PRINTABLE_PX = (29.7 / 2.54 - 0.8) * 96
+
+
+def column_px(width: float) -> float:
+    """Pixels of a column of `width` characters (Calibri 11: 7 px per digit plus padding)."""
+    return width * 7 + 5
+
+
+def print_pt(widths: Sequence[float]) -> float:
+    """Printed size of the body font when the columns are scaled to fit the page width."""
+    scale = min(1.0, PRINTABLE_PX / max(sum(column_px(w) for w in widths), 1))
+    return BODY_PT * scale
+
+
+def fit_for_print(widths: list[int], kinds: Sequence[str], min_pt: float, floor: int = 10) -> list[int]:
+    """Narrow the widest text columns one character at a time until the printed text is
+    at least `min_pt` (text wraps instead of shrinking)."""
+    widths = list(widths)
+    while print_pt(widths) < min_pt:
+        candidates = [i for i, k in enumerate(kinds) if k == "teks" and widths[i] > floor]
+        if not candidates:
+            break
+        widest = max(candidates, key=lambda i: widths[i])
+        widths[widest] -= 1
+    return widths
+
+
 def write_table(wb: Workbook, heading: Heading, table: Table) -> None:
     """Write one table sheet (write-only worksheet) with title block, frozen and filtered header,
     fitted widths, A4 landscape print fitted to the page width and page numbers."""
@@ -430,30 +484,48 @@ def write_table(wb: Workbook, heading: Heading, table: Table) -> None:
     last_data = header_row + len(table.rows)
 
     widths = column_widths(table)
+    if table.min_print_pt:
+        widths = fit_for_print(widths, [c.kind for c in table.columns], table.min_print_pt)
     wraps = []
     for i, (col, width) in enumerate(zip(table.columns, widths)):
         ws.column_dimensions[get_column_letter(i + 1)].width = width
-        wraps.append(col.kind == "teks" and any(width_of(r[i], "teks") > width - 1 for r in table.rows))
+        wraps.append(col.kind == "teks" and (table.wrap_all or any(width_of(r[i], "teks") > width - 1
+                                                                     for r in table.rows)))
     header_lines = max((_wrap_lines(c.title, int((w - 1) / HEADER_CHAR)) for c, w in zip(table.columns, widths)), default=1)
     ws.row_dimensions[header_row].height = LINE_HEIGHT * header_lines + 3
     # LibreOffice does not grow a row for wrapped text on opening; give such rows their height.
     wrapped = [i for i, w in enumerate(wraps) if w]
     if wrapped:
         for n, row in enumerate(table.rows):
-            lines = max(_wrap_lines(str(row[i]), widths[i] - 1) if row[i] is not None else 1 for i in wrapped)
+            # Mixed-case sentences fit more letters per column width than digits do.
+            lines = max(_wrap_lines(str(row[i]), int(widths[i] * 1.15) if table.wrap_all else widths[i] - 1)
+                        if row[i] is not None else 1 for i in wrapped)
             if lines > 1:
                 ws.row_dimensions[first_data + n].height = LINE_HEIGHT * lines
 
-    ws.freeze_panes = f"A{first_data}"
-    ws.print_title_rows = f"{header_row}:{header_row}"
+    first_header = header_row - 1 if table.groups else header_row
+    if table.groups:
+        ws.row_dimensions[first_header].height = LINE_HEIGHT + 3
+    ws.freeze_panes = f"{get_column_letter(table.title_columns + 1)}{first_data}"
+    ws.print_title_rows = f"{first_header}:{header_row}"
     ws.auto_filter.ref = f"A{header_row}:{last_col}{max(last_data, header_row)}"
     ws.page_setup.orientation = "landscape"
     ws.page_setup.paperSize = PAPER_A4
-    ws.page_setup.fitToWidth = 1
-    ws.page_setup.fitToHeight = 0
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    if table.print_scale is None:
+        ws.page_setup.fitToWidth = 1
+        ws.page_setup.fitToHeight = 0
+        ws.sheet_properties.pageSetUpPr.fitToPage = True
+    else:
+        ws.page_setup.scale = table.print_scale
+        ws.sheet_properties.pageSetUpPr.fitToPage = False
+        if table.title_columns:
+            ws.print_title_cols = f"A:{get_column_letter(table.title_columns)}"
     ws.page_margins.left = ws.page_margins.right = 0.4
-    ws.page_margins.top = ws.page_margins.bottom = 0.6
+    ws.page_margins.top = 0.6
+    # The footer ("Halaman 1 dari 3") sits 0.3 in from the edge inside a 0.9 in bottom margin:
+    # LibreOffice takes the footer's room out of the margin and cut it off at 0.6 in.
+    ws.page_margins.bottom = 0.9
+    ws.page_margins.footer = 0.3
     ws.print_options.horizontalCentered = True
     ws.oddFooter.center.text = "Halaman &P dari &N"
     # Column widths, row heights and frozen panes are written before the first row.
@@ -479,6 +551,11 @@ def write_table(wb: Workbook, heading: Heading, table: Table) -> None:
         ws.append(_Row())
 
     n = len(table.columns)
+    if table.groups:
+        captions_row: list[Any] = [None] * n
+        for start, span, caption in table.groups:
+            captions_row[start] = caption
+        ws.append(row(captions_row, ["grup"] * n, ["teks"] * n, [False] * n))
     ws.append(row([c.title for c in table.columns], ["header"] * n, ["teks"] * n, [True] * n))
     kinds = [c.kind for c in table.columns]
     inputs = set(table.input_columns)

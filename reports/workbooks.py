@@ -147,13 +147,13 @@ def write_workbooks(data: ReportData, out_dir: Path, *, workers: int | None = No
 
     if workers == 1 or len(parts) < 2:
         pairs = [write_pair(ctx, part, out_dir) for part in parts]
-        write_rekap(ctx, data.rekap, data.desa, queue, rekap_path, data.rekap_sebelumnya)
+        write_rekap(ctx, data.rekap, data.desa, queue, rekap_path, data.rekap_sebelumnya, data.perubahan, data.rows)
     else:
         # spawn, not fork: a forked child of a process running polars threads can deadlock.
         mp = multiprocessing.get_context("spawn")
         chunk = max(1, len(parts) // (workers * 8))
         with ProcessPoolExecutor(workers, mp_context=mp, initializer=_init_worker, initargs=(ctx, out_dir)) as pool:
             pending = pool.map(_write_one, parts, chunksize=chunk)
-            write_rekap(ctx, data.rekap, data.desa, queue, rekap_path, data.rekap_sebelumnya)
+            write_rekap(ctx, data.rekap, data.desa, queue, rekap_path, data.rekap_sebelumnya, data.perubahan, data.rows)
             pairs = list(pending)
     return [rekap_path, *(d for d, _ in pairs), *(p for _, p in pairs)]

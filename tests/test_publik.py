@@ -382,12 +382,28 @@ def test_same_input_gives_identical_bytes(data: ReportData, publik: Path, tmp_pa
         assert (tmp_path / "publik" / path.name).read_bytes() == path.read_bytes(), path.name
 
 
-def test_press_release_carries_the_figures(data: ReportData, publik: Path):
+def test_press_release_carries_the_figures_and_stays_a_draft_before_the_plenary(data: ReportData, publik: Path):
     text = (publik / "siaran_pers.md").read_text(encoding="utf-8")
     total = f"{data.rekap['akhir'].sum():,}".replace(",", ".")
-    assert "Komisi Pemilihan Umum Kabupaten Temanggung telah menetapkan" in text
+    assert text.startswith("# DRAF SIARAN PERS") and "belum ditetapkan" in text
+    assert "telah menetapkan" not in text and "ditetapkan dalam rapat pleno tanggal" not in text
     assert "Rekapitulasi Daftar Pemilih Berkelanjutan Triwulan I Tahun 2026" in text
+    assert "cekdptonline.kpu.go.id" in text and "kantor desa/kelurahan" in text
     assert total in text
+    assert json.loads((publik / "rekap.json").read_text(encoding="utf-8"))["status"] == "DRAF"
+
+
+def test_press_release_after_the_plenary_says_adopted_with_its_date(data: ReportData, tmp_path: Path):
+    from dataclasses import replace
+
+    from reports.model import Pleno
+
+    write_publik(replace(data, pleno=Pleno(tanggal=date(2026, 4, 7))), tmp_path)
+    text = (tmp_path / "publik" / "siaran_pers.md").read_text(encoding="utf-8")
+    assert text.startswith("# SIARAN PERS") and "DRAF" not in text
+    assert "Komisi Pemilihan Umum Kabupaten Temanggung telah menetapkan" in text and "7 April 2026" in text
+    meta = json.loads((tmp_path / "publik" / "rekap.json").read_text(encoding="utf-8"))
+    assert meta["status"] == "DITETAPKAN" and meta["tanggal_pleno"] == "2026-04-07"
 
 
 def test_portal_metadata_names_the_quarter_the_place_and_leaves_the_licence(publik: Path):

@@ -22,7 +22,7 @@ from reports.workbooks import write_workbooks  # noqa: E402
 
 DESA_SHEETS = ["Rekap", "Verifikasi", "Pemilih Baru", "TMS", "Perubahan Data"]
 PUBLIC_SHEETS = ["Pemilih Baru", "TMS", "Perubahan Data"]
-REKAP_SHEETS = ["Rekap Kecamatan", "Rekap Desa", "Grafik", "Rekonsiliasi", "Verifikasi"]
+REKAP_SHEETS = ["Ringkasan Kabupaten", "Rekap Kecamatan", "Rekap Desa", "Grafik", "Rekonsiliasi", "Verifikasi"]
 
 
 @pytest.fixture(scope="module")
@@ -126,32 +126,41 @@ def test_desa_recap_equals_the_rekap_frame(out, data):
         assert (selisih["LAKI-LAKI"], selisih["PEREMPUAN"]) == (frame["L"]["selisih"], frame["P"]["selisih"])
 
 
+def grouped(ws) -> tuple[list[dict], dict]:
+    """Rows of a recap sheet in L/P/L+P column groups: {lead caption or (group, sex): value}."""
+    h = header_row(ws)
+    keys, group = [], None
+    for top, sub in zip(ws[h - 1], ws[h]):
+        group = top.value or group
+        keys.append((group, sub.value) if sub.value in ("L", "P", "L+P") else sub.value)
+    rows = [dict(zip(keys, values)) for values in ws.iter_rows(min_row=h + 1, values_only=True)]
+    return [r for r in rows if r["NO"] is not None], next(r for r in rows if r["NO"] is None)
+
+
 def test_kabupaten_recap_equals_the_rekap_frame_with_totals(out, data):
     wb = openpyxl.load_workbook(out / "rekap_kabupaten.xlsx")
-    rows = table(wb["Rekap Desa"])
-    data_rows = [r for r in rows if r["NO"] is not None]
-    for r in data_rows:
-        if r["JENIS KELAMIN"] == "L+P":
-            part = data.rekap.filter(pl.col("kode_desa") == r["KODE"])
-        else:
-            part = data.rekap.filter((pl.col("kode_desa") == r["KODE"]) & (pl.col("jenis_kelamin") == r["JENIS KELAMIN"]))
-        assert r["PEMILIH AWAL"] == part["awal"].sum()
-        assert r["BARU"] == part["baru"].sum()
-        assert r["TMS 1 MENINGGAL"] == part["tms_1"].sum()
-        assert r["PEMILIH AKHIR"] == part["akhir"].sum()
-        assert r["SELISIH"] == part["selisih"].sum()
-    assert len(data_rows) == 3 * data.desa.height
-    totals = {r["JENIS KELAMIN"]: r for r in rows if r["NO"] is None}
-    for jk, part in (("L", data.rekap.filter(pl.col("jenis_kelamin") == "L")),
-                     ("P", data.rekap.filter(pl.col("jenis_kelamin") == "P")), ("L+P", data.rekap)):
-        assert totals[jk]["PEMILIH AWAL"] == part["awal"].sum()
-        assert totals[jk]["PEMILIH AKHIR"] == part["akhir"].sum()
-        assert totals[jk]["TMS JUMLAH"] == part["tms"].sum()
-    kec = [r for r in table(wb["Rekap Kecamatan"]) if r["NO"] is not None]
-    bulu = {r["JENIS KELAMIN"]: r for r in kec if r["KODE"] == "33.23.01"}
+    rows, totals = grouped(wb["Rekap Desa"])
+    assert len(rows) == data.desa.height
+    for r in rows:
+        part = data.rekap.filter(pl.col("kode_desa") == r["KODE"])
+        for sex, cut in (("L", part.filter(pl.col("jenis_kelamin") == "L")),
+                         ("P", part.filter(pl.col("jenis_kelamin") == "P")), ("L+P", part)):
+            assert r[("PEMILIH AWAL", sex)] == cut["awal"].sum()
+            assert r[("BARU", sex)] == cut["baru"].sum()
+            assert r[("TMS 1 MENINGGAL", sex)] == cut["tms_1"].sum()
+            assert r[("PEMILIH AKHIR", sex)] == cut["akhir"].sum()
+            assert r[("SELISIH", sex)] == cut["selisih"].sum()
+    for sex, part in (("L", data.rekap.filter(pl.col("jenis_kelamin") == "L")),
+                      ("P", data.rekap.filter(pl.col("jenis_kelamin") == "P")), ("L+P", data.rekap)):
+        assert totals[("PEMILIH AWAL", sex)] == part["awal"].sum()
+        assert totals[("PEMILIH AKHIR", sex)] == part["akhir"].sum()
+        assert totals[("TMS JUMLAH", sex)] == part["tms"].sum()
+    kec, _ = grouped(wb["Rekap Kecamatan"])
+    bulu = next(r for r in kec if r["KODE"] == "33.23.01")
     in_bulu = data.rekap.filter(pl.col("kode_desa").str.starts_with("33.23.01."))
-    assert bulu["L+P"]["PEMILIH AKHIR"] == in_bulu["akhir"].sum()
-    assert bulu["L"]["BARU"] == in_bulu.filter(pl.col("jenis_kelamin") == "L")["baru"].sum()
+    assert bulu[("PEMILIH AKHIR", "L+P")] == in_bulu["akhir"].sum()
+    assert bulu[("BARU", "L")] == in_bulu.filter(pl.col("jenis_kelamin") == "L")["baru"].sum()
+    assert bulu["JUMLAH DESA/ KEL."] == 3
 
 
 def test_nik_cells_are_16_character_text(out, data):
@@ -217,15 +226,22 @@ def test_public_lists_hold_no_nik_no_full_date_no_disability(out, data):
                 assert "TUNA" not in raw
     tegal = openpyxl.load_workbook(desa_file(out, "pengumuman", SMALL_DESA[1], data))
     ubah = table(tegal["Perubahan Data"])[0]
-    assert ubah["KOLOM DIUBAH"] == "nkk, tanggal lahir, jenis kelamin, data lainnya"
+    assert ubah["PERUBAHAN"] == "Perbaikan data: nkk, tanggal lahir, jenis kelamin, data lainnya"
     assert ubah["DATA LAMA"] is None and ubah["DATA BARU"] is None
     assert ubah["NIK"].startswith("332301") and ubah["NIK"][6:] == "*" * 10
     tms = table(tegal["TMS"])
     assert {r["TAHUN LAHIR"] for r in tms} == {1980, 2010}
     bulu = table(openpyxl.load_workbook(desa_file(out, "pengumuman", SMALL_DESA[0], data))["Perubahan Data"])
     suparmi = next(r for r in bulu if r["NAMA"] == "SUPARMI")
-    assert suparmi["KOLOM DIUBAH"] == "alamat, rt"
+    assert suparmi["PERUBAHAN"] == "Pindah alamat di desa/kelurahan ini"
     assert suparmi["DATA LAMA"] == "alamat: DUSUN LOR; rt: 003"
+    assert suparmi["DATA BARU"] is None, "a new address is never posted"
+    yani = next(r for r in bulu if r["NAMA"] == "AHMAD YANI")
+    assert yani["PERUBAHAN"] == "Pindah ke desa/kelurahan lain"
+    assert yani["DATA LAMA"] == "alamat: DUSUN KIDUL" and yani["DATA BARU"] is None
+    # Every public sheet says how to respond and by when.
+    notes = " ".join(c.value for c in tegal["Pemilih Baru"]["A"][6:header_row(tegal["Pemilih Baru"])] if c.value)
+    assert "paling lambat 30 Juni 2026" in notes and "cekdptonline.kpu.go.id" in notes
 
 
 def test_working_changes_show_old_and_new_values(out, data):
@@ -256,7 +272,9 @@ def test_review_sheet_has_the_decision_drop_down(out, data):
     assert [r["ID VERIFIKASI"] for r in overview] == sorted(data.verifikasi["id_verifikasi"].to_list())
     kel = table(openpyxl.load_workbook(desa_file(out, "desa", SMALL_DESA[4], data))["Verifikasi"])
     assert [r["ID VERIFIKASI"] for r in kel] == ["V-2026Q1-0003"]  # no candidate desa: the source's desa
-    assert kel[0]["USULAN"] == "BARU" and kel[0]["DESA DI BERKAS"] == "Temanggung I"
+    assert kel[0]["USULAN"] == "BARU" and "Desa: Temanggung I" in kel[0]["DATA PEMBANDING"]
+    assert kel[0]["AKIBAT KEPUTUSAN"].startswith("SETUJU: BUDI SANTOSO")
+    assert "\nTOLAK: BUDI SANTOSO tidak ditambahkan" in kel[0]["AKIBAT KEPUTUSAN"]
     assert overview[0]["USULAN"] == "TMS 1 Meninggal"
 
 
@@ -279,7 +297,7 @@ def test_a_returned_workbook_reads_as_a_keputusan_file(out, data, tmp_path):
         wb.save(returned)
         raw = read_extract(returned)
         assert raw.sheet == "Verifikasi"
-        assert set(raw.headers) == {"id_verifikasi", "keputusan"}
+        assert set(raw.headers) == {"id_verifikasi", "keputusan", "catatan"}
         first = raw.frame.row(0, named=True)
         assert first["keputusan"] == "SETUJU" and first["id_verifikasi"].startswith("V-2026Q1-")
         assert first["sumber_baris"] == h + 1

@@ -24,11 +24,15 @@ def export_frame(con: duckdb.DuckDBPyConnection, kuartal: int) -> pl.DataFrame:
     return store.list_as_of(con, kuartal).select(EXPORT_COLUMNS)
 
 
-def export_list(con: duckdb.DuckDBPyConnection, kuartal: int, path: Path) -> int:
+def export_list(con: duckdb.DuckDBPyConnection, kuartal: int, path: Path, *, samaran: bool = False) -> int:
     suffix = path.suffix.lower()
     if suffix not in (".csv", ".parquet", ".xlsx"):
         raise InputError("format ekspor harus .csv, .parquet atau .xlsx", file=str(path))
     frame = export_frame(con, kuartal)
+    if samaran:
+        from transforms.samaran import masked
+
+        frame = masked(frame)
     path.parent.mkdir(parents=True, exist_ok=True)
     if suffix == ".csv":
         frame.write_csv(path, null_value="")
@@ -59,3 +63,27 @@ def _write_xlsx(frame: pl.DataFrame, path: Path) -> None:
                 cells.append(cell)
             ws.append(cells)
     wb.save(path)
+
+
+def run_export(db: Path, kuartal: int, path: Path, *, samaran: bool, archive_password: str | None) -> tuple[int, Path]:
+    """`pdpb export`: write the file, recorded in the audit log. The full list (not the masked
+    one) goes into an AES zip when archives are on. Returns the rows and the path written."""
+    from transforms import arsip, audit
+
+    store.check_access(db)  # a missing or wrong key is refused before even the lock file is made
+    with store.writer_lock(db):
+        con = store.connect(db)
+        try:
+            n = export_list(con, kuartal, path, samaran=samaran)
+            written = path
+            if archive_password is not None and not samaran:
+                written = arsip.zip_file(path, archive_password)
+            try:
+                audit.record(con, "export --samaran" if samaran else "export", kuartal=kuartal, berkas=written,
+                             baris=n)
+            except BaseException:  # no hand-off without its line in the log
+                written.unlink(missing_ok=True)
+                raise
+        finally:
+            con.close()
+    return n, written

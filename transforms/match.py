@@ -108,21 +108,6 @@ LINK_SCHEMA: dict[str, pl.DataType] = {
     "peringkat": pl.Int32,
     "alasan": pl.Utf8,
 }
-GANDA_AUTO_SCHEMA: dict[str, pl.DataType] = {
-    "id_pemilih": pl.Int64,
-    "id_pemilih_tetap": pl.Int64,
-    "metode": pl.Utf8,
-    "skor": pl.Float64,
-    "alasan": pl.Utf8,
-}
-GANDA_REVIEW_SCHEMA: dict[str, pl.DataType] = {
-    "id_pemilih_a": pl.Int64,
-    "id_pemilih_b": pl.Int64,
-    "skor": pl.Float64,
-    "alasan": pl.Utf8,
-}
-
-
 # ---------------------------------------------------------------------------------------
 # Policy
 # ---------------------------------------------------------------------------------------
@@ -1214,127 +1199,12 @@ def _latest_event(records: pl.DataFrame) -> date | None:
 
 
 # ---------------------------------------------------------------------------------------
-# Ganda: duplicates on the list itself
+# Ganda: duplicates on the list itself (transforms/ganda.py)
 # ---------------------------------------------------------------------------------------
 
 
 def find_ganda(voters: pl.DataFrame, policy: MatchPolicy) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """Duplicates on the list: (auto, review).
+    """Duplicates on the list: (auto, review) -- see `transforms.ganda.find_ganda`."""
+    from transforms.ganda import find_ganda as scan
 
-    auto: the same NIK more than once, with agreeing names and birth dates. The record with
-    the lowest `id_pemilih` (the one registered first) stays; each other one gets TMS 2.
-    review: the same NIK with disagreeing names or birth dates (one NIK typed on two people:
-    removing either could take a living person's vote), and the same person under two NIKs:
-    the same normalized name, birth date and sex in the same desa or household, or a very
-    similar name with the same birth date and sex in the same desa. Not ganda: twins (same
-    household and birth date, different names) and a father and son sharing a one-word name
-    (different birth dates never pair).
-    """
-    v = prepare_voters(voters)
-    base = v.select(
-        "id_pemilih", "nik", "nkk", "nama_kunci", "nama_urut", "nama_rapat", "nama_kata", "nama_frek", "tanggal_lahir",
-        "tgl_umum", "jenis_kelamin", "kode_desa",
-    )
-    auto, review_nik = _ganda_same_nik(base, policy)
-    review_person = _ganda_same_person(base, policy)
-    review = (
-        pl.concat([review_nik, review_person], how="vertical_relaxed")
-        .unique(["id_pemilih_a", "id_pemilih_b"], keep="first", maintain_order=True)
-        .sort(["id_pemilih_a", "id_pemilih_b"])
-    )
-    return (
-        auto.sort("id_pemilih").select([pl.col(c).cast(t) for c, t in GANDA_AUTO_SCHEMA.items()]),
-        review.select([pl.col(c).cast(t) for c, t in GANDA_REVIEW_SCHEMA.items()]),
-    )
-
-
-def _self_pairs(base: pl.DataFrame, on: list[str]) -> pl.DataFrame:
-    """Every pair (a, b), a < b, of rows that agree on `on` (nulls never agree)."""
-    left = base.filter(pl.all_horizontal([pl.col(c).is_not_null() for c in on]))
-    left = left.filter(pl.len().over(on) > 1)
-    right = left.rename(lambda c: c if c in on else f"v_{c}")
-    return left.join(right, on=on).filter(pl.col("id_pemilih") < pl.col("v_id_pemilih"))
-
-
-def _ganda_same_nik(base: pl.DataFrame, policy: MatchPolicy) -> tuple[pl.DataFrame, pl.DataFrame]:
-    dup = base.filter(pl.col("nik").is_not_null() & (pl.len().over("nik") > 1))
-    keeper = dup.sort("id_pemilih").group_by("nik").first().rename(lambda c: c if c == "nik" else f"v_{c}")
-    pairs = dup.join(keeper, on="nik").filter(pl.col("id_pemilih") != pl.col("v_id_pemilih"))
-    pairs = _name_similarity(pairs).with_columns(tgl=_date_category(pl.col("tanggal_lahir"), pl.col("v_tanggal_lahir")))
-    agree = (pl.col("sim_nama") >= policy.ganda_nik_nama_min) & pl.col("tgl").is_in(
-        ["sama", "tukar", "mirip"]
-    ).fill_null(False)
-    tgl_text = pl.col("tgl").replace_strict(_DATE_TEXT, default="tgl lahir kosong", return_dtype=pl.Utf8).fill_null(
-        "tgl lahir kosong"
-    )
-    text = pl.lit("NIK sama; nama ") + _fmt_ratio(pl.col("sim_nama")) + pl.lit("; ") + tgl_text
-    auto = pairs.filter(agree).select(
-        "id_pemilih",
-        id_pemilih_tetap=pl.col("v_id_pemilih"),
-        metode=pl.lit("NIK"),
-        skor=pl.col("sim_nama"),
-        alasan=text + pl.format("; yang tetap: id {} (terdaftar lebih dulu)", pl.col("v_id_pemilih")),
-    )
-    review = pairs.filter(~agree).select(
-        id_pemilih_a=pl.col("v_id_pemilih"),
-        id_pemilih_b=pl.col("id_pemilih"),
-        skor=pl.col("sim_nama"),
-        alasan=text + pl.lit("; perlu verifikasi: satu NIK dipakai dua orang berbeda?"),
-    )
-    return auto, review
-
-
-def _ganda_same_person(base: pl.DataFrame, policy: MatchPolicy) -> pl.DataFrame:
-    # Same normalized name, birth date and sex anywhere in the kabupaten, then same desa or KK.
-    # Also in two desa when the name is rare, has two words or more and the birth date is a
-    # real one (not a placeholder day): a person registered again after a move.
-    exact = _self_pairs(base, ["nama_kunci", "tanggal_lahir", "jenis_kelamin"]).filter(
-        (pl.col("kode_desa") == pl.col("v_kode_desa")).fill_null(False)
-        | (pl.col("nkk") == pl.col("v_nkk")).fill_null(False)
-        | (
-            (pl.col("nama_frek") <= policy.ganda_luar_desa_frek_maks)
-            & (pl.col("nama_kata") >= 2)
-            & ~pl.col("tgl_umum")
-        )
-    )
-    exact = exact.with_columns(
-        sim_nama=pl.lit(1.0), nama_bagian=pl.lit(False),
-        v_nama_kunci=pl.col("nama_kunci"),
-    )
-    # A very similar name (typo) with the same birth date and sex inside one desa.
-    near = _self_pairs(base, ["kode_desa", "tanggal_lahir", "jenis_kelamin"]).filter(
-        pl.col("nama_kunci") != pl.col("v_nama_kunci")
-    )
-    near = (
-        _add_word_check(_name_similarity(near))
-        .filter((pl.col("sim_nama") >= policy.ganda_nama_min) & ~pl.col("kata_beda"))
-        .with_columns(v_kode_desa=pl.col("kode_desa"))
-    )
-    pairs = pl.concat([exact, near], how="diagonal_relaxed")
-    same_kk = (pl.col("nkk") == pl.col("v_nkk")).fill_null(False)
-    pairs = pairs.filter(
-        # One NIK twice is handled by the same-NIK rule.
-        (pl.col("nik") != pl.col("v_nik")).fill_null(True)
-        # Twins: same household and birth date, different names.
-        & ~(same_kk & (pl.col("nama_kunci") != pl.col("v_nama_kunci")))
-    )
-    same_desa = (pl.col("kode_desa") == pl.col("v_kode_desa")).fill_null(False)
-    parts = pl.concat_list(
-        [
-            pl.when(pl.col("sim_nama") >= 0.999).then(pl.lit("nama sama")).otherwise(
-                pl.lit("nama ") + _fmt_ratio(pl.col("sim_nama"))
-            ),
-            pl.when(pl.col("tgl_umum")).then(pl.lit(_DATE_TEXT["sama_umum"])).otherwise(pl.lit("tgl lahir sama")),
-            pl.lit("jk sama"),
-            pl.when(same_desa).then(pl.lit("desa sama")).otherwise(pl.lit("desa berbeda")),
-            pl.when(same_kk).then(pl.lit("NKK sama")),
-            pl.when(~same_desa & ~same_kk).then(pl.format("nama jarang ({} pemilih)", pl.col("nama_frek"))),
-            pl.lit("NIK berbeda"),
-        ]
-    ).list.drop_nulls().list.join("; ")
-    return pairs.select(
-        id_pemilih_a=pl.col("id_pemilih"),
-        id_pemilih_b=pl.col("v_id_pemilih"),
-        skor=pl.col("sim_nama"),
-        alasan=parts + pl.lit("; perlu verifikasi: orang yang sama dengan dua NIK?"),
-    )
+    return scan(voters, policy)

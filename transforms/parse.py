@@ -22,7 +22,8 @@ Decisions:
   identifies the person in the file (with the NIK) and is not read as a correction.
   `desa`/`kecamatan` names count as `kode_desa`. `kode_tms` (5 or 9) comes only from
   `perbaikan` files.
-- `keputusan`: only `id_verifikasi`, `keputusan` (and `nama`, for display) are read.
+- `keputusan`: only `id_verifikasi`, `keputusan`, `catatan` (and `nama`, for display) are read; a
+  blank `keputusan` means "not decided yet", not an error.
 - Fields a kind does not use (e.g. a `STATUS` column in the baseline) are ignored (null).
 - Dates: after `tanggal_acuan` or before 1900 → quarantine; an event dated before
   `awal_kuartal` is kept (late reports of earlier events are normal).
@@ -117,6 +118,7 @@ RECORD_SCHEMA: dict[str, pl.DataType] = {
     "perubahan": pl.Utf8,
     "id_verifikasi": pl.Utf8,
     "keputusan": pl.Utf8,
+    "catatan": pl.Utf8,
     "kolom_isi": pl.List(pl.Utf8),
     "kode_tms": pl.Int64,
     "no_bukti": pl.Utf8,  # akta kematian or SKPWNI number, kept on the change as its evidence
@@ -135,7 +137,7 @@ RAW_FIELDS: tuple[str, ...] = (
     "nik", "nkk", "nama", "tempat_lahir", "tanggal_lahir", "umur", "jenis_kelamin",
     "status_kawin", "alamat", "rt", "rw", "rt_rw", "disabilitas", "kode_desa", "desa", "kecamatan",
     "tps", "tanggal_meninggal", "tanggal_pindah", "tanggal_datang", "tujuan", "asal",
-    "instansi", "perubahan", "id_verifikasi", "keputusan", "kode_tms",
+    "instansi", "perubahan", "id_verifikasi", "keputusan", "kode_tms", "catatan",
     "no_prop", "no_kab", "no_kec", "no_kel", "no_bukti", "akta_kematian",
 )  # fmt: skip
 
@@ -144,7 +146,7 @@ FIELD_ORDER: tuple[str, ...] = (
     "id_verifikasi", "keputusan", "nik", "nkk", "nama", "tempat_lahir", "tanggal_lahir",
     "umur", "jenis_kelamin", "status_kawin", "alamat", "rt", "rw", "disabilitas",
     "kode_desa", "desa", "kecamatan", "tps", "tanggal_meninggal", "tanggal_pindah",
-    "tanggal_datang", "tujuan", "asal", "instansi", "perubahan", "kode_tms",
+    "tanggal_datang", "tujuan", "asal", "instansi", "perubahan", "kode_tms", "catatan",
 )  # fmt: skip
 _ORDER = {f: i for i, f in enumerate(FIELD_ORDER)}
 
@@ -184,7 +186,7 @@ def _raw(field: str) -> str:
 def _fields_for(kind: str) -> set[str]:
     """The raw fields a kind reads; the others are ignored."""
     if kind == "keputusan":
-        return {"id_verifikasi", "keputusan", "nama"}
+        return {"id_verifikasi", "keputusan", "nama", "catatan"}
     used = set(PERSON_RAW) | set(EVENT_FIELDS[kind])
     if kind == "perbaikan":
         used.add("kode_tms")
@@ -274,7 +276,7 @@ def parse_extract(raw: RawExtract, kind: str, ctx: ParseContext) -> Parsed:
         clean_text_series(col(_raw("nama")), upper=True).alias("nama"),
         *[
             clean_text_series(col(_raw(f))).alias(f)
-            for f in ("tempat_lahir", "alamat", "disabilitas", "tps", "tujuan", "asal", "id_verifikasi")
+            for f in ("tempat_lahir", "alamat", "disabilitas", "tps", "tujuan", "asal", "id_verifikasi", "catatan")
         ],
         *[parse_date_series(col(_raw(f))).alias(f) for f in DATE_FIELDS],
         umur_series(col(_raw("umur"))).alias("umur"),
