@@ -61,7 +61,8 @@ def run_demo(*, voters: int, seed: int, base: Path, out: Path, direct: bool = Fa
             raise
     else:
         result = pdpb_demo(voters=voters, seed=seed, base=str(base), out=str(out))
-    print(f"Kabupaten contoh: {fmt(voters)} pemilih dibuat di {result['sample']} ({str(result['generated_s']).replace('.', ',')} s)")
+    seconds = str(result["generated_s"]).replace(".", ",")
+    print(f"Kabupaten contoh: {fmt(voters)} pemilih dibuat di {result['sample']} ({seconds} s)")
     print(f"Daftar awal dimuat: {fmt(result['init']['dimuat'])} pemilih")
     _print_run(result["run"])
     print(f"Basis data demo: {result['db']}")
