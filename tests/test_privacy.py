@@ -228,6 +228,7 @@ def test_every_command_refuses_without_the_right_key_and_touches_nothing(world, 
          "--out", str(tmp_path / "out")],
         ["init", "--voters", str(world.info.baseline), "--db", str(db_copy), "--out", str(tmp_path / "out")],
         ["kunci", "ganti", "--db", str(db_copy)],
+        ["batal", "--quarter", Q1, "--db", str(db_copy), "--out", str(tmp_path / "out")],
     ]
     for key, words in ((None, "terenkripsi; setel PDPB_KUNCI"), ("kunci-yang-salah-sekali", "salah")):
         if key is None:
