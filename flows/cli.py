@@ -340,10 +340,13 @@ def cmd_serve(args, settings) -> int:
 
 
 def cmd_demo(args, settings) -> int:
-    _quiet_prefect()
+    direct = use_prefect(settings) is None
+    if not direct:
+        _quiet_prefect()
     from flows.demo import run_demo
 
-    run_demo(voters=args.voters, seed=args.seed, base=Path(args.dir), out=Path(args.out or settings.out))
+    run_demo(voters=args.voters, seed=args.seed, base=Path(args.dir), out=Path(args.out or settings.out),
+             direct=direct)
     return EXIT_OK
 
 

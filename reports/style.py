@@ -25,6 +25,7 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.utils.datetime import to_excel
 from openpyxl.worksheet._writer import WorksheetWriter
+from openpyxl.worksheet.pagebreak import Break
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.writer.excel import ExcelWriter
 
@@ -388,6 +389,7 @@ class Table:
     # needed, with the first `title_columns` columns repeated on each.
     print_scale: int | None = None
     title_columns: int = 0
+    bold_rows: frozenset[int] = frozenset()  # 0-based data rows shown like a total (section captions)
     # Smallest printed text size (pt) on A4 landscape fitted to the page width: wide text
     # columns are narrowed (and wrap) until the scale keeps the body font at least this big.
     min_print_pt: float | None = None
@@ -443,6 +445,32 @@ def column_widths(table: Table) -> list[int]:
     return widths
 
 
+# A4 landscape less the 0.4 in side margins, in points; a column of width w (in digits of the
+# body font, 7 px for Calibri 11) is w * 7 + 5 pixels, 0.75 pt each.
+PRINT_WIDTH_PT = (11.69 - 0.8) * 72
+
+
+def _column_pt(width: float) -> float:
+    return (width * 7 + 5) * 0.75
+
+
+def group_page_breaks(table: Table, widths: list[int]) -> list[int]:
+    """Column breaks (the 1-based column after which a page ends) so that no L/P/L+P group is
+    split over two pages when a wide table prints at `print_scale`."""
+    if not table.groups or not table.print_scale:
+        return []
+    # 10 % to spare: LibreOffice and Excel round column widths differently, and a group that
+    # does not quite fit would get an automatic break of its own inside it.
+    room = 0.9 * PRINT_WIDTH_PT * 100 / table.print_scale
+    repeated = sum(_column_pt(w) for w in widths[:table.title_columns])
+    breaks, used = [], sum(_column_pt(w) for w in widths[:table.groups[0][0]])
+    for start, span, _ in table.groups:
+        need = sum(_column_pt(w) for w in widths[start:start + span])
+        if used + need > room:
+            breaks.append(start)  # the page ends after column `start` (1-based), before the group
+            used = repeated
+        used += need
+    return breaks
 BODY_PT = 11  # the workbook's default font size
 # A4 landscape (29.7 cm) less the left and right margins (0.4 in each), in screen pixels (96 dpi).
 PRINTABLE_PX = (29.7 / 2.54 - 0.8) * 96
@@ -520,6 +548,8 @@ def write_table(wb: Workbook, heading: Heading, table: Table) -> None:
         ws.sheet_properties.pageSetUpPr.fitToPage = False
         if table.title_columns:
             ws.print_title_cols = f"A:{get_column_letter(table.title_columns)}"
+        for col in group_page_breaks(table, widths):
+            ws.col_breaks.append(Break(id=col))
     ws.page_margins.left = ws.page_margins.right = 0.4
     ws.page_margins.top = 0.6
     # The footer ("Halaman 1 dari 3") sits 0.3 in from the edge inside a 0.9 in bottom margin:
@@ -560,8 +590,9 @@ def write_table(wb: Workbook, heading: Heading, table: Table) -> None:
     kinds = [c.kind for c in table.columns]
     inputs = set(table.input_columns)
     data_roles = ["isian" if i in inputs else "data" for i in range(n)]
-    for values in table.rows:
-        ws.append(row(values, data_roles, kinds, wraps))
+    bold_roles = ["total"] * n
+    for i, values in enumerate(table.rows):
+        ws.append(row(values, bold_roles if i in table.bold_rows else data_roles, kinds, wraps))
     for values in table.totals:
         ws.append(row(values, ["total"] * n, kinds, [False] * n))
 

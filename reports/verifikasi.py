@@ -204,11 +204,11 @@ def worksheet_table(ctx: ReportContext, frame: pl.DataFrame, *, extra: tuple[str
         REPORT_NAMES[VERIFIKASI],
         cols,
         worksheet_rows(ctx, frame, extra),
-        notes=[(
-            "Isi KEPUTUSAN dengan SETUJU atau TOLAK untuk setiap baris (kosong = belum diputuskan), boleh "
-            "ditambah CATATAN, lalu kirim kembali berkas ini ke kotak masuk dengan nama berawalan keputusan.",
-            "catatan",
-        )],
+        # Two short lines: a note wider than the table would widen the printed page and shrink the text.
+        notes=[
+            ("Isi KEPUTUSAN dengan SETUJU atau TOLAK (kosong = belum diputuskan); CATATAN boleh diisi.", "catatan"),
+            ("Kirim kembali berkas ini ke kotak masuk dengan nama berawalan keputusan.", "catatan"),
+        ],
         input_columns=(decision, note),
         validations=((decision, KEPUTUSAN_PILIHAN),),
         width_floor={decision: 12, note: 16},

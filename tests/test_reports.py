@@ -147,7 +147,7 @@ def test_kabupaten_recap_equals_the_rekap_frame_with_totals(out, data):
                          ("P", part.filter(pl.col("jenis_kelamin") == "P")), ("L+P", part)):
             assert r[("PEMILIH AWAL", sex)] == cut["awal"].sum()
             assert r[("BARU", sex)] == cut["baru"].sum()
-            assert r[("TMS 1 MENINGGAL", sex)] == cut["tms_1"].sum()
+            assert r[("TMS 1", sex)] == cut["tms_1"].sum()
             assert r[("PEMILIH AKHIR", sex)] == cut["akhir"].sum()
             assert r[("SELISIH", sex)] == cut["selisih"].sum()
     for sex, part in (("L", data.rekap.filter(pl.col("jenis_kelamin") == "L")),

@@ -58,7 +58,7 @@ def test_same_seed_gives_identical_bytes(tmp_path):
     c = generate_sample(tmp_path / "c", n_voters=N, seed=4, n_quarters=1)
     da, db = tree_digest(a.out_dir), tree_digest(b.out_dir)
     assert da == db
-    assert len(da) == 1 + 1 + 2 * (6 + 3)  # baseline, awal, per quarter 6 inbox files + 3 labels
+    assert len(da) == 1 + 1 + 1 + 2 * (6 + 3)  # baseline, awal, ganda, per quarter 6 inbox files + 3 labels
     assert tree_digest(c.out_dir)["pemilih.csv"] != da["pemilih.csv"]
 
 

@@ -28,7 +28,7 @@ from transforms.synth_events import (
     _label,
     _row,
 )
-from transforms.synth_population import load_pools, typo, years_before
+from transforms.synth_population import GANDA_DUA_NIK, load_pools, typo, years_before
 
 STRONG = 85.0  # name-key similarity for a clear match
 WEAK = 70.0  # below this a same-birth-date voter is not a rival candidate
@@ -364,6 +364,8 @@ class CaseMaker:
             if len(group) != 2 or any(r["nik"] in self.used or r["nik"] in self.b.s.retired for r in group):
                 continue
             kind = group[0]["khusus"]
+            if kind == GANDA_DUA_NIK:
+                continue
             if kind == "kembar":
                 self._death(group[0], "kembar", "kembar_ambigu", nik_mode="numerik")
             elif kind == "senama":
