@@ -114,6 +114,7 @@ def world(tmp_path_factory) -> World:
     env.update(PYTHONPATH=str(ROOT), PREFECT_HOME=str(home), PREFECT_SERVER_ANALYTICS_ENABLED="false",
                DO_NOT_TRACK="1", PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS="300",
                PDPB_KUNCI=KEY, PDPB_KRIPTO_UJI_TIDAK_AMAN="1")
+    (base / "pdpb.toml").write_text('prefect = "sementara"\n')  # the flows under a temporary Prefect server
     proc = subprocess.run(
         [sys.executable, "-c", DRIVER, str(info.baseline), str(info.inbox[Q1]), str(db), str(out),
          info.as_of.isoformat()],
@@ -227,6 +228,7 @@ def test_every_command_refuses_without_the_right_key_and_touches_nothing(world, 
          "--out", str(tmp_path / "out")],
         ["init", "--voters", str(world.info.baseline), "--db", str(db_copy), "--out", str(tmp_path / "out")],
         ["kunci", "ganti", "--db", str(db_copy)],
+        ["batal", "--quarter", Q1, "--db", str(db_copy), "--out", str(tmp_path / "out")],
     ]
     for key, words in ((None, "terenkripsi; setel PDPB_KUNCI"), ("kunci-yang-salah-sekali", "salah")):
         if key is None:
@@ -238,7 +240,11 @@ def test_every_command_refuses_without_the_right_key_and_touches_nothing(world, 
             assert cli(*argv) == 2, argv
             err = _lines(capsys.readouterr().err)
             assert len(err) == 1 and words in err[0] and "Traceback" not in err[0], (argv, err)
-    assert {p.name: sha(p) for p in folder.iterdir()} == before
+    # The database is untouched; at most the lock file (a process id, nothing else) now exists.
+    after = {p.name: sha(p) for p in folder.iterdir()}
+    lock = db_copy.name + ".lock"
+    assert {k: v for k, v in after.items() if k != lock} == before
+    assert lock not in after or (folder / lock).read_bytes().strip().isdigit() or not (folder / lock).read_bytes()
     assert not list(tmp_path.glob("*.csv*")) and not (tmp_path / "out").exists()
     # With the right key every reading command works.
     monkeypatch.setenv(keys.KEY_ENV, KEY)
