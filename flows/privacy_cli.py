@@ -45,6 +45,10 @@ def add_key_parser(sub) -> None:
         "ganti",
         help=f"enkripsi ulang basis data dengan kunci baru (kunci lama dari {keys.KEY_ENV}, "
              f"kunci baru dari {keys.NEW_KEY_ENV} atau diketik)",
+        description=f"Kunci lama dari {keys.KEY_ENV} (kosongkan bila basis data belum terenkripsi: ia lalu "
+                    f"dienkripsi), kunci baru dari {keys.NEW_KEY_ENV} atau diketik dua kali. Basis data disalin "
+                    "ke berkas baru dengan kunci baru, diperiksa, lalu ditukar dalam satu langkah. "
+                    f"Lihat {keys.GUIDE}.",
     )
     g.add_argument("--db", type=Path)
     g.set_defaults(func=cmd_kunci)

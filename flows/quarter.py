@@ -19,8 +19,9 @@ from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
 from flows.artifacts import publish_artifacts
-from flows.settings import load_settings, sha256_of, versions
 from flows.pleno import parse_pleno
+from flows.preflight import missing_inbox_message
+from flows.settings import load_settings, sha256_of, versions
 from reports.model import QuarterRows, ReportData
 from reports.tables import build_ringkasan, write_json, write_tables
 from schemas.fields import KARANTINA, ROW_OUTCOMES
@@ -30,7 +31,9 @@ from transforms.decide import QuarterDecision, decide_quarter
 from transforms.errors import InputError
 from transforms.match import load_policy
 from transforms.parse import RECORD_SCHEMA, ParseContext, parse_extract
+from transforms.quarters import RunPlan, plan_run, record_skips
 from transforms.read import list_inbox, read_extract, unexpected_failure
+from transforms.review import DecisionReading, read_decisions
 from transforms.recap import desa_recap, outside_kabupaten
 from transforms.wilayah import desa_of_kabupaten, kabupaten_name
 
@@ -130,6 +133,21 @@ def file_accounting(files: list[IngestedFile], hasil: pl.DataFrame, karantina: p
                                       **{o: pl.Int64 for o in ROW_OUTCOMES}})
 
 
+def read_review_book(con, kuartal: int, files: list[IngestedFile], id_run: str) -> DecisionReading:
+    """This run's decision rows merged with the recorded ones, the queue carried over from the
+    previous quarter, and the pairs rejected before (SPEC §5.3)."""
+    read = [f.records.with_columns(pl.lit(f.sheet, pl.Utf8).alias("sheet")) for f in files
+            if f.kind == "keputusan" and f.records.height]
+    rejected, known, decided = store.review_history(con, kuartal)
+    return read_decisions(
+        store.recorded_decisions(con), pl.concat(read, how="diagonal_relaxed") if read else None,
+        kuartal=kuartal, id_run=id_run, dibaca_pada=datetime.now().replace(microsecond=0),
+        carried=store.carried_review(con, kuartal), rejected=rejected,
+        known={k: store.quarter_label(v) for k, v in known.items()},
+        decided_before={k: store.quarter_label(v) for k, v in decided.items()},
+    )
+
+
 def decide(records, current, tanggal_acuan, keputusan, timings: dict | None = None) -> QuarterDecision:
     return decide_quarter(records, current, tanggal_acuan=tanggal_acuan, policy=load_policy(), keputusan=keputusan,
                           timings=timings)
@@ -145,8 +163,10 @@ def decide_task(records, current, tanggal_acuan, keputusan, timings: dict | None
     return decision
 
 
-def apply(con, write: store.QuarterWrite, replace: bool) -> None:
-    store.write_quarter(con, write, replace=replace, between=_fault_injection_pause())
+def apply(con, write: store.QuarterWrite, replace: bool, plan: RunPlan | None = None) -> None:
+    """`plan`: the quarter-order plan; the quarters it skips are recorded in the same transaction."""
+    record = (lambda: record_skips(con, plan, write.id_run)) if plan is not None and plan.skipped else None
+    store.write_quarter(con, write, replace=replace, before_commit=record, between=_fault_injection_pause())
 
 
 def _fault_injection_pause():
@@ -159,8 +179,8 @@ def _fault_injection_pause():
 
 
 @task(name="terapkan", cache_policy=NO_CACHE)
-def apply_task(con, write: store.QuarterWrite, replace: bool) -> None:
-    apply(con, write, replace)
+def apply_task(con, write: store.QuarterWrite, replace: bool, plan: RunPlan | None = None) -> None:
+    apply(con, write, replace, plan)
     get_run_logger().info("triwulan %s diterapkan dalam satu transaksi%s", write.label,
                           " (menggantikan run sebelumnya)" if replace else "")
 
@@ -190,7 +210,8 @@ def report_frames(con, kuartal: int, desa: pl.DataFrame, tms: pl.DataFrame, befo
         _rt_rw("rt", "rw").alias("rt_rw_kandidat"),
     )
     verifikasi = verifikasi.join(cand, on="id_pemilih_kandidat", how="left").with_columns(
-        _rt_rw("rt_sumber", "rw_sumber").alias("rt_rw_sumber")
+        _rt_rw("rt_sumber", "rw_sumber").alias("rt_rw_sumber"),
+        pl.format("{}-Q{}", pl.col("dibawa_dari") // 4, pl.col("dibawa_dari") % 4 + 1).alias("dibawa_dari"),
     )
     return rekap, detailed, verifikasi, outside_kabupaten(after, desa)
 
@@ -287,15 +308,16 @@ def _swap_into_place(tmp: Path, final: Path) -> None:
 
 @flow(name="pdpb-triwulan", flow_run_name="triwulan-{quarter}", validate_parameters=True)
 def pdpb_triwulan(quarter: str, inbox: str | None = None, db: str = "data/pdpb.duckdb", out: str = "out",
-                  pleno: dict | None = None) -> dict:
+                  pleno: dict | None = None, lewati_triwulan: bool = False) -> dict:
     """Apply one quarter's inbox to the voter list and write its reports (SPEC §3 `pdpb run`).
     `pleno`: the plenary meeting (nomor, tempat, tanggal, ketua, anggota, undangan) for the Berita Acara."""
     return run_quarter(quarter=quarter, inbox=Path(inbox) if inbox else Path("data/inbox") / quarter,
-                       db=Path(db), out=Path(out), pleno=pleno)
+                       db=Path(db), out=Path(out), pleno=pleno, lewati=lewati_triwulan)
 
 
 def run_quarter(*, quarter: str, inbox: Path, db: Path, out: Path, steps: Steps = TASKS, logger=None,
-                pleno: dict | None = None) -> dict:
+                pleno: dict | None = None, lewati: bool = False) -> dict:
+    """`lewati`: quarters not yet run before `quarter` are skipped on purpose (and recorded)."""
     logger = logger or get_run_logger()
     kuartal = store.quarter_index(quarter)
     label = store.quarter_label(kuartal)
@@ -310,7 +332,7 @@ def run_quarter(*, quarter: str, inbox: Path, db: Path, out: Path, steps: Steps 
         store.create_schema(con)  # a database made by an earlier release gets its new columns
         try:
             return _run_locked(con, steps, logger, kuartal, label, tanggal_acuan, inbox, db, out, timer, started_at,
-                               id_run, pleno)
+                               id_run, pleno, lewati)
         except InputError as exc:
             store.record_run(con, id_run=id_run, perintah="run", kuartal=kuartal, mulai=started_at, hasil="GAGAL",
                              pesan=str(exc), parameter={"inbox": str(inbox), "db": str(db), "out": str(out)})
@@ -322,22 +344,18 @@ def run_quarter(*, quarter: str, inbox: Path, db: Path, out: Path, steps: Steps 
 
 
 def _run_locked(con, steps: Steps, logger, kuartal, label, tanggal_acuan, inbox, db, out, timer, started_at, id_run,
-                pleno: dict | None = None) -> dict:
-    latest = store.latest_quarter(con)
-    baseline = store.baseline_quarter(con)
-    if kuartal < latest or kuartal == baseline:
-        raise InputError(
-            f"triwulan {label} lebih lama dari triwulan terakhir yang sudah diterapkan "
-            f"({store.quarter_label(latest)}); hanya triwulan terakhir yang boleh dijalankan ulang",
-            column="quarter",
-        )
-    replace = kuartal == latest
+                pleno: dict | None = None, lewati: bool = False) -> dict:
+    plan = plan_run(con, kuartal, lewati=lewati, db=str(db))
+    replace = plan.replace
+    if plan.skipped:
+        logger.warning("triwulan %s dilewati atas permintaan (--lewati-triwulan); dicatat bersama triwulan %s",
+                       ", ".join(store.quarter_label(q) for q in plan.skipped), label)
     kode_kabupaten = store.get_meta(con, "kode_kabupaten")
     desa = desa_of_kabupaten(kode_kabupaten)
     ctx = ParseContext(kode_kabupaten=kode_kabupaten, desa=desa, tanggal_acuan=tanggal_acuan,
                        awal_kuartal=store.quarter_start(kuartal))
     if not inbox.is_dir():
-        raise InputError("folder kotak masuk tidak ditemukan", file=str(inbox))
+        raise InputError(missing_inbox_message(inbox))
     logger.info("triwulan %s (tanggal acuan %s), kotak masuk %s", label, tanggal_acuan, inbox)
 
     t = time.perf_counter()
@@ -348,9 +366,11 @@ def _run_locked(con, steps: Steps, logger, kuartal, label, tanggal_acuan, inbox,
                     "rekap dan laporan tetap dijalankan")
     timer.lap("baca_validasi", t)
     events = [f.records for f in files if f.kind != "keputusan" and f.records.height]
-    decisions = [f.records for f in files if f.kind == "keputusan" and f.records.height]
     records = pl.concat(events, how="vertical_relaxed", rechunk=True) if events else _empty_like(files)
-    keputusan = pl.concat(decisions, how="vertical_relaxed", rechunk=True) if decisions else None
+    reading = read_review_book(con, kuartal, files, id_run)
+    keputusan = reading.book
+    for line in reading.notes:
+        logger.info("verifikasi: %s", line)
 
     t = time.perf_counter()
     before_q = kuartal - 1
@@ -359,6 +379,8 @@ def _run_locked(con, steps: Steps, logger, kuartal, label, tanggal_acuan, inbox,
     decision = steps.decide(records, current, tanggal_acuan, keputusan, stage_times)
     timer.lap("cocok_putus", t)
     timer.durations.update({k: round(v, 3) for k, v in stage_times.items()})
+    for line in decision.catatan:
+        logger.warning("verifikasi: %s", line)
 
     quarantine_columns = ("sumber_file", "sumber_sha256", "sumber_baris", "kolom", "alasan", "nilai")
     karantina = pl.concat(
@@ -371,9 +393,10 @@ def _run_locked(con, steps: Steps, logger, kuartal, label, tanggal_acuan, inbox,
         kuartal=kuartal, label=label, tanggal_acuan=tanggal_acuan, id_run=id_run,
         versions=decision.versions, closed_ids=decision.closed_ids, perubahan=decision.perubahan,
         verifikasi=decision.verifikasi, karantina=karantina, berkas=berkas,
+        selesai=decision.selesai, keputusan=reading.new_rows,
     )
     t = time.perf_counter()
-    steps.apply(con, write, replace)
+    steps.apply(con, write, replace, plan)
     timer.lap("terapkan", t)
 
     t = time.perf_counter()
@@ -438,10 +461,16 @@ def _run_locked(con, steps: Steps, logger, kuartal, label, tanggal_acuan, inbox,
         "verifikasi": ringkasan["verifikasi"]["kandidat"],
         "karantina": karantina.height,
         "pemilih_akhir": ringkasan["kabupaten"]["akhir"]["total"],
+        "pemilih_awal": ringkasan["kabupaten"]["awal"]["total"],
+        "tanggal_acuan": tanggal_acuan.isoformat(),
+        "dilewati": [store.quarter_label(q) for q in plan.skipped],
         "seimbang": ringkasan["rekonsiliasi"]["seimbang"],
         "durasi": timer.durations,
     }
-    logger.info("selesai: %s", summary)
+    p = summary["perubahan"]
+    logger.info("triwulan %s selesai: BARU %d, TMS %d, UBAH %d; %d kandidat verifikasi; %d baris karantina; "
+                "%d pemilih aktif; laporan di %s", label, p.get("BARU", 0), p.get("TMS", 0), p.get("UBAH", 0),
+                summary["verifikasi"], summary["karantina"], summary["pemilih_akhir"], final)
     return summary
 
 

@@ -228,7 +228,7 @@ def _sources(doc, data: ReportData, ringkasan: dict) -> None:
         for j, key in enumerate(("dibaca", "diterapkan", "verifikasi", "karantina", "tanpa_perubahan"), 4):
             _cell(cells[j], angka(counts.get(key, 0)), align="right")
     _compact(table)
-    _widths(table, [0.8, 3.3, 3.2, 2.4, 1.1, 1.6, 1.6, 1.6, 1.6])
+    _widths(table, [0.8, 3.1, 3.0, 2.3, 1.0, 1.7, 1.7, 1.7, 1.7])
     _para(doc)
 
 
@@ -363,7 +363,7 @@ def write_berita_acara(data: ReportData, ringkasan: dict, path: Path) -> Path:
     doc = Document()
     section = doc.sections[0]
     section.page_width, section.page_height = Cm(21.0), Cm(29.7)
-    section.left_margin = section.right_margin = Cm(2.5)
+    section.left_margin = section.right_margin = Cm(2.0)
     section.top_margin = section.bottom_margin = Cm(2.0)
     style = doc.styles["Normal"]
     style.font.name = "Arial"

@@ -54,13 +54,6 @@ UBAH_COLUMNS = (
     "no", "nik", "nkk", "nama", "jenis_kelamin", "kolom_diubah", "nilai_lama", "nilai_baru",
     "sumber_file", "sumber_baris", "metode", "skor", "keputusan",
 )
-VERIFIKASI_COLUMNS = (
-    "no", "id_verifikasi", "usulan", "nik_kandidat", "nama_kandidat", "tanggal_lahir_kandidat", "jenis_kelamin_kandidat",
-    "alamat_kandidat", "rt_rw_kandidat", "kode_desa_kandidat", "nama_sumber", "nik_sumber", "tanggal_lahir_sumber",
-    "umur_sumber", "rt_rw_sumber", "kode_desa_sumber", "sumber_file", "sumber_baris", "skor", "alasan",
-    "keputusan_verifikasi",
-)
-
 
 @dataclass(frozen=True)
 class ReportContext:
@@ -297,37 +290,12 @@ def usulan_text(ctx: ReportContext, kategori: str | None, kode_tms: int | None) 
     return kategori
 
 
-def verifikasi_rows(ctx: ReportContext, frame: pl.DataFrame, keys: tuple[str, ...]) -> list[list[Any]]:
-    """Queue rows in the order of `keys`; desa are shown by name (the code when unknown)."""
-    source = tuple(k for k in keys if k != "usulan") + ("kategori_usulan", "kode_tms_usulan")
-    rows = []
-    for r in _pick(frame, source):
-        named = dict(zip(source, r))
-        named["usulan"] = usulan_text(ctx, named["kategori_usulan"], named["kode_tms_usulan"])
-        for name in ("kode_desa_kandidat", "kode_desa_sumber"):
-            if name in named:
-                named[name] = ctx.desa_name(named[name])
-        rows.append([named[k] for k in keys])
-    return rows
-
-
 def verifikasi_table(ctx: ReportContext, frame: pl.DataFrame, *, extra: tuple[str, ...] = ()) -> Table:
-    """The review queue. Its header row carries ID VERIFIKASI and KEPUTUSAN, so the sheet can be
-    returned as a `keputusan` file once officials have chosen SETUJU or TOLAK."""
-    layout = VERIFIKASI_COLUMNS[:2] + extra + VERIFIKASI_COLUMNS[2:]
-    keys = tuple(k for k in layout[1:] if k != "keputusan_verifikasi")
-    rows = [[*r, None] for r in _numbered(verifikasi_rows(ctx, frame, keys))]
-    decision = len(layout) - 1
-    return Table(
-        VERIFIKASI,
-        REPORT_NAMES[VERIFIKASI],
-        columns(*layout),
-        rows,
-        input_columns=(decision,),
-        validations=((decision, KEPUTUSAN_PILIHAN),),
-        width_floor={decision: 12},
-        empty_note="Tidak ada usulan verifikasi faktual pada triwulan ini.",
-    )
+    """The review queue (reports/verifikasi.py). Its header row carries ID VERIFIKASI, KEPUTUSAN and
+    CATATAN, so the sheet can be returned as a `keputusan` file once officials have decided."""
+    from reports.verifikasi import worksheet_table
+
+    return worksheet_table(ctx, frame, extra=extra)
 
 
 # ---------------------------------------------------------------------------------------------

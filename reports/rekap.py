@@ -4,7 +4,6 @@ a chart of voters at the end by kecamatan, the reconciliation check, and the rev
 from __future__ import annotations
 
 import math
-from dataclasses import replace
 from pathlib import Path
 
 import polars as pl
@@ -13,7 +12,7 @@ from openpyxl.chart import BarChart, Reference
 from reports.desa import ReportContext, fmt_count, gap_sentences, verifikasi_table
 from reports.model import QuarterRows
 from reports.rekap_ringkasan import ringkasan_table, tps_counts
-from reports.style import Column, Table, new_workbook, save_workbook, write_table
+from reports.style import Column, Table, new_workbook, note_lines, save_workbook, write_table
 
 REKAP_KECAMATAN = "Rekap Kecamatan"
 REKAP_DESA = "Rekap Desa"
@@ -60,8 +59,11 @@ GROUP_SEXES = ("L", "P", TOTAL_SEX)
 PRINT_SCALE = 80
 
 
-def group_captions(ctx: ReportContext) -> list[str]:
-    return [c.title for c in measure_columns(ctx)]
+def wide_measures(ctx: ReportContext, full: pl.DataFrame) -> list[str]:
+    """The measures of the wide sheets. SELISIH only when there is a gap: then it must show
+    where it is; otherwise it is zero everywhere and the Rekonsiliasi sheet says so."""
+    ms = measures(ctx)
+    return ms if (full["selisih"] != 0).any() else [m for m in ms if m != "selisih"]
 
 
 def _wide(frame: pl.DataFrame, keys: list[str], ms: list[str]) -> pl.DataFrame:
@@ -75,13 +77,19 @@ def _wide(frame: pl.DataFrame, keys: list[str], ms: list[str]) -> pl.DataFrame:
     return sums.group_by(keys, maintain_order=True).agg(exprs).sort(keys[0])
 
 
-def _grouped_columns(ctx: ReportContext, lead: list[Column]) -> tuple[list[Column], list[tuple[int, int, str]], dict]:
+def _grouped_columns(ctx: ReportContext, lead: list[Column], ms: list[str]
+                     ) -> tuple[list[Column], list[tuple[int, int, str]], dict]:
     """Columns, groups and width floors: a group's three columns together hold its caption
     (bold capitals are about 1.2 digit widths each)."""
     cols = list(lead)
     groups = []
     floors = {}
-    for caption in group_captions(ctx):
+    # A TMS group is captioned by its code alone (the legend above the table names the codes):
+    # a caption sets the width of its three columns, and "TMS 8 TPS TIDAK SESUAI" over three
+    # one-digit counts would push the table onto one more page width.
+    titles = dict(zip(measures(ctx), (c.title for c in measure_columns(ctx))))
+    titles.update({f"tms_{k}": f"TMS {k}" for k, _, _ in ctx.tms})
+    for caption in (titles[m] for m in ms):
         groups.append((len(cols), 3, caption))
         each = math.ceil((len(caption) * 1.2 + 2) / 3)
         for i in range(3):
@@ -90,19 +98,23 @@ def _grouped_columns(ctx: ReportContext, lead: list[Column]) -> tuple[list[Colum
     return cols, groups, floors
 
 
+def tms_legend(ctx: ReportContext) -> list[tuple[str, str]]:
+    return note_lines("Kode TMS: " + "; ".join(f"{k} {label}" for k, label, _ in ctx.tms) + ".", width=150)
+
+
 def _wide_values(r: dict, ms: list[str]) -> list[int]:
     return [r[f"{m}_{sex}"] for m in ms for sex in GROUP_SEXES]
 
 
 def kecamatan_table(ctx: ReportContext, full: pl.DataFrame, tps: dict[str, int] | None = None) -> Table:
-    ms = measures(ctx)
+    ms = wide_measures(ctx, full)
     wide = _wide(full, ["kode_kecamatan", "nama_kecamatan"], ms)
     desa_n = dict(full.group_by("kode_kecamatan").agg(pl.col("kode_desa").n_unique()).iter_rows())
     lead = [Column.of("no"), Column.of("kode_wilayah"), Column.of("nama_wilayah_kecamatan"),
             Column("JUMLAH DESA/ KEL.", "angka", 8)]
     if tps is not None:
         lead.append(Column("JUMLAH TPS", "angka", 8))
-    cols, groups, floors = _grouped_columns(ctx, lead)
+    cols, groups, floors = _grouped_columns(ctx, lead, ms)
     rows = []
     for i, r in enumerate(wide.iter_rows(named=True), 1):
         extra = [tps.get(r["kode_kecamatan"], 0)] if tps is not None else []
@@ -111,17 +123,18 @@ def kecamatan_table(ctx: ReportContext, full: pl.DataFrame, tps: dict[str, int] 
     totals = [[None, None, "JUMLAH", sum(desa_n.values()), *([sum(tps.values())] if tps is not None else []),
                *[sum(row[len(lead) + j] for row in rows) for j in range(3 * len(ms))]]]
     return Table(REKAP_KECAMATAN, "REKAPITULASI PEMUTAKHIRAN DATA PEMILIH PER KECAMATAN", cols, rows, totals=totals,
-                 groups=groups, width_floor=floors, print_scale=PRINT_SCALE, title_columns=3)
+                 groups=groups, width_floor=floors, print_scale=PRINT_SCALE, title_columns=3,
+                 notes=tms_legend(ctx))
 
 
 def desa_table(ctx: ReportContext, full: pl.DataFrame, tps: dict[str, int] | None = None) -> Table:
-    ms = measures(ctx)
+    ms = wide_measures(ctx, full)
     wide = _wide(full, ["kode_desa", "nama_desa", "nama_kecamatan"], ms)
     lead = [Column.of("no"), Column.of("kode_wilayah"), Column.of("nama_wilayah_desa"),
             Column.of("nama_wilayah_kecamatan")]
     if tps is not None:
         lead.append(Column("JUMLAH TPS", "angka", 8))
-    cols, groups, floors = _grouped_columns(ctx, lead)
+    cols, groups, floors = _grouped_columns(ctx, lead, ms)
     rows = []
     for i, r in enumerate(wide.iter_rows(named=True), 1):
         extra = [tps.get(r["kode_desa"], 0)] if tps is not None else []
@@ -129,7 +142,8 @@ def desa_table(ctx: ReportContext, full: pl.DataFrame, tps: dict[str, int] | Non
     totals = [[None, None, "JUMLAH", None, *([sum(tps.values())] if tps is not None else []),
                *[sum(row[len(lead) + j] for row in rows) for j in range(3 * len(ms))]]]
     return Table(REKAP_DESA, "REKAPITULASI PEMUTAKHIRAN DATA PEMILIH PER DESA/KELURAHAN", cols, rows, totals=totals,
-                 groups=groups, width_floor=floors, print_scale=PRINT_SCALE, title_columns=3)
+                 groups=groups, width_floor=floors, print_scale=PRINT_SCALE, title_columns=3,
+                 notes=tms_legend(ctx))
 
 
 def grafik_table(full: pl.DataFrame) -> Table:
@@ -261,8 +275,6 @@ def write_rekap(
     queue = verifikasi.with_columns(
         pl.col("kode_desa_laporan").replace_strict(wilayah, default=None, return_dtype=pl.Utf8).alias("wilayah")
     ).sort("kode_desa_laporan", "id_verifikasi", nulls_last=True)
-    # The review sheet keeps its layout; only its print setup changes, so that it reads at >= 8 pt.
-    queue_table = verifikasi_table(ctx, queue, extra=("wilayah",))
-    write_table(wb, heading, replace(queue_table, print_scale=PRINT_SCALE, title_columns=2))
+    write_table(wb, heading, verifikasi_table(ctx, queue, extra=("wilayah",)))
     return save_workbook(wb, path, ctx.dibuat, "REKAPITULASI PEMUTAKHIRAN DATA PEMILIH BERKELANJUTAN")
 

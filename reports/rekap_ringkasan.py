@@ -99,4 +99,6 @@ def ringkasan_table(ctx: ReportContext, full: pl.DataFrame, perubahan: pl.DataFr
         body.append([None, "Desa/kelurahan dengan TPS tercatat", None, None, len(by_desa)])
         body.append([None, "Pemilih aktif dengan TPS tercatat", None, None, known])
     cols = [Column.of("no"), Column("URAIAN", "teks", 52), Column.of("l"), Column.of("p"), Column.of("jumlah")]
-    return Table(RINGKASAN, "RINGKASAN REKAPITULASI DAFTAR PEMILIH BERKELANJUTAN", cols, body, print_scale=100)
+    sections = frozenset(i for i, r in enumerate(body) if r[0] is None and r[2] is None and r[4] is None)
+    return Table(RINGKASAN, "RINGKASAN REKAPITULASI DAFTAR PEMILIH BERKELANJUTAN", cols, body, print_scale=100,
+                 bold_rows=sections)

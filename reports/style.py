@@ -25,6 +25,7 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.utils.datetime import to_excel
 from openpyxl.worksheet._writer import WorksheetWriter
+from openpyxl.worksheet.pagebreak import Break
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.writer.excel import ExcelWriter
 
@@ -388,6 +389,11 @@ class Table:
     # needed, with the first `title_columns` columns repeated on each.
     print_scale: int | None = None
     title_columns: int = 0
+    bold_rows: frozenset[int] = frozenset()  # 0-based data rows shown like a total (section captions)
+    # Smallest printed text size (pt) on A4 landscape fitted to the page width: wide text
+    # columns are narrowed (and wrap) until the scale keeps the body font at least this big.
+    min_print_pt: float | None = None
+    wrap_all: bool = False  # every text cell wraps (cells holding several lines)
 
     @property
     def all_notes(self) -> list[tuple[str, str]]:
@@ -408,6 +414,8 @@ def note_lines(text: str, role: str = "catatan", width: int = 95) -> list[tuple[
 
 
 def _wrap_lines(text: str, width: int) -> int:
+    if "\n" in text:
+        return sum(_wrap_lines(part, width) for part in text.split("\n"))
     lines, current = 1, 0
     for word in text.split():
         need = len(word) if current == 0 else current + 1 + len(word)
@@ -437,6 +445,61 @@ def column_widths(table: Table) -> list[int]:
     return widths
 
 
+# A4 landscape less the 0.4 in side margins, in points; a column of width w (in digits of the
+# body font, 7 px for Calibri 11) is w * 7 + 5 pixels, 0.75 pt each.
+PRINT_WIDTH_PT = (11.69 - 0.8) * 72
+
+
+def _column_pt(width: float) -> float:
+    return (width * 7 + 5) * 0.75
+
+
+def group_page_breaks(table: Table, widths: list[int]) -> list[int]:
+    """Column breaks (the 1-based column after which a page ends) so that no L/P/L+P group is
+    split over two pages when a wide table prints at `print_scale`."""
+    if not table.groups or not table.print_scale:
+        return []
+    # 10 % to spare: LibreOffice and Excel round column widths differently, and a group that
+    # does not quite fit would get an automatic break of its own inside it.
+    room = 0.9 * PRINT_WIDTH_PT * 100 / table.print_scale
+    repeated = sum(_column_pt(w) for w in widths[:table.title_columns])
+    breaks, used = [], sum(_column_pt(w) for w in widths[:table.groups[0][0]])
+    for start, span, _ in table.groups:
+        need = sum(_column_pt(w) for w in widths[start:start + span])
+        if used + need > room:
+            breaks.append(start)  # the page ends after column `start` (1-based), before the group
+            used = repeated
+        used += need
+    return breaks
+BODY_PT = 11  # the workbook's default font size
+# A4 landscape (29.7 cm) less the left and right margins (0.4 in each), in screen pixels (96 dpi).
+PRINTABLE_PX = (29.7 / 2.54 - 0.8) * 96
+
+
+def column_px(width: float) -> float:
+    """Pixels of a column of `width` characters (Calibri 11: 7 px per digit plus padding)."""
+    return width * 7 + 5
+
+
+def print_pt(widths: Sequence[float]) -> float:
+    """Printed size of the body font when the columns are scaled to fit the page width."""
+    scale = min(1.0, PRINTABLE_PX / max(sum(column_px(w) for w in widths), 1))
+    return BODY_PT * scale
+
+
+def fit_for_print(widths: list[int], kinds: Sequence[str], min_pt: float, floor: int = 10) -> list[int]:
+    """Narrow the widest text columns one character at a time until the printed text is
+    at least `min_pt` (text wraps instead of shrinking)."""
+    widths = list(widths)
+    while print_pt(widths) < min_pt:
+        candidates = [i for i, k in enumerate(kinds) if k == "teks" and widths[i] > floor]
+        if not candidates:
+            break
+        widest = max(candidates, key=lambda i: widths[i])
+        widths[widest] -= 1
+    return widths
+
+
 def write_table(wb: Workbook, heading: Heading, table: Table) -> None:
     """Write one table sheet (write-only worksheet) with title block, frozen and filtered header,
     fitted widths, A4 landscape print fitted to the page width and page numbers."""
@@ -449,17 +512,22 @@ def write_table(wb: Workbook, heading: Heading, table: Table) -> None:
     last_data = header_row + len(table.rows)
 
     widths = column_widths(table)
+    if table.min_print_pt:
+        widths = fit_for_print(widths, [c.kind for c in table.columns], table.min_print_pt)
     wraps = []
     for i, (col, width) in enumerate(zip(table.columns, widths)):
         ws.column_dimensions[get_column_letter(i + 1)].width = width
-        wraps.append(col.kind == "teks" and any(width_of(r[i], "teks") > width - 1 for r in table.rows))
+        wraps.append(col.kind == "teks" and (table.wrap_all or any(width_of(r[i], "teks") > width - 1
+                                                                     for r in table.rows)))
     header_lines = max((_wrap_lines(c.title, int((w - 1) / HEADER_CHAR)) for c, w in zip(table.columns, widths)), default=1)
     ws.row_dimensions[header_row].height = LINE_HEIGHT * header_lines + 3
     # LibreOffice does not grow a row for wrapped text on opening; give such rows their height.
     wrapped = [i for i, w in enumerate(wraps) if w]
     if wrapped:
         for n, row in enumerate(table.rows):
-            lines = max(_wrap_lines(str(row[i]), widths[i] - 1) if row[i] is not None else 1 for i in wrapped)
+            # Mixed-case sentences fit more letters per column width than digits do.
+            lines = max(_wrap_lines(str(row[i]), int(widths[i] * 1.15) if table.wrap_all else widths[i] - 1)
+                        if row[i] is not None else 1 for i in wrapped)
             if lines > 1:
                 ws.row_dimensions[first_data + n].height = LINE_HEIGHT * lines
 
@@ -480,6 +548,8 @@ def write_table(wb: Workbook, heading: Heading, table: Table) -> None:
         ws.sheet_properties.pageSetUpPr.fitToPage = False
         if table.title_columns:
             ws.print_title_cols = f"A:{get_column_letter(table.title_columns)}"
+        for col in group_page_breaks(table, widths):
+            ws.col_breaks.append(Break(id=col))
     ws.page_margins.left = ws.page_margins.right = 0.4
     ws.page_margins.top = 0.6
     # The footer ("Halaman 1 dari 3") sits 0.3 in from the edge inside a 0.9 in bottom margin:
@@ -520,8 +590,9 @@ def write_table(wb: Workbook, heading: Heading, table: Table) -> None:
     kinds = [c.kind for c in table.columns]
     inputs = set(table.input_columns)
     data_roles = ["isian" if i in inputs else "data" for i in range(n)]
-    for values in table.rows:
-        ws.append(row(values, data_roles, kinds, wraps))
+    bold_roles = ["total"] * n
+    for i, values in enumerate(table.rows):
+        ws.append(row(values, bold_roles if i in table.bold_rows else data_roles, kinds, wraps))
     for values in table.totals:
         ws.append(row(values, ["total"] * n, kinds, [False] * n))
 

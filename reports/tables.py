@@ -11,9 +11,13 @@ PERUBAHAN_COLUMNS = (
     "kategori", "kode_tms", "nik", "nkk", "nama", "jenis_kelamin", "kode_desa", "kode_desa_lama", "kolom_diubah",
     "sumber_file", "sumber_baris", "metode", "skor", "keputusan", "no_bukti",
 )
+# SPEC §6 first; then what SETUJU does (tindakan), the proposed values (JSON), the rest of the
+# other record, the quarter an item carried over from, and the officials' note.
 VERIFIKASI_COLUMNS = (
     "id_verifikasi", "kategori_usulan", "kode_tms_usulan", "nik_kandidat", "nama_kandidat", "kode_desa_kandidat",
-    "sumber_file", "sumber_baris", "skor", "alasan", "umur_sumber", "rt_sumber", "rw_sumber",
+    "nik_sumber", "nama_sumber", "tanggal_lahir_sumber", "kode_desa_sumber", "sumber_file", "sumber_baris", "skor",
+    "alasan", "tindakan", "nilai_lama", "nilai_usulan", "umur_sumber", "jenis_kelamin_sumber", "alamat_sumber",
+    "rt_sumber", "rw_sumber", "dibawa_dari", "catatan",
 )
 KARANTINA_COLUMNS = ("sumber_file", "sumber_baris", "kolom", "alasan", "nilai")
 BERKAS_COUNTS = ("dibaca", "diterapkan", "verifikasi", "karantina", "tanpa_perubahan")

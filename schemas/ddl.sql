@@ -109,6 +109,54 @@ ALTER TABLE verifikasi ADD COLUMN IF NOT EXISTS umur_sumber INTEGER;
 ALTER TABLE verifikasi ADD COLUMN IF NOT EXISTS rt_sumber VARCHAR;
 ALTER TABLE verifikasi ADD COLUMN IF NOT EXISTS rw_sumber VARCHAR;
 ALTER TABLE perubahan ADD COLUMN IF NOT EXISTS no_bukti VARCHAR;  -- akta kematian / SKPWNI number
+-- The proposal and both records of each item (SPEC §5.3): for ganda the *_sumber columns
+-- hold the other voter; `tindakan` says what SETUJU does (TMS / GANDA / UBAH / TAMBAH /
+-- AKTIFKAN); nilai_lama / nilai_usulan are JSON objects of the candidate's current and the
+-- proposed values; kunci_pasangan is a digest of both records (a rejected pair is not
+-- proposed again while it is unchanged); dibawa_dari is the quarter the item was first queued.
+ALTER TABLE verifikasi ADD COLUMN IF NOT EXISTS jenis_kelamin_sumber VARCHAR;
+ALTER TABLE verifikasi ADD COLUMN IF NOT EXISTS alamat_sumber VARCHAR;
+ALTER TABLE verifikasi ADD COLUMN IF NOT EXISTS id_pemilih_sumber BIGINT;
+ALTER TABLE verifikasi ADD COLUMN IF NOT EXISTS jenis_sumber VARCHAR;
+ALTER TABLE verifikasi ADD COLUMN IF NOT EXISTS tindakan VARCHAR;
+ALTER TABLE verifikasi ADD COLUMN IF NOT EXISTS metode VARCHAR;
+ALTER TABLE verifikasi ADD COLUMN IF NOT EXISTS nilai_lama VARCHAR;
+ALTER TABLE verifikasi ADD COLUMN IF NOT EXISTS nilai_usulan VARCHAR;
+ALTER TABLE verifikasi ADD COLUMN IF NOT EXISTS kunci_pasangan VARCHAR;
+ALTER TABLE verifikasi ADD COLUMN IF NOT EXISTS dibawa_dari INTEGER;
+ALTER TABLE verifikasi ADD COLUMN IF NOT EXISTS catatan VARCHAR;
+
+-- Items of the queue decided in a quarter and what came of the decision
+-- (hasil: diterapkan / tanpa_perubahan / karantina). Written and withdrawn with its quarter.
+CREATE TABLE IF NOT EXISTS verifikasi_selesai (
+    kuartal INTEGER NOT NULL,
+    id_verifikasi VARCHAR NOT NULL,
+    kunci_pasangan VARCHAR,
+    kategori_usulan VARCHAR NOT NULL,
+    kode_tms_usulan INTEGER,
+    tindakan VARCHAR,
+    id_pemilih_kandidat BIGINT,
+    keputusan VARCHAR NOT NULL,        -- SETUJU / TOLAK
+    hasil VARCHAR NOT NULL,
+    keterangan VARCHAR
+);
+
+-- Officials' decisions are facts: each decision row of a returned `keputusan` file, recorded
+-- the first time it is read, and kept when its file leaves the inbox or its quarter is rerun.
+-- urutan orders them (a later decision on the same id wins); keputusan NULL = only a note.
+CREATE TABLE IF NOT EXISTS keputusan (
+    urutan BIGINT NOT NULL,
+    kuartal INTEGER NOT NULL,          -- the quarter whose run first read it
+    id_verifikasi VARCHAR NOT NULL,
+    keputusan VARCHAR,
+    catatan VARCHAR,
+    sumber_file VARCHAR NOT NULL,
+    sumber_sha256 VARCHAR,
+    sheet VARCHAR,
+    sumber_baris BIGINT NOT NULL,
+    dibaca_pada TIMESTAMP NOT NULL,
+    id_run VARCHAR
+);
 
 -- Rejected input rows, with the reason.
 CREATE TABLE IF NOT EXISTS karantina (
@@ -146,5 +194,16 @@ CREATE TABLE IF NOT EXISTS audit (
     kuartal INTEGER,
     berkas VARCHAR,                    -- the file or folder written
     baris BIGINT,                      -- how many rows it holds
+    keterangan VARCHAR
+);
+
+-- Quarters skipped on purpose (`pdpb run --lewati-triwulan`, DILEWATI, with the quarter whose
+-- run skipped them) and quarters withdrawn (`pdpb batal`, DIBATALKAN).
+CREATE TABLE IF NOT EXISTS riwayat_kuartal (
+    kuartal INTEGER NOT NULL,
+    peristiwa VARCHAR NOT NULL,        -- DILEWATI / DIBATALKAN
+    oleh_kuartal INTEGER,
+    id_run VARCHAR NOT NULL,
+    pada TIMESTAMP NOT NULL,
     keterangan VARCHAR
 );

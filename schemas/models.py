@@ -203,8 +203,10 @@ class PerbaikanRecord(Record):
 
 
 class KeputusanRecord(Record):
+    """A blank KEPUTUSAN is an item not decided yet (SPEC §5.3)."""
+
     id_verifikasi: Series[str] = pa.Field(nullable=False)
-    keputusan: Series[str] = pa.Field(nullable=False)
+    keputusan: Series[str] = pa.Field(nullable=True)
 
 
 MODELS: dict[str, type[Record]] = {

@@ -150,4 +150,8 @@ def test_accuracy_command_reports_zero_wrongful_removals_first(tmp_path, cli_env
     strangers = report["uji_orang_asing"]
     assert strangers["laporan_per_kelompok"] > 100
     assert strangers["terdaftar_rtrw_otomatis_salah"] == strangers["terdaftar_desa_otomatis_salah"] == 0
+    # The duplicate scan was scored on the generator's people registered twice.
+    ganda = report["ganda"]
+    assert ganda["pasangan_benar"] > 0 and ganda["otomatis_dua_orang"] == 0
+    assert any(line.startswith("Ganda pada daftar awal") for line in lines)
     assert any(line.startswith("Uji orang asing") for line in lines)

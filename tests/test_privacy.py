@@ -114,6 +114,7 @@ def world(tmp_path_factory) -> World:
     env.update(PYTHONPATH=str(ROOT), PREFECT_HOME=str(home), PREFECT_SERVER_ANALYTICS_ENABLED="false",
                DO_NOT_TRACK="1", PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS="300",
                PDPB_KUNCI=KEY, PDPB_KRIPTO_UJI_TIDAK_AMAN="1")
+    (base / "pdpb.toml").write_text('prefect = "sementara"\n')  # the flows under a temporary Prefect server
     proc = subprocess.run(
         [sys.executable, "-c", DRIVER, str(info.baseline), str(info.inbox[Q1]), str(db), str(out),
          info.as_of.isoformat()],
@@ -193,6 +194,7 @@ def test_working_outputs_are_archives_and_the_rest_holds_no_full_nik(world):
     assert not list((quarter / "desa").glob("*.xlsx"))
     assert len(list((quarter / "desa").glob("*.xlsx.zip"))) == len(list((quarter / "pengumuman").glob("*.xlsx")))
     assert (world.out / "awal" / "karantina.csv.zip").exists()
+    assert list((quarter / "tindak_lanjut").glob("*.xlsx.zip")) and not list((quarter / "tindak_lanjut").glob("*.xlsx"))
     # The archives hold the working data, readable with the key and with nothing else.
     inside = arsip.read_member(quarter / "perubahan.csv.zip", KEY)
     assert found_in(inside, world.niks)
@@ -226,6 +228,7 @@ def test_every_command_refuses_without_the_right_key_and_touches_nothing(world, 
          "--out", str(tmp_path / "out")],
         ["init", "--voters", str(world.info.baseline), "--db", str(db_copy), "--out", str(tmp_path / "out")],
         ["kunci", "ganti", "--db", str(db_copy)],
+        ["batal", "--quarter", Q1, "--db", str(db_copy), "--out", str(tmp_path / "out")],
     ]
     for key, words in ((None, "terenkripsi; setel PDPB_KUNCI"), ("kunci-yang-salah-sekali", "salah")):
         if key is None:
@@ -237,7 +240,11 @@ def test_every_command_refuses_without_the_right_key_and_touches_nothing(world, 
             assert cli(*argv) == 2, argv
             err = _lines(capsys.readouterr().err)
             assert len(err) == 1 and words in err[0] and "Traceback" not in err[0], (argv, err)
-    assert {p.name: sha(p) for p in folder.iterdir()} == before
+    # The database is untouched; at most the lock file (a process id, nothing else) now exists.
+    after = {p.name: sha(p) for p in folder.iterdir()}
+    lock = db_copy.name + ".lock"
+    assert {k: v for k, v in after.items() if k != lock} == before
+    assert lock not in after or (folder / lock).read_bytes().strip().isdigit() or not (folder / lock).read_bytes()
     assert not list(tmp_path.glob("*.csv*")) and not (tmp_path / "out").exists()
     # With the right key every reading command works.
     monkeypatch.setenv(keys.KEY_ENV, KEY)
@@ -335,3 +342,30 @@ def test_a_key_too_short_or_a_machine_without_openssl_is_refused_before_init(tmp
     assert cli("init", "--voters", str(voters), "--db", str(tmp_path / "x.duckdb")) == 2
     assert "httpfs" in capsys.readouterr().err
     assert not (tmp_path / "x.duckdb").exists()
+
+
+@pytest.mark.parametrize("encrypted", [True, False])
+def test_the_wal_and_temp_files_of_an_encrypted_database_hold_no_nik(tmp_path, monkeypatch, encrypted):
+    monkeypatch.setenv(keys.UNSAFE_TEST_ENV, "1")
+    if encrypted:
+        monkeypatch.setenv(keys.KEY_ENV, KEY)
+    else:
+        monkeypatch.delenv(keys.KEY_ENV, raising=False)
+    db = tmp_path / "w.duckdb"
+    con = store.connect(db, must_exist=False)
+    store.create_schema(con)
+    con.execute("CHECKPOINT")
+    con.execute("INSERT INTO pemilih (id_pemilih, berlaku_dari, nik, nkk, nama, status, sumber_file, sumber_baris) "
+                "SELECT i, 8103, '33710155' || lpad(i::VARCHAR, 8, '0'), '33710101' || lpad(i::VARCHAR, 8, '0'), "
+                "'WARGA', 'AKTIF', 'a.csv', i FROM range(20000) r(i)")
+    wal = db.with_name(db.name + ".wal")
+    assert wal.stat().st_size > 100_000  # the rows are in the WAL, not yet in the file
+    niks = {f"33710155{i:08d}".encode() for i in range(20000)}
+    hits = found_in(wal.read_bytes(), niks)
+    if encrypted:
+        assert hits == set()
+        settings = con.execute("SELECT current_setting('temp_directory'), current_setting('temp_file_encryption')")
+        assert settings.fetchone() == (str(db) + ".tmp", True)
+    else:
+        assert len(hits) > 10_000  # the check can fail: a plain database's WAL shows them
+    con.close()

@@ -147,7 +147,7 @@ def test_kabupaten_recap_equals_the_rekap_frame_with_totals(out, data):
                          ("P", part.filter(pl.col("jenis_kelamin") == "P")), ("L+P", part)):
             assert r[("PEMILIH AWAL", sex)] == cut["awal"].sum()
             assert r[("BARU", sex)] == cut["baru"].sum()
-            assert r[("TMS 1 MENINGGAL", sex)] == cut["tms_1"].sum()
+            assert r[("TMS 1", sex)] == cut["tms_1"].sum()
             assert r[("PEMILIH AKHIR", sex)] == cut["akhir"].sum()
             assert r[("SELISIH", sex)] == cut["selisih"].sum()
     for sex, part in (("L", data.rekap.filter(pl.col("jenis_kelamin") == "L")),
@@ -272,7 +272,9 @@ def test_review_sheet_has_the_decision_drop_down(out, data):
     assert [r["ID VERIFIKASI"] for r in overview] == sorted(data.verifikasi["id_verifikasi"].to_list())
     kel = table(openpyxl.load_workbook(desa_file(out, "desa", SMALL_DESA[4], data))["Verifikasi"])
     assert [r["ID VERIFIKASI"] for r in kel] == ["V-2026Q1-0003"]  # no candidate desa: the source's desa
-    assert kel[0]["USULAN"] == "BARU" and kel[0]["DESA DI BERKAS"] == "Temanggung I"
+    assert kel[0]["USULAN"] == "BARU" and "Desa: Temanggung I" in kel[0]["DATA PEMBANDING"]
+    assert kel[0]["AKIBAT KEPUTUSAN"].startswith("SETUJU: BUDI SANTOSO")
+    assert "\nTOLAK: BUDI SANTOSO tidak ditambahkan" in kel[0]["AKIBAT KEPUTUSAN"]
     assert overview[0]["USULAN"] == "TMS 1 Meninggal"
 
 
@@ -295,7 +297,7 @@ def test_a_returned_workbook_reads_as_a_keputusan_file(out, data, tmp_path):
         wb.save(returned)
         raw = read_extract(returned)
         assert raw.sheet == "Verifikasi"
-        assert set(raw.headers) == {"id_verifikasi", "keputusan"}
+        assert set(raw.headers) == {"id_verifikasi", "keputusan", "catatan"}
         first = raw.frame.row(0, named=True)
         assert first["keputusan"] == "SETUJU" and first["id_verifikasi"].startswith("V-2026Q1-")
         assert first["sumber_baris"] == h + 1

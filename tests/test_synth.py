@@ -58,7 +58,7 @@ def test_same_seed_gives_identical_bytes(tmp_path):
     c = generate_sample(tmp_path / "c", n_voters=N, seed=4, n_quarters=1)
     da, db = tree_digest(a.out_dir), tree_digest(b.out_dir)
     assert da == db
-    assert len(da) == 1 + 1 + 2 * (6 + 3)  # baseline, awal, per quarter 6 inbox files + 3 labels
+    assert len(da) == 1 + 1 + 1 + 2 * (6 + 3)  # baseline, awal, ganda, per quarter 6 inbox files + 3 labels
     assert tree_digest(c.out_dir)["pemilih.csv"] != da["pemilih.csv"]
 
 
@@ -381,7 +381,8 @@ def test_messy_and_hard_labels(messy):
         assert (typo_rows["nik_target"] != typo_rows["nik_benar"]).all()  # nik_benar: the NIK as typed
     for needed in ("karantina_nik", "karantina_meninggal_sebelum_lahir", "karantina_tanggal_setelah_kuartal",
                    "karantina_desa", "karantina_jenis_kelamin", "karantina_tanggal_lahir", "tanpa_nik", "kembar",
-                   "ayah_anak", "nama_umum_umur", "desa_lain_tgl_beda", "nik_kurang_digit", "ejaan_lama",
+                   "ayah_anak", "nama_umum_umur", "desa_lain_tgl_beda", "karantina_nik_kurang_digit",
+                   "karantina_nik_huruf", "ejaan_lama",
                    "singkatan", "gelar"):
         assert needed in kasus, needed
     assert kasus & {"nik_float", "nik_sci"}

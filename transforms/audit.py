@@ -7,8 +7,8 @@ done its work; `pdpb status --audit` shows the log.
 
 from __future__ import annotations
 
+import getpass
 import os
-import pwd
 import socket
 from datetime import datetime
 from pathlib import Path
@@ -19,11 +19,14 @@ COLUMNS = ("urutan", "waktu", "pengguna", "komputer", "perintah", "kuartal", "be
 
 
 def os_user() -> str:
-    """The account the process runs as (from the kernel's uid, not from $USER, which anyone can set)."""
+    """The account the process runs as: on Linux from the kernel's uid (not from $USER, which
+    anyone can set), on Windows the logon name."""
     try:
+        import pwd
+
         return pwd.getpwuid(os.geteuid()).pw_name
-    except KeyError:
-        return str(os.geteuid())
+    except (ImportError, AttributeError, KeyError):
+        return getpass.getuser()
 
 
 def _has_table(con: duckdb.DuckDBPyConnection) -> bool:

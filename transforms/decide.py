@@ -7,7 +7,6 @@ that removes a voter is applied unless the matcher says AUTO (or an official sai
 
 from __future__ import annotations
 
-import hashlib
 import json
 import time
 from dataclasses import dataclass
@@ -18,6 +17,23 @@ import polars as pl
 
 from schemas.fields import AKTIF, CORRECTABLE_FIELDS, DITERAPKAN, KARANTINA, PERSON_FIELDS, TANPA_PERUBAHAN, VERIFIKASI
 from transforms.match import MatchPolicy, find_ganda, link_records, prepare_voters
+from transforms.review import (
+    REVIEW_COLUMNS,
+    REVIEW_SCHEMA,
+    SELESAI_SCHEMA,
+    SOURCE_PERSON,
+    T_AKTIFKAN,
+    T_GANDA,
+    T_TAMBAH,
+    T_TMS,
+    T_UBAH,
+    ReviewBook,
+    from_json,
+    pair_key,
+    person_state,
+    review_id,
+    to_json,
+)
 
 ADULT_AGE = 17
 LINK_CHUNK = 10_000
@@ -39,11 +55,6 @@ CHANGE_COLUMNS = (
     "kolom_diubah", "nilai_lama", "nilai_baru", "sumber_file", "sumber_sha256", "sumber_baris", "metode", "skor",
     "keputusan", "id_verifikasi", "no_bukti",
 )
-REVIEW_COLUMNS = (
-    "id_verifikasi", "kategori_usulan", "kode_tms_usulan", "id_pemilih_kandidat", "nik_kandidat", "nama_kandidat",
-    "kode_desa_kandidat", "sumber_file", "sumber_sha256", "sumber_baris", "nama_sumber", "nik_sumber",
-    "tanggal_lahir_sumber", "kode_desa_sumber", "skor", "alasan", "umur_sumber", "rt_sumber", "rw_sumber",
-)
 
 
 @dataclass(frozen=True)
@@ -54,6 +65,8 @@ class QuarterDecision:
     verifikasi: pl.DataFrame   # REVIEW_COLUMNS
     hasil: pl.DataFrame        # sumber_file, sumber_baris, hasil (one row per record and decision row)
     karantina: pl.DataFrame    # decision rows that could not be used (unknown id_verifikasi ...)
+    selesai: pl.DataFrame | None = None  # SELESAI_COLUMNS: items decided this quarter and what came of it
+    catatan: tuple[str, ...] = ()        # log lines about the decisions (Bahasa Indonesia)
 
 
 def age_on(born: date | None, day: date) -> int | None:
@@ -70,12 +83,6 @@ def is_eligible(born: date | None, umur: int | None, status_kawin: str | None, t
     if age is None:
         return None
     return age >= ADULT_AGE
-
-
-def review_id(*parts: object) -> str:
-    """Stable across reruns: the same input row and candidate give the same id."""
-    digest = hashlib.sha1("|".join("" if p is None else str(p) for p in parts).encode()).hexdigest()
-    return "V" + digest[:10].upper()
 
 
 def _jsonable(v: object) -> object:
@@ -97,6 +104,15 @@ class _Quarter:
         self.outcome: dict[tuple[str, int], str] = {}
         self.next_id = int(current["id_pemilih"].max() or 0) + 1
         self.karantina: list[dict] = []
+        self.applied: list[dict] = []
+        self.selesai: list[dict] = []
+        self.notes: list[str] = []
+
+    def set_outcome(self, rec: dict, value: str) -> None:
+        """The outcome of an input row of this run (items carried over or found on the list
+        itself have no row in this quarter's files)."""
+        if not rec.get("_tanpa_hasil"):
+            self.outcome[(rec["sumber_file"], rec["sumber_baris"])] = value
 
     # -- voters -------------------------------------------------------------------------------
     def voter(self, id_pemilih: int) -> dict:
@@ -297,33 +313,50 @@ def decide_quarter(
     # The prepared lists are large (millions of rows with comparison columns): free them
     # before the whole-list checks build their own.
     del prepared, prepared_removed, active, removed, links, link_rows
-    if keputusan is not None and keputusan.height:
-        _apply_decisions(q, keputusan, rec_by_key)
+    book = ReviewBook.of(keputusan)
+    _add_carried(q, book.carried)
+    _assign_review_ids(q)
+    _drop_rejected(q, book.rejected)
+    decisions = _Decisions(q, book)
+    decisions.apply_to_rows()
     _resolve_and_apply(q)
     timings["cocok"] = time.perf_counter() - started
     started = time.perf_counter()
-    _list_checks(q)
+    _list_checks(q, book.rejected | decisions.distinct_pairs())
+    decisions.apply_to_ganda()
+    decisions.settle()
     timings["ganda_umur"] = time.perf_counter() - started
-    return _finish(q)
+    return _finish(q, book)
 
 
-def _add_review(q: _Quarter, rec: dict, kategori: str, kode: int | None, rows: list[dict], fields: dict | None = None) -> None:
+def _add_review(q: _Quarter, rec: dict, kategori: str, kode: int | None, rows: list[dict], fields: dict | None = None,
+                tindakan: str | None = None) -> None:
+    """One item per candidate: what SETUJU would do to that candidate (SPEC §5.3)."""
     for link in rows:
-        cand = q.voter(link["id_pemilih"]) if link.get("id_pemilih") is not None else {}
+        cand_id = link.get("id_pemilih")
+        cand = q.voter(cand_id) if cand_id is not None else {}
+        action = tindakan or (T_TMS if kategori == "TMS" else T_UBAH if kategori == "UBAH" else T_TAMBAH)
+        proposed = fields if fields is not None else (
+            _new_voter_fields(rec) if action == T_TAMBAH else _ubah_fields(rec)
+        )
         q.review.append({
             "rec": rec,
             "kategori_usulan": kategori,
             "kode_tms_usulan": kode,
-            "id_pemilih_kandidat": link.get("id_pemilih"),
+            "tindakan": action,
+            "id_pemilih_kandidat": cand_id,
             "nik_kandidat": cand.get("nik"),
             "nama_kandidat": cand.get("nama"),
             "kode_desa_kandidat": cand.get("kode_desa"),
             "skor": link.get("skor"),
             "alasan": link.get("alasan"),
             "metode": link.get("metode"),
-            "fields": fields if fields is not None else _ubah_fields(rec),
+            "fields": proposed,
+            "nilai_lama": {f: cand.get(f) for f in proposed} if action == T_UBAH and cand else None,
+            "kunci_pasangan": pair_key(rec.get("jenis") or "", tuple(rec.get(f) for f in SOURCE_PERSON),
+                                       person_state(cand), kategori, kode),
         })
-    q.outcome[(rec["sumber_file"], rec["sumber_baris"])] = VERIFIKASI
+    q.set_outcome(rec, VERIFIKASI)
 
 
 def _new_voter_fields(rec: dict) -> dict:
@@ -362,7 +395,7 @@ def _decide_baru(q: _Quarter, candidates: list[dict], prepared_removed: pl.DataF
                 q.proposals.append(_proposal(rec, "BARU", None, link["id_pemilih"], {**link, "metode": "REAKTIVASI"},
                                              fields=_ubah_fields(rec)))
             else:
-                _add_review(q, rec, "BARU", None, [link])
+                _add_review(q, rec, "BARU", None, [link], fields=_ubah_fields(rec), tindakan=T_AKTIFKAN)
             continue
         problems = []
         if not rec.get("nik_andal"):
@@ -382,61 +415,61 @@ def _decide_baru(q: _Quarter, candidates: list[dict], prepared_removed: pl.DataF
                                      fields=_new_voter_fields(rec)))
 
 
-def _may_reactivate(kode_tms: int | None, jenis: str) -> bool:
-    return kode_tms is not None and jenis in REACTIVATABLE.get(int(kode_tms), ())
-
-
 # Ids of the province's verifikasi_lintas queue (transforms/provinsi.py), returned in the same files.
 LINTAS_ID_PREFIXES = ("LN-", "LG-")
 
 
-def _apply_decisions(q: _Quarter, keputusan: pl.DataFrame, rec_by_key: dict) -> None:
-    """Officials' SETUJU/TOLAK on this quarter's review queue (SPEC §5.3)."""
-    _assign_review_ids(q)
-    by_id = {r["id_verifikasi"]: r for r in q.review}
-    for row in keputusan.iter_rows(named=True):
-        key = (row["sumber_file"], row["sumber_baris"])
-        rid = row.get("id_verifikasi")
-        item = by_id.get(rid)
-        if item is None and rid and rid.startswith(LINTAS_ID_PREFIXES):
-            q.outcome[key] = TANPA_PERUBAHAN  # a verifikasi_lintas item: the province stage reads it
+def _may_reactivate(kode_tms: int | None, jenis: str) -> bool:
+    return kode_tms is not None and jenis in REACTIVATABLE.get(int(kode_tms), ())
+
+
+def _add_carried(q: _Quarter, carried: pl.DataFrame) -> None:
+    """Items left undecided at the end of the previous quarter stay in the queue with their id.
+    Ganda items are not carried: the whole-list check finds the same pair again (same id) as
+    long as both records are unchanged. An item whose candidate has meanwhile left the list
+    (or, for a reactivation, come back) proposes nothing any more and is dropped."""
+    if carried is None or carried.height == 0:
+        return
+    active_niks: set[str] | None = None
+    for row in carried.iter_rows(named=True):
+        tindakan = row.get("tindakan") or _action_of(row["kategori_usulan"], row["id_pemilih_kandidat"])
+        if tindakan == T_GANDA or row.get("jenis_sumber") == "ganda":
             continue
-        if item is None:
-            q.karantina.append({**_source(row), "kolom": "id_verifikasi",
-                                "alasan": "id_verifikasi tidak ada dalam antrean verifikasi triwulan ini",
-                                "nilai": rid})
-            q.outcome[key] = KARANTINA
+        cand_id = row["id_pemilih_kandidat"]
+        cand = q.voter(cand_id) if cand_id is not None else {}  # voters are never deleted
+        if tindakan in (T_TMS, T_UBAH) and cand.get("status") != AKTIF:
             continue
-        if row.get("keputusan") == "SETUJU":
-            item["_keputusan"] = "SETUJU"
-            q.outcome[key] = DITERAPKAN
-        else:
-            item["_keputusan"] = "TOLAK"
-            q.outcome[key] = TANPA_PERUBAHAN
-    # SETUJU: the candidate's change is applied; other candidates of the same row leave the queue.
-    decided_rows: dict[tuple[str, int], str] = {}
-    for item in q.review:
-        if item.get("_keputusan") == "SETUJU":
-            rec = item["rec"]
-            decided_rows[(rec["sumber_file"], rec["sumber_baris"])] = item["id_verifikasi"]
-            cand = item["id_pemilih_kandidat"]
-            fields = _new_voter_fields(rec) if item["kategori_usulan"] == "BARU" and cand is None else item["fields"]
-            if item["kategori_usulan"] == "BARU" and cand is not None and q.voter(cand).get("status") == AKTIF:
-                continue  # the person is already on the list: approving means "no change needed"
-            q.proposals.append(_proposal(
-                rec, item["kategori_usulan"], item["kode_tms_usulan"], cand,
-                {"metode": item.get("metode") or "VERIFIKASI", "skor": item.get("skor")},
-                keputusan="VERIFIKASI", id_verifikasi=item["id_verifikasi"], fields=fields,
-            ))
-    q.review = [
-        r for r in q.review
-        if r.get("_keputusan") is None
-        and (r["rec"]["sumber_file"], r["rec"]["sumber_baris"]) not in decided_rows
-    ]
-    still = {(r["rec"]["sumber_file"], r["rec"]["sumber_baris"]) for r in q.review}
-    for item_key in list(q.outcome):
-        if q.outcome[item_key] == VERIFIKASI and item_key not in still:
-            q.outcome[item_key] = DITERAPKAN if item_key in decided_rows else TANPA_PERUBAHAN
+        if tindakan == T_AKTIFKAN and cand.get("status") in (AKTIF, None):
+            continue
+        fields = from_json(row.get("nilai_usulan"))
+        if tindakan == T_TAMBAH and fields.get("nik"):
+            if active_niks is None:
+                active_niks = set(q.current.filter(pl.col("status") == AKTIF).get_column("nik").drop_nulls().to_list())
+            if fields["nik"] in active_niks:
+                continue  # the person has been added meanwhile
+        rec = {
+            "sumber_file": row["sumber_file"], "sumber_baris": row["sumber_baris"],
+            "sumber_sha256": row.get("sumber_sha256"), "jenis": row.get("jenis_sumber"),
+            "nama": row.get("nama_sumber"), "nik": row.get("nik_sumber"),
+            "tanggal_lahir": row.get("tanggal_lahir_sumber"), "kode_desa": row.get("kode_desa_sumber"),
+            "umur": row.get("umur_sumber"), "rt": row.get("rt_sumber"), "rw": row.get("rw_sumber"),
+            "jenis_kelamin": row.get("jenis_kelamin_sumber"), "alamat": row.get("alamat_sumber"),
+            "_tanpa_hasil": True,
+        }
+        q.review.append({
+            "rec": rec, "kategori_usulan": row["kategori_usulan"], "kode_tms_usulan": row["kode_tms_usulan"],
+            "tindakan": tindakan, "id_pemilih_kandidat": cand_id, "nik_kandidat": cand.get("nik"),
+            "nama_kandidat": cand.get("nama"), "kode_desa_kandidat": cand.get("kode_desa"), "skor": row["skor"],
+            "alasan": row["alasan"], "metode": row.get("metode"), "fields": fields,
+            "nilai_lama": from_json(row.get("nilai_lama")) or None, "kunci_pasangan": row.get("kunci_pasangan"),
+            "id_verifikasi": row["id_verifikasi"], "dibawa_dari": row.get("dibawa_dari"),
+            "catatan": row.get("catatan"),
+        })
+
+
+def _action_of(kategori: str, cand_id: int | None) -> str:
+    """Items stored before `tindakan` existed."""
+    return T_TMS if kategori == "TMS" else T_UBAH if kategori == "UBAH" else T_TAMBAH
 
 
 def _assign_review_ids(q: _Quarter) -> None:
@@ -453,6 +486,228 @@ def _assign_review_ids(q: _Quarter) -> None:
         n = seen.get(base, 0)
         seen[base] = n + 1
         item["id_verifikasi"] = base if n == 0 else review_id(base, n)
+    # The same report sent again this quarter: the new item replaces the carried one.
+    fresh = {item["id_verifikasi"] for item in q.review if item.get("dibawa_dari") is None}
+    q.review = [i for i in q.review if i.get("dibawa_dari") is None or i["id_verifikasi"] not in fresh]
+
+
+def _drop_rejected(q: _Quarter, rejected: frozenset[str]) -> None:
+    """A pair officials rejected in an earlier quarter is not proposed again while both of its
+    records are unchanged (SPEC §5.3)."""
+    if not rejected:
+        return
+    kept = []
+    for item in q.review:
+        if item.get("kunci_pasangan") in rejected and item.get("dibawa_dari") is None:
+            continue
+        kept.append(item)
+    q.review = kept
+    still = {(i["rec"]["sumber_file"], i["rec"]["sumber_baris"]) for i in kept if not i["rec"].get("_tanpa_hasil")}
+    for key, value in list(q.outcome.items()):
+        if value == VERIFIKASI and key not in still:
+            q.outcome[key] = TANPA_PERUBAHAN
+
+
+def _row_key(item: dict) -> tuple:
+    rec = item["rec"]
+    return (item.get("dibawa_dari"), rec["sumber_file"], rec["sumber_baris"])
+
+
+def _describe(item: dict) -> str:
+    name = item.get("nama_kandidat") or item["rec"].get("nama") or "?"
+    nik = item.get("nik_kandidat") or item["rec"].get("nik")
+    return f"{item['id_verifikasi']} ({name}{', NIK ' + nik if nik else ''})"
+
+
+class _Decisions:
+    """Officials' SETUJU/TOLAK applied to the queue (SPEC §5.3): first to the items of input
+    rows (before the changes are resolved), then to the ganda items the whole-list check
+    finds, then every decision gets its outcome."""
+
+    def __init__(self, q: _Quarter, book: ReviewBook) -> None:
+        self.q = q
+        self.book = book
+        self.rows = list(book.decisions.sort("urutan").iter_rows(named=True))
+        self.latest: dict[str, dict] = {}
+        for row in self.rows:
+            if row["keputusan"] not in ("SETUJU", "TOLAK"):
+                continue
+            before = self.latest.get(row["id_verifikasi"])
+            if before is not None and before["keputusan"] != row["keputusan"]:
+                q.notes.append(
+                    f"keputusan {row['id_verifikasi']} berubah: {before['keputusan']} ({before['sumber_file']} "
+                    f"baris {before['sumber_baris']}) menjadi {row['keputusan']} ({row['sumber_file']} baris "
+                    f"{row['sumber_baris']}); yang berlaku keputusan terakhir"
+                )
+            self.latest[row["id_verifikasi"]] = row
+        self.ordered = sorted(self.latest.values(), key=lambda r: r["urutan"])
+        self.result: dict[str, tuple[str, str]] = {}  # id -> (hasil, keterangan)
+        self.items: dict[str, dict] = {}
+
+    def _quarantine(self, rid: str, reason: str) -> None:
+        self.result[rid] = (KARANTINA, reason)
+
+    def apply_to_rows(self) -> None:
+        q = self.q
+        by_id = {item["id_verifikasi"]: item for item in q.review}
+        approved_rows: dict[tuple, dict] = {}
+        decided_rows: set[tuple] = set()
+        for d in self.ordered:
+            rid = d["id_verifikasi"]
+            item = by_id.get(rid)
+            if item is None:
+                continue
+            self.items[rid] = item
+            item["_keputusan"] = d["keputusan"]
+            if d["keputusan"] == "TOLAK":
+                self.result[rid] = (TANPA_PERUBAHAN, "ditolak")
+                continue
+            key = _row_key(item)
+            decided_rows.add(key)
+            first = approved_rows.get(key)
+            if first is not None:
+                self._quarantine(rid, (
+                    f"laporan {item['rec']['sumber_file']} baris {item['rec']['sumber_baris']} sudah disetujui untuk "
+                    f"kandidat lain: {_describe(first)}; satu laporan hanya untuk satu orang"
+                ))
+                continue
+            proposal = self._proposal(item)
+            if proposal is None:
+                continue
+            approved_rows[key] = item
+            q.proposals.append(proposal)
+        q.review = [r for r in q.review if r.get("_keputusan") is None and _row_key(r) not in decided_rows]
+        still = {_row_key(r) for r in q.review}
+        for item in self.items.values():
+            if _row_key(item) not in still:
+                q.set_outcome(item["rec"], TANPA_PERUBAHAN)  # DITERAPKAN once the change is applied
+
+    def _proposal(self, item: dict) -> dict | None:
+        rid = item["id_verifikasi"]
+        rec, tindakan, cand = item["rec"], item["tindakan"], item["id_pemilih_kandidat"]
+        link = {"metode": item.get("metode") or "VERIFIKASI", "skor": item.get("skor")}
+        if tindakan == T_TAMBAH:
+            fields = item["fields"] or _new_voter_fields(rec)
+            if not fields.get("kode_desa"):
+                self._quarantine(rid, "desa/kelurahan orang ini belum pasti, jadi tidak dapat ditambahkan; "
+                                      "perbaiki desanya di berkas sumber")
+                return None
+            return _proposal(rec, "BARU", None, None, link, keputusan="VERIFIKASI", id_verifikasi=rid, fields=fields)
+        kategori = "BARU" if tindakan == T_AKTIFKAN else item["kategori_usulan"]
+        return _proposal(rec, kategori, item["kode_tms_usulan"], cand, link, keputusan="VERIFIKASI",
+                         id_verifikasi=rid, fields=item["fields"])
+
+    def distinct_pairs(self) -> frozenset[str]:
+        """A look-alike approved as a new person is, by that decision, not the registered voter it
+        resembles: the pair is not proposed as ganda now, nor later while both are unchanged."""
+        q = self.q
+        added = {c["id_verifikasi"]: c["id_pemilih"] for c in q.applied if c.get("id_verifikasi")}
+        keys = set()
+        for rid, item in self.items.items():
+            if item["tindakan"] != T_TAMBAH or item["id_pemilih_kandidat"] is None or rid not in added:
+                continue
+            key = pair_key("ganda", person_state(q.voter(item["id_pemilih_kandidat"])),
+                           person_state(q.voter(added[rid])), "TMS", 2)
+            keys.add(key)
+            q.selesai.append({
+                "id_verifikasi": review_id("ganda", key), "kunci_pasangan": key, "kategori_usulan": "TMS",
+                "kode_tms_usulan": 2, "tindakan": T_GANDA, "id_pemilih_kandidat": added[rid], "keputusan": "TOLAK",
+                "hasil": TANPA_PERUBAHAN, "keterangan": f"orang yang berbeda menurut keputusan {rid}",
+            })
+        return frozenset(keys)
+
+    def apply_to_ganda(self) -> None:
+        q = self.q
+        by_id = {item["id_verifikasi"]: item for item in q.review if item["tindakan"] == T_GANDA}
+        removed_by: dict[int, str] = {}
+        for d in self.ordered:
+            rid = d["id_verifikasi"]
+            item = by_id.get(rid)
+            if item is None or rid in self.items:
+                continue
+            self.items[rid] = item
+            item["_keputusan"] = d["keputusan"]
+            if d["keputusan"] == "TOLAK":
+                self.result[rid] = (TANPA_PERUBAHAN, "ditolak")
+                continue
+            cand, other = q.voter(item["id_pemilih_kandidat"]), q.voter(item["id_pemilih_sumber"])
+            if cand["status"] != AKTIF:
+                self.result[rid] = (TANPA_PERUBAHAN, "pemilih ini sudah TMS")
+                continue
+            if other["status"] != AKTIF:
+                by = removed_by.get(other["id_pemilih"])
+                self._quarantine(rid, (
+                    f"pemilih pembanding {other['nama']} (NIK {other.get('nik')}) sudah dicoret"
+                    f"{' oleh keputusan ' + by if by else ''}; keduanya tidak boleh dicoret sebagai ganda"
+                ))
+                continue
+            cand["status"], cand["kode_tms"] = "TMS", 2
+            removed_by[cand["id_pemilih"]] = rid
+            p = _proposal(item["rec"], "TMS", 2, cand["id_pemilih"],
+                          {"metode": item.get("metode") or "GANDA", "skor": item.get("skor")},
+                          keputusan="VERIFIKASI", id_verifikasi=rid)
+            q.applied.append(_change(p, cand, "TMS", 2, None, [], {}, {}))
+        q.review = [r for r in q.review if r.get("_keputusan") is None]
+
+    def settle(self) -> None:
+        """Every decision's outcome; a decision whose item is not in the queue is quarantined."""
+        q = self.q
+        applied = {c["id_verifikasi"] for c in q.applied if c.get("id_verifikasi")}
+        for rid, d in self.latest.items():
+            if rid in self.result:
+                continue
+            if rid not in self.items and rid.startswith(LINTAS_ID_PREFIXES):
+                # a verifikasi_lintas item: the province stage (transforms/provinsi.py) records it
+                self.result[rid] = (TANPA_PERUBAHAN, "usulan lintas kabupaten: dicatat oleh tahap provinsi")
+            elif rid not in self.items:
+                if rid in self.book.decided_before:
+                    reason = (f"usulan ini sudah diputuskan pada triwulan {self.book.decided_before[rid]}; "
+                              "keputusan baru tidak mengubahnya lagi")
+                elif rid in self.book.known:
+                    reason = (f"usulan ini (antrean {self.book.known[rid]}) tidak berlaku lagi: data pemilihnya "
+                              "sudah berubah sejak usulan dibuat")
+                else:
+                    reason = "id_verifikasi tidak ada dalam antrean verifikasi triwulan ini"
+                self._quarantine(rid, reason)
+            elif rid in applied:
+                self.result[rid] = (DITERAPKAN, "disetujui dan diterapkan")
+            else:
+                self.result[rid] = (TANPA_PERUBAHAN, "disetujui; tidak ada data yang berubah (sudah sesuai "
+                                                     "atau didahului perubahan lain, mis. meninggal)")
+        for key in self.book.no_change:
+            q.outcome[key] = TANPA_PERUBAHAN
+        gone = 0
+        for row in self.rows:
+            rid = row["id_verifikasi"]
+            winner = self.latest.get(rid)
+            final = winner is not None and winner["urutan"] == row["urutan"]
+            hasil, reason = self.result.get(rid, (TANPA_PERUBAHAN, "")) if final else (TANPA_PERUBAHAN, "")
+            if not row["hadir"]:
+                gone += 1
+                if hasil == KARANTINA:
+                    q.notes.append(f"keputusan {rid} ({row['sumber_file']} baris {row['sumber_baris']}, tercatat) "
+                                   f"tidak dapat diterapkan: {reason}")
+                continue
+            key = (row["sumber_file"], row["sumber_baris"])
+            q.outcome[key] = hasil
+            if hasil == KARANTINA:
+                q.karantina.append({"sumber_file": row["sumber_file"], "sumber_sha256": row["sumber_sha256"],
+                                    "sumber_baris": row["sumber_baris"], "kolom": "id_verifikasi",
+                                    "alasan": reason, "nilai": rid})
+        if gone:
+            files = sorted({r["sumber_file"] for r in self.rows if not r["hadir"]})
+            q.notes.append(
+                f"{gone} keputusan yang tercatat di basis data diterapkan lagi walaupun berkasnya tidak ada lagi "
+                f"di kotak masuk: {', '.join(files)}"
+            )
+        for rid, item in self.items.items():
+            hasil, reason = self.result.get(rid, (TANPA_PERUBAHAN, ""))
+            q.selesai.append({
+                "id_verifikasi": rid, "kunci_pasangan": item.get("kunci_pasangan"),
+                "kategori_usulan": item["kategori_usulan"], "kode_tms_usulan": item["kode_tms_usulan"],
+                "tindakan": item["tindakan"], "id_pemilih_kandidat": item["id_pemilih_kandidat"],
+                "keputusan": self.latest[rid]["keputusan"], "hasil": hasil, "keterangan": reason,
+            })
 
 
 def _resolve_and_apply(q: _Quarter) -> None:
@@ -470,21 +725,24 @@ def _resolve_and_apply(q: _Quarter) -> None:
         vid = p["id_pemilih"]
         if p["kategori"] == "BARU" and vid is None:
             nik = p["fields"].get("nik")
-            if nik in new_niks:
+            if nik is not None and nik in new_niks:
                 continue
-            new_niks.add(nik)
+            if nik is not None:
+                new_niks.add(nik)
             vid = q.next_id
             q.next_id += 1
             state = {"id_pemilih": vid, **p["fields"], "status": AKTIF, "kode_tms": None,
                      "sumber_file": rec["sumber_file"], "sumber_baris": rec["sumber_baris"]}
             q.by_id[vid] = state
             applied.append(_change(p, state, "BARU", None, None, [], {}, {}))
-            q.outcome[(rec["sumber_file"], rec["sumber_baris"])] = DITERAPKAN
+            q.set_outcome(rec, DITERAPKAN)
             continue
         voter = q.voter(vid)
         mine = _rank(p["kategori"], p["kode_tms"]) if p["kategori"] != "BARU" else 3
-        if mine > best.get(vid, 9) or (p["kategori"] == "TMS" and voter["status"] != AKTIF):
+        if mine > best.get(vid, 9) or (p["kategori"] in ("TMS", "UBAH") and voter["status"] != AKTIF):
             continue  # superseded (death wins; the person is already removed)
+        if p["kategori"] == "BARU" and voter["status"] == AKTIF:
+            continue  # already back on the list
         if p["kategori"] == "TMS":
             voter["status"], voter["kode_tms"] = "TMS", p["kode_tms"]
             applied.append(_change(p, voter, "TMS", p["kode_tms"], None, [], {}, {}))
@@ -497,7 +755,7 @@ def _resolve_and_apply(q: _Quarter) -> None:
             if not changed:
                 continue
             applied.append(_change(p, voter, "UBAH", None, old.get("kode_desa"), changed, old, new))
-        q.outcome[(rec["sumber_file"], rec["sumber_baris"])] = DITERAPKAN
+        q.set_outcome(rec, DITERAPKAN)
     q.applied = applied
 
 
@@ -536,7 +794,7 @@ def _change(p: dict, voter: dict, kategori: str, kode_tms: int | None, desa_lama
     }
 
 
-def _list_checks(q: _Quarter) -> None:
+def _list_checks(q: _Quarter, rejected: frozenset[str] = frozenset()) -> None:
     """Every run checks the whole list: the same NIK twice (ganda) and voters under age."""
     state = q.current.filter(~pl.col("id_pemilih").is_in(list(q.by_id)))
     touched = [v for v in q.by_id.values()]
@@ -572,20 +830,33 @@ def _list_checks(q: _Quarter) -> None:
         p = _proposal({"sumber_file": row["sumber_file"], "sumber_baris": row["sumber_baris"]}, "TMS", 3,
                       row["id_pemilih"], {"metode": "UMUR", "skor": None})
         q.applied.append(_change(p, voter, "TMS", 3, None, [], {}, {}))
+    _add_ganda_items(q, review, src, rejected)
+
+
+def _add_ganda_items(q: _Quarter, review: pl.DataFrame, src: dict, rejected: frozenset[str]) -> None:
+    """A pair to review: TMS 2 for voter b (the candidate) while voter a (the other record)
+    stays. The id and the pair key come from both records, so the same unchanged pair has the
+    same id next quarter, and a rejected one is not proposed again."""
     for row in review.iter_rows(named=True):
         a, b = row["id_pemilih_a"], row["id_pemilih_b"]
-        if q.voter(a)["status"] != AKTIF or q.voter(b)["status"] != AKTIF:
+        other, cand = q.voter(a), q.voter(b)
+        if other["status"] != AKTIF or cand["status"] != AKTIF:
+            continue
+        key = pair_key("ganda", person_state(other), person_state(cand), "TMS", 2)
+        if key in rejected:
             continue
         f, baris = src[b]
-        rec = {"sumber_file": f, "sumber_baris": baris, "jenis": "ganda", "nama": q.voter(a)["nama"],
-               "nik": q.voter(a)["nik"], "tanggal_lahir": q.voter(a)["tanggal_lahir"],
-               "kode_desa": q.voter(a)["kode_desa"], "umur": None}
+        rec = {"sumber_file": f, "sumber_baris": baris, "jenis": "ganda", "umur": None, "_tanpa_hasil": True,
+               **{k: other.get(k) for k in ("nama", "nik", "tanggal_lahir", "jenis_kelamin", "kode_desa", "alamat",
+                                            "rt", "rw")}}
         _add_review(q, rec, "TMS", 2, [{"id_pemilih": b, "skor": row.get("skor"), "alasan": row.get("alasan"),
-                                        "metode": "GANDA"}], fields={})
+                                        "metode": "GANDA"}], fields={}, tindakan=T_GANDA)
+        q.review[-1].update(kunci_pasangan=key, id_verifikasi=review_id("ganda", key), id_pemilih_sumber=a)
 
 
-def _finish(q: _Quarter) -> QuarterDecision:
+def _finish(q: _Quarter, book: ReviewBook | None = None) -> QuarterDecision:
     _assign_review_ids(q)
+    notes = book.latest_notes() if book is not None else {}
     applied = q.applied
     perubahan = pl.DataFrame(
         [{c: a.get(c) for c in CHANGE_COLUMNS} for a in applied],
@@ -613,12 +884,20 @@ def _finish(q: _Quarter) -> QuarterDecision:
             "umur_sumber": rec.get("umur"),
             "rt_sumber": rec.get("rt"),
             "rw_sumber": rec.get("rw"),
+            "jenis_kelamin_sumber": rec.get("jenis_kelamin"),
+            "alamat_sumber": rec.get("alamat"),
+            "id_pemilih_sumber": item.get("id_pemilih_sumber"),
+            "jenis_sumber": rec.get("jenis"),
+            "tindakan": item["tindakan"],
+            "metode": item.get("metode"),
+            "nilai_lama": to_json(item.get("nilai_lama")),
+            "nilai_usulan": to_json(item.get("fields")),
+            "kunci_pasangan": item.get("kunci_pasangan"),
+            "dibawa_dari": item.get("dibawa_dari"),
+            "catatan": notes.get(item["id_verifikasi"], item.get("catatan")),
         })
     verifikasi = pl.DataFrame(
-        review_rows,
-        schema={**{c: pl.Utf8 for c in REVIEW_COLUMNS}, "kode_tms_usulan": pl.Int64, "id_pemilih_kandidat": pl.Int64,
-                "sumber_baris": pl.Int64, "tanggal_lahir_sumber": pl.Date, "skor": pl.Float64,
-                "umur_sumber": pl.Int64},
+        [{c: r.get(c) for c in REVIEW_COLUMNS} for r in review_rows], schema=REVIEW_SCHEMA,
     ).sort("sumber_file", "sumber_baris", "id_verifikasi")
     changed_ids = [i for i, v in q.by_id.items() if q.original.get(i) != v]
     versions = pl.DataFrame([q.by_id[i] for i in sorted(changed_ids)], schema=q.current.schema)
@@ -632,4 +911,5 @@ def _finish(q: _Quarter) -> QuarterDecision:
         schema={"sumber_file": pl.Utf8, "sumber_sha256": pl.Utf8, "sumber_baris": pl.Int64, "kolom": pl.Utf8,
                 "alasan": pl.Utf8, "nilai": pl.Utf8},
     )
-    return QuarterDecision(versions, closed, perubahan, verifikasi, hasil, karantina)
+    selesai = pl.DataFrame(q.selesai, schema=SELESAI_SCHEMA)
+    return QuarterDecision(versions, closed, perubahan, verifikasi, hasil, karantina, selesai, tuple(q.notes))

@@ -73,6 +73,8 @@ LEVELS: dict[str, tuple[str, ...]] = {
 }
 FIELDS = tuple(LEVELS)
 _EM_ROUNDS = 40
+# Fields whose exact agreement weighs by the value's frequency on the list, and that count.
+_TF = {"nama": "nama_frek", "tgl": "tgl_frek", "alamat": "alamat_frek"}
 
 
 @dataclass(frozen=True)
@@ -220,6 +222,7 @@ def _scan_frame(v: pl.DataFrame) -> pl.DataFrame:
             nama_kunci=pl.when(pl.col("nama_kunci") == "").then(None).otherwise(pl.col("nama_kunci")),
             alamat=pl.col("alamat").str.to_uppercase().str.replace_all(r"[^A-Z0-9]+", " ").str.strip_chars(),
         )
+        .with_columns(alamat_frek=pl.len().over("alamat").cast(pl.Int32))
     )
 
 
@@ -266,7 +269,8 @@ def _plausible(s: pl.DataFrame, pairs: pl.DataFrame) -> pl.DataFrame:
 # ---------------------------------------------------------------------------------------
 
 _PAIR_COLUMNS = ("id_pemilih", "nik", "nkk", "nama_kunci", "nama_urut", "nama_rapat", "nama_kata", "nama_frek",
-                 "tanggal_lahir", "tgl_frek", "jenis_kelamin", "kode_desa", "kode_kecamatan", "rt", "rw", "alamat")
+                 "tanggal_lahir", "tgl_frek", "jenis_kelamin", "kode_desa", "kode_kecamatan", "rt", "rw", "alamat",
+                 "alamat_frek")
 
 
 def _pair_frame(s: pl.DataFrame, pairs: pl.DataFrame) -> pl.DataFrame:
@@ -298,7 +302,8 @@ def compare(f: pl.DataFrame) -> pl.DataFrame:
     no_name = pl.col("nama_kunci").is_null() | pl.col("v_nama_kunci").is_null()
     nama = (
         pl.when(no_name).then(pl.lit(None, dtype=pl.Utf8))
-        .when(pl.col("nama_kunci") == pl.col("v_nama_kunci")).then(pl.lit("sama"))
+        # The same words in another order (a given name and a family name swapped) is the same name.
+        .when(pl.col("nama_urut") == pl.col("v_nama_urut")).then(pl.lit("sama"))
         .when(sim >= 0.92).then(pl.lit("sangat_mirip"))
         .when(sim >= 0.85).then(pl.lit("mirip"))
         .when(pl.col("nama_bagian")).then(pl.lit("bagian"))
@@ -358,8 +363,14 @@ def _address_level(f: pl.DataFrame) -> pl.DataFrame:
     sim = _pair_similarity(todo.get_column("alamat"), todo.get_column("v_alamat"), fuzz.token_sort_ratio) / 100.0
     todo = todo.with_columns(_sim_alamat=pl.Series(sim, dtype=pl.Float64))
     f = f.join(todo, on=["alamat", "v_alamat"], how="left", nulls_equal=False)
+    # The address says nothing more where the household or the RT/RW already agree (it is
+    # theirs), nor between two desa unless it is one few voters share: a hamlet's name (DUSUN
+    # KRAJAN) recurs in many desa, a street address with its number does not.
+    place = pl.col("l_tempat")
+    redundant = place.is_in([LEVELS["tempat"].index("kk"), LEVELS["tempat"].index("rtrw")]).fill_null(False)
+    common_elsewhere = ~pl.col("desa_sama") & ((pl.col("alamat_frek") > 3) | (pl.col("v_alamat_frek") > 3)).fill_null(True)
     level = (
-        pl.when(~both).then(pl.lit(None, dtype=pl.Utf8))
+        pl.when(~both | redundant | common_elsewhere).then(pl.lit(None, dtype=pl.Utf8))
         .when(pl.col("alamat") == pl.col("v_alamat")).then(pl.lit("sama"))
         .when(pl.col("_sim_alamat") >= 0.85).then(pl.lit("mirip"))
         .when(pl.col("_sim_alamat") >= 0.65).then(pl.lit("agak_mirip"))
@@ -419,10 +430,13 @@ def _pair_weights(levels: np.ndarray, m: dict, u: dict, tf: dict[str, np.ndarray
     for j, field in enumerate(FIELDS):
         col = levels[:, j]
         ok = col >= 0
-        total[ok] += np.log2(m[field][col[ok]]) - np.log2(u[field][col[ok]])
+        term = np.zeros(len(levels))
+        term[ok] = np.log2(m[field][col[ok]]) - np.log2(u[field][col[ok]])
         if field in tf:
-            exact = col == 0
-            total[exact] += np.log2(u[field][0]) - np.log2(tf[field][exact])
+            # An exact value weighs by its frequency; a near one never more than an exact one would.
+            exact_w = np.log2(m[field][0]) - np.log2(tf[field])
+            term = np.where(col == 0, exact_w, np.where(ok & (term > 0), np.minimum(term, exact_w), term))
+        total += term
     return total
 
 
@@ -470,12 +484,13 @@ def _weight_expr(w: Weights, n_voters: int, model: GandaModel) -> pl.Expr:
         table = np.log2(w.m[field] / w.u[field])
         term = pl.col(f"l_{field}").replace_strict(list(range(len(table))), table.tolist(), default=0.0,
                                                    return_dtype=pl.Float64).fill_null(0.0)
-        if field in ("nama", "tgl"):
-            # Term frequency: an exact name or birth date weighs by how many voters carry it.
-            freq = pl.col("v_nama_frek" if field == "nama" else "v_tgl_frek").cast(pl.Float64)
+        if field in _TF:
+            # Term frequency: an exact name, birth date or address weighs by how many voters carry it.
+            freq = pl.col(f"v_{_TF[field]}").cast(pl.Float64)
             u_value = (freq.fill_null(1) - 1 + model.bobot_tf * float(w.u[field][0])) / (n_voters - 1 + model.bobot_tf)
             exact = pl.col(f"l_{field}") == 0
-            term = pl.when(exact).then((pl.lit(float(w.m[field][0])) / u_value).log(2)).otherwise(term)
+            exact_w = (pl.lit(float(w.m[field][0])) / u_value).log(2)
+            term = pl.when(exact).then(exact_w).when(term > 0).then(pl.min_horizontal(term, exact_w)).otherwise(term)
         total = total + term
     return total
 
@@ -493,9 +508,15 @@ def _guards() -> pl.Expr:
     exact_date = (tgl == 0).fill_null(False)
     name = pl.col("l_nama")
     close_name = name.is_in([0, 1, 2]).fill_null(False)
-    twins = pl.col("kk_sama") & exact_date & pl.col("kata_beda") & (name != 0).fill_null(True)
-    parent_child = pl.col("kk_sama") & (other_year | (far_dates & pl.col("satu_kata")))
-    neighbours = pl.col("desa_sama") & pl.col("kk_beda") & far_dates
+    # Twins: one household, one birth date, names that are other names (SRI / TRI) and not
+    # a slip of one name (SRI / SI, SUPRIYADI / SUPRIYDAI).
+    twins = pl.col("kk_sama") & exact_date & pl.col("kata_beda") & ~pl.col("ketik_pendek") & (name != 0).fill_null(False)
+    # A parent and child (or two siblings) sharing a name in one household: dates far apart.
+    parent_child = pl.col("kk_sama") & far_dates
+    # Same-name neighbours: one desa, two households, the same name and birth dates that are
+    # not the same (a digit off is a typo of one person only where nothing else says who).
+    same_or_swapped = tgl.is_in([0, LEVELS["tgl"].index("tukar")]).fill_null(False)
+    neighbours = pl.col("desa_sama") & pl.col("kk_beda") & (far_dates | ((name == 0).fill_null(False) & ~same_or_swapped))
     # A clearly different name is one person only with the very same birth date.
     other_name = (name == LEVELS["nama"].index("beda")).fill_null(False) & ~exact_date
     other_date_weak_name = other_year & ~close_name
@@ -518,19 +539,12 @@ def two_nik_pairs(v: pl.DataFrame, model: GandaModel, *, keep_all: bool = False)
         f = f.filter(~pl.col("_jaga"))
     rnd = compare(_pair_frame(s, _random_pairs(n, model.pasangan_acak)))
     learn = f.filter(~pl.col("_jaga"))
-    tf = {
-        "nama": learn.get_column("v_nama_frek").cast(pl.Float64).to_numpy(),
-        "tgl": learn.get_column("v_tgl_frek").cast(pl.Float64).fill_null(1).to_numpy(),
-    }
+    tf = {field: learn.get_column(f"v_{col}").cast(pl.Float64).fill_null(1).to_numpy() for field, col in _TF.items()}
     levels = _level_matrix(learn)
     rnd_levels = _level_matrix(rnd)
     u0 = {fd: _blend(*_frequencies(rnd_levels)[fd], model.u[fd], model.bobot_u) for fd in FIELDS}
     tf = {k: _tf_u(x, float(u0[k][0]), n, model) for k, x in tf.items()}
     w = estimate(levels, rnd_levels, _level_matrix(compare(_pair_frame(s, _proven_pairs(s)))), tf, n, model)
-    if keep_all:
-        for field in FIELDS:
-            print(field, "m", np.round(w.m[field], 4), "u", np.round(w.u[field], 5), "w", np.round(np.log2(w.m[field] / w.u[field]), 1))
-        print("prior", w.log2_prior, "dups", w.duplikat)
     f = f.with_columns(bobot=_weight_expr(w, n, model)).with_columns(
         peluang=1.0 / (1.0 + (-(pl.col("bobot") + w.log2_prior) * math.log(2)).exp()),
     )

@@ -180,7 +180,8 @@ def reencrypt(db_path: Path, old_key: str | None, new_key: str, *, before_swap=N
     con.close()
     _fsync(fresh)
     os.replace(fresh, db_path)
-    _fsync(db_path.parent)
+    if os.name == "posix":  # a folder cannot be opened for fsync on Windows
+        _fsync(db_path.parent)
 
 
 def _fsync(path: Path) -> None:

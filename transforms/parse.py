@@ -6,22 +6,24 @@ cell as typed. Parsing is vectorized; only distinct desa names are resolved in P
 
 Decisions:
 - NIK trust (`nik_andal`): true only for a 16-digit NIK typed as text (not an Excel number,
-  not scientific notation) with a valid structure (province code of the region table,
-  possible DDMMYY with day+40 for women, serial not 0000) that agrees with the row's birth
-  date and sex where those are given. A NIK that went through a number keeps its digits
-  when all 16 are known, untrusted; scientific notation that lost digits becomes null.
-- An invalid or lost NIK quarantines the row for the baseline (`pemilih`: the NIK is the
-  voter's key) and for rows that cannot be identified otherwise. A 16-digit NIK typed as
-  text whose structure is impossible quarantines any row (SPEC §5.1). An event row that has
-  a name, a birth date or age, and a desa, and whose NIK lost digits, went through a number
-  or is no number at all, goes on with `nik` null: it will be matched by those fields. An
-  invalid NKK quarantines a baseline row and is dropped (null) elsewhere.
+  not scientific notation, not a serial 0000 that Excel left of 000x) with a valid structure
+  (province code of the region table, possible DDMMYY with day+40 for women) that agrees
+  with the row's birth date and sex where those are given. A NIK that went through a number
+  keeps its digits when all 16 are known, untrusted; one that lost digits becomes null.
+- SPEC §4.3: a NIK typed as text that, after removing spaces, dots and dashes, holds
+  letters or other characters (full-width digits included) or is not 16 digits quarantines
+  any row, with the reason; so does a 16-digit one whose structure is impossible. A NIK that
+  lost digits quarantines the row for the baseline (`pemilih`: the NIK is the voter's key)
+  and for rows that cannot be identified otherwise; an event row with a name, a birth date
+  or age, and a desa goes on with `nik` null and is matched by those fields. Words for
+  "none" (`tanpa_nomor` in codes.csv) are no NIK. The NKK follows the same rules.
 - `perbaikan`: a blank cell means "no change". `kolom_isi` lists the correctable fields
   (schemas.fields.CORRECTABLE_FIELDS) whose cells are not blank, except `nama`: the name
   identifies the person in the file (with the NIK) and is not read as a correction.
   `desa`/`kecamatan` names count as `kode_desa`. `kode_tms` (5 or 9) comes only from
   `perbaikan` files.
-- `keputusan`: only `id_verifikasi`, `keputusan` (and `nama`, for display) are read.
+- `keputusan`: only `id_verifikasi`, `keputusan`, `catatan` (and `nama`, for display) are read; a
+  blank `keputusan` means "not decided yet", not an error.
 - Fields a kind does not use (e.g. a `STATUS` column in the baseline) are ignored (null).
 - Dates: after `tanggal_acuan` or before 1900 → quarantine; an event dated before
   `awal_kuartal` is kept (late reports of earlier events are normal).
@@ -116,6 +118,7 @@ RECORD_SCHEMA: dict[str, pl.DataType] = {
     "perubahan": pl.Utf8,
     "id_verifikasi": pl.Utf8,
     "keputusan": pl.Utf8,
+    "catatan": pl.Utf8,
     "kolom_isi": pl.List(pl.Utf8),
     "kode_tms": pl.Int64,
     "no_bukti": pl.Utf8,  # akta kematian or SKPWNI number, kept on the change as its evidence
@@ -134,7 +137,7 @@ RAW_FIELDS: tuple[str, ...] = (
     "nik", "nkk", "nama", "tempat_lahir", "tanggal_lahir", "umur", "jenis_kelamin",
     "status_kawin", "alamat", "rt", "rw", "rt_rw", "disabilitas", "kode_desa", "desa", "kecamatan",
     "tps", "tanggal_meninggal", "tanggal_pindah", "tanggal_datang", "tujuan", "asal",
-    "instansi", "perubahan", "id_verifikasi", "keputusan", "kode_tms",
+    "instansi", "perubahan", "id_verifikasi", "keputusan", "kode_tms", "catatan",
     "no_prop", "no_kab", "no_kec", "no_kel", "no_bukti", "akta_kematian",
 )  # fmt: skip
 
@@ -143,7 +146,7 @@ FIELD_ORDER: tuple[str, ...] = (
     "id_verifikasi", "keputusan", "nik", "nkk", "nama", "tempat_lahir", "tanggal_lahir",
     "umur", "jenis_kelamin", "status_kawin", "alamat", "rt", "rw", "disabilitas",
     "kode_desa", "desa", "kecamatan", "tps", "tanggal_meninggal", "tanggal_pindah",
-    "tanggal_datang", "tujuan", "asal", "instansi", "perubahan", "kode_tms",
+    "tanggal_datang", "tujuan", "asal", "instansi", "perubahan", "kode_tms", "catatan",
 )  # fmt: skip
 _ORDER = {f: i for i, f in enumerate(FIELD_ORDER)}
 
@@ -183,7 +186,7 @@ def _raw(field: str) -> str:
 def _fields_for(kind: str) -> set[str]:
     """The raw fields a kind reads; the others are ignored."""
     if kind == "keputusan":
-        return {"id_verifikasi", "keputusan", "nama"}
+        return {"id_verifikasi", "keputusan", "nama", "catatan"}
     used = set(PERSON_RAW) | set(EVENT_FIELDS[kind])
     if kind == "perbaikan":
         used.add("kode_tms")
@@ -273,7 +276,7 @@ def parse_extract(raw: RawExtract, kind: str, ctx: ParseContext) -> Parsed:
         clean_text_series(col(_raw("nama")), upper=True).alias("nama"),
         *[
             clean_text_series(col(_raw(f))).alias(f)
-            for f in ("tempat_lahir", "alamat", "disabilitas", "tps", "tujuan", "asal", "id_verifikasi")
+            for f in ("tempat_lahir", "alamat", "disabilitas", "tps", "tujuan", "asal", "id_verifikasi", "catatan")
         ],
         *[parse_date_series(col(_raw(f))).alias(f) for f in DATE_FIELDS],
         umur_series(col(_raw("umur"))).alias("umur"),

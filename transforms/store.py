@@ -6,7 +6,6 @@ polars frames.
 
 from __future__ import annotations
 
-import fcntl
 import json
 import os
 import re
@@ -91,20 +90,18 @@ def writer_lock(db_path: Path) -> Iterator[None]:
     flock is released by the kernel when the process dies, so a killed run never leaves a
     stale lock behind.
     """
+    from transforms.filelock import lock_exclusive, read_holder, write_holder
+
     db_path.parent.mkdir(parents=True, exist_ok=True)
     lock_path = db_path.with_name(db_path.name + ".lock")
     fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o644)
     try:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            holder = os.pread(fd, 64, 0).decode(errors="replace").strip() or "?"
+        if not lock_exclusive(fd):
             raise InputError(
-                f"basis data sedang dipakai oleh proses lain (pid {holder}); tunggu sampai selesai",
+                f"basis data sedang dipakai oleh proses lain (pid {read_holder(fd)}); tunggu sampai selesai",
                 file=str(db_path),
             ) from None
-        os.ftruncate(fd, 0)
-        os.pwrite(fd, str(os.getpid()).encode(), 0)
+        write_holder(fd)
         yield
     finally:
         os.close(fd)
@@ -216,6 +213,8 @@ class QuarterWrite:
     verifikasi: pl.DataFrame
     karantina: pl.DataFrame
     berkas: pl.DataFrame
+    selesai: pl.DataFrame | None = None     # items decided this quarter (verifikasi_selesai)
+    keputusan: pl.DataFrame | None = None   # decision rows read for the first time (kept for good)
 
 
 def _table_columns(con: duckdb.DuckDBPyConnection, table: str) -> list[str]:
@@ -237,7 +236,8 @@ def rollback_quarter(con: duckdb.DuckDBPyConnection, kuartal: int) -> None:
     """Undo one quarter (the latest): drop what it created, reopen what it closed."""
     con.execute("DELETE FROM pemilih WHERE berlaku_dari = ?", [kuartal])
     con.execute("UPDATE pemilih SET berlaku_sampai = NULL WHERE berlaku_sampai = ?", [kuartal])
-    for table in ("perubahan", "verifikasi", "karantina", "berkas", "kuartal"):
+    # Officials' decisions (`keputusan`) are not the quarter's work: they stay.
+    for table in ("perubahan", "verifikasi", "verifikasi_selesai", "karantina", "berkas", "kuartal"):
         con.execute(f"DELETE FROM {table} WHERE kuartal = ?", [kuartal])
 
 
@@ -272,6 +272,9 @@ def write_quarter(
         ):
             _insert(con, table, frame, **extra)
             step()
+        for table, frame in (("verifikasi_selesai", w.selesai), ("keputusan", w.keputusan)):
+            if frame is not None:
+                _insert(con, table, frame, **({"kuartal": w.kuartal} if table == "verifikasi_selesai" else {}))
         con.execute(
             "INSERT INTO kuartal VALUES (?, ?, ?, ?, ?)",
             [w.kuartal, w.label, w.tanggal_acuan, w.id_run, datetime.now()],
@@ -332,6 +335,36 @@ def review_of(con: duckdb.DuckDBPyConnection, kuartal: int) -> pl.DataFrame:
         "SELECT * EXCLUDE (kuartal) FROM verifikasi WHERE kuartal = ? ORDER BY sumber_file, sumber_baris, id_verifikasi",
         [kuartal],
     )
+
+
+def recorded_decisions(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
+    """Every decision officials returned, in the order it was first read."""
+    return query(con, "SELECT * FROM keputusan ORDER BY urutan")
+
+
+def carried_review(con: duckdb.DuckDBPyConnection, kuartal: int) -> pl.DataFrame:
+    """The queue left undecided at the end of the latest quarter applied before `kuartal`."""
+    return query(
+        con,
+        "SELECT * EXCLUDE (kuartal, dibawa_dari), coalesce(dibawa_dari, kuartal) AS dibawa_dari FROM verifikasi "
+        "WHERE kuartal = (SELECT max(kuartal) FROM kuartal WHERE kuartal < $q) "
+        "ORDER BY sumber_file, sumber_baris, id_verifikasi",
+        {"q": kuartal},
+    )
+
+
+def review_history(con: duckdb.DuckDBPyConnection, kuartal: int) -> tuple[frozenset[str], dict[str, int], dict[str, int]]:
+    """Before `kuartal`: the pair keys officials rejected, the quarter each id was last queued in,
+    and the quarter each decided id was decided in."""
+    rejected = frozenset(r[0] for r in con.execute(
+        "SELECT DISTINCT kunci_pasangan FROM verifikasi_selesai WHERE kuartal < ? AND keputusan = 'TOLAK' "
+        "AND kunci_pasangan IS NOT NULL", [kuartal]).fetchall())
+    known = dict(con.execute(
+        "SELECT id_verifikasi, max(kuartal) FROM verifikasi WHERE kuartal < ? GROUP BY ALL", [kuartal]).fetchall())
+    decided = dict(con.execute(
+        "SELECT id_verifikasi, max(kuartal) FROM verifikasi_selesai WHERE kuartal < ? GROUP BY ALL",
+        [kuartal]).fetchall())
+    return rejected, known, decided
 
 
 def quarantine_of(con: duckdb.DuckDBPyConnection, kuartal: int) -> pl.DataFrame:

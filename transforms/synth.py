@@ -26,7 +26,7 @@ from transforms.synth_events import (
     resolve_rates,
     run_quarter,
 )
-from transforms.synth_population import load_region, make_population
+from transforms.synth_population import GANDA_DUA_NIK, load_region, make_population
 
 BASELINE_COLUMNS = ("nkk", "nik", "nama", "tempat_lahir", "tanggal_lahir", "status_kawin", "jenis_kelamin",
                     "alamat", "rt", "rw", "disabilitas", "kode_desa", "tps")
@@ -84,6 +84,7 @@ def generate_sample(
     label_root.mkdir(exist_ok=True)
     awal = label_root / "awal.csv"
     _write_csv(_awal_frame(voters), awal)
+    _write_csv(_two_nik_frame(voters), label_root / "ganda.csv")
 
     state = State(voters=voters, region=region, reg_nik=pop.registry_nik, reg_nkk=pop.registry_nkk,
                   next_rumah=int(voters["rumah"].max()) + 1)
@@ -142,6 +143,22 @@ def _awal_frame(voters: pl.DataFrame) -> pl.DataFrame:
         pl.when(pl.col("ganda")).then(2).otherwise(3).alias("kode_tms"),
         pl.when(pl.col("ganda")).then(pl.col("baris_asli")).otherwise(None).alias("baris_asli"),
     )
+
+
+def _two_nik_frame(voters: pl.DataFrame) -> pl.DataFrame:
+    """The people registered twice under two NIKs: rows of pemilih.csv (first, second) and
+    what was changed on the second record."""
+    marked = voters.filter(pl.col("khusus") == GANDA_DUA_NIK).sort("baris")
+    fields = ["nama", "tanggal_lahir", "alamat", "nkk", "kode_desa"]
+    pairs = marked.group_by("pasangan").agg(
+        baris_a=pl.col("baris").first(), baris_b=pl.col("baris").last(), nik_a=pl.col("nik").first(),
+        nik_b=pl.col("nik").last(), n=pl.len(),
+        **{f"_{f}": pl.col(f).first().ne_missing(pl.col(f).last()) for f in fields},
+    ).filter(pl.col("n") == 2)
+    changed = pl.concat_list([pl.when(pl.col(f"_{f}")).then(pl.lit(f)) for f in fields]).list.drop_nulls()
+    return pairs.with_columns(perubahan=changed.list.join("+")).select(
+        "baris_a", "baris_b", "nik_a", "nik_b", "perubahan"
+    ).sort("baris_a")
 
 
 def file_name(kind: str, quarter: str, ext: str) -> str:

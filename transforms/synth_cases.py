@@ -28,7 +28,7 @@ from transforms.synth_events import (
     _label,
     _row,
 )
-from transforms.synth_population import load_pools, typo, years_before
+from transforms.synth_population import GANDA_DUA_NIK, load_pools, typo, years_before
 
 STRONG = 85.0  # name-key similarity for a clear match
 WEAK = 70.0  # below this a same-birth-date voter is not a rival candidate
@@ -119,6 +119,35 @@ class CaseMaker:
             # The person did die or leave: no later quarter may give them another event.
             b.s.retired.add(row["_nik_target"])
 
+    def quarantine(self, row: dict, kasus: str) -> None:
+        """The row's NIK is invalid as typed (SPEC §4.3): the row is quarantined and its change
+        waits for a retyped row; the person did die or leave, so no later event is drawn."""
+        b = self.b
+        if row["_kategori"] == "TMS":
+            b.tms.pop(row["_rec"], None)
+            b.s.retired.add(row["_nik_target"])
+        elif row["_kategori"] == "UBAH":
+            b.ubah.pop(row["_rec"], None)
+        elif row["_kategori"] == "BARU":
+            b.baru = [p for p in b.baru if p["nik"] != row["_nik_target"]]
+        row.update(_hasil=KARANTINA, _kasus=kasus, _kategori=None, _kode_tms=None, _nik_target=None)
+
+    def typed_wrong(self, row: dict, turn: int) -> None:
+        """A NIK typed as text with a letter for a digit (O for 0, l for 1) or in full-width
+        digits (pasted from a phone or a PDF): quarantined, not matched by the other fields."""
+        nik = row["nik"]
+        if turn % 3 == 0 and "0" in nik[6:]:
+            i = nik.rindex("0")
+            typed = nik[:i] + "O" + nik[i + 1:]
+        elif turn % 3 == 1 and "1" in nik[6:]:
+            i = nik.rindex("1")
+            typed = nik[:i] + "l" + nik[i + 1:]
+        else:
+            typed = "".join(chr(0xFF10 + int(d)) for d in nik)
+        row["_raw"] = {"nik": typed}
+        row["_nik_mode"] = "teks"
+        self.quarantine(row, "karantina_nik_huruf")
+
     def _as_desa_report(self, row: dict) -> None:
         """The row goes into the desa's own death report: no NIK and no birth date; the dusun
         and RT/RW left blank on some rows."""
@@ -160,9 +189,11 @@ class CaseMaker:
             if r["_hasil"] == DITERAPKAN and r["_kasus"] == "bersih" and r["_kategori"] == "TMS"
             and r["_rec"] not in b.konflik
         ]
-        for r in plain:
+        for i, r in enumerate(plain):
             u = rng.random()
-            if u < 0.15:
+            if i % 30 == 7:  # one row in 30: a NIK typed with a letter or in full-width digits
+                self.typed_wrong(r, i // 30)
+            elif u < 0.15:
                 # Typed into Excel as a number (15 significant digits) or into CSV as 3.32301E+15.
                 r["_nik_mode"] = "numerik"
                 self.judge(r, r["_rec"], "nik_float", "nik_float_ambigu")
@@ -268,10 +299,12 @@ class CaseMaker:
             self._death(r, kasus, kasus + "_ambigu", nik_mode=mode, nama=variant)
 
     def short_niks(self, k: int) -> None:
-        """A NIK that lost its last digit: matched by the other fields."""
+        """A NIK typed as text with its last digit left off."""
         for r in self._free_voters()[:k]:
             row = self._death(r, "nik_kurang_digit", "nik_kurang_digit_ambigu", nik_mode="teks")
             row["_raw"] = {"nik": r["nik"][:15]}
+            # Typed as text, 15 digits: a wrong value to retype, not a lost one (SPEC §4.3).
+            self.quarantine(row, "karantina_nik_kurang_digit")
 
     def nik_of_someone_else(self, k: int) -> None:
         """A's death typed with B's NIK: B is alive and must never be removed on this row.
@@ -331,6 +364,8 @@ class CaseMaker:
             if len(group) != 2 or any(r["nik"] in self.used or r["nik"] in self.b.s.retired for r in group):
                 continue
             kind = group[0]["khusus"]
+            if kind == GANDA_DUA_NIK:
+                continue
             if kind == "kembar":
                 self._death(group[0], "kembar", "kembar_ambigu", nik_mode="numerik")
             elif kind == "senama":

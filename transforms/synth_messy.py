@@ -117,8 +117,13 @@ class Style:
         if mode == "hilang" or value is None:
             return None
         if mode == "numerik":
-            # Excel keeps 15 significant digits; a CSV saved by Excel shows 6 of them.
-            return float(value[:15] + "0") if self.xlsx else f"{float(value):.5E}"
+            # Excel keeps 15 significant digits; a CSV saved by Excel shows 6 of them under the
+            # General format, or all 16 under "0" -- for a serial 0001-0009 that leaves 0000.
+            if self.xlsx:
+                return float(value[:15] + "0")
+            if value[12:15] == "000" and self.rng.random() < 0.5:
+                return value[:15] + "0"
+            return f"{float(value):.5E}"
         u = self.rng.random()
         if u < 0.05:
             return " ".join(value[i : i + 4] for i in range(0, 16, 4))
@@ -355,5 +360,7 @@ def _write_csv(path: Path, headers: list[str], cells: list[list], title: list[st
             w.writerow([])
         w.writerow(["" if v is None else v for v in values])
         previous = n
-    path.write_bytes(buf.getvalue().encode(encoding))
+    # Excel saving "CSV" in the Windows code page writes '?' for what it cannot spell
+    # (full-width digits pasted into a NIK cell).
+    path.write_bytes(buf.getvalue().encode(encoding, errors="replace"))
     return numbers

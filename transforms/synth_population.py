@@ -7,7 +7,7 @@ The name pools, titles, hamlet/street names and disability words are data under 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from functools import lru_cache
 from pathlib import Path
 
@@ -508,6 +508,8 @@ def make_population(rng: np.random.Generator, region: Region, n_voters: int, as_
     )
     voters = _plant_list_errors(rng, voters)
     voters = _plant_duplicates(rng, voters)
+    if hard_cases and n_voters >= 200:
+        voters = _plant_two_nik_duplicates(rng, voters, reg_nik, desa)
     voters = _assign_tps(rng, voters).drop("_desa_i")
     voters = voters.with_columns(
         pl.int_range(0, pl.len(), dtype=pl.Int64).alias("rec"),
@@ -518,6 +520,8 @@ def make_population(rng: np.random.Generator, region: Region, n_voters: int, as_
 
 # Planted look-alikes (hard cases): twins, a father and son sharing a name, namesakes in one desa.
 KHUSUS = ("", "kembar", "ayah", "anak", "senama")
+# A person registered a second time under another NIK (both records carry this mark).
+GANDA_DUA_NIK = "ganda_dua_nik"
 
 
 def _single_word(names: pl.Series, idx: np.ndarray) -> np.ndarray:
@@ -623,6 +627,97 @@ def _plant_duplicates(rng, voters: pl.DataFrame) -> pl.DataFrame:
     base = voters.with_columns(pl.lit(False).alias("ganda"), pl.Series("_pos", np.arange(n, dtype="float64")))
     copies = voters[src].with_columns(pl.lit(True).alias("ganda"), pl.Series("_pos", copy_pos, dtype=pl.Float64))
     return pl.concat([base, copies]).sort("_pos").drop("_pos")
+
+
+def _corrupt_date(rng, days: int) -> int:
+    """One birth date typed wrong the way record-linkage benchmarks do it: day and month
+    swapped, or one digit of the day or of the year's last two digits changed."""
+    d = date(1970, 1, 1) + timedelta(days=int(days))
+    choice = rng.integers(0, 3)
+    if choice == 0 and d.day <= 12 and d.day != d.month:
+        new = date(d.year, d.day, d.month)
+    elif choice == 1:
+        unit = int(rng.integers(0, 10))
+        day = d.day - d.day % 10 + unit
+        new = d.replace(day=day) if 1 <= day <= 28 and day != d.day else d.replace(day=(d.day % 28) + 1)
+    else:
+        year = d.year - d.year % 10 + int(rng.integers(0, 10))
+        new = d.replace(year=year if year != d.year else d.year - 1)
+    return (new - date(1970, 1, 1)).days
+
+
+def _plant_two_nik_duplicates(rng, voters: pl.DataFrame, reg_nik: NumberRegistry, desa: pl.DataFrame) -> pl.DataFrame:
+    """Some people registered a second time under a NIK of their own, corrupted as the
+    public record-linkage benchmarks corrupt their duplicates: a typing slip in the name,
+    words swapped or one dropped, a birth date with a wrong digit or day and month swapped,
+    the address left out or typed differently, registered in another household of the desa
+    or in another desa of the kecamatan. 1 to 3 of these per copy; the copy follows the
+    last record of its desa. Both records are marked GANDA_DUA_NIK and point at each other
+    (`pasangan`)."""
+    n = voters.height
+    k = max(2, round(n * 0.002))
+    clean = np.flatnonzero(
+        ~voters["bawah_umur"].to_numpy() & (voters["cacat"] == "").to_numpy() & (voters["khusus"] == "").to_numpy()
+        & ~voters["ganda"].to_numpy()
+    )
+    src = np.sort(rng.choice(clean, min(k, len(clean)), replace=False))
+    copies = voters[src].to_dicts()
+    desa_codes = desa["kode_desa"].to_list()
+    kec_of = dict(zip(desa["kode_desa"], desa["kode_kecamatan"]))
+    households = voters.group_by("_desa_i").agg(pl.col("nkk", "alamat", "rt", "rw", "rumah", "kode_desa"))
+    by_desa = {r["_desa_i"]: r for r in households.to_dicts()}
+    kinds = ("nama_ketik", "nama_tukar", "nama_kurang", "tgl", "alamat", "kk", "desa")
+    # Typing slips and left-out fields are common; a second registration in another household
+    # of the desa less so, and after a move to another desa rarer still.
+    odds = np.array([0.22, 0.12, 0.12, 0.22, 0.16, 0.10, 0.06])
+    for c in copies:
+        changes = list(rng.choice(len(kinds), int(rng.integers(1, 4)), replace=False, p=odds))
+        words = c["nama"].split(" ")
+        for j in changes:
+            kind = kinds[j]
+            if kind == "nama_ketik":
+                c["nama"] = str(typo(rng, np.array([c["nama"]]))[0])
+            elif kind == "nama_tukar" and len(words) >= 2:
+                c["nama"] = " ".join(words[1:] + words[:1])
+            elif kind == "nama_kurang" and len(words) >= 2:
+                c["nama"] = " ".join(w for i, w in enumerate(words) if i != int(rng.integers(0, len(words))))
+            elif kind == "tgl":
+                born = (c["tanggal_lahir"] - date(1970, 1, 1)).days
+                c["tanggal_lahir"] = date(1970, 1, 1) + timedelta(days=_corrupt_date(rng, born))
+            elif kind == "alamat":
+                c["alamat"] = None if rng.random() < 0.5 else str(typo(rng, np.array([c["alamat"]]))[0])
+            elif kind in ("kk", "desa"):
+                target = c["_desa_i"]
+                if kind == "desa":
+                    same_kec = [i for i, code in enumerate(desa_codes)
+                                if kec_of[code] == kec_of[c["kode_desa"]] and i != c["_desa_i"] and i in by_desa]
+                    if not same_kec:
+                        continue
+                    target = same_kec[int(rng.integers(0, len(same_kec)))]
+                h = by_desa[target]
+                pick = int(rng.integers(0, len(h["nkk"])))
+                if h["nkk"][pick] == c["nkk"]:
+                    continue
+                c.update(nkk=h["nkk"][pick], alamat=h["alamat"][pick], rt=h["rt"][pick], rw=h["rw"][pick],
+                         rumah=h["rumah"][pick], kode_desa=h["kode_desa"][pick], _desa_i=target)
+    female = np.array([c["jenis_kelamin_benar"] == "P" for c in copies])
+    born = np.array([(c["tanggal_lahir_benar"] - date(1970, 1, 1)).days for c in copies], dtype="int64")
+    kec6 = region6(pl.Series([c["kode_desa"] for c in copies]))
+    new_nik = digits16(reg_nik.allocate(rng, kec6, born, female)).to_list()
+    for c, nik, i in zip(copies, new_nik, src):
+        c.update(nik=nik, khusus=GANDA_DUA_NIK, pasangan=int(i))
+    copy_frame = pl.DataFrame(copies, schema=voters.schema)
+    desa_i = np.asarray(copy_frame["_desa_i"].to_numpy())
+    order_desa = voters["_desa_i"].to_numpy()
+    last = np.searchsorted(order_desa, desa_i, side="right") - 1
+    base = voters.with_columns(
+        pl.Series("_pos", np.arange(n, dtype="float64")),
+        khusus=pl.when(pl.int_range(0, n).is_in(src)).then(pl.lit(GANDA_DUA_NIK)).otherwise(pl.col("khusus")),
+        pasangan=pl.when(pl.int_range(0, n).is_in(src)).then(pl.int_range(0, n, dtype=pl.Int64))
+        .otherwise(pl.col("pasangan")),
+    )
+    copy_frame = copy_frame.with_columns(pl.Series("_pos", last + 0.75 + np.arange(len(src)) * 1e-6))
+    return pl.concat([base, copy_frame]).sort("_pos").drop("_pos")
 
 
 def _assign_tps(rng, voters: pl.DataFrame) -> pl.DataFrame:

