@@ -33,6 +33,7 @@ from transforms.match import load_policy
 from transforms.parse import RECORD_SCHEMA, ParseContext, parse_extract
 from transforms.quarters import RunPlan, plan_run, record_skips
 from transforms.read import list_inbox, read_extract, unexpected_failure
+from transforms.coklit import with_coklit
 from transforms.review import DecisionReading, read_decisions
 from transforms.recap import desa_recap, outside_kabupaten
 from transforms.wilayah import desa_of_kabupaten, kabupaten_name
@@ -365,10 +366,10 @@ def _run_locked(con, steps: Steps, logger, kuartal, label, tanggal_acuan, inbox,
         logger.info("tidak ada berkas dari instansi yang masuk triwulan ini; pemeriksaan seluruh daftar, "
                     "rekap dan laporan tetap dijalankan")
     timer.lap("baca_validasi", t)
-    events = [f.records for f in files if f.kind != "keputusan" and f.records.height]
+    events = [f.records for f in files if f.kind not in ("keputusan", "coklit") and f.records.height]
     records = pl.concat(events, how="vertical_relaxed", rechunk=True) if events else _empty_like(files)
     reading = read_review_book(con, kuartal, files, id_run)
-    keputusan = reading.book
+    keputusan = with_coklit(reading.book, files)
     for line in reading.notes:
         logger.info("verifikasi: %s", line)
 

@@ -27,13 +27,19 @@ COLUMNS = [
     Column("NIK", "nik", 18), Column("NAMA", "teks", 28), Column("TANGGAL LAHIR", "tanggal", 12),
     Column("UMUR", "nomor", 6), Column("L/P", "teks", 5), Column("ALAMAT", "teks", 26), Column("RT/RW", "teks", 9),
     Column("TPS", "teks", 6), Column("HASIL COKLIT", "teks", 16), Column("KETERANGAN PETUGAS", "teks", 30),
+    # The key a returned list is read back by (transforms/coklit.py).
+    Column("ID PEMILIH", "teks", 10),
 ]
-HASIL = len(COLUMNS) - 2
+HASIL = len(COLUMNS) - 3
 
 
 def outcome_choices(ctx: ReportContext) -> list[str]:
     """MS, TMS 1 … TMS n of the code table in force, TIDAK DIKENAL."""
     return [MS, *[f"TMS {k}" for k, _, _ in ctx.tms], TIDAK_DIKENAL]
+
+
+def _key(id_pemilih) -> str | None:
+    return None if id_pemilih is None else str(id_pemilih)
 
 
 def _rt_rw(rt, rw) -> str | None:
@@ -53,6 +59,7 @@ def visits_by_desa(ctx: ReportContext, data: ReportData) -> dict[str, list[list]
             out.setdefault(r["kode_desa"], []).append([
                 f"Berumur lebih dari {UMUR_DICEK} tahun", None, r["nik"], r["nama"], r["tanggal_lahir"], umur,
                 r["jenis_kelamin"], r.get("alamat"), _rt_rw(r.get("rt"), r.get("rw")), r.get("tps"), None, None,
+                _key(r.get("id_pemilih")),
             ])
     queue = queue_by_desa(data.verifikasi.filter(pl.col("kategori_usulan").is_in(VISIT_KINDS)))
     for r in queue.iter_rows(named=True):
@@ -68,6 +75,7 @@ def visits_by_desa(ctx: ReportContext, data: ReportData) -> dict[str, list[list]
             r.get("tanggal_lahir_kandidat") if has_candidate else r.get("tanggal_lahir_sumber"),
             None, r.get("jenis_kelamin_kandidat"), r.get("alamat_kandidat"),
             r.get("rt_rw_kandidat") if has_candidate else r.get("rt_rw_sumber"), None, None, None,
+            _key(r.get("id_pemilih_kandidat")),
         ])
     return out
 
@@ -91,7 +99,7 @@ def write_coklit(ctx: ReportContext, data: ReportData, out_dir: Path) -> list[Pa
             [[i, *r] for i, r in enumerate(rows, 1)],
             notes=note_lines("Isi HASIL COKLIT: MS (memenuhi syarat, masih tinggal di sini), TMS dengan kodenya "
                              "(mis. TMS 1 bila meninggal), atau TIDAK DIKENAL bila tidak dikenal di lingkungan "
-                             "ini."),
+                             "ini. Kembalikan berkas ini ke kotak masuk dengan nama diawali 'coklit' agar hasilnya dibaca."),
             input_columns=(HASIL, HASIL + 1), validations=((HASIL, choices),), width_floor={HASIL: 16},
         )
         wb = new_workbook()

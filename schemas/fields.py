@@ -32,6 +32,7 @@ INBOX_KINDS: tuple[str, ...] = (
     "tni_polri",
     "perbaikan",
     "keputusan",
+    "coklit",  # a returned coklit terbatas list: the outcome of each house visit (transforms/coklit.py)
 )
 BASELINE_KIND = "pemilih"
 
@@ -45,6 +46,7 @@ REQUIRED_FIELDS: dict[str, tuple[str, ...]] = {
     "tni_polri": ("nama", "instansi", "perubahan"),
     "perbaikan": ("nama",),
     "keputusan": ("id_verifikasi", "keputusan"),
+    "coklit": ("hasil_coklit",),
 }
 
 # Event fields per kind (besides the person fields).
@@ -57,6 +59,7 @@ EVENT_FIELDS: dict[str, tuple[str, ...]] = {
     "tni_polri": ("instansi", "perubahan", "umur"),
     "perbaikan": ("umur",),
     "keputusan": ("id_verifikasi", "keputusan"),
+    "coklit": ("id_verifikasi", "id_pemilih", "hasil_coklit"),
 }
 
 DATE_FIELDS: tuple[str, ...] = ("tanggal_lahir", "tanggal_meninggal", "tanggal_pindah", "tanggal_datang")

@@ -209,6 +209,14 @@ class KeputusanRecord(Record):
     keputusan: Series[str] = pa.Field(nullable=True)
 
 
+class CoklitRecord(pa.DataFrameModel):
+    """A returned coklit list, as read by transforms/coklit.py: a blank HASIL COKLIT is a visit not made yet."""
+
+    sumber_baris: Series[pl.Int64] = pa.Field(nullable=False)
+    hasil_coklit: Series[str] = pa.Field(nullable=True, isin=["MS", "TMS", "TIDAK DIKENAL"])
+    kode_tms: Series[pl.Int64] = pa.Field(nullable=True, in_range={"min_value": 1, "max_value": 9})
+
+
 MODELS: dict[str, type[Record]] = {
     BASELINE_KIND: PemilihRecord,
     "kematian": KematianRecord,
@@ -218,6 +226,7 @@ MODELS: dict[str, type[Record]] = {
     "tni_polri": TniPolriRecord,
     "perbaikan": PerbaikanRecord,
     "keputusan": KeputusanRecord,
+    "coklit": CoklitRecord,
 }
 assert set(MODELS) == {BASELINE_KIND, *INBOX_KINDS}
 

@@ -16,6 +16,7 @@ import numpy as np
 import polars as pl
 
 from schemas.fields import AKTIF, CORRECTABLE_FIELDS, DITERAPKAN, KARANTINA, PERSON_FIELDS, TANPA_PERUBAHAN, VERIFIKASI
+from transforms.coklit import apply_coklit
 from transforms.match import MatchPolicy, find_ganda, link_records, prepare_voters
 from transforms.review import (
     REVIEW_COLUMNS,
@@ -317,6 +318,7 @@ def decide_quarter(
     _add_carried(q, book.carried)
     _assign_review_ids(q)
     _drop_rejected(q, book.rejected)
+    book = apply_coklit(q, book)
     decisions = _Decisions(q, book)
     decisions.apply_to_rows()
     _resolve_and_apply(q)
@@ -594,6 +596,10 @@ class _Decisions:
                 return None
             return _proposal(rec, "BARU", None, None, link, keputusan="VERIFIKASI", id_verifikasi=rid, fields=fields)
         kategori = "BARU" if tindakan == T_AKTIFKAN else item["kategori_usulan"]
+        if kategori == "TMS" and item["kode_tms_usulan"] is None:
+            self._quarantine(rid, "usulan ini belum menyebut kode TMS (tidak dikenal saat coklit); kembalikan daftar "
+                                  "coklit dengan TMS dan kodenya bila orangnya memang tidak memenuhi syarat")
+            return None
         return _proposal(rec, kategori, item["kode_tms_usulan"], cand, link, keputusan="VERIFIKASI",
                          id_verifikasi=rid, fields=item["fields"])
 

@@ -231,6 +231,10 @@ def parse_extract(raw: RawExtract, kind: str, ctx: ParseContext) -> Parsed:
     if kind not in REQUIRED_FIELDS:
         raise ValueError(f"unknown kind {kind!r}; expected one of {(BASELINE_KIND, *INBOX_KINDS)}")
     _check_columns(raw, kind)
+    if kind == "coklit":
+        from transforms.coklit import parse_coklit
+
+        return parse_coklit(raw)
     kab_name = kabupaten_name(ctx.kode_kabupaten)
     provinces = _provinces()
     used = _fields_for(kind)

@@ -113,6 +113,7 @@ class ReviewBook:
     known: dict[str, str] = field(default_factory=dict)
     decided_before: dict[str, str] = field(default_factory=dict)
     no_change: tuple[tuple[str, int], ...] = ()  # decision rows read now that change nothing (blank, repeated)
+    coklit: pl.DataFrame | None = None  # rows of returned coklit lists read now (transforms/coklit.py)
 
     @staticmethod
     def of(keputusan: "pl.DataFrame | ReviewBook | None") -> "ReviewBook":

@@ -1,0 +1,98 @@
+"""Returned coklit terbatas lists read back through the quarter: MS keeps the voter (TOLAK of a TMS
+item), TMS 1 removes the voter (SETUJU) with the visit as evidence, TIDAK DIKENAL removes nobody
+and keeps the item in the queue, an unknown value is quarantined; every row is accounted for."""
+
+from __future__ import annotations
+
+import json
+import logging
+import shutil
+
+import openpyxl
+import polars as pl
+
+from flows.init import run_init
+from flows.quarter import PLAIN, ingest, run_quarter
+from transforms import store
+from transforms.export import export_frame
+from transforms.synth import generate_sample
+
+QUARTER = "2026-Q1"
+KOTA = "33.71"
+
+
+def _rows(ws):
+    h = next(r[0].row for r in ws.iter_rows(min_col=1, max_col=1) if r[0].value == "NO")
+    head = [c.value for c in ws[h]]
+    return h, head, [r for r in ws.iter_rows(min_row=h + 1) if r[0].value is not None]
+
+
+def test_returned_coklit_outcomes_are_applied_like_decisions(tmp_path):
+    info = generate_sample(tmp_path / "sampel", n_voters=1500, seed=3, kode_kabupaten=KOTA, first_quarter=QUARTER,
+                           hard_cases=True)
+    db, out = tmp_path / "pdpb.duckdb", tmp_path / "out"
+    log = logging.getLogger("test.coklit")
+    run_init(voters=info.baseline, db=db, out=out, kabupaten=KOTA, as_of=info.as_of, ingest=ingest, logger=log)
+    run_quarter(quarter=QUARTER, inbox=info.inbox[QUARTER], db=db, out=out, steps=PLAIN, logger=log)
+
+    # The TMS 1 proposals of every desa list, each row with its list, in a returned copy of the lists.
+    books, targets = {}, []
+    for path in sorted((out / QUARTER / "coklit").glob("*.xlsx")):
+        wb = openpyxl.load_workbook(path)
+        h, head, rows = _rows(wb.active)
+        books[path.name] = (wb, head)
+        targets += [(path.name, r) for r in rows if r[head.index("ALASAN KUNJUNGAN")].value.startswith("Usulan TMS 1")]
+    assert len(targets) >= 4
+    fills = ["MS", "TMS 1", "TIDAK DIKENAL", "MATI"]
+    picked = {}
+    for (name, row), value in zip(targets, fills):
+        head = books[name][1]
+        row[head.index("HASIL COKLIT")].value = value
+        picked[value] = (name, row[0].row, row[head.index("ID VERIFIKASI")].value, int(row[head.index("ID PEMILIH")].value),
+                         row[head.index("NIK")].value)
+    inbox = tmp_path / "inbox"
+    shutil.copytree(info.inbox[QUARTER], inbox)
+    returned = {}
+    for name, (wb, _) in books.items():
+        if any(p[0] == name for p in picked.values()):
+            returned[name] = f"coklit_{name}"
+            wb.save(inbox / returned[name])
+
+    run_quarter(quarter=QUARTER, inbox=inbox, db=db, out=out, steps=PLAIN, logger=log)
+
+    con = store.connect(db, read_only=True)
+    try:
+        voters = export_frame(con, store.quarter_index(QUARTER))
+    finally:
+        con.close()
+    status = {r["id_pemilih"]: (r["status"], r["kode_tms"]) for r in voters.iter_rows(named=True)}
+    assert status[picked["MS"][3]] == ("AKTIF", None)
+    assert status[picked["TMS 1"][3]] == ("TMS", 1)
+    assert status[picked["TIDAK DIKENAL"][3]] == ("AKTIF", None)
+    assert status[picked["MATI"][3]] == ("AKTIF", None)
+
+    folder = out / QUARTER
+    perubahan = pl.read_csv(folder / "perubahan.csv", infer_schema=False)
+    (change,) = perubahan.filter(pl.col("nik") == picked["TMS 1"][4]).iter_rows(named=True)
+    name, baris = returned[picked["TMS 1"][0]], picked["TMS 1"][1]
+    assert change["kategori"] == "TMS" and change["kode_tms"] == "1" and change["keputusan"] == "VERIFIKASI"
+    assert f"COKLIT {name} BARIS {baris}".upper() in change["no_bukti"].upper()
+
+    queue = pl.read_csv(folder / "verifikasi.csv", infer_schema=False)
+    ids = set(queue["id_verifikasi"].to_list())
+    assert picked["MS"][2] not in ids and picked["TMS 1"][2] not in ids
+    kept = queue.filter(pl.col("id_verifikasi") == picked["TIDAK DIKENAL"][2])
+    assert kept.height == 1 and "tidak dikenal saat coklit" in kept["catatan"][0]
+
+    karantina = pl.read_csv(folder / "karantina.csv", infer_schema=False)
+    bad = karantina.filter(pl.col("sumber_file") == returned[picked["MATI"][0]])
+    assert bad["sumber_baris"].to_list() == [str(picked["MATI"][1])]
+    assert bad["kolom"][0] == "HASIL COKLIT" and "'MATI' tidak dikenal" in bad["alasan"][0]
+    assert f"baris {picked['MATI'][1]} kolom HASIL COKLIT" in bad["alasan"][0]
+
+    berkas = json.loads((folder / "ringkasan.json").read_text("utf-8"))["berkas"]
+    for name in returned.values():
+        b = berkas[name]
+        assert b["dibaca"] == b["diterapkan"] + b["verifikasi"] + b["karantina"] + b["tanpa_perubahan"]
+    total = {k: sum(berkas[n][k] for n in returned.values()) for k in ("diterapkan", "verifikasi", "karantina")}
+    assert total == {"diterapkan": 1, "verifikasi": 1, "karantina": 1}
