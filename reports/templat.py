@@ -17,7 +17,7 @@ from openpyxl.utils import get_column_letter
 from schemas.fields import EVENT_FIELDS, INBOX_KINDS, REQUIRED_FIELDS
 
 ALIASES_CSV = Path(__file__).resolve().parent.parent / "schemas" / "aliases.csv"
-TEXT_FIELDS = ("nik", "nkk", "rt", "rw", "id_verifikasi")
+TEXT_FIELDS = ("nik", "nkk", "rt", "rw", "id_verifikasi", "id_pemilih")
 TEXT_ROWS = 2000  # rows pre-formatted as text below the header (the column style covers the rest)
 
 _PERSON_FULL = ("nik", "nkk", "nama", "tempat_lahir", "tanggal_lahir", "status_kawin", "jenis_kelamin", "alamat",
@@ -35,6 +35,7 @@ PERSON_FIELDS_OF: dict[str, tuple[str, ...]] = {
     "tni_polri": ("nik", "nkk", "nama", "tanggal_lahir", "jenis_kelamin", "kecamatan", "desa"),
     "perbaikan": _PERSON_FULL,
     "keputusan": (),
+    "coklit": ("nik", "nama"),
 }
 
 KIND_TITLE: dict[str, str] = {
@@ -45,6 +46,7 @@ KIND_TITLE: dict[str, str] = {
     "tni_polri": "Perubahan status anggota TNI/Polri (MASUK atau PENSIUN)",
     "perbaikan": "Perbaikan data dari tanggapan masyarakat",
     "keputusan": "Keputusan verifikasi oleh petugas (SETUJU / TOLAK)",
+    "coklit": "Hasil coklit terbatas (MS / TMS dengan kodenya / TIDAK DIKENAL)",
 }
 
 FIELD_HELP: dict[str, tuple[str, str]] = {  # field -> (what it is, example)
@@ -71,6 +73,9 @@ FIELD_HELP: dict[str, tuple[str, str]] = {  # field -> (what it is, example)
     "perubahan": ("MASUK (menjadi anggota) atau PENSIUN", "MASUK"),
     "id_verifikasi": ("ID dari lembar Verifikasi laporan desa atau rekap", "V0001A2B3C"),
     "keputusan": ("SETUJU atau TOLAK", "SETUJU"),
+    "id_pemilih": ("ID pemilih dari daftar coklit terbatas", "1234"),
+    "hasil_coklit": ("MS, TMS dengan kodenya (TMS 1 sampai TMS 9) atau TIDAK DIKENAL; kosong = belum dikunjungi",
+                     "TMS 1"),
 }
 
 

@@ -16,7 +16,7 @@ from transforms.wilayah import desa_of_kabupaten
 def test_templates_read_back_as_empty_extracts(tmp_path, capsys):
     folder = tmp_path / "templat"
     assert main(["templat", str(folder)]) == 0
-    assert "7 templat ditulis" in capsys.readouterr().out
+    assert "8 templat ditulis" in capsys.readouterr().out
     found = list_inbox(folder)  # the names are ones the inbox accepts
     assert sorted(kind for _, kind in found) == sorted(INBOX_KINDS)
     ctx = ParseContext(kode_kabupaten="33.23", desa=desa_of_kabupaten("33.23"), tanggal_acuan=date(2026, 3, 31),
