@@ -28,7 +28,7 @@ def _rows(ws):
 
 
 def test_returned_coklit_outcomes_are_applied_like_decisions(tmp_path):
-    info = generate_sample(tmp_path / "sampel", n_voters=1500, seed=3, kode_kabupaten=KOTA, first_quarter=QUARTER,
+    info = generate_sample(tmp_path / "sampel", n_voters=1000, seed=3, kode_kabupaten=KOTA, first_quarter=QUARTER,
                            hard_cases=True)
     db, out = tmp_path / "pdpb.duckdb", tmp_path / "out"
     log = logging.getLogger("test.coklit")
@@ -58,6 +58,20 @@ def test_returned_coklit_outcomes_are_applied_like_decisions(tmp_path):
             returned[name] = f"coklit_{name}"
             wb.save(inbox / returned[name])
 
+    # A voter row (no review item) as a CSV: TMS 4 and TIDAK DIKENAL for two voters no item is about.
+    con = store.connect(db, read_only=True)
+    try:
+        before = export_frame(con, store.quarter_index(QUARTER))
+    finally:
+        con.close()
+    in_queue = set(pl.read_csv(out / QUARTER / "verifikasi.csv", infer_schema=False)["nik_kandidat"].drop_nulls())
+    free = before.filter((pl.col("status") == "AKTIF") & ~pl.col("nik").is_in(list(in_queue))).head(2)
+    moved, unknown = free.rows(named=True)
+    pl.DataFrame({"ID PEMILIH": [str(moved["id_pemilih"]), str(unknown["id_pemilih"])],
+                  "NAMA": [moved["nama"], unknown["nama"]], "HASIL COKLIT": ["tms 4", "Tidak  dikenal"]}
+                 ).write_csv(inbox / "coklit_tambahan.csv")
+    returned["tambahan"] = "coklit_tambahan.csv"
+
     run_quarter(quarter=QUARTER, inbox=inbox, db=db, out=out, steps=PLAIN, logger=log)
 
     con = store.connect(db, read_only=True)
@@ -70,6 +84,8 @@ def test_returned_coklit_outcomes_are_applied_like_decisions(tmp_path):
     assert status[picked["TMS 1"][3]] == ("TMS", 1)
     assert status[picked["TIDAK DIKENAL"][3]] == ("AKTIF", None)
     assert status[picked["MATI"][3]] == ("AKTIF", None)
+    assert status[moved["id_pemilih"]] == ("TMS", 4)
+    assert status[unknown["id_pemilih"]] == ("AKTIF", None)
 
     folder = out / QUARTER
     perubahan = pl.read_csv(folder / "perubahan.csv", infer_schema=False)
@@ -78,11 +94,18 @@ def test_returned_coklit_outcomes_are_applied_like_decisions(tmp_path):
     assert change["kategori"] == "TMS" and change["kode_tms"] == "1" and change["keputusan"] == "VERIFIKASI"
     assert f"COKLIT {name} BARIS {baris}".upper() in change["no_bukti"].upper()
 
+    (change,) = perubahan.filter(pl.col("nik") == moved["nik"]).iter_rows(named=True)
+    assert (change["kode_tms"], change["keputusan"], change["sumber_file"], change["sumber_baris"]) == (
+        "4", "VERIFIKASI", "coklit_tambahan.csv", "2")
+    assert "COKLIT_TAMBAHAN.CSV BARIS 2" in change["no_bukti"]
+
     queue = pl.read_csv(folder / "verifikasi.csv", infer_schema=False)
     ids = set(queue["id_verifikasi"].to_list())
     assert picked["MS"][2] not in ids and picked["TMS 1"][2] not in ids
     kept = queue.filter(pl.col("id_verifikasi") == picked["TIDAK DIKENAL"][2])
     assert kept.height == 1 and "tidak dikenal saat coklit" in kept["catatan"][0]
+    (put,) = queue.filter(pl.col("nik_kandidat") == unknown["nik"]).iter_rows(named=True)
+    assert put["kategori_usulan"] == "TMS" and "tidak dikenal saat coklit" in put["alasan"]
 
     karantina = pl.read_csv(folder / "karantina.csv", infer_schema=False)
     bad = karantina.filter(pl.col("sumber_file") == returned[picked["MATI"][0]])
@@ -95,4 +118,4 @@ def test_returned_coklit_outcomes_are_applied_like_decisions(tmp_path):
         b = berkas[name]
         assert b["dibaca"] == b["diterapkan"] + b["verifikasi"] + b["karantina"] + b["tanpa_perubahan"]
     total = {k: sum(berkas[n][k] for n in returned.values()) for k in ("diterapkan", "verifikasi", "karantina")}
-    assert total == {"diterapkan": 1, "verifikasi": 1, "karantina": 1}
+    assert total == {"diterapkan": 2, "verifikasi": 2, "karantina": 1}

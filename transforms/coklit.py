@@ -133,7 +133,7 @@ def apply_coklit(q, book: ReviewBook) -> ReviewBook:
     frame = book.coklit
     if frame is None or frame.height == 0:
         return book
-    from transforms.decide import _add_review, _proposal
+    from transforms.decide import _add_review, _assign_review_ids, _proposal
 
     known, by_nik = _voter_ids(q, frame)
     items = {i["id_verifikasi"]: i for i in q.review if i.get("id_verifikasi")}
@@ -200,6 +200,7 @@ def apply_coklit(q, book: ReviewBook) -> ReviewBook:
                         "umur": None},
                     "TMS", None, [{"id_pemilih": vid, "skor": None, "metode": "COKLIT",
                                    "alasan": f"{ALASAN_TIDAK_DIKENAL} ({where})"}], fields={})
+    _assign_review_ids(q)  # the items put in the queue by a visit
     if not decisions:
         return book
     rows = pl.DataFrame(decisions, schema=DECISION_SCHEMA)
