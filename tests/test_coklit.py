@@ -35,13 +35,20 @@ def test_returned_coklit_outcomes_are_applied_like_decisions(tmp_path):
     run_init(voters=info.baseline, db=db, out=out, kabupaten=KOTA, as_of=info.as_of, ingest=ingest, logger=log)
     run_quarter(quarter=QUARTER, inbox=info.inbox[QUARTER], db=db, out=out, steps=PLAIN, logger=log)
 
-    # The TMS 1 proposals of every desa list, each row with its list, in a returned copy of the lists.
-    books, targets = {}, []
+    # The TMS 1 proposals of every desa list, each row with its list, in a returned copy of the lists;
+    # one item per reported row (approving one candidate of a report settles its other candidates).
+    source = {r["id_verifikasi"]: (r["sumber_file"], r["sumber_baris"]) for r in
+              pl.read_csv(out / QUARTER / "verifikasi.csv", infer_schema=False).iter_rows(named=True)}
+    books, targets, seen = {}, [], set()
     for path in sorted((out / QUARTER / "coklit").glob("*.xlsx")):
         wb = openpyxl.load_workbook(path)
         h, head, rows = _rows(wb.active)
         books[path.name] = (wb, head)
-        targets += [(path.name, r) for r in rows if r[head.index("ALASAN KUNJUNGAN")].value.startswith("Usulan TMS 1")]
+        for r in rows:
+            key = source[r[head.index("ID VERIFIKASI")].value]
+            if r[head.index("ALASAN KUNJUNGAN")].value.startswith("Usulan TMS 1") and key not in seen:
+                seen.add(key)
+                targets.append((path.name, r))
     assert len(targets) >= 4
     fills = ["MS", "TMS 1", "TIDAK DIKENAL", "MATI"]
     picked = {}
