@@ -361,7 +361,7 @@ def _run_locked(con, steps: Steps, logger, kuartal, label, tanggal_acuan, inbox,
 
     t = time.perf_counter()
     files = [steps.ingest(path, kind, ctx) for path, kind in list_inbox(inbox)]
-    if not any(f.kind != "keputusan" for f in files):
+    if not any(f.kind not in ("keputusan", "coklit") for f in files):
         # Still a quarter (SPEC §4.2): the whole-list checks, the recap and the reports run.
         logger.info("tidak ada berkas dari instansi yang masuk triwulan ini; pemeriksaan seluruh daftar, "
                     "rekap dan laporan tetap dijalankan")

@@ -99,7 +99,8 @@ def write_coklit(ctx: ReportContext, data: ReportData, out_dir: Path) -> list[Pa
             [[i, *r] for i, r in enumerate(rows, 1)],
             notes=note_lines("Isi HASIL COKLIT: MS (memenuhi syarat, masih tinggal di sini), TMS dengan kodenya "
                              "(mis. TMS 1 bila meninggal), atau TIDAK DIKENAL bila tidak dikenal di lingkungan "
-                             "ini. Kembalikan berkas ini ke kotak masuk dengan nama diawali 'coklit' agar hasilnya dibaca."),
+                             "ini. Kembalikan berkas ini ke kotak masuk dengan nama diawali 'coklit' agar "
+                             "hasilnya dibaca."),
             input_columns=(HASIL, HASIL + 1), validations=((HASIL, choices),), width_floor={HASIL: 16},
         )
         wb = new_workbook()

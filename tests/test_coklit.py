@@ -55,8 +55,8 @@ def test_returned_coklit_outcomes_are_applied_like_decisions(tmp_path):
     for (name, row), value in zip(targets, fills):
         head = books[name][1]
         row[head.index("HASIL COKLIT")].value = value
-        picked[value] = (name, row[0].row, row[head.index("ID VERIFIKASI")].value, int(row[head.index("ID PEMILIH")].value),
-                         row[head.index("NIK")].value)
+        picked[value] = (name, row[0].row, row[head.index("ID VERIFIKASI")].value,
+                         int(row[head.index("ID PEMILIH")].value), row[head.index("NIK")].value)
     inbox = tmp_path / "inbox"
     shutil.copytree(info.inbox[QUARTER], inbox)
     returned = {}

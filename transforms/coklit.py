@@ -21,8 +21,8 @@ from dataclasses import replace
 
 import polars as pl
 
-from schemas.models import CoklitRecord
 from schemas.fields import AKTIF, TANPA_PERUBAHAN, VERIFIKASI
+from schemas.models import CoklitRecord
 from transforms.parse import KARANTINA_SCHEMA, Parsed
 from transforms.read import RawExtract
 from transforms.review import DECISION_SCHEMA, T_AKTIFKAN, T_GANDA, T_TAMBAH, T_TMS, ReviewBook
