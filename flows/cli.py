@@ -457,7 +457,7 @@ def build_parser() -> argparse.ArgumentParser:
     from flows.accuracy import add_accuracy_parser
     from flows.bench import add_bench_parser
     from flows.privacy_cli import add_key_parser
-    from flows.provinsi import add_provinsi_parser
+    from flows.provinsi_cli import add_provinsi_parser
 
     add_bench_parser(sub)
     add_accuracy_parser(sub)

@@ -260,39 +260,3 @@ def print_result(result: dict) -> None:
           f"otomatis, {fmt(lin['nik_lintas_verifikasi'])} NIK sama dan {fmt(lin['ganda_lintas_verifikasi'])} "
           f"calon ganda untuk verifikasi.")
     print(f"Laporan provinsi: {result['keluaran']}")
-
-
-def cmd_provinsi(args, settings) -> int:
-    from transforms.store import quarter_index, quarter_label
-
-    if args.aksi == "run":
-        quarter = quarter_label(quarter_index(args.quarter))
-        result = run_province(quarter=quarter, config=Path(args.config), workers=args.workers, address=args.address)
-        print_result(result)
-        return 0
-    from flows.provinsi_demo import run_demo
-
-    run_demo(kabupaten=args.kabupaten, voters=args.voters, workers=args.workers, out=Path(args.out), seed=args.seed,
-             serial=not args.tanpa_banding)
-    return 0
-
-
-def add_provinsi_parser(sub) -> None:
-    p = sub.add_parser("provinsi", help="provinsi: triwulan setiap kabupaten/kota di Dask, lalu tahap lintas kabupaten")
-    aksi = p.add_subparsers(dest="aksi", required=True)
-    r = aksi.add_parser("run", help="jalankan satu triwulan untuk semua kabupaten/kota di provinsi.toml")
-    r.add_argument("--quarter", required=True)
-    r.add_argument("--config", default="provinsi.toml")
-    where = r.add_mutually_exclusive_group()
-    where.add_argument("--workers", type=int, help="jumlah pekerja Dask lokal (bawaan: satu per inti)")
-    where.add_argument("--address", help="alamat scheduler Dask yang sudah berjalan, mis. tcp://10.0.0.5:8786")
-    r.set_defaults(func=cmd_provinsi)
-    d = aksi.add_parser("demo", help="provinsi contoh sintetis dengan kasus lintas kabupaten berlabel, lalu nilai")
-    d.add_argument("--kabupaten", type=int, default=6)
-    d.add_argument("--voters", type=int, default=20_000, help="pemilih per kabupaten/kota")
-    d.add_argument("--workers", type=int)
-    d.add_argument("--out", default="out/provinsi")
-    d.add_argument("--seed", type=int, default=1)
-    d.add_argument("--tanpa-banding", dest="tanpa_banding", action="store_true",
-                   help="lewati run serial pembanding (speedup tidak diukur)")
-    d.set_defaults(func=cmd_provinsi)

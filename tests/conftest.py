@@ -17,3 +17,16 @@ def prefect_harness():
 
     with prefect_test_harness(server_startup_timeout=120):
         yield
+
+
+@pytest.fixture(scope="module")
+def cli_env(prefect_harness):
+    """The environment for running the real `pdpb` CLI against the session's Prefect API."""
+    from pathlib import Path
+
+    from prefect.settings import PREFECT_API_URL
+
+    env = dict(os.environ)
+    env["PYTHONPATH"] = str(Path(__file__).resolve().parent.parent)
+    env["PREFECT_API_URL"] = PREFECT_API_URL.value()
+    return env

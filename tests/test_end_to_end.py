@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -16,7 +15,6 @@ from transforms.synth import generate_sample
 
 pytestmark = pytest.mark.slow
 
-ROOT = Path(__file__).resolve().parent.parent
 KEY = ["kategori", "kode_tms", "nik", "kode_desa", "kode_desa_lama", "kolom_diubah", "sumber_file", "sumber_baris"]
 
 
@@ -24,16 +22,6 @@ def run_cli(*args: str, env: dict, cwd: Path) -> subprocess.CompletedProcess:
     return subprocess.run(
         [sys.executable, "-m", "flows.cli", *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=600
     )
-
-
-@pytest.fixture(scope="module")
-def cli_env(prefect_harness):
-    from prefect.settings import PREFECT_API_URL
-
-    env = dict(os.environ)
-    env["PYTHONPATH"] = str(ROOT)
-    env["PREFECT_API_URL"] = PREFECT_API_URL.value()
-    return env
 
 
 @pytest.fixture(scope="module")

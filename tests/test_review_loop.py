@@ -3,7 +3,6 @@ CSV, rerun, export, check each voter's status, rerun without the file, run the n
 
 from __future__ import annotations
 
-import os
 import shutil
 import subprocess
 import sys
@@ -19,22 +18,11 @@ from review_cases import Q1, Q2, make_review_kabupaten, official_decisions  # no
 
 pytestmark = pytest.mark.slow
 
-ROOT = Path(__file__).resolve().parent.parent
 
 
 def run_cli(*args: str, env: dict, cwd: Path) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "flows.cli", *args], cwd=cwd, env=env, capture_output=True,
                           text=True, timeout=900)
-
-
-@pytest.fixture(scope="module")
-def cli_env(prefect_harness):
-    from prefect.settings import PREFECT_API_URL
-
-    env = dict(os.environ)
-    env["PYTHONPATH"] = str(ROOT)
-    env["PREFECT_API_URL"] = PREFECT_API_URL.value()
-    return env
 
 
 @pytest.fixture(scope="module")
