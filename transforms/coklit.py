@@ -166,6 +166,7 @@ def apply_coklit(q, book: ReviewBook) -> ReviewBook:
                                   "sheet": None, "sumber_baris": rec["sumber_baris"], "hadir": True})
                 continue
             if verdict == "TETAP":
+                item["_coklit"] = rec
                 if hasil == TIDAK_DIKENAL:
                     item["catatan"] = f"{ALASAN_TIDAK_DIKENAL} ({where})"
                 q.set_outcome(rec, VERIFIKASI)

@@ -578,6 +578,9 @@ class _Decisions:
                 continue
             approved_rows[key] = item
             q.proposals.append(proposal)
+        for r in q.review:  # a visited item settled by the approval of another candidate of its report
+            if r.get("_coklit") is not None and r.get("_keputusan") is None and _row_key(r) in decided_rows:
+                q.set_outcome(r["_coklit"], TANPA_PERUBAHAN)
         q.review = [r for r in q.review if r.get("_keputusan") is None and _row_key(r) not in decided_rows]
         still = {_row_key(r) for r in q.review}
         for item in self.items.values():
