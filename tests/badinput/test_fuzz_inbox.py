@@ -23,11 +23,11 @@ from flows.cli import main
 from flows.init import run_init
 from flows.quarter import ingest
 from transforms import store
-from transforms.export import export_frame
 from transforms.read import read_extract
 from transforms.synth import generate_sample
 
 from .nasty import NASTY
+from .test_cli_corpus import snapshot
 
 pytestmark = pytest.mark.slow
 
@@ -51,15 +51,6 @@ def _fresh_db(base: Path, db: Path, name: str) -> Path:
     copy = base / f"{name}.duckdb"
     shutil.copy(db, copy)
     return copy
-
-
-def snapshot(db: Path) -> tuple[list[int], bytes]:
-    con = store.connect(db, read_only=True)
-    try:
-        quarters = store.applied_quarters(con)
-        return quarters, export_frame(con, quarters[-1]).write_csv().encode()
-    finally:
-        con.close()
 
 
 def run(capfd, inbox: Path, db: Path, out: Path) -> tuple[int, str]:
