@@ -11,8 +11,16 @@ from pathlib import Path
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
-from flows.provinsi import one_prefect_api, pdpb_provinsi, peak_rss_mib, run_kabupaten, task_runner
-from transforms.provinsi import Kabupaten, cross_kabupaten, largest_first, load_province, read_table
+from flows.provinsi import (
+    one_prefect_api,
+    pdpb_provinsi,
+    peak_rss_mib,
+    province_quarter,
+    run_in_process,
+    run_kabupaten,
+    task_runner,
+)
+from transforms.provinsi import Kabupaten, load_province, read_table
 
 
 @task(name="awal-kabupaten", task_run_name="awal-{kab.kode}", cache_policy=NO_CACHE)
@@ -34,14 +42,12 @@ def pdpb_provinsi_awal(config: str, baselines: dict[str, str], as_of) -> dict:
 
 @flow(name="pdpb-provinsi-serial", flow_run_name="provinsi-serial-{quarter}")
 def pdpb_provinsi_serial(config: str, quarter: str) -> dict:
-    """The baseline of the speed-up: the same kabupaten quarters one after another in one
-    process (each a rerun, which replaces the quarter: the same work, the same result)."""
-    province = load_province(Path(config))
+    """The baseline of the speed-up: the same province quarter with the kabupaten one after
+    another in one process (each a rerun, which replaces the quarter: the same work, the same
+    result)."""
     logger = get_run_logger()
     started = time.perf_counter()
-    for k in largest_first(province.kabupaten):
-        run_kabupaten(k, quarter, province.store, logger)
-    cross_kabupaten(province.db, province.store, quarter)
+    province_quarter(load_province(Path(config)), quarter, run_in_process(logger), logger)
     return {"detik": round(time.perf_counter() - started, 2), "memori_mib": peak_rss_mib()}
 
 

@@ -134,16 +134,20 @@ def file_accounting(files: list[IngestedFile], hasil: pl.DataFrame, karantina: p
                                       **{o: pl.Int64 for o in ROW_OUTCOMES}})
 
 
-def read_review_book(con, kuartal: int, files: list[IngestedFile], id_run: str) -> DecisionReading:
+def read_review_book(con, kuartal: int, files: list[IngestedFile], id_run: str,
+                     lintas: pl.DataFrame | None = None) -> DecisionReading:
     """This run's decision rows merged with the recorded ones, the queue carried over from the
-    previous quarter, and the pairs rejected before (SPEC §5.3)."""
+    previous quarter, and the pairs rejected before (SPEC §5.3). `lintas`: the province's open
+    cross-kabupaten items, when the province runs this quarter."""
+    from transforms.provinsi import with_lintas_items
+
     read = [f.records.with_columns(pl.lit(f.sheet, pl.Utf8).alias("sheet")) for f in files
             if f.kind == "keputusan" and f.records.height]
     rejected, known, decided = store.review_history(con, kuartal)
     return read_decisions(
         store.recorded_decisions(con), pl.concat(read, how="diagonal_relaxed") if read else None,
         kuartal=kuartal, id_run=id_run, dibaca_pada=datetime.now().replace(microsecond=0),
-        carried=store.carried_review(con, kuartal), rejected=rejected,
+        carried=with_lintas_items(store.carried_review(con, kuartal), lintas, con, kuartal), rejected=rejected,
         known={k: store.quarter_label(v) for k, v in known.items()},
         decided_before={k: store.quarter_label(v) for k, v in decided.items()},
     )
@@ -317,8 +321,9 @@ def pdpb_triwulan(quarter: str, inbox: str | None = None, db: str = "data/pdpb.d
 
 
 def run_quarter(*, quarter: str, inbox: Path, db: Path, out: Path, steps: Steps = TASKS, logger=None,
-                pleno: dict | None = None, lewati: bool = False) -> dict:
-    """`lewati`: quarters not yet run before `quarter` are skipped on purpose (and recorded)."""
+                pleno: dict | None = None, lewati: bool = False, lintas: pl.DataFrame | None = None) -> dict:
+    """`lewati`: quarters not yet run before `quarter` are skipped on purpose (and recorded).
+    `lintas`: the province's open cross-kabupaten items for this kabupaten (flows/provinsi.py)."""
     logger = logger or get_run_logger()
     kuartal = store.quarter_index(quarter)
     label = store.quarter_label(kuartal)
@@ -333,7 +338,7 @@ def run_quarter(*, quarter: str, inbox: Path, db: Path, out: Path, steps: Steps 
         store.create_schema(con)  # a database made by an earlier release gets its new columns
         try:
             return _run_locked(con, steps, logger, kuartal, label, tanggal_acuan, inbox, db, out, timer, started_at,
-                               id_run, pleno, lewati)
+                               id_run, pleno, lewati, lintas)
         except InputError as exc:
             store.record_run(con, id_run=id_run, perintah="run", kuartal=kuartal, mulai=started_at, hasil="GAGAL",
                              pesan=str(exc), parameter={"inbox": str(inbox), "db": str(db), "out": str(out)})
@@ -345,7 +350,7 @@ def run_quarter(*, quarter: str, inbox: Path, db: Path, out: Path, steps: Steps 
 
 
 def _run_locked(con, steps: Steps, logger, kuartal, label, tanggal_acuan, inbox, db, out, timer, started_at, id_run,
-                pleno: dict | None = None, lewati: bool = False) -> dict:
+                pleno: dict | None = None, lewati: bool = False, lintas: pl.DataFrame | None = None) -> dict:
     plan = plan_run(con, kuartal, lewati=lewati, db=str(db))
     replace = plan.replace
     if plan.skipped:
@@ -368,7 +373,7 @@ def _run_locked(con, steps: Steps, logger, kuartal, label, tanggal_acuan, inbox,
     timer.lap("baca_validasi", t)
     events = [f.records for f in files if f.kind not in ("keputusan", "coklit") and f.records.height]
     records = pl.concat(events, how="vertical_relaxed", rechunk=True) if events else _empty_like(files)
-    reading = read_review_book(con, kuartal, files, id_run)
+    reading = read_review_book(con, kuartal, files, id_run, lintas)
     keputusan = with_coklit(reading.book, files)
     for line in reading.notes:
         logger.info("verifikasi: %s", line)

@@ -417,10 +417,6 @@ def _decide_baru(q: _Quarter, candidates: list[dict], prepared_removed: pl.DataF
                                      fields=_new_voter_fields(rec)))
 
 
-# Ids of the province's verifikasi_lintas queue (transforms/provinsi.py), returned in the same files.
-LINTAS_ID_PREFIXES = ("LN-", "LG-")
-
-
 def _may_reactivate(kode_tms: int | None, jenis: str) -> bool:
     return kode_tms is not None and jenis in REACTIVATABLE.get(int(kode_tms), ())
 
@@ -665,10 +661,7 @@ class _Decisions:
         for rid, d in self.latest.items():
             if rid in self.result:
                 continue
-            if rid not in self.items and rid.startswith(LINTAS_ID_PREFIXES):
-                # a verifikasi_lintas item: the province stage (transforms/provinsi.py) records it
-                self.result[rid] = (TANPA_PERUBAHAN, "usulan lintas kabupaten: dicatat oleh tahap provinsi")
-            elif rid not in self.items:
+            if rid not in self.items:
                 if rid in self.book.decided_before:
                     reason = (f"usulan ini sudah diputuskan pada triwulan {self.book.decided_before[rid]}; "
                               "keputusan baru tidak mengubahnya lagi")
