@@ -8,6 +8,7 @@ summaries, never frames: a frame is a kabupaten's business and stays in its work
 
 from __future__ import annotations
 
+import logging
 import os
 import resource
 import time
@@ -38,20 +39,60 @@ def peak_rss_mib() -> float:
     return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
 
 
-def task_runner(workers: int | None, address: str | None):
-    """A DaskTaskRunner on a scheduler at `address`, or on a local cluster of `workers`
-    single-threaded worker processes (one per core by default)."""
+@contextmanager
+def dask_scheduler(workers: int | None, address: str | None) -> Iterator[str]:
+    """The address of the scheduler the flows run on: `address` as given, or a local cluster of
+    `workers` single-threaded worker processes (one per core by default), started here and
+    shared by every flow run inside the block (a cluster start costs seconds). Closing it, the
+    workers first send what Prefect still holds for the API (logs, events)."""
+    if address:
+        yield address
+        return
     import dask
-    from prefect_dask import DaskTaskRunner
+    from distributed import Client, LocalCluster
 
     from reports.workbooks import available_cores
 
-    if address:
-        return DaskTaskRunner(address=address)
-    n = workers or available_cores()
     dask.config.set({f"distributed.nanny.pre-spawn-environ.{k}": v for k, v in WORKER_ENV.items()})
-    return DaskTaskRunner(cluster_kwargs={"n_workers": n, "threads_per_worker": 1, "processes": True,
-                                          "dashboard_address": None, "memory_limit": 0})
+    cluster = LocalCluster(n_workers=workers or available_cores(), threads_per_worker=1, processes=True,
+                           dashboard_address=None, memory_limit=0)
+    try:
+        yield cluster.scheduler_address
+    finally:
+        nanny = logging.getLogger("distributed.nanny")
+        level = nanny.level
+        try:
+            with Client(cluster) as client:
+                client.run(_drain_prefect)
+            # A worker process that has not exited 4 s after it closed is killed by its nanny,
+            # with a warning: at this point all its work is committed and its logs are sent.
+            nanny.setLevel(logging.ERROR)
+        finally:
+            cluster.close(timeout=60)
+            nanny.setLevel(level)
+
+
+def _drain_prefect() -> None:
+    """Send the logs and events Prefect has queued for the API now, and wait for it (in a thread
+    of its own: Prefect drains without blocking when called from an event loop)."""
+    import threading
+
+    from prefect.events.worker import EventsWorker
+    from prefect.logging.handlers import APILogWorker
+
+    def drain() -> None:
+        APILogWorker.drain_all(timeout=20)
+        EventsWorker.drain_all(timeout=20)
+
+    t = threading.Thread(target=drain, name="pdpb-drain-prefect")
+    t.start()
+    t.join(45)
+
+
+def task_runner(address: str):
+    from prefect_dask import DaskTaskRunner
+
+    return DaskTaskRunner(address=address)
 
 
 @contextmanager
@@ -78,7 +119,10 @@ def one_prefect_api() -> Iterator[None]:
     os.environ["PREFECT_API_URL"] = server.api_url
     try:
         with temporary_settings(updates={PREFECT_API_URL: server.api_url}):
-            yield
+            try:
+                yield
+            finally:
+                _drain_prefect()  # what is queued for the API goes while it still answers
     finally:
         os.environ.pop("PREFECT_API_URL", None)
         server.stop()
@@ -130,7 +174,10 @@ def run_kabupaten(kab: Kabupaten, quarter: str, store_root: Path, logger, lintas
 def kabupaten_task(kab: Kabupaten, quarter: str, store_root: Path, lintas=None) -> dict:
     logger = get_run_logger()
     check_worker_threads(logger)
-    got = run_kabupaten(kab, quarter, store_root, logger, lintas)
+    # The quarter's own lines go to the run's log in Prefect; the terminal gets one line per
+    # kabupaten (and every warning).
+    quarter_log = logging.LoggerAdapter(logging.getLogger("prefect.extra.kabupaten"), dict(logger.extra))
+    got = run_kabupaten(kab, quarter, store_root, quarter_log, lintas)
     if got["gagal"]:
         logger.error("%s", got["gagal"])
     else:
@@ -268,9 +315,8 @@ def run_province(*, quarter: str, config: Path, workers: int | None, address: st
             raise InputError("basis data kabupaten belum ada; jalankan dahulu `pdpb init`", file=str(k.db))
         if not k.inbox_for(quarter).is_dir():
             raise InputError("folder kotak masuk tidak ditemukan", file=str(k.inbox_for(quarter)))
-    with one_prefect_api():
-        runner = task_runner(workers, address)
-        return pdpb_provinsi.with_options(task_runner=runner)(quarter=quarter, config=str(config))
+    with one_prefect_api(), dask_scheduler(workers, address) as scheduler:
+        return pdpb_provinsi.with_options(task_runner=task_runner(scheduler))(quarter=quarter, config=str(config))
 
 
 # --------------------------------------------------------------------------- the CLI

@@ -7,7 +7,10 @@ from pathlib import Path
 
 
 def cmd_provinsi(args, settings) -> int:
+    from flows.cli import _quiet_prefect
     from transforms.store import quarter_index, quarter_label
+
+    _quiet_prefect()  # before Prefect is imported: its lines, and Dask's, are pdpb's own in the terminal
 
     if args.aksi == "run":
         quarter = quarter_label(quarter_index(args.quarter))

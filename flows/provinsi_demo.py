@@ -12,6 +12,7 @@ from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
 from flows.provinsi import (
+    dask_scheduler,
     one_prefect_api,
     pdpb_provinsi,
     peak_rss_mib,
@@ -62,19 +63,21 @@ def run_demo(*, kabupaten: int, voters: int, workers: int | None, out: Path, see
     generated = time.perf_counter() - t
     print(f"Provinsi contoh: {kabupaten} kabupaten/kota x {fmt(voters)} pemilih dibuat ({generated:.0f} s)")
     with one_prefect_api():
-        return _run(synth, workers, serial, out, kabupaten, voters)
+        return _run(synth, workers, serial, out, kabupaten, voters, generated)
 
 
-def _run(synth, workers: int | None, serial: bool, out: Path, kabupaten: int, voters: int) -> dict:
+def _run(synth, workers: int | None, serial: bool, out: Path, kabupaten: int, voters: int, generated: float) -> dict:
     from transforms.synth_provinsi import score
 
-    pdpb_provinsi_awal.with_options(task_runner=task_runner(workers, None))(
-        config=str(synth.config), baselines={k: str(v) for k, v in synth.baselines.items()}, as_of=synth.as_of)
-
-    t = time.perf_counter()
-    result = pdpb_provinsi.with_options(task_runner=task_runner(workers, None))(quarter=synth.quarter,
+    with dask_scheduler(workers, None) as scheduler:
+        t = time.perf_counter()
+        pdpb_provinsi_awal.with_options(task_runner=task_runner(scheduler))(
+            config=str(synth.config), baselines={k: str(v) for k, v in synth.baselines.items()}, as_of=synth.as_of)
+        awal = time.perf_counter() - t
+        t = time.perf_counter()
+        result = pdpb_provinsi.with_options(task_runner=task_runner(scheduler))(quarter=synth.quarter,
                                                                                  config=str(synth.config))
-    detik = time.perf_counter() - t
+        detik = time.perf_counter() - t
     province = load_province(synth.config)
     pairs = read_table(province.db, "SELECT * FROM pindah_lintas WHERE kuartal = ?", [synth.quarter])
     actions = read_table(province.db, "SELECT * FROM tindakan_lintas WHERE kuartal = ?", [synth.quarter])
@@ -93,6 +96,8 @@ def _run(synth, workers: int | None, serial: bool, out: Path, kabupaten: int, vo
         "detik": round(detik, 1),
         "detik_serial": round(serial_s, 1) if serial_s else None,
         "detik_dalam_flow": result["durasi"],
+        "detik_buat_sintetis": round(generated, 1),
+        "detik_muat_awal": round(awal, 1),
         "memori_per_worker_mib": result["memori_per_pekerja_mib"],
         "pekerja": workers,
         "kabupaten": kabupaten,
