@@ -46,7 +46,7 @@ def link_records(
     policy.rule(purpose)  # an unknown purpose fails before any work
     if tanggal_acuan is None:
         tanggal_acuan = _latest_event(records)
-    v = prepare_voters(voters)
+    v = prepare_voters(voters, policy)
     r = prepare_records(records, tanggal_acuan)
     common_days = (
         v.filter(pl.col("tgl_umum"))
@@ -62,7 +62,7 @@ def link_records(
         .sort("_rid")
     )
     pairs = candidate_pairs(r, v, policy)
-    f = evidence(pairs, r, v, policy, None if removed is None else prepare_voters(removed))
+    f = evidence(pairs, r, v, policy, None if removed is None else prepare_voters(removed, policy))
     decided = decide(f, policy, purpose)
     skor = 1.0 / (1.0 + (-(pl.col("bobot") - policy.skor_tengah) / policy.skor_skala).exp())
     found = decided.select(
