@@ -12,7 +12,8 @@ import openpyxl
 import polars as pl
 
 from flows.init import run_init
-from flows.quarter import PLAIN, ingest, run_quarter
+from flows.quarter import PLAIN, run_quarter
+from transforms.ingest import ingest
 from transforms import store
 from transforms.export import export_frame
 from transforms.synth import generate_sample

@@ -9,6 +9,7 @@ import polars as pl
 
 from transforms import store
 from transforms.decide import decide_quarter
+from transforms.match import match_quarter
 from schemas.policy import load_policy
 from transforms.parse import RECORD_SCHEMA
 
@@ -38,7 +39,9 @@ def test_voter_who_moved_back_is_reactivated_in_the_new_desa():
         "tanggal_datang": date(2026, 2, 1), "kode_desa_kandidat": [], "kolom_isi": [],
     }
     records = pl.DataFrame([row], schema=RECORD_SCHEMA)
-    decision = decide_quarter(records, current, tanggal_acuan=date(2026, 3, 31), policy=load_policy())
+    policy, day = load_policy(), date(2026, 3, 31)
+    links = match_quarter(records, current, policy, tanggal_acuan=day)
+    decision = decide_quarter(records, links, current, tanggal_acuan=day, policy=policy)
     change = decision.perubahan.filter(pl.col("id_pemilih") == 1).row(0, named=True)
     assert change["kategori"] == "BARU" and change["metode"] == "REAKTIVASI"
     assert change["kode_desa"] == "33.23.01.2002" and change["kode_desa_lama"] == "33.23.01.2001"

@@ -11,7 +11,7 @@ import pytest
 
 from flows.cli import main
 from flows.init import run_init
-from flows.quarter import ingest
+from transforms.ingest import ingest
 from transforms import store
 from transforms.export import export_frame
 from transforms.synth import generate_sample
