@@ -17,6 +17,7 @@ from flows.settings import load_settings
 from reports.model import ReportData
 from reports.tables import write_json, write_tables
 from schemas.policy import load_policy
+from schemas.tables import load_tms_rules
 from transforms import arsip, store
 from transforms.decide import QuarterDecision, decide_quarter
 from transforms.errors import InputError
@@ -65,7 +66,7 @@ def match_task(records, current, tanggal_acuan):
 
 def decide(records, links, current, tanggal_acuan, keputusan) -> QuarterDecision:
     return decide_quarter(records, links, current, tanggal_acuan=tanggal_acuan, policy=load_policy(),
-                          keputusan=keputusan)
+                          keputusan=keputusan, tms=load_tms_rules(load_settings().tms_table))
 
 
 @task(name="putuskan", cache_policy=NO_CACHE)

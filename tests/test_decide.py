@@ -13,6 +13,7 @@ from schemas.fields import DITERAPKAN, TANPA_PERUBAHAN, VERIFIKASI
 from schemas.frames import MATCH_SCHEMA
 from transforms.match import match_quarter
 from schemas.policy import load_policy
+from schemas.tables import load_tms, load_tms_rules
 from transforms.parse import RECORD_SCHEMA
 
 
@@ -104,3 +105,33 @@ def test_a_link_to_a_removed_voter_never_removes_anyone():
                     {"sumber_baris": 2, "id_pemilih": None, "putusan": "NONE", "peringkat": 1, "metode": "NONE"}])
     decision = decide_quarter(records, links, current, tanggal_acuan=date(2026, 3, 31), policy=load_policy())
     assert decision.perubahan.height == 0 and decision.verifikasi.height == 0
+
+
+def test_the_tms_table_decides_who_may_come_back(tmp_path):
+    # The same move back in, with a TMS table whose code 4 no voter returns from by himself:
+    # the reactivation is held for review instead of applied (rules are data, schemas/tms.csv).
+    current = pl.DataFrame(
+        [_voter(1, "3323011705800001", "SUPARMAN", "33.23.01.2001", "TMS", 4),
+         _voter(2, "3323011705800002", "BAMBANG SUGENG", "33.23.01.2001")],
+        schema=store.VOTER_SCHEMA,
+    )
+    row = {c: None for c in RECORD_SCHEMA} | {
+        "sumber_file": "pindah_datang_q1.csv", "sumber_baris": 2, "jenis": "pindah_datang",
+        "nik": "3323011705800001", "nik_andal": True, "nkk": "3323012001100001", "nkk_andal": True,
+        "nama": "SUPARMAN", "tanggal_lahir": date(1980, 5, 17), "status_kawin": "S", "jenis_kelamin": "L",
+        "alamat": "DUSUN NGASEM", "rt": "003", "rw": "002", "kode_desa": "33.23.01.2002",
+        "tanggal_datang": date(2026, 2, 1), "kode_desa_kandidat": [], "kolom_isi": [],
+    }
+    records = pl.DataFrame([row], schema=RECORD_SCHEMA)
+    table = load_tms().with_columns(
+        pl.when(pl.col("kode") == 4).then(pl.lit(None, pl.Utf8)).otherwise(pl.col("kembali_oleh")).alias("kembali_oleh")
+    )
+    strict = tmp_path / "tms_ketat.csv"
+    table.write_csv(strict)
+    policy, day = load_policy(), date(2026, 3, 31)
+    links = match_quarter(records, current, policy, tanggal_acuan=day)
+    shipped = decide_quarter(records, links, current, tanggal_acuan=day, policy=policy)
+    held = decide_quarter(records, links, current, tanggal_acuan=day, policy=policy, tms=load_tms_rules(strict))
+    assert shipped.perubahan.get_column("metode").to_list() == ["REAKTIVASI"]
+    assert held.perubahan.height == 0
+    assert held.verifikasi.select("id_pemilih_kandidat", "tindakan").rows() == [(1, "AKTIFKAN")]

@@ -11,6 +11,7 @@ from transforms.review import T_GANDA, pair_key, person_state, review_id
 
 def check_whole_list(q: QuarterState, rejected: frozenset[str] = frozenset()) -> None:
     """Every run checks the whole list: the same NIK twice (ganda) and voters under age."""
+    ganda, under_age = q.tms.check_code("ganda"), q.tms.check_code("umur")
     state = q.current.filter(~pl.col("id_pemilih").is_in(list(q.by_id)))
     touched = [v for v in q.by_id.values()]
     if touched:
@@ -27,11 +28,11 @@ def check_whole_list(q: QuarterState, rejected: frozenset[str] = frozenset()) ->
         voter = q.voter(row["id_pemilih"])
         if voter["status"] != AKTIF:
             continue
-        voter["status"], voter["kode_tms"] = "TMS", 2
+        voter["status"], voter["kode_tms"] = "TMS", ganda
         f, b = src[row["id_pemilih"]]
-        p = proposal({"sumber_file": f, "sumber_baris": b}, "TMS", 2, row["id_pemilih"],
+        p = proposal({"sumber_file": f, "sumber_baris": b}, "TMS", ganda, row["id_pemilih"],
                       {"metode": row.get("metode") or "NIK_GANDA", "skor": row.get("skor")})
-        q.applied.append(change_row(p, voter, "TMS", 2, None, [], {}, {}))
+        q.applied.append(change_row(p, voter, "TMS", ganda, None, [], {}, {}))
     under = active.filter(
         (pl.col("status_kawin").fill_null("B") == "B")
         & pl.col("tanggal_lahir").is_not_null()
@@ -41,10 +42,10 @@ def check_whole_list(q: QuarterState, rejected: frozenset[str] = frozenset()) ->
         voter = q.voter(row["id_pemilih"])
         if voter["status"] != AKTIF:
             continue
-        voter["status"], voter["kode_tms"] = "TMS", 3
-        p = proposal({"sumber_file": row["sumber_file"], "sumber_baris": row["sumber_baris"]}, "TMS", 3,
+        voter["status"], voter["kode_tms"] = "TMS", under_age
+        p = proposal({"sumber_file": row["sumber_file"], "sumber_baris": row["sumber_baris"]}, "TMS", under_age,
                       row["id_pemilih"], {"metode": "UMUR", "skor": None})
-        q.applied.append(change_row(p, voter, "TMS", 3, None, [], {}, {}))
+        q.applied.append(change_row(p, voter, "TMS", under_age, None, [], {}, {}))
     _add_ganda_items(q, review, src, rejected)
 
 
@@ -57,13 +58,14 @@ def _add_ganda_items(q: QuarterState, review: pl.DataFrame, src: dict, rejected:
         other, cand = q.voter(a), q.voter(b)
         if other["status"] != AKTIF or cand["status"] != AKTIF:
             continue
-        key = pair_key("ganda", person_state(other), person_state(cand), "TMS", 2)
+        ganda = q.tms.check_code("ganda")
+        key = pair_key("ganda", person_state(other), person_state(cand), "TMS", ganda)
         if key in rejected:
             continue
         f, baris = src[b]
         rec = {"sumber_file": f, "sumber_baris": baris, "jenis": "ganda", "umur": None, "_tanpa_hasil": True,
                **{k: other.get(k) for k in ("nama", "nik", "tanggal_lahir", "jenis_kelamin", "kode_desa", "alamat",
                                             "rt", "rw")}}
-        add_review(q, rec, "TMS", 2, [{"id_pemilih": b, "skor": row.get("skor"), "alasan": row.get("alasan"),
+        add_review(q, rec, "TMS", ganda, [{"id_pemilih": b, "skor": row.get("skor"), "alasan": row.get("alasan"),
                                         "metode": "GANDA"}], fields={}, tindakan=T_GANDA)
         q.review[-1].update(kunci_pasangan=key, id_verifikasi=review_id("ganda", key), id_pemilih_sumber=a)

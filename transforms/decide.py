@@ -16,6 +16,7 @@ import polars as pl
 from schemas.fields import AKTIF, AUTO, DITERAPKAN, NONE, REVIEW, TANPA_PERUBAHAN
 from schemas.frames import CHANGE_SCHEMA
 from schemas.policy import MatchPolicy
+from schemas.tables import TmsRules
 from transforms.checks import check_whole_list
 from transforms.coklit import apply_coklit
 from transforms.match import DAFTAR_AKTIF, DAFTAR_TMS, purpose_expr
@@ -25,13 +26,10 @@ from transforms.quarter_state import (
     add_review,
     change_row,
     is_eligible,
-    may_reactivate,
     new_voter_fields,
     proposal,
-    rank,
     set_fields,
     source_of,
-    tms_code,
     ubah_fields,
 )
 from transforms.review import REVIEW_COLUMNS, REVIEW_SCHEMA, SELESAI_SCHEMA, T_AKTIFKAN, ReviewBook, to_json
@@ -57,17 +55,19 @@ def decide_quarter(
     tanggal_acuan: date,
     policy: MatchPolicy,
     keputusan: pl.DataFrame | None = None,
+    tms: TmsRules | None = None,
 ) -> QuarterDecision:
     """Turn a quarter's parsed records and their links into changes, review rows and outcomes.
 
     `records`: the parse stage's frames of every event file (not `keputusan`) concatenated, with
     `sumber_sha256`. `links`: `match_quarter`'s frame for those records (`MATCH_SCHEMA`).
     `current`: the current version of every voter (AKTIF and TMS). `keputusan`: parsed decision
-    rows (id_verifikasi, keputusan SETUJU/TOLAK) or None. After the rows, the whole list is
+    rows (id_verifikasi, keputusan SETUJU/TOLAK) or None. `tms`: the rules of the TMS table in
+    force (default the shipped `schemas/tms.csv`). After the rows, the whole list is
     checked (ganda, under age), and officials' decisions on ganda pairs are applied.
     """
     started = time.perf_counter()
-    q = QuarterState(current, tanggal_acuan, policy)
+    q = QuarterState(current, tanggal_acuan, policy, tms)
     recs = records.with_columns(purpose_expr().alias("_tujuan"))
     rec_by_key = {(r["sumber_file"], r["sumber_baris"]): r for r in recs.iter_rows(named=True)}
     for key in rec_by_key:
@@ -83,7 +83,7 @@ def decide_quarter(
         rows = link_rows.get(key, [])
         verdict = rows[0]["putusan"] if rows else NONE
         purpose = rec["_tujuan"]
-        kode = tms_code(rec)
+        kode = q.tms.code_for(rec)
         if purpose in ("hapus", "ubah"):
             kategori = "TMS" if kode is not None else "UBAH"
             if verdict == AUTO:
@@ -149,7 +149,7 @@ def _decide_baru(q: QuarterState, candidates: list[dict], removed_links: dict[tu
         link = removed_links.get(key)
         if link is not None:
             voter = q.voter(link["id_pemilih"])
-            allowed = may_reactivate(voter.get("kode_tms"), rec["jenis"])
+            allowed = q.tms.may_reactivate(voter.get("kode_tms"), rec["jenis"])
             if link["putusan"] == "AUTO" and allowed:
                 q.proposals.append(proposal(rec, "BARU", None, link["id_pemilih"], {**link, "metode": "REAKTIVASI"},
                                              fields=ubah_fields(rec)))
@@ -174,12 +174,20 @@ def _decide_baru(q: QuarterState, candidates: list[dict], removed_links: dict[tu
                                      fields=new_voter_fields(rec)))
 
 
+def _precedence(q: QuarterState, p: dict) -> int:
+    """Lower wins among the proposals for one voter: the TMS codes in the order of the TMS
+    table (a death first, SPEC §5.2), then a data change, then a return to the list."""
+    if p["kategori"] == "TMS":
+        return q.tms.rank(p["kode_tms"])
+    return 2 if p["kategori"] == "UBAH" else 3
+
+
 def _resolve_and_apply(q: QuarterState) -> None:
     """Death wins; any TMS wins over UBAH; then apply the survivors in source order."""
     best: dict[int, int] = {}
     for p in q.proposals:
         if p["id_pemilih"] is not None:
-            r = rank(p["kategori"], p["kode_tms"]) if p["kategori"] != "BARU" else 3
+            r = _precedence(q, p)
             best[p["id_pemilih"]] = min(best.get(p["id_pemilih"], 9), r)
     applied: list[dict] = []
     new_niks: set[str] = set()
@@ -202,7 +210,7 @@ def _resolve_and_apply(q: QuarterState) -> None:
             q.set_outcome(rec, DITERAPKAN)
             continue
         voter = q.voter(vid)
-        mine = rank(p["kategori"], p["kode_tms"]) if p["kategori"] != "BARU" else 3
+        mine = _precedence(q, p)
         if mine > best.get(vid, 9) or (p["kategori"] in ("TMS", "UBAH") and voter["status"] != AKTIF):
             continue  # superseded (death wins; the person is already removed)
         if p["kategori"] == "BARU" and voter["status"] == AKTIF:

@@ -17,23 +17,11 @@ import polars as pl
 from schemas.fields import CORRECTABLE_FIELDS, PERSON_FIELDS, VERIFIKASI
 from schemas.frames import CHANGE_COLUMNS  # noqa: F401  (re-exported)
 from schemas.policy import MatchPolicy
+from schemas.tables import TmsRules, shipped_tms_rules
 from transforms.review import SOURCE_PERSON, T_TAMBAH, T_TMS, T_UBAH, pair_key, person_state
 
 ADULT_AGE = 17
 MARRIED = ("S", "P")
-
-# TMS codes from which a person may come back on the list automatically: a move back into the
-# kabupaten (4), a voter who was under age and is now eligible (3), TNI/Polri retirement (6, 7).
-REACTIVATABLE = {3: ("penduduk", "pindah_datang"), 4: ("penduduk", "pindah_datang"), 6: ("tni_polri",), 7: ("tni_polri",)}
-
-# Precedence of proposals for one voter: lower wins (death first, SPEC §5.2).
-def rank(kategori: str, kode_tms: int | None) -> int:
-    if kategori == "TMS":
-        return 0 if kode_tms == 1 else 1
-    return 2
-
-
-
 
 def age_on(born: date | None, day: date) -> int | None:
     if born is None:
@@ -58,9 +46,11 @@ def jsonable(v: object) -> object:
 class QuarterState:
     """Mutable working state of one quarter's decisions; `decide_quarter` is the entry point."""
 
-    def __init__(self, current: pl.DataFrame, tanggal_acuan: date, policy: MatchPolicy) -> None:
+    def __init__(self, current: pl.DataFrame, tanggal_acuan: date, policy: MatchPolicy,
+                 tms: TmsRules | None = None) -> None:
         self.tanggal_acuan = tanggal_acuan
         self.policy = policy
+        self.tms = tms or shipped_tms_rules()  # what each TMS code means (schemas/tms.csv)
         self.current = current
         self.by_id: dict[int, dict] = {}          # voters touched this quarter: id -> new state
         self.original: dict[int, dict] = {}
@@ -112,19 +102,6 @@ def proposal(rec: dict, kategori: str, kode_tms: int | None, id_pemilih: int | N
     }
 
 
-def tms_code(rec: dict) -> int | None:
-    jenis = rec["jenis"]
-    if jenis == "kematian":
-        return 1
-    if jenis == "pindah_keluar":
-        return 4
-    if jenis == "tni_polri" and rec.get("perubahan") == "MASUK":
-        return 6 if rec.get("instansi") == "TNI" else 7
-    if jenis == "perbaikan" and rec.get("kode_tms") in (5, 9):
-        return int(rec["kode_tms"])
-    return None
-
-
 def ubah_fields(rec: dict) -> dict:
     """The fields an event sets on a voter who is on the list."""
     if rec["jenis"] == "pindah_datang":
@@ -172,10 +149,6 @@ def new_voter_fields(rec: dict) -> dict:
 
 # Ids of the province's verifikasi_lintas queue (transforms/provinsi.py), returned in the same files.
 LINTAS_ID_PREFIXES = ("LN-", "LG-")
-
-
-def may_reactivate(kode_tms: int | None, jenis: str) -> bool:
-    return kode_tms is not None and jenis in REACTIVATABLE.get(int(kode_tms), ())
 
 
 def set_fields(voter: dict, fields: dict) -> tuple[list[str], dict, dict]:

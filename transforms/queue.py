@@ -206,16 +206,16 @@ class Decisions:
         resembles: the pair is not proposed as ganda now, nor later while both are unchanged."""
         q = self.q
         added = {c["id_verifikasi"]: c["id_pemilih"] for c in q.applied if c.get("id_verifikasi")}
-        keys = set()
+        keys, ganda = set(), q.tms.check_code("ganda")
         for rid, item in self.items.items():
             if item["tindakan"] != T_TAMBAH or item["id_pemilih_kandidat"] is None or rid not in added:
                 continue
             key = pair_key("ganda", person_state(q.voter(item["id_pemilih_kandidat"])),
-                           person_state(q.voter(added[rid])), "TMS", 2)
+                           person_state(q.voter(added[rid])), "TMS", ganda)
             keys.add(key)
             q.selesai.append({
                 "id_verifikasi": review_id("ganda", key), "kunci_pasangan": key, "kategori_usulan": "TMS",
-                "kode_tms_usulan": 2, "tindakan": T_GANDA, "id_pemilih_kandidat": added[rid], "keputusan": "TOLAK",
+                "kode_tms_usulan": ganda, "tindakan": T_GANDA, "id_pemilih_kandidat": added[rid], "keputusan": "TOLAK",
                 "hasil": TANPA_PERUBAHAN, "keterangan": f"orang yang berbeda menurut keputusan {rid}",
             })
         return frozenset(keys)
@@ -224,6 +224,7 @@ class Decisions:
         q = self.q
         by_id = {item["id_verifikasi"]: item for item in q.review if item["tindakan"] == T_GANDA}
         removed_by: dict[int, str] = {}
+        ganda = q.tms.check_code("ganda")
         for d in self.ordered:
             rid = d["id_verifikasi"]
             item = by_id.get(rid)
@@ -245,12 +246,12 @@ class Decisions:
                     f"{' oleh keputusan ' + by if by else ''}; keduanya tidak boleh dicoret sebagai ganda"
                 ))
                 continue
-            cand["status"], cand["kode_tms"] = "TMS", 2
+            cand["status"], cand["kode_tms"] = "TMS", ganda
             removed_by[cand["id_pemilih"]] = rid
-            p = proposal(item["rec"], "TMS", 2, cand["id_pemilih"],
+            p = proposal(item["rec"], "TMS", ganda, cand["id_pemilih"],
                           {"metode": item.get("metode") or "GANDA", "skor": item.get("skor")},
                           keputusan="VERIFIKASI", id_verifikasi=rid)
-            q.applied.append(change_row(p, cand, "TMS", 2, None, [], {}, {}))
+            q.applied.append(change_row(p, cand, "TMS", ganda, None, [], {}, {}))
         q.review = [r for r in q.review if r.get("_keputusan") is None]
 
     def settle(self) -> None:
