@@ -32,7 +32,7 @@ from .test_cli_corpus import snapshot
 pytestmark = pytest.mark.slow
 
 KOTA = "33.71"  # Kota Magelang: 17 kelurahan keep each run's reports short
-FUZZ_CASES = 12
+FUZZ_CASES = 8
 QUARTER = "2026-Q1"
 
 
