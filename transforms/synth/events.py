@@ -14,7 +14,7 @@ import numpy as np
 import polars as pl
 
 from schemas.fields import PERSON_FIELDS
-from transforms.synth_population import (
+from transforms.synth.population import (
     NumberRegistry,
     Region,
     age_on,
@@ -123,7 +123,7 @@ def previous_quarter_end(quarter: str) -> date:
 class State:
     """The list as it stands, plus what the generator needs to keep numbers unique."""
 
-    voters: pl.DataFrame  # see synth_population.Population.voters; adds status, kode_tms
+    voters: pl.DataFrame  # see population.Population.voters; adds status, kode_tms
     region: Region
     reg_nik: NumberRegistry
     reg_nkk: NumberRegistry
@@ -687,7 +687,7 @@ def run_quarter(state: State, quarter: str, rng: np.random.Generator, rates: dic
     list_changes = b.check_list()
     b.draw()
     if messy or hard_cases:
-        from transforms.synth_cases import CaseMaker
+        from transforms.synth.cases import CaseMaker
 
         cases = CaseMaker(b)
         if hard_cases:

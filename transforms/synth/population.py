@@ -16,7 +16,7 @@ import polars as pl
 
 from transforms.wilayah import desa_of_kabupaten, load_wilayah
 
-SYNTH_DATA = Path(__file__).resolve().parent.parent / "data" / "synth"
+SYNTH_DATA = Path(__file__).resolve().parents[2] / "data" / "synth"
 EPOCH = date(1970, 1, 1)
 DAYS_PER_YEAR = 365.2425
 

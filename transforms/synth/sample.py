@@ -2,7 +2,7 @@
 
 It is the oracle of the test suite, `pdpb demo` and the benchmark: the labels under
 `labels/` say what the pipeline must produce for every input row. The business rules are
-written here on their own (see transforms/synth_events.py), not taken from the pipeline.
+written here on their own (see transforms/synth/events.py), not taken from the pipeline.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
-from transforms.synth_events import (
+from transforms.synth.events import (
     DESA_REPORT_COLUMNS,
     FILE_COLUMNS,
     KINDS,
@@ -26,7 +26,7 @@ from transforms.synth_events import (
     resolve_rates,
     run_quarter,
 )
-from transforms.synth_population import GANDA_DUA_NIK, load_region, make_population
+from transforms.synth.population import GANDA_DUA_NIK, load_region, make_population
 
 BASELINE_COLUMNS = ("nkk", "nik", "nama", "tempat_lahir", "tanggal_lahir", "status_kawin", "jenis_kelamin",
                     "alamat", "rt", "rw", "disabilitas", "kode_desa", "tps")
@@ -97,7 +97,7 @@ def generate_sample(
         inbox.mkdir(parents=True, exist_ok=True)
         label_dir.mkdir(parents=True, exist_ok=True)
         if messy:
-            from transforms.synth_messy import write_messy_inbox
+            from transforms.synth.messy import write_messy_inbox
 
             placed = write_messy_inbox(events, inbox, rng, region)
         else:

@@ -18,7 +18,7 @@ import numpy as np
 import polars as pl
 from rapidfuzz import fuzz
 
-from transforms.synth_events import (
+from transforms.synth.events import (
     DESA_TANPA_ALAMAT,
     DITERAPKAN,
     KARANTINA,
@@ -28,7 +28,7 @@ from transforms.synth_events import (
     _label,
     _row,
 )
-from transforms.synth_population import GANDA_DUA_NIK, load_pools, typo, years_before
+from transforms.synth.population import GANDA_DUA_NIK, load_pools, typo, years_before
 
 STRONG = 85.0  # name-key similarity for a clear match
 WEAK = 70.0  # below this a same-birth-date voter is not a rival candidate
