@@ -19,8 +19,8 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
+from transforms.synth.model import FILE_COLUMNS, quarter_dates
 from transforms.synth.sample import file_name, generate_sample
-from transforms.synth.events import FILE_COLUMNS, quarter_dates
 from transforms.wilayah import kabupaten_name, load_wilayah
 
 LABELS_FILE = "labels_provinsi.json"
