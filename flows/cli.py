@@ -245,9 +245,9 @@ def cmd_batal(args, settings) -> int:
 
 def cmd_export(args, settings) -> int:
     from flows import preflight
+    from reports.export import run_export
     from transforms import quarters, store
     from transforms.arsip import archive_password
-    from transforms.export import run_export
 
     kuartal = store.quarter_index(args.quarter)
     db = Path(args.db or settings.db)

@@ -12,8 +12,8 @@ import pytest
 from flows.cli import main
 from flows.init import run_init
 from flows.quarter import ingest
+from reports.export import export_frame
 from transforms import store
-from transforms.export import export_frame
 from transforms.synth import generate_sample
 
 from .build import build_corpus
