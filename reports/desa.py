@@ -41,7 +41,7 @@ REPORT_NAMES = {
     VERIFIKASI: "DAFTAR USULAN VERIFIKASI FAKTUAL",
 }
 
-# Column layouts: keys of reports/captions.csv, in sheet order.
+# Column layouts: keys of schemas/captions.csv, in sheet order.
 BARU_COLUMNS = (
     "no", "nik", "nkk", "nama", "tempat_lahir", "tanggal_lahir", "jenis_kelamin", "status_kawin",
     "alamat", "rt", "rw", "disabilitas", "sumber_file", "sumber_baris", "metode", "skor", "keputusan",

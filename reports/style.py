@@ -29,7 +29,7 @@ from openpyxl.worksheet.pagebreak import Break
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.writer.excel import ExcelWriter
 
-CAPTIONS_CSV = Path(__file__).resolve().parent / "captions.csv"
+from schemas.tables import CAPTIONS_CSV
 
 BULAN = (
     "Januari", "Februari", "Maret", "April", "Mei", "Juni",
@@ -53,7 +53,7 @@ FORMULA_STARTS = ("=", "+", "-", "@")
 
 
 # ---------------------------------------------------------------------------------------------
-# Captions (reports/captions.csv): one row per column key.
+# Captions (schemas/captions.csv): one row per column key.
 
 @dataclass(frozen=True)
 class Caption:
