@@ -21,12 +21,13 @@ from prefect.cache_policies import NO_CACHE
 from flows.artifacts import publish_artifacts
 from flows.pleno import parse_pleno
 from flows.preflight import missing_inbox_message
-from flows.settings import load_settings, sha256_of, versions
+from flows.settings import load_settings, versions
 from reports.model import QuarterRows, ReportData
 from reports.tables import build_ringkasan, write_json, write_tables
 from schemas.fields import KARANTINA, ROW_OUTCOMES
 from schemas.tables import load_tms
 from transforms import arsip, audit, store
+from transforms.checksum import sha256_of
 from transforms.decide import QuarterDecision, decide_quarter
 from transforms.errors import InputError
 from schemas.policy import load_policy

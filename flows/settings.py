@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import os
 import tomllib
 from dataclasses import dataclass, field
@@ -96,14 +95,6 @@ def prefect_api_url() -> str | None:
     active = os.environ.get("PREFECT_PROFILE") or data.get("active") or "ephemeral"
     value = data.get("profiles", {}).get(active, {}).get("PREFECT_API_URL")
     return str(value) if value else None
-
-
-def sha256_of(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def versions() -> dict[str, str]:
