@@ -402,7 +402,7 @@ def _run_locked(con, steps: Steps, logger, kuartal, label, tanggal_acuan, inbox,
     timer.lap("terapkan", t)
 
     t = time.perf_counter()
-    tms = load_tms()
+    tms = load_tms(load_settings().tms_table)  # a kabupaten may switch its TMS table in pdpb.toml
     after = store.list_as_of(con, kuartal)
     rekap, detailed, verifikasi, outside = report_frames(con, kuartal, desa, tms, before_q, before=current, after=after)
     if outside:
