@@ -46,7 +46,7 @@ def pdpb_provinsi_serial(config: str, quarter: str) -> dict:
 
 
 def run_demo(*, kabupaten: int, voters: int, workers: int | None, out: Path, seed: int, serial: bool) -> dict:
-    from flows.cli import fmt
+    from flows.console import fmt
     from transforms.synth.provinsi import make_province
 
     if out.exists():
