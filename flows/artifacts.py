@@ -21,8 +21,8 @@ _published: set[str] = set()  # flow runs that already published (see publish_ar
 
 STAGE_LABELS = {
     "baca_validasi": "baca dan validasi",
-    "cocok_putus": "pencocokan dan keputusan",
-    "cocok": "· pencocokan",
+    "cocok": "pencocokan",
+    "putuskan": "keputusan",
     "ganda_umur": "· ganda dan di bawah umur",
     "terapkan": "penerapan ke basis data",
     "laporan": "laporan",

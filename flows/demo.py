@@ -43,7 +43,7 @@ def run_demo(*, voters: int, seed: int, base: Path, out: Path, direct: bool = Fa
 
     if direct:
         from flows import console
-        from flows.quarter import ingest
+        from transforms.ingest import ingest
         from flows.stages import StageLines, console_steps
         from transforms.read import list_inbox
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import polars as pl
 from prefect import flow, get_run_logger
 
-from flows.quarter import ingest_task, protect_outputs
+from flows.steps import ingest_task, protect_outputs
 from flows.settings import versions
 from reports.tables import KARANTINA_COLUMNS, write_csv, write_json
 from transforms import audit, store

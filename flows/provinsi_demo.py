@@ -18,7 +18,7 @@ from transforms.provinsi import Kabupaten, cross_kabupaten, largest_first, load_
 @task(name="awal-kabupaten", task_run_name="awal-{kab.kode}", cache_policy=NO_CACHE)
 def init_task(kab: Kabupaten, baseline: Path, as_of) -> dict:
     from flows.init import run_init
-    from flows.quarter import ingest
+    from transforms.ingest import ingest
 
     got = run_init(voters=baseline, db=kab.db, out=kab.out, kabupaten=kab.kode, as_of=as_of, ingest=ingest,
                    logger=get_run_logger())

@@ -3,18 +3,29 @@ review queue with a SETUJU/TOLAK drop-down (full NIK/NKK)."""
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
-from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
 import polars as pl
 
+from reports.context import (  # noqa: F401  (re-exported: the writers import them from here too)
+    BARU,
+    JENIS_WILAYAH,
+    KEPUTUSAN_PILIHAN,
+    OTHER_DATA,
+    REKAP,
+    REPORT_NAMES,
+    TMS,
+    UBAH,
+    VERIFIKASI,
+    ReportContext,
+    parse_values,
+    show_value,
+)
 from reports.rows import numbered, pick
 from reports.style import (
     Column,
-    Heading,
     Table,
     captions,
     columns,
@@ -23,24 +34,6 @@ from reports.style import (
     write_table,
 )
 
-JENIS_WILAYAH = {"desa": "Desa", "kelurahan": "Kelurahan", "desa_adat": "Desa Adat"}
-KEPUTUSAN_PILIHAN = "SETUJU,TOLAK"
-OTHER_DATA = "data lainnya"
-
-# Sheet names (also what officials call them).
-REKAP = "Rekap"
-BARU = "Pemilih Baru"
-TMS = "TMS"
-UBAH = "Perubahan Data"
-VERIFIKASI = "Verifikasi"
-
-REPORT_NAMES = {
-    REKAP: "REKAPITULASI PEMUTAKHIRAN DATA PEMILIH BERKELANJUTAN",
-    BARU: "DAFTAR PEMILIH BARU",
-    TMS: "DAFTAR PEMILIH TIDAK MEMENUHI SYARAT (TMS)",
-    UBAH: "DAFTAR PERUBAHAN DATA PEMILIH",
-    VERIFIKASI: "DAFTAR USULAN VERIFIKASI FAKTUAL",
-}
 
 # Column layouts: keys of schemas/captions.csv, in sheet order.
 BARU_COLUMNS = (
@@ -56,50 +49,6 @@ UBAH_COLUMNS = (
     "sumber_file", "sumber_baris", "metode", "skor", "keputusan",
 )
 
-@dataclass(frozen=True)
-class ReportContext:
-    """What every writer needs besides one desa's rows: region names, TMS table, dates."""
-
-    quarter: str
-    tanggal_acuan: date
-    dibuat: datetime
-    kode_kabupaten: str
-    nama_kabupaten: str
-    tms: tuple[tuple[int, str, str], ...]  # (kode, label, keterangan)
-    desa: dict[str, tuple[str, str, str, str]]  # kode_desa -> (nama, jenis, kode_kec, nama_kec)
-
-    def tms_label(self, kode: int | None) -> str | None:
-        if kode is None:
-            return None
-        for k, label, _ in self.tms:
-            if k == kode:
-                return label
-        return None
-
-    def desa_label(self, kode: str | None) -> str | None:
-        """'33.23.01.2001 Bulu' (the code alone when it is not a desa of the kabupaten)."""
-        if kode is None:
-            return None
-        known = self.desa.get(kode)
-        return f"{kode} {known[0]}" if known else kode
-
-    def desa_name(self, kode: str | None) -> str | None:
-        known = self.desa.get(kode) if kode else None
-        return known[0] if known else kode
-
-    def wilayah_line(self, kode_desa: str) -> str:
-        nama, jenis, kode_kec, nama_kec = self.desa[kode_desa]
-        return f"{JENIS_WILAYAH.get(jenis, 'Desa')} {nama} ({kode_desa}), Kecamatan {nama_kec} ({kode_kec})"
-
-    def desa_phrase(self, kode_desa: str) -> str:
-        nama, jenis, _, _ = self.desa[kode_desa]
-        return f"{JENIS_WILAYAH.get(jenis, 'Desa')} {nama}"
-
-    def heading(self, wilayah: str) -> Heading:
-        return Heading(self.nama_kabupaten, wilayah, self.quarter, self.tanggal_acuan, self.dibuat)
-
-    def kabupaten_line(self) -> str:
-        return f"{self.nama_kabupaten} ({self.kode_kabupaten})"
 
 
 @dataclass(frozen=True)
@@ -208,14 +157,6 @@ def tms_table(ctx: ReportContext, part: DesaPart) -> Table:
                  empty_note="Tidak ada pemilih TMS pada triwulan ini.")
 
 
-def parse_values(text: str | None) -> dict[str, Any]:
-    if not text:
-        return {}
-    try:
-        value = json.loads(text)
-    except (TypeError, ValueError):
-        return {}
-    return value if isinstance(value, dict) else {}
 
 
 def changed_fields(kolom_diubah: str | None, lama: dict, baru: dict) -> list[str]:
@@ -229,14 +170,6 @@ def changed_fields(kolom_diubah: str | None, lama: dict, baru: dict) -> list[str
     return fields
 
 
-def show_value(ctx: ReportContext, field: str, value: Any) -> str:
-    if value is None or value == "":
-        return "(kosong)"
-    if field in ("kode_desa", "kode_desa_lama"):
-        return ctx.desa_label(str(value)) or str(value)
-    if field.startswith("tanggal") and isinstance(value, str) and len(value) == 10 and value[4] == "-":
-        return f"{value[8:10]}-{value[5:7]}-{value[0:4]}"
-    return str(value)
 
 
 def field_caption(field: str) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import tomllib
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from types import MappingProxyType
 from typing import Mapping
@@ -50,6 +51,16 @@ class MatchPolicy:
     ganda_nik_nama_min: float
     ganda_nama_min: float
     ganda_luar_desa_frek_maks: int
+    nama_sangat_mirip: float
+    nama_mirip: float
+    nama_cukup: float
+    nama_agak_mirip: float
+    cek_kata_min: float
+    nik14_nama_min: float
+    tgl_mirip_nama_min: float
+    kuat_lain_nama_lebih: float
+    tgl_umum_faktor: float
+    tgl_umum_min: int
 
     def rule(self, purpose: str) -> PurposeRule:
         if purpose not in self.putusan:
@@ -61,7 +72,7 @@ def load_policy(path: Path | None = None) -> MatchPolicy:
     """Read the matching policy (default `schemas/policy.toml`)."""
     with (path or POLICY_TOML).open("rb") as fh:
         doc = tomllib.load(fh)
-    kandidat, syarat, ganda = doc["kandidat"], doc["syarat"], doc["ganda"]
+    kandidat, syarat, ganda, ambang = doc["kandidat"], doc["syarat"], doc["ganda"], doc["ambang"]
     putusan = {
         name: PurposeRule(
             auto_min=float(r["auto_min"]),
@@ -98,4 +109,20 @@ def load_policy(path: Path | None = None) -> MatchPolicy:
         ganda_nik_nama_min=float(ganda["nik_nama_min"]),
         ganda_nama_min=float(ganda["nama_min"]),
         ganda_luar_desa_frek_maks=int(ganda["luar_desa_frek_maks"]),
+        nama_sangat_mirip=float(ambang["nama_sangat_mirip"]),
+        nama_mirip=float(ambang["nama_mirip"]),
+        nama_cukup=float(ambang["nama_cukup"]),
+        nama_agak_mirip=float(ambang["nama_agak_mirip"]),
+        cek_kata_min=float(ambang["cek_kata_min"]),
+        nik14_nama_min=float(ambang["nik14_nama_min"]),
+        tgl_mirip_nama_min=float(ambang["tgl_mirip_nama_min"]),
+        kuat_lain_nama_lebih=float(ambang["kuat_lain_nama_lebih"]),
+        tgl_umum_faktor=float(ambang["tgl_umum_faktor"]),
+        tgl_umum_min=int(ambang["tgl_umum_min"]),
     )
+
+
+@lru_cache(maxsize=1)
+def default_policy() -> MatchPolicy:
+    """The shipped policy, read once (for helpers called without a policy of their own)."""
+    return load_policy()

@@ -12,8 +12,9 @@ import openpyxl
 import polars as pl
 
 from flows.init import run_init
-from flows.quarter import PLAIN, ingest, run_quarter
+from flows.quarter import PLAIN, run_quarter
 from reports.export import export_frame
+from transforms.ingest import ingest
 from transforms import store
 from transforms.synth import generate_sample
 

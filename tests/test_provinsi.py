@@ -160,7 +160,7 @@ def _province(tmp_path: Path):
     import logging
 
     from flows.init import run_init
-    from flows.quarter import ingest
+    from transforms.ingest import ingest
     from transforms.synth.provinsi import make_province
 
     synth = make_province(tmp_path / "prov", voters=1500, seed=3, per_pair=2, codes=[A, B, C])

@@ -11,8 +11,8 @@ import pytest
 
 from flows.cli import main
 from flows.init import run_init
-from flows.quarter import ingest
 from reports.export import export_frame
+from transforms.ingest import ingest
 from transforms import store
 from transforms.synth import generate_sample
 

@@ -10,7 +10,7 @@ from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA
 
 from schemas.fields import M_FUZZY, M_NIK, M_NIK_KONFLIK, M_NIK_NAMA
-from schemas.policy import MatchPolicy
+from schemas.policy import MatchPolicy, default_policy
 from transforms.match.prepare import age_at
 
 
@@ -22,7 +22,9 @@ def pair_similarity(a: pl.Series, b: pl.Series, scorer, score_cutoff: float | No
     )
 
 
-def name_similarity(frame: pl.DataFrame, left: str = "", right: str = "v_") -> pl.DataFrame:
+def name_similarity(
+    frame: pl.DataFrame, left: str = "", right: str = "v_", policy: MatchPolicy | None = None
+) -> pl.DataFrame:
     """Name similarity 0..1 (best of word-sorted and space-free keys) and the subset flag.
 
     `nama_bagian`: all words of one key are words of the other (SUPARMAN / MUHAMMAD SUPARMAN)
@@ -40,7 +42,7 @@ def name_similarity(frame: pl.DataFrame, left: str = "", right: str = "v_") -> p
     compact_sim = pair_similarity(distinct["_ra"], distinct["_rb"], fuzz.ratio)
     sim = np.maximum(sorted_sim, compact_sim) / 100.0
     subset = np.zeros(sim.shape[0], dtype=bool)
-    low = np.flatnonzero(sim < 0.85)
+    low = np.flatnonzero(sim < (policy or default_policy()).nama_cukup)
     if low.size:
         idx = pl.Series(low)
         set_sim = pair_similarity(
@@ -129,24 +131,23 @@ def _dropped_or_swapped(typed: str, word: str) -> bool:
     return False
 
 
-# Names less similar than this are never checked word by word (they count as different).
-_WORD_CHECK_MIN = 0.80
-
-
-def add_word_check(frame: pl.DataFrame, left: str = "", right: str = "v_") -> pl.DataFrame:
+def add_word_check(
+    frame: pl.DataFrame, left: str = "", right: str = "v_", policy: MatchPolicy | None = None
+) -> pl.DataFrame:
     """`kata_beda` for pairs whose names are close but not equal (once per distinct pair):
     the names differ by more than a slip in a long word; `ketik_pendek` when that difference
     is exactly one slip in one short word."""
     a, b = f"{left}nama_kunci", f"{right}nama_kunci"
+    word_check_min = (policy or default_policy()).cek_kata_min  # below it: different names
     todo = (
-        frame.filter((pl.col("sim_nama") >= _WORD_CHECK_MIN) & (pl.col(a) != pl.col(b)))
+        frame.filter((pl.col("sim_nama") >= word_check_min) & (pl.col(a) != pl.col(b)))
         .select(a, b)
         .unique()
     )
     kinds = [_word_difference(x or "", y or "") for x, y in todo.iter_rows()]
     todo = todo.with_columns(_beda=pl.Series(kinds, dtype=pl.Int8))
     return frame.join(todo, on=[a, b], how="left").with_columns(
-        kata_beda=pl.col("_beda").is_in([SHORT_SLIP, OTHER_WORDS]).fill_null(pl.col("sim_nama") < _WORD_CHECK_MIN),
+        kata_beda=pl.col("_beda").is_in([SHORT_SLIP, OTHER_WORDS]).fill_null(pl.col("sim_nama") < word_check_min),
         ketik_pendek=(pl.col("_beda") == SHORT_SLIP).fill_null(False),
     ).drop("_beda")
 
@@ -332,15 +333,15 @@ def evidence(pairs: pl.DataFrame, r: pl.DataFrame, v: pl.DataFrame, policy: Matc
     f = pairs.join(r.select("_rid", "nik", "_nik14", *names), on="_rid").join(
         v.select("id_pemilih", *[pl.col(c).alias(f"v_{c}") for c in ["nik", "nik14", *names]]), on="id_pemilih"
     )
-    f = name_similarity(f)
+    f = name_similarity(f, policy=policy)
     f = f.filter(
         (pl.col("sim_nama") >= policy.kandidat_nama_min)
         | pl.col("nama_bagian")
         | (pl.col("nik") == pl.col("v_nik")).fill_null(False)
-        | ((pl.col("_nik14") == pl.col("v_nik14")).fill_null(False) & (pl.col("sim_nama") >= 0.5))
+        | ((pl.col("_nik14") == pl.col("v_nik14")).fill_null(False) & (pl.col("sim_nama") >= policy.nik14_nama_min))
     ).select("_rid", "id_pemilih", "sim_nama", "nama_bagian")
     f = f.join(rcols, on="_rid").join(vcols, on="id_pemilih")
-    f = add_word_check(f)
+    f = add_word_check(f, policy=policy)
     f = f.join(_age_namesakes(r, v, policy, removed), on="_rid", how="left")
     f = _twin_similarity(f, v)
     f = _household_twins(f, v, removed)
@@ -385,14 +386,14 @@ def evidence(pairs: pl.DataFrame, r: pl.DataFrame, v: pl.DataFrame, policy: Matc
     )
     sim = pl.col("sim_nama")
     name_weight = (
-        pl.when(sim >= 0.97).then(b["nama_097"])
-        .when(sim >= 0.92).then(b["nama_092"])
-        .when(sim >= 0.85).then(b["nama_085"])
+        pl.when(sim >= policy.nama_sangat_mirip).then(b["nama_097"])
+        .when(sim >= policy.nama_mirip).then(b["nama_092"])
+        .when(sim >= policy.nama_cukup).then(b["nama_085"])
         .when(pl.col("nama_bagian")).then(b["nama_bagian"])
-        .when(sim >= 0.75).then(b["nama_075"])
+        .when(sim >= policy.nama_agak_mirip).then(b["nama_075"])
         .otherwise(b["nama_beda"])
     )
-    name_is_evidence = (sim >= 0.85) | pl.col("nama_bagian")
+    name_is_evidence = (sim >= policy.nama_cukup) | pl.col("nama_bagian")
     commonness = pl.min_horizontal(pl.col("v_nama_frek").cast(pl.Float64).log(2), pl.lit(b["nama_umum_maks"]))
     weight = (
         name_weight

@@ -7,22 +7,13 @@ from datetime import date
 import polars as pl
 
 from schemas.fields import M_NONE, NONE
+from schemas.frames import LINK_SCHEMA
 from schemas.policy import MatchPolicy
 from transforms.match.blocking import candidate_pairs
 from transforms.match.evidence import evidence
 from transforms.match.prepare import prepare_records, prepare_voters
 from transforms.match.verdict import decide
 
-LINK_SCHEMA: dict[str, pl.DataType] = {
-    "sumber_file": pl.Utf8,
-    "sumber_baris": pl.Int64,
-    "id_pemilih": pl.Int64,
-    "metode": pl.Utf8,
-    "skor": pl.Float64,
-    "putusan": pl.Utf8,
-    "peringkat": pl.Int32,
-    "alasan": pl.Utf8,
-}
 
 
 def link_records(
@@ -46,7 +37,7 @@ def link_records(
     policy.rule(purpose)  # an unknown purpose fails before any work
     if tanggal_acuan is None:
         tanggal_acuan = _latest_event(records)
-    v = prepare_voters(voters)
+    v = prepare_voters(voters, policy)
     r = prepare_records(records, tanggal_acuan)
     common_days = (
         v.filter(pl.col("tgl_umum"))
@@ -62,7 +53,7 @@ def link_records(
         .sort("_rid")
     )
     pairs = candidate_pairs(r, v, policy)
-    f = evidence(pairs, r, v, policy, None if removed is None else prepare_voters(removed))
+    f = evidence(pairs, r, v, policy, None if removed is None else prepare_voters(removed, policy))
     decided = decide(f, policy, purpose)
     skor = 1.0 / (1.0 + (-(pl.col("bobot") - policy.skor_tengah) / policy.skor_skala).exp())
     found = decided.select(

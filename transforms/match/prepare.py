@@ -7,6 +7,7 @@ from typing import Mapping
 
 import polars as pl
 
+from schemas.policy import MatchPolicy, default_policy
 from transforms.names import name_key
 
 # Columns `prepare_voters` adds; their presence marks an already-prepared frame.
@@ -23,11 +24,6 @@ PREPARED_COLUMNS: tuple[str, ...] = (
     "tgl_frek",
     "tgl_umum",
 )
-# How many times more frequent than an ordinary day a day of the year must be on the list to
-# count as a placeholder for an unknown birth date.
-_COMMON_DAY_FACTOR = 3
-_COMMON_DAY_MIN = 50  # a small list has too few voters per day to tell
-
 _VOTER_TYPES: dict[str, pl.DataType] = {
     "id_pemilih": pl.Int64,
     "nik": pl.Utf8,
@@ -86,13 +82,14 @@ def _key_columns(keys: pl.Series) -> list[pl.Series]:
     return frame.get_columns()
 
 
-def prepare_voters(voters: pl.DataFrame) -> pl.DataFrame:
+def prepare_voters(voters: pl.DataFrame, policy: MatchPolicy | None = None) -> pl.DataFrame:
     """The voter list with comparison columns added once (name keys, name frequency ...).
 
     A frame that already went through this function is returned unchanged.
     """
     if all(c in voters.columns for c in PREPARED_COLUMNS):
         return voters
+    policy = policy or default_policy()
     v = _ensure_columns(voters, _VOTER_TYPES)
     v = v.with_columns(_key_columns(name_key(v.get_column("nama").fill_null(""))))
     v = v.with_columns(
@@ -104,7 +101,7 @@ def prepare_voters(voters: pl.DataFrame) -> pl.DataFrame:
         # A day of the year far more frequent than 1/366 of the list stands in for unknown dates.
         tgl_umum=(
             pl.len().over(pl.col("tanggal_lahir").dt.month(), pl.col("tanggal_lahir").dt.day())
-            > pl.max_horizontal(_COMMON_DAY_FACTOR * pl.len() / 366, pl.lit(_COMMON_DAY_MIN))
+            > pl.max_horizontal(policy.tgl_umum_faktor * pl.len() / 366, pl.lit(policy.tgl_umum_min))
         ).fill_null(False),
     )
     return v.with_columns(nama_frek_tahun=pl.len().over("nama_kunci", "tahun_lahir").cast(pl.Int32))

@@ -36,7 +36,7 @@ def _fmt_percent(expr: pl.Expr) -> pl.Expr:
     return (hundredths // 100).cast(pl.Utf8) + pl.lit(",") + (hundredths % 100).cast(pl.Utf8).str.zfill(2)
 
 
-def _evidence_text() -> pl.Expr:
+def _evidence_text(policy: MatchPolicy) -> pl.Expr:
     """Short Indonesian summary of which fields agreed, e.g. 'NIK sama; nama 0,96; tgl lahir sama'."""
     parts = [
         pl.when(pl.col("metode") == M_NIK).then(pl.lit("NIK sama"))
@@ -46,7 +46,7 @@ def _evidence_text() -> pl.Expr:
         .when(pl.col("nik_beda")).then(pl.lit("NIK berbeda")),
         pl.lit("nama ") + fmt_ratio(pl.col("sim_nama"))
         + pl.when(pl.col("nama_bagian")).then(pl.lit(" (sebagian)")).otherwise(pl.lit("")),
-        pl.when((pl.col("sim_nama") < 0.97) & ~pl.col("kata_beda")).then(pl.lit("beda nama sebatas salah ketik")),
+        pl.when((pl.col("sim_nama") < policy.nama_sangat_mirip) & ~pl.col("kata_beda")).then(pl.lit("beda nama sebatas salah ketik")),
         pl.when(pl.col("v_nama_frek") > 1).then(pl.format("nama umum ({} pemilih)", pl.col("v_nama_frek"))),
         pl.when(pl.col("satu_kata")).then(pl.lit("nama satu kata")),
         pl.col("tgl").replace_strict(
@@ -160,7 +160,7 @@ def decide(f: pl.DataFrame, policy: MatchPolicy, purpose: str) -> pl.DataFrame:
         & ~pl.col("nik_beda")
         & (
             (tgl == "sama").fill_null(False)
-            | (tgl.is_in(["tukar", "mirip"]).fill_null(False) & (sim >= 0.97) & in_desa)
+            | (tgl.is_in(["tukar", "mirip"]).fill_null(False) & (sim >= policy.tgl_mirip_nama_min) & in_desa)
             | age_only_ok
         )
         & (in_desa if rule.desa_wajib else place_ok)
@@ -220,7 +220,7 @@ def decide(f: pl.DataFrame, policy: MatchPolicy, purpose: str) -> pl.DataFrame:
     ).with_columns(
         _kuat_lain=(
             (pl.col("_kekuatan_lain").fill_null(0) >= pl.max_horizontal(pl.col("_kekuatan1"), pl.lit(3)))
-            | (pl.col("_sim_kuat_lain") > pl.col("_sim1") + 0.02).fill_null(False)
+            | (pl.col("_sim_kuat_lain") > pl.col("_sim1") + policy.kuat_lain_nama_lebih).fill_null(False)
             | (pl.col("_tempat_kuat_lain") > pl.col("_tempat1")).fill_null(False)
         ).cast(pl.Int32),
     )
@@ -248,7 +248,7 @@ def decide(f: pl.DataFrame, policy: MatchPolicy, purpose: str) -> pl.DataFrame:
         .otherwise(pl.lit("bukti belum cukup kuat"))
     )
     auto = plausible.filter(pl.col("_auto_rec") & (pl.col("_urut") == 0)).with_columns(
-        putusan=pl.lit(AUTO), peringkat=pl.lit(1, dtype=pl.Int32), alasan=_evidence_text(),
+        putusan=pl.lit(AUTO), peringkat=pl.lit(1, dtype=pl.Int32), alasan=_evidence_text(policy),
     )
     review = (
         plausible.filter(~pl.col("_auto_rec"))
@@ -256,7 +256,7 @@ def decide(f: pl.DataFrame, policy: MatchPolicy, purpose: str) -> pl.DataFrame:
         .with_columns(
             putusan=pl.lit(REVIEW),
             peringkat=pl.col("_urut").rank("ordinal").over("_rid").cast(pl.Int32),
-            alasan=_evidence_text() + pl.lit("; perlu verifikasi: ") + why,
+            alasan=_evidence_text(policy) + pl.lit("; perlu verifikasi: ") + why,
         )
     )
     return pl.concat([auto, review], how="diagonal_relaxed")
