@@ -49,9 +49,11 @@ def _n(value: int) -> str:
 
 def _tms_labels() -> dict[str, str]:
     try:
+        from flows.settings import load_settings
         from schemas.tables import load_tms
 
-        return {str(k): label for k, label in load_tms().select("kode", "label").iter_rows()}
+        table = load_tms(load_settings().tms_table)
+        return {str(k): label for k, label in table.select("kode", "label").iter_rows()}
     except Exception:  # the labels only decorate the summary; a missing table must not fail a run
         return {}
 

@@ -86,8 +86,7 @@ def _worker(sample: Path, work: Path) -> dict:
     def floor() -> None:
         frame = pl.read_csv(baseline, infer_schema=False)
         con = store.connect(work / "floor.duckdb", must_exist=False)
-        arrow = frame.to_arrow()  # noqa: F841
-        con.execute("CREATE TABLE pemilih AS SELECT * FROM arrow")
+        store.write_floor(con, frame)
         con.close()
 
     meter.measure("floor", floor)

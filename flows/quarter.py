@@ -149,9 +149,10 @@ def _run_locked(con, steps: Steps, logger, run: RunParams) -> dict:
     timer.lap("terapkan", t)
 
     t = time.perf_counter()
+    tms = load_tms(load_settings().tms_table)  # a kabupaten may switch its TMS table in pdpb.toml
     data, ringkasan, outside = quarter_report_data(
         con, kuartal=kuartal, tanggal_acuan=tanggal_acuan, kode_kabupaten=kode_kabupaten,
-        nama_kabupaten=kabupaten_name(kode_kabupaten), desa=desa, tms=load_tms(), current=current, files=files,
+        nama_kabupaten=kabupaten_name(kode_kabupaten), desa=desa, tms=tms, current=current, files=files,
         inbox=run.inbox, hasil=decision.hasil, karantina=karantina, berkas=berkas, pleno=parse_pleno(run.pleno),
     )
     if outside:

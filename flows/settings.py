@@ -48,6 +48,8 @@ def load_settings(cwd: Path | None = None) -> Settings:
     if unknown:
         raise InputError(f"kunci pengaturan tidak dikenal: {', '.join(unknown)}", file=str(path))
     serve = raw.get("serve", {})
+    if "tms_table" in raw and not Path(raw["tms_table"]).is_file():
+        raise InputError(f"tabel TMS {raw['tms_table']} (tms_table) tidak ditemukan", file=str(path))
     return Settings(
         db=Path(raw.get("db", Settings.db)),
         inbox=Path(raw["inbox"]) if "inbox" in raw else None,

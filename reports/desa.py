@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 import polars as pl
 
@@ -23,6 +23,7 @@ from reports.context import (  # noqa: F401  (re-exported: the writers import th
     parse_values,
     show_value,
 )
+from reports.rows import numbered, pick
 from reports.style import (
     Column,
     Table,
@@ -34,7 +35,7 @@ from reports.style import (
 )
 
 
-# Column layouts: keys of reports/captions.csv, in sheet order.
+# Column layouts: keys of schemas/captions.csv, in sheet order.
 BARU_COLUMNS = (
     "no", "nik", "nkk", "nama", "tempat_lahir", "tanggal_lahir", "jenis_kelamin", "status_kawin",
     "alamat", "rt", "rw", "disabilitas", "sumber_file", "sumber_baris", "metode", "skor", "keputusan",
@@ -131,19 +132,9 @@ def rekap_table(ctx: ReportContext, part: DesaPart) -> Table:
 # ---------------------------------------------------------------------------------------------
 # Lists.
 
-def _numbered(rows: Iterable[list[Any]]) -> list[list[Any]]:
-    return [[i, *r] for i, r in enumerate(rows, 1)]
-
-
-def _pick(frame: pl.DataFrame, keys: Iterable[str]) -> list[tuple]:
-    """Rows of the given columns (a missing column reads as empty)."""
-    exprs = [pl.col(k) if k in frame.columns else pl.lit(None).alias(k) for k in keys]
-    return frame.select(exprs).rows()
-
-
 def baru_table(part: DesaPart) -> Table:
     keys = BARU_COLUMNS[1:]
-    return Table(BARU, REPORT_NAMES[BARU], columns(*BARU_COLUMNS), _numbered(list(r) for r in _pick(part.baru, keys)),
+    return Table(BARU, REPORT_NAMES[BARU], columns(*BARU_COLUMNS), numbered(list(r) for r in pick(part.baru, keys)),
                  empty_note="Tidak ada pemilih baru pada triwulan ini.")
 
 
@@ -153,7 +144,7 @@ def tms_rows(ctx: ReportContext, frame: pl.DataFrame, keys: tuple[str, ...]) -> 
     fallback = frame["label_tms"].to_list() if "label_tms" in frame.columns else [None] * frame.height
     k_tms = keys.index("kode_tms")
     k_label = keys.index("label_tms")
-    for r, own in zip(_pick(frame, keys), fallback):
+    for r, own in zip(pick(frame, keys), fallback):
         r = list(r)
         r[k_label] = ctx.tms_label(r[k_tms]) or own
         rows.append(r)
@@ -162,7 +153,7 @@ def tms_rows(ctx: ReportContext, frame: pl.DataFrame, keys: tuple[str, ...]) -> 
 
 def tms_table(ctx: ReportContext, part: DesaPart) -> Table:
     keys = TMS_COLUMNS[1:]
-    return Table(TMS, REPORT_NAMES[TMS], columns(*TMS_COLUMNS), _numbered(tms_rows(ctx, part.tms, keys)),
+    return Table(TMS, REPORT_NAMES[TMS], columns(*TMS_COLUMNS), numbered(tms_rows(ctx, part.tms, keys)),
                  empty_note="Tidak ada pemilih TMS pada triwulan ini.")
 
 
@@ -194,7 +185,7 @@ def ubah_rows(ctx: ReportContext, frame: pl.DataFrame, *, public: bool) -> list[
             "sumber_file", "sumber_baris", "metode", "skor", "keputusan")
     caps = captions()
     rows = []
-    for nik, nkk, nama, jk, kolom, lama_text, baru_text, *evidence in _pick(frame, keys):
+    for nik, nkk, nama, jk, kolom, lama_text, baru_text, *evidence in pick(frame, keys):
         lama, baru = parse_values(lama_text), parse_values(baru_text)
         fields = changed_fields(kolom, lama, baru)
         shown = [f for f in fields if not public or (f in caps and caps[f].public_value)]
@@ -211,7 +202,7 @@ def ubah_rows(ctx: ReportContext, frame: pl.DataFrame, *, public: bool) -> list[
 
 
 def ubah_table(ctx: ReportContext, part: DesaPart) -> Table:
-    return Table(UBAH, REPORT_NAMES[UBAH], columns(*UBAH_COLUMNS), _numbered(ubah_rows(ctx, part.ubah, public=False)),
+    return Table(UBAH, REPORT_NAMES[UBAH], columns(*UBAH_COLUMNS), numbered(ubah_rows(ctx, part.ubah, public=False)),
                  empty_note="Tidak ada perubahan data pemilih pada triwulan ini.")
 
 

@@ -8,12 +8,11 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from functools import lru_cache
-from pathlib import Path
 from typing import Any
 
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
-CAPTIONS_CSV = Path(__file__).resolve().parent / "captions.csv"
+from schemas.tables import CAPTIONS_CSV
 
 BULAN = (
     "Januari", "Februari", "Maret", "April", "Mei", "Juni",
@@ -27,7 +26,7 @@ FORMULA_STARTS = ("=", "+", "-", "@")
 
 
 # ---------------------------------------------------------------------------------------------
-# Captions (reports/captions.csv): one row per column key.
+# Captions (schemas/captions.csv): one row per column key.
 
 @dataclass(frozen=True)
 class Caption:

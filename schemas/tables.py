@@ -11,6 +11,8 @@ from typing import Mapping
 import polars as pl
 
 HERE = Path(__file__).resolve().parent
+# The column captions of every report: kolom, judul, jenis, lebar_maks, nilai_publik (reports/style.py).
+CAPTIONS_CSV = HERE / "captions.csv"
 
 
 def load_tms(path: Path | None = None) -> pl.DataFrame:

@@ -13,9 +13,9 @@ import polars as pl
 
 from flows.init import run_init
 from flows.quarter import PLAIN, run_quarter
+from reports.export import export_frame
 from transforms.ingest import ingest
 from transforms import store
-from transforms.export import export_frame
 from transforms.synth import generate_sample
 
 QUARTER = "2026-Q1"

@@ -19,8 +19,8 @@ from pathlib import Path
 import polars as pl
 import pytest
 
+from reports.export import export_frame
 from transforms import store
-from transforms.export import export_frame
 from transforms.synth import generate_sample
 
 ROOT = Path(__file__).resolve().parent.parent

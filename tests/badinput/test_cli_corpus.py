@@ -11,9 +11,9 @@ import pytest
 
 from flows.cli import main
 from flows.init import run_init
+from reports.export import export_frame
 from transforms.ingest import ingest
 from transforms import store
-from transforms.export import export_frame
 from transforms.synth import generate_sample
 
 from .build import build_corpus
