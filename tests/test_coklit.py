@@ -10,6 +10,7 @@ import shutil
 
 import openpyxl
 import polars as pl
+import pytest
 
 from flows.init import run_init
 from flows.quarter import PLAIN, run_quarter
@@ -17,6 +18,8 @@ from reports.export import export_frame
 from transforms.ingest import ingest
 from transforms import store
 from transforms.synth import generate_sample
+
+pytestmark = pytest.mark.slow  # runs whole quarters through the pipeline or the CLI
 
 QUARTER = "2026-Q1"
 KOTA = "33.71"

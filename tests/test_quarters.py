@@ -23,6 +23,8 @@ from reports.export import export_frame
 from transforms import store
 from transforms.synth import generate_sample
 
+pytestmark = pytest.mark.slow  # runs whole quarters through the pipeline or the CLI
+
 ROOT = Path(__file__).resolve().parent.parent
 CHILD = ROOT / "tests" / "quarter_child.py"
 Q1, Q2 = "2026-Q1", "2026-Q2"

@@ -18,6 +18,8 @@ from transforms.synth import generate_sample
 
 from .build import build_corpus
 
+pytestmark = pytest.mark.slow  # runs whole quarters through the pipeline or the CLI
+
 KOTA = "33.71"  # Kota Magelang: 17 kelurahan keep each run's reports short
 
 
