@@ -27,7 +27,7 @@ from transforms.provinsi import Kabupaten, load_province, read_table
 @task(name="awal-kabupaten", task_run_name="awal-{kab.kode}", cache_policy=NO_CACHE)
 def init_task(kab: Kabupaten, baseline: Path, as_of) -> dict:
     from flows.init import run_init
-    from flows.quarter import ingest
+    from transforms.ingest import ingest
 
     got = run_init(voters=baseline, db=kab.db, out=kab.out, kabupaten=kab.kode, as_of=as_of, ingest=ingest,
                    logger=get_run_logger())
@@ -53,8 +53,8 @@ def pdpb_provinsi_serial(config: str, quarter: str) -> dict:
 
 
 def run_demo(*, kabupaten: int, voters: int, workers: int | None, out: Path, seed: int, serial: bool) -> dict:
-    from flows.cli import fmt
-    from transforms.synth_provinsi import make_province
+    from flows.console import fmt
+    from transforms.synth.provinsi import make_province
 
     if out.exists():
         shutil.rmtree(out)
@@ -67,7 +67,7 @@ def run_demo(*, kabupaten: int, voters: int, workers: int | None, out: Path, see
 
 
 def _run(synth, workers: int | None, serial: bool, out: Path, kabupaten: int, voters: int, generated: float) -> dict:
-    from transforms.synth_provinsi import score
+    from transforms.synth.provinsi import score
 
     with dask_scheduler(workers, None) as scheduler:
         t = time.perf_counter()

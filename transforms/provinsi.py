@@ -19,9 +19,10 @@ import duckdb
 import polars as pl
 
 from schemas.fields import AKTIF
+from schemas.policy import load_policy
 from transforms import store
 from transforms.errors import InputError
-from transforms.match import PREPARED_COLUMNS, find_ganda, load_policy, prepare_voters
+from transforms.match import PREPARED_COLUMNS, find_ganda, prepare_voters
 from transforms.names import name_key
 
 SQL_FILE = Path(__file__).resolve().parent.parent / "schemas" / "provinsi.sql"
@@ -464,22 +465,24 @@ def items_for_run(db: Path, kode: str, quarter: str) -> pl.DataFrame:
     return pl.concat([empty, rows], how="diagonal_relaxed").select(list(REVIEW_SCHEMA))
 
 
-def with_lintas_items(carried: pl.DataFrame, items: pl.DataFrame | None, con: duckdb.DuckDBPyConnection,
-                      kuartal: int) -> pl.DataFrame:
-    """The queue a kabupaten's run of `kuartal` starts from. Run by the province (`items` given),
-    the cross-kabupaten items are the province's current ones: the kabupaten's own copies of
-    earlier ones are replaced (an item whose records changed has a new id there). An item about
-    a voter this very quarter added waits for the next quarter: the run decides on the list as
-    it was before the quarter."""
+def with_lintas_items(reading, items: pl.DataFrame | None, con: duckdb.DuckDBPyConnection, kuartal: int):
+    """The decisions of a kabupaten's run of `kuartal` (review.DecisionReading) with the queue it
+    starts from. Run by the province (`items` given), the cross-kabupaten items are the
+    province's current ones: the kabupaten's own copies of earlier ones are replaced (an item
+    whose records changed has a new id there). An item about a voter this very quarter added
+    waits for the next quarter: the run decides on the list as it was before the quarter."""
+    from dataclasses import replace
+
     if items is None:
-        return carried
+        return reading
+    carried = reading.book.carried
     own = carried.filter(~pl.col("id_verifikasi").str.starts_with(LINTAS_ID_PREFIXES[0])
                          & ~pl.col("id_verifikasi").str.starts_with(LINTAS_ID_PREFIXES[1]))
-    if items.height == 0:
-        return own
-    known = store.query(con, "SELECT DISTINCT id_pemilih FROM pemilih WHERE berlaku_dari < ?", [kuartal])
-    items = items.filter(pl.col("id_pemilih_kandidat").is_in(known["id_pemilih"].implode()))
-    return pl.concat([own, items.select(carried.columns)], how="vertical_relaxed")
+    if items.height:
+        known = store.query(con, "SELECT DISTINCT id_pemilih FROM pemilih WHERE berlaku_dari < ?", [kuartal])
+        items = items.filter(pl.col("id_pemilih_kandidat").is_in(known["id_pemilih"].implode()))
+        own = pl.concat([own, items.select(carried.columns)], how="vertical_relaxed")
+    return replace(reading, book=replace(reading.book, carried=own))
 
 
 def cross_kabupaten(db: Path, root: Path, quarter: str, threads: int | None = None,
