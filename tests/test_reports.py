@@ -360,9 +360,9 @@ def test_reconciliation_checks_the_start_against_the_previous_end(data, tmp_path
 
 def test_rows_written_through_openpyxl_cells_read_the_same(data, out, tmp_path, monkeypatch):
     """The fast row path and openpyxl's own cell path give the same workbook content."""
-    import reports.style
+    import reports.xlsx_io
 
-    monkeypatch.setattr(reports.style, "_raw_sink", lambda xf: None)
+    monkeypatch.setattr(reports.xlsx_io, "_raw_sink", lambda xf: None)
     write_workbooks(data, tmp_path, workers=1)
     for name in ("rekap_kabupaten.xlsx", f"desa/{safe_file_name(SMALL_DESA[0], 'Bulu')}"):
         fast, slow = openpyxl.load_workbook(out / name), openpyxl.load_workbook(tmp_path / name)
