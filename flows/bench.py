@@ -119,8 +119,9 @@ def _worker(sample: Path, work: Path) -> dict:
     # The whole-list duplicate scan on its own, on the list after the quarter: its time and
     # its peak memory (the list itself already loaded and prepared, as inside a quarter).
     from transforms import store
-    from transforms.ganda import find_ganda
-    from transforms.match import load_policy, prepare_voters
+    from transforms.match.ganda import find_ganda
+    from schemas.policy import load_policy
+    from transforms.match import prepare_voters
 
     with store.connect(db, read_only=True) as con:
         active = prepare_voters(store.current_list(con).filter(pl.col("status") == "AKTIF"))

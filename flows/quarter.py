@@ -29,7 +29,7 @@ from schemas.tables import load_tms
 from transforms import arsip, audit, store
 from transforms.decide import QuarterDecision, decide_quarter
 from transforms.errors import InputError
-from transforms.match import load_policy
+from schemas.policy import load_policy
 from transforms.parse import RECORD_SCHEMA, ParseContext, parse_extract
 from transforms.quarters import RunPlan, plan_run, record_skips
 from transforms.read import list_inbox, read_extract, unexpected_failure

@@ -73,3 +73,9 @@ VERIFIKASI = "verifikasi"
 KARANTINA = "karantina"
 TANPA_PERUBAHAN = "tanpa_perubahan"
 ROW_OUTCOMES: tuple[str, ...] = (DITERAPKAN, VERIFIKASI, KARANTINA, TANPA_PERUBAHAN)
+
+# Verdicts of the matcher on a record (SPEC §5.2): applied alone, for review, no candidate.
+AUTO, REVIEW, NONE = "AUTO", "REVIEW", "NONE"
+# How a candidate was found: a trusted NIK, a NIK that needed the name to agree, a NIK that
+# points at someone else, fuzzy fields, nothing.
+M_NIK, M_NIK_NAMA, M_NIK_KONFLIK, M_FUZZY, M_NONE = "NIK", "NIK+NAMA", "NIK_KONFLIK", "FUZZY", "NONE"

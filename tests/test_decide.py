@@ -9,7 +9,7 @@ import polars as pl
 
 from transforms import store
 from transforms.decide import decide_quarter
-from transforms.match import load_policy
+from schemas.policy import load_policy
 from transforms.parse import RECORD_SCHEMA
 
 

@@ -8,7 +8,7 @@ import numpy as np
 import polars as pl
 
 from transforms.evaluate import stranger_test
-from transforms.match import load_policy
+from schemas.policy import load_policy
 
 SYLLABLES = ["BA", "DI", "KU", "MO", "NE", "PRA", "RU", "SA", "TI", "WO", "LAN", "GEN", "HAR", "JO", "YU",
              "CEP", "FA", "ZU", "SEN", "TOR"]

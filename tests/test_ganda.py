@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 
 from transforms.evaluate_ganda import febrl_voters, found_pairs, pairwise
-from transforms.ganda import find_ganda
-from transforms.match import load_policy
+from transforms.match.ganda import find_ganda
+from schemas.policy import load_policy
 
 pytest.importorskip("recordlinkage")
 

@@ -16,8 +16,9 @@ import numpy as np
 import polars as pl
 
 from schemas.fields import AKTIF, CORRECTABLE_FIELDS, DITERAPKAN, KARANTINA, PERSON_FIELDS, TANPA_PERUBAHAN, VERIFIKASI
+from schemas.policy import MatchPolicy
 from transforms.coklit import apply_coklit
-from transforms.match import MatchPolicy, find_ganda, link_records, prepare_voters
+from transforms.match import find_ganda, link_records, prepare_voters
 from transforms.review import (
     REVIEW_COLUMNS,
     REVIEW_SCHEMA,

@@ -124,7 +124,7 @@ def pairwise(found: pl.DataFrame, truth: pl.DataFrame, n_voters: int) -> dict:
 
 def score_febrl(number: int, policy) -> dict:
     """Run the scan on FEBRL dataset `number` and score it pairwise."""
-    from transforms.ganda import find_ganda
+    from transforms.match.ganda import find_ganda
 
     voters, truth = febrl_voters(number)
     t = time.perf_counter()
@@ -139,7 +139,7 @@ def score_sample(current: pl.DataFrame, pairs_csv, policy, auto: pl.DataFrame | 
                  review: pl.DataFrame | None = None) -> dict:
     """Score the scan on a synthetic list: `current` with `sumber_baris`, labels `ganda.csv`
     (baris_a, baris_b: rows of pemilih.csv of the same person under two NIKs)."""
-    from transforms.ganda import find_ganda
+    from transforms.match.ganda import find_ganda
 
     labels = pl.read_csv(pairs_csv, schema_overrides={"baris_a": pl.Int64, "baris_b": pl.Int64})
     active = current.filter(pl.col("status") == "AKTIF")

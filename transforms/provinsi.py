@@ -19,10 +19,11 @@ import duckdb
 import polars as pl
 
 from schemas.fields import AKTIF
+from schemas.policy import load_policy
 from transforms import store
 from transforms.decide import LINTAS_ID_PREFIXES
 from transforms.errors import InputError
-from transforms.match import PREPARED_COLUMNS, find_ganda, load_policy, prepare_voters
+from transforms.match import PREPARED_COLUMNS, find_ganda, prepare_voters
 from transforms.names import name_key
 
 SQL_FILE = Path(__file__).resolve().parent.parent / "schemas" / "provinsi.sql"

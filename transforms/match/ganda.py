@@ -37,17 +37,10 @@ import numpy as np
 import polars as pl
 from rapidfuzz import fuzz
 
-from transforms.match import (
-    POLICY_TOML,
-    MatchPolicy,
-    _add_word_check,
-    _date_category,
-    _DATE_TEXT,
-    _fmt_ratio,
-    _name_similarity,
-    _pair_similarity,
-    prepare_voters,
-)
+from schemas.policy import POLICY_TOML, MatchPolicy
+from transforms.match.evidence import add_word_check, date_category, name_similarity, pair_similarity
+from transforms.match.prepare import prepare_voters
+from transforms.match.verdict import DATE_TEXT, fmt_ratio
 
 GANDA_AUTO_SCHEMA: dict[str, pl.DataType] = {
     "id_pemilih": pl.Int64,
@@ -156,14 +149,14 @@ def _ganda_same_nik(base: pl.DataFrame, policy: MatchPolicy) -> tuple[pl.DataFra
     dup = base.select(cols).filter(pl.col("nik").is_not_null() & (pl.len().over("nik") > 1))
     keeper = dup.sort("id_pemilih").group_by("nik").first().rename(lambda c: c if c == "nik" else f"v_{c}")
     pairs = dup.join(keeper, on="nik").filter(pl.col("id_pemilih") != pl.col("v_id_pemilih"))
-    pairs = _name_similarity(pairs).with_columns(tgl=_date_category(pl.col("tanggal_lahir"), pl.col("v_tanggal_lahir")))
+    pairs = name_similarity(pairs).with_columns(tgl=date_category(pl.col("tanggal_lahir"), pl.col("v_tanggal_lahir")))
     agree = (pl.col("sim_nama") >= policy.ganda_nik_nama_min) & pl.col("tgl").is_in(
         ["sama", "tukar", "mirip"]
     ).fill_null(False)
-    tgl_text = pl.col("tgl").replace_strict(_DATE_TEXT, default="tgl lahir kosong", return_dtype=pl.Utf8).fill_null(
+    tgl_text = pl.col("tgl").replace_strict(DATE_TEXT, default="tgl lahir kosong", return_dtype=pl.Utf8).fill_null(
         "tgl lahir kosong"
     )
-    text = pl.lit("NIK sama; nama ") + _fmt_ratio(pl.col("sim_nama")) + pl.lit("; ") + tgl_text
+    text = pl.lit("NIK sama; nama ") + fmt_ratio(pl.col("sim_nama")) + pl.lit("; ") + tgl_text
     auto = pairs.filter(agree).select(
         "id_pemilih",
         id_pemilih_tetap=pl.col("v_id_pemilih"),
@@ -256,10 +249,10 @@ def _plausible(s: pl.DataFrame, pairs: pl.DataFrame) -> pl.DataFrame:
     for c in ("nama_kunci", "nama_urut", "nama_rapat", "tanggal_lahir"):
         cols[c], cols[f"v_{c}"] = s.get_column(c).gather(a), s.get_column(c).gather(b)
     f = pl.DataFrame(cols).with_columns(
-        _tgl=_date_category(pl.col("tanggal_lahir"), pl.col("v_tanggal_lahir")).is_in(["sama", "tukar", "mirip"])
+        _tgl=date_category(pl.col("tanggal_lahir"), pl.col("v_tanggal_lahir")).is_in(["sama", "tukar", "mirip"])
     )
     near_date = f.filter(pl.col("_tgl").fill_null(False)).select("a", "b")
-    rest = _name_similarity(f.filter(~pl.col("_tgl").fill_null(False)))
+    rest = name_similarity(f.filter(~pl.col("_tgl").fill_null(False)))
     close = rest.filter((pl.col("sim_nama") >= 0.70) | pl.col("nama_bagian")).select("a", "b")
     return pl.concat([near_date, close])
 
@@ -296,8 +289,8 @@ def _strip0(c: str) -> pl.Expr:
 def compare(f: pl.DataFrame) -> pl.DataFrame:
     """Add the level of each field (`l_nama` ... `l_alamat`) and the flags the guards read."""
     if "sim_nama" not in f.columns:
-        f = _name_similarity(f)
-    f = _add_shared_word(_add_word_check(f))
+        f = name_similarity(f)
+    f = _add_shared_word(add_word_check(f))
     sim = pl.col("sim_nama")
     no_name = pl.col("nama_kunci").is_null() | pl.col("v_nama_kunci").is_null()
     nama = (
@@ -311,7 +304,7 @@ def compare(f: pl.DataFrame) -> pl.DataFrame:
         .when(pl.col("_kata_sama")).then(pl.lit("kata_sama"))
         .otherwise(pl.lit("beda"))
     )
-    tgl = _date_category(pl.col("tanggal_lahir"), pl.col("v_tanggal_lahir"))
+    tgl = date_category(pl.col("tanggal_lahir"), pl.col("v_tanggal_lahir"))
     jk = (
         pl.when(pl.col("jenis_kelamin").is_null() | pl.col("v_jenis_kelamin").is_null()).then(pl.lit(None, dtype=pl.Utf8))
         .when(pl.col("jenis_kelamin") == pl.col("v_jenis_kelamin")).then(pl.lit("sama"))
@@ -360,7 +353,7 @@ def _address_level(f: pl.DataFrame) -> pl.DataFrame:
         pl.col("v_alamat") != ""
     )
     todo = f.filter(both & (pl.col("alamat") != pl.col("v_alamat"))).select("alamat", "v_alamat").unique()
-    sim = _pair_similarity(todo.get_column("alamat"), todo.get_column("v_alamat"), fuzz.token_sort_ratio) / 100.0
+    sim = pair_similarity(todo.get_column("alamat"), todo.get_column("v_alamat"), fuzz.token_sort_ratio) / 100.0
     todo = todo.with_columns(_sim_alamat=pl.Series(sim, dtype=pl.Float64))
     f = f.join(todo, on=["alamat", "v_alamat"], how="left", nulls_equal=False)
     # The address says nothing more where the household or the RT/RW already agree (it is
@@ -601,7 +594,7 @@ def _implied_pairs(s: pl.DataFrame, hits: pl.DataFrame) -> pl.DataFrame:
 _LEVEL_TEXT = {
     "nama": {"sama": "nama sama", "sangat_mirip": None, "mirip": None, "agak_mirip": None,
              "bagian": "nama sebagian sama", "kata_sama": "satu kata nama sama", "beda": "nama berbeda"},
-    "tgl": {"sama": "tgl lahir sama", "tukar": _DATE_TEXT["tukar"], "mirip": _DATE_TEXT["mirip"],
+    "tgl": {"sama": "tgl lahir sama", "tukar": DATE_TEXT["tukar"], "mirip": DATE_TEXT["mirip"],
             "tahun": "hanya tahun lahir sama", "beda": "tgl lahir berbeda"},
     "jk": {"sama": "jk sama", "beda": "jk berbeda"},
     "tempat": {"kk": "NKK sama", "rtrw": "desa dan RT/RW sama", "desa": "desa sama",
@@ -616,11 +609,11 @@ def _reason() -> pl.Expr:
         texts = [_LEVEL_TEXT[field][lv] for lv in LEVELS[field]]
         expr = pl.col(f"l_{field}").replace_strict(list(range(len(texts))), texts, default=None, return_dtype=pl.Utf8)
         if field == "nama":
-            expr = pl.when(pl.col("l_nama").is_in([1, 2, 3])).then(pl.lit("nama ") + _fmt_ratio(pl.col("sim_nama"))).otherwise(expr)
+            expr = pl.when(pl.col("l_nama").is_in([1, 2, 3])).then(pl.lit("nama ") + fmt_ratio(pl.col("sim_nama"))).otherwise(expr)
         parts.append(expr)
     parts.append(pl.when(pl.col("l_nama") == 0).then(pl.format("nama dipakai {} pemilih", pl.col("v_nama_frek"))))
     parts.append(pl.lit("NIK berbeda"))
-    parts.append(pl.lit("peluang orang yang sama ") + _fmt_ratio(pl.col("peluang")))
+    parts.append(pl.lit("peluang orang yang sama ") + fmt_ratio(pl.col("peluang")))
     parts.append(pl.when(pl.col("_lewat").is_not_null()).then(
         pl.format("keduanya mirip dengan pemilih id {}", pl.col("_lewat"))))
     return pl.concat_list(parts).list.drop_nulls().list.join("; ") + pl.lit(

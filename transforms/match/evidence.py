@@ -1,0 +1,447 @@
+"""Evidence per candidate pair: name, birth date or age, sex, place, household and NIK, as weights."""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import polars as pl
+from rapidfuzz import fuzz, process
+from rapidfuzz.distance import OSA
+
+from schemas.fields import M_FUZZY, M_NIK, M_NIK_KONFLIK, M_NIK_NAMA
+from schemas.policy import MatchPolicy, default_policy
+from transforms.match.prepare import age_at
+
+
+
+def pair_similarity(a: pl.Series, b: pl.Series, scorer, score_cutoff: float | None = None) -> np.ndarray:
+    return process.cpdist(
+        a.fill_null("").to_list(), b.fill_null("").to_list(), scorer=scorer, score_cutoff=score_cutoff,
+        workers=-1, dtype=np.float32,
+    )
+
+
+def name_similarity(
+    frame: pl.DataFrame, left: str = "", right: str = "v_", policy: MatchPolicy | None = None
+) -> pl.DataFrame:
+    """Name similarity 0..1 (best of word-sorted and space-free keys) and the subset flag.
+
+    `nama_bagian`: all words of one key are words of the other (SUPARMAN / MUHAMMAD SUPARMAN)
+    while the whole names are not close; computed only where the plain similarity is low.
+    The sorted and space-free forms are functions of the key, so each distinct pair of keys is
+    scored once: on a large list common names make millions of pairs but few distinct ones.
+    """
+    ka, kb = f"{left}nama_kunci", f"{right}nama_kunci"
+    distinct = frame.select(
+        pl.col(ka).alias("_ka"), pl.col(kb).alias("_kb"),
+        pl.col(f"{left}nama_urut").alias("_ua"), pl.col(f"{right}nama_urut").alias("_ub"),
+        pl.col(f"{left}nama_rapat").alias("_ra"), pl.col(f"{right}nama_rapat").alias("_rb"),
+    ).unique(subset=["_ka", "_kb"], maintain_order=True)
+    sorted_sim = pair_similarity(distinct["_ua"], distinct["_ub"], fuzz.ratio)
+    compact_sim = pair_similarity(distinct["_ra"], distinct["_rb"], fuzz.ratio)
+    sim = np.maximum(sorted_sim, compact_sim) / 100.0
+    subset = np.zeros(sim.shape[0], dtype=bool)
+    low = np.flatnonzero(sim < (policy or default_policy()).nama_cukup)
+    if low.size:
+        idx = pl.Series(low)
+        set_sim = pair_similarity(
+            distinct["_ka"].gather(idx), distinct["_kb"].gather(idx), fuzz.token_set_ratio, score_cutoff=99.99,
+        )
+        subset[low] = set_sim >= 99.99
+    scores = distinct.select("_ka", "_kb").with_columns(
+        sim_nama=pl.Series(sim, dtype=pl.Float64).round(4),
+        nama_bagian=pl.Series(subset, dtype=pl.Boolean),
+    )
+    return (
+        frame.with_columns(pl.col(ka).alias("_ka"), pl.col(kb).alias("_kb"))
+        .join(scores, on=["_ka", "_kb"], how="left", nulls_equal=True, maintain_order="left")
+        .drop("_ka", "_kb")
+    )
+
+
+_DOUBLE = re.compile(r"([A-Z])\1+")
+
+
+def _one_slip(a: str, b: str) -> bool:
+    """Whether two different words are one typing slip apart: one letter added, dropped or
+    replaced, or two neighbours swapped (SUPRIYADI / SUPRIYDAI). Keys fold double letters, so
+    a dropped letter that leaves a double (SANTOSO -> SANTOO, key SANTO) is a slip too."""
+    if OSA.distance(a, b) <= 1:
+        return True
+    short, long_ = sorted((a, b), key=len)
+    if len(long_) - len(short) != 2:
+        return False
+    return any(_DOUBLE.sub(r"\1", long_[:i] + long_[i + 1:]) == short for i in range(len(long_)))
+
+
+SAME_WORDS, LONG_SLIP, SHORT_SLIP, OTHER_WORDS = 0, 1, 2, 3
+
+
+def _word_difference(a: str, b: str) -> int:
+    """How two close name keys differ, word by word.
+
+    Words are paired (equal words first, then by similarity). LONG_SLIP: every differing pair
+    is one typing slip apart (`_one_slip`) in words of at least 5 letters -- a typo.
+    SHORT_SLIP: exactly one pair differs, in a shorter word, and `a`'s word is `b`'s with a
+    letter dropped or two neighbours swapped (AGUS/GUS, DWI/WI, SITI/STII): a typo, or just
+    possibly a twin's name, which only the household can tell. OTHER_WORDS: anything else
+    (a different word count, two short words differing, a letter replaced or added in a
+    short word -- SRI/TRI, EKO/EKA, AGUS/BAGUS are other names, twins are often named so).
+    """
+    if a.replace(" ", "") == b.replace(" ", ""):
+        return SAME_WORDS
+    wa, wb = a.split(), b.split()
+    if len(wa) != len(wb):
+        return OTHER_WORDS
+    rest_b = list(wb)
+    rest_a = []
+    for w in wa:
+        if w in rest_b:
+            rest_b.remove(w)
+        else:
+            rest_a.append(w)
+    short = []
+    for w in rest_a:
+        best = max(rest_b, key=lambda x: fuzz.ratio(w, x))
+        rest_b.remove(best)
+        if not _one_slip(w, best):
+            return OTHER_WORDS
+        if min(len(w), len(best)) < 5:
+            short.append((w, best))
+    if not short:
+        return LONG_SLIP
+    if len(rest_a) == 1 and _dropped_or_swapped(*short[0]):
+        return SHORT_SLIP
+    return OTHER_WORDS
+
+
+def _dropped_or_swapped(typed: str, word: str) -> bool:
+    """`typed` is `word` with one letter dropped (DWI -> WI) or two neighbours swapped
+    (SITI -> STII). A letter replaced (SRI -> TRI) or added (AGUS -> BAGUS) makes another
+    name too often to be read as a slip."""
+    if len(typed) == len(word) - 1:
+        return any(word[:i] + word[i + 1:] == typed for i in range(len(word)))
+    if len(typed) == len(word):
+        diff = [i for i in range(len(word)) if typed[i] != word[i]]
+        if len(diff) != 2 or diff[1] != diff[0] + 1:
+            return False
+        i, j = diff
+        return typed[i] == word[j] and typed[j] == word[i]
+    return False
+
+
+def add_word_check(
+    frame: pl.DataFrame, left: str = "", right: str = "v_", policy: MatchPolicy | None = None
+) -> pl.DataFrame:
+    """`kata_beda` for pairs whose names are close but not equal (once per distinct pair):
+    the names differ by more than a slip in a long word; `ketik_pendek` when that difference
+    is exactly one slip in one short word."""
+    a, b = f"{left}nama_kunci", f"{right}nama_kunci"
+    word_check_min = (policy or default_policy()).cek_kata_min  # below it: different names
+    todo = (
+        frame.filter((pl.col("sim_nama") >= word_check_min) & (pl.col(a) != pl.col(b)))
+        .select(a, b)
+        .unique()
+    )
+    kinds = [_word_difference(x or "", y or "") for x, y in todo.iter_rows()]
+    todo = todo.with_columns(_beda=pl.Series(kinds, dtype=pl.Int8))
+    return frame.join(todo, on=[a, b], how="left").with_columns(
+        kata_beda=pl.col("_beda").is_in([SHORT_SLIP, OTHER_WORDS]).fill_null(pl.col("sim_nama") < word_check_min),
+        ketik_pendek=(pl.col("_beda") == SHORT_SLIP).fill_null(False),
+    ).drop("_beda")
+
+
+def date_category(rd: pl.Expr, vd: pl.Expr, common: pl.Expr | None = None) -> pl.Expr:
+    """sama / sama_umum / tukar / mirip / tahun / tahun_beda / beda; null when a date is missing.
+
+    `common` marks pairs where either date falls on a day-of-year that stands in for an
+    unknown date (01-07, 31-12 ...): equal such dates say less ("sama_umum"), and the same
+    year with another date is only "tahun" there, while between two real dates it means a
+    different birth date ("tahun_beda"). Without `common` no such distinction is made.
+    """
+    def digits(d: pl.Expr) -> list[pl.Expr]:
+        day, month, year = (d.dt.day().cast(pl.Int32), d.dt.month().cast(pl.Int32), d.dt.year().cast(pl.Int32))
+        return [
+            day // 10, day % 10, month // 10, month % 10, year // 1000, year // 100 % 10, year // 10 % 10, year % 10
+        ]
+
+    differing = pl.sum_horizontal([(a != b).cast(pl.Int32) for a, b in zip(digits(rd), digits(vd))])
+    swapped = (rd.dt.day() == vd.dt.month()) & (rd.dt.month() == vd.dt.day()) & (rd.dt.year() == vd.dt.year())
+    common = pl.lit(None, dtype=pl.Boolean) if common is None else common.fill_null(False)
+    return (
+        pl.when(rd.is_null() | vd.is_null())
+        .then(pl.lit(None, dtype=pl.Utf8))
+        .when((rd == vd) & common)
+        .then(pl.lit("sama_umum"))
+        .when(rd == vd)
+        .then(pl.lit("sama"))
+        .when(swapped)
+        .then(pl.lit("tukar"))
+        .when(differing == 1)
+        .then(pl.lit("mirip"))
+        .when((rd.dt.year() == vd.dt.year()) & (common == False))  # noqa: E712 - null means "not known"
+        .then(pl.lit("tahun_beda"))
+        .when(rd.dt.year() == vd.dt.year())
+        .then(pl.lit("tahun"))
+        .otherwise(pl.lit("beda"))
+    )
+
+
+def _strip0(c: str) -> pl.Expr:
+    return pl.col(c).str.strip_chars_start("0")
+
+
+def _gone(removed: pl.DataFrame) -> pl.DataFrame:
+    """Voters removed from the list as people of their own: not the duplicates (TMS 2), who
+    are the same person as a voter still on it."""
+    return removed.filter(pl.col("kode_tms").fill_null(0) != 2) if "kode_tms" in removed.columns else removed
+
+
+def _age_namesakes(r: pl.DataFrame, v: pl.DataFrame, policy: MatchPolicy, removed: pl.DataFrame | None) -> pl.DataFrame:
+    """For records that give an age but no birth date, how well name + age + sex single out a
+    voter of the reported desa (or RT/RW):
+
+    - `_desa_umur_dekat`: voters of the reported desa carrying the record's exact name key
+      whose age is less than `umur_pesaing_selisih` years from the reported one (the
+      candidate itself included);
+    - `_tms_umur_dekat`: the same among voters already removed from the list (not as
+      duplicates): a late report of a death already applied must not land on a living
+      namesake;
+    - `_risiko_umur`: the expected number of voters with that name key, sex and exact age in
+      a unit the size of the reported RT/RW (when the record gives one) or desa -- voters of
+      the kabupaten with that name, sex and age, times the unit's share of the list. It is
+      the chance that a report about someone who is not on the list finds a namesake of the
+      same age there by coincidence.
+    """
+    schema = {"_rid": pl.UInt32, "_desa_umur_dekat": pl.UInt32, "_tms_umur_dekat": pl.UInt32,
+              "_risiko_umur": pl.Float64}
+    ra = r.filter(pl.col("tanggal_lahir").is_null() & pl.col("umur").is_not_null() & pl.col("nama_kunci").is_not_null())
+    if ra.height == 0 or v.height == 0:
+        return pl.DataFrame(schema=schema)
+    keys = ra.select("_rid", "nama_kunci", "umur", "_peristiwa", "_desa", r_jk="jenis_kelamin")
+    gap = (age_at(pl.col("tanggal_lahir"), pl.col("_peristiwa")) - pl.col("umur")).abs()
+    near_in_desa = (pl.col("_gap") < policy.umur_pesaing_selisih) & pl.col("_desa").list.contains(pl.col("kode_desa"))
+
+    j = keys.join(v.select("nama_kunci", "tanggal_lahir", "kode_desa", "jenis_kelamin"), on="nama_kunci")
+    same_sex = pl.col("r_jk").is_null() | (pl.col("r_jk") == pl.col("jenis_kelamin"))
+    out = (
+        j.with_columns(_gap=gap)
+        .group_by("_rid")
+        .agg(_desa_umur_dekat=near_in_desa.sum(), _kab_umur_sama=((pl.col("_gap") == 0) & same_sex).sum())
+    )
+    if removed is not None and removed.height:
+        tms = (
+            keys.join(_gone(removed).select("nama_kunci", "tanggal_lahir", "kode_desa"), on="nama_kunci")
+            .with_columns(_gap=gap)
+            .group_by("_rid")
+            .agg(_tms_umur_dekat=near_in_desa.sum())
+        )
+        out = out.join(tms, on="_rid", how="left")
+
+    # The unit: the record's RT/RW inside its desa when it gives one, else the desa.
+    unit = ra.select(
+        "_rid", kode_desa=pl.col("kode_desa"),
+        _rt=pl.when(pl.col("rt").is_not_null() & pl.col("rw").is_not_null()).then(_strip0("rt")),
+        _rw=pl.when(pl.col("rt").is_not_null() & pl.col("rw").is_not_null()).then(_strip0("rw")),
+    ).filter(pl.col("kode_desa").is_not_null())
+    vin = v.select("kode_desa", _rt=_strip0("rt"), _rw=_strip0("rw")).join(
+        unit.select("kode_desa").unique(), on="kode_desa", how="semi"
+    )
+    per_desa = vin.group_by("kode_desa").len("_n_desa")
+    per_rtrw = vin.group_by("kode_desa", "_rt", "_rw").len("_n_rtrw")
+    unit = (
+        unit.join(per_desa, on="kode_desa", how="left")
+        .join(per_rtrw, on=["kode_desa", "_rt", "_rw"], how="left")
+        .select("_rid", _n_unit=pl.when(pl.col("_rt").is_not_null()).then("_n_rtrw").otherwise("_n_desa"))
+    )
+    out = out.join(unit, on="_rid", how="left").with_columns(
+        _risiko_umur=pl.col("_kab_umur_sama").clip(1, None) * pl.col("_n_unit").fill_null(0) / v.height,
+    )
+    if "_tms_umur_dekat" not in out.columns:
+        out = out.with_columns(_tms_umur_dekat=pl.lit(0))
+    return out.with_columns(pl.col("_tms_umur_dekat").fill_null(0)).select(list(schema)).cast(schema)
+
+
+def _household_twins(f: pl.DataFrame, v: pl.DataFrame, removed: pl.DataFrame | None) -> pl.DataFrame:
+    """`_kembar_kk`, for pairs whose names differ by a slip in a short word (`ketik_pendek`,
+    the only rule that reads it; null elsewhere): how many other people of the candidate's
+    household (KK) were born the same day -- on the list, or removed from it (not as
+    duplicates of the candidate)."""
+    keys = ["nkk", "tanggal_lahir"]
+    cand = (
+        f.filter(pl.col("ketik_pendek"))
+        .select(nkk=pl.col("v_nkk"), tanggal_lahir=pl.col("v_tanggal_lahir"))
+        .drop_nulls()
+        .unique()
+    )
+    if cand.height == 0:
+        return f.with_columns(_kembar_kk=pl.lit(None, dtype=pl.UInt32))
+    frames = [v.select(keys).join(cand, on=keys, how="semi")]
+    if removed is not None and removed.height:
+        frames.append(_gone(removed).select(keys).join(cand, on=keys, how="semi"))
+    counts = pl.concat(frames).group_by(keys).len("_n").rename({"nkk": "v_nkk", "tanggal_lahir": "v_tanggal_lahir"})
+    return f.join(counts, on=["v_nkk", "v_tanggal_lahir"], how="left").with_columns(
+        _kembar_kk=pl.when(pl.col("ketik_pendek")).then((pl.col("_n").fill_null(1) - 1).clip(0, None))
+    ).drop("_n")
+
+
+def _twin_similarity(f: pl.DataFrame, v: pl.DataFrame) -> pl.DataFrame:
+    """`kembar_sim`: for a candidate with a twin on the list (another voter of the same KK born
+    the same day), the similarity of the record's name to the twin's name (the best twin)."""
+    keys = ["nkk", "tanggal_lahir"]
+    cand = f.select("_rid", "id_pemilih", "nama_urut", "nama_rapat", nkk=pl.col("v_nkk"),
+                    tanggal_lahir=pl.col("v_tanggal_lahir")).drop_nulls(keys)
+    twins = (
+        v.select("id_pemilih", *keys, "nama_urut", "nama_rapat")
+        .join(cand.select(keys).unique(), on=keys, how="semi")
+        .filter(pl.len().over(keys) > 1)
+    )
+    cand = cand.join(twins.select(keys).unique(), on=keys, how="semi")
+    if cand.height == 0:
+        return f.with_columns(kembar_sim=pl.lit(None, dtype=pl.Float64))
+    pairs = cand.join(
+        twins.rename({"id_pemilih": "_id_kembar", "nama_urut": "v_nama_urut", "nama_rapat": "v_nama_rapat"}),
+        on=["nkk", "tanggal_lahir"],
+    ).filter(pl.col("_id_kembar") != pl.col("id_pemilih"))
+    sim = np.maximum(
+        pair_similarity(pairs["nama_urut"], pairs["v_nama_urut"], fuzz.ratio),
+        pair_similarity(pairs["nama_rapat"], pairs["v_nama_rapat"], fuzz.ratio),
+    ) / 100.0
+    best = (
+        pairs.select("_rid", "id_pemilih").with_columns(kembar_sim=pl.Series(sim, dtype=pl.Float64))
+        .group_by("_rid", "id_pemilih").agg(pl.col("kembar_sim").max())
+    )
+    return f.join(best, on=["_rid", "id_pemilih"], how="left")
+
+
+def evidence(pairs: pl.DataFrame, r: pl.DataFrame, v: pl.DataFrame, policy: MatchPolicy,
+              removed: pl.DataFrame | None = None) -> pl.DataFrame:
+    rcols = r.select(
+        "_rid", "nik", "nik_andal", "_nik14", "nkk", "nama_kunci", "nama_urut", "nama_rapat", "nama_kata",
+        "tanggal_lahir", "_tgl_umum", "umur", "_peristiwa", "jenis_kelamin", "_desa", "_kecamatan", "rt", "rw",
+    )
+    vcols = v.select(
+        "id_pemilih", "nik", "nik14", "nkk", "nama_kunci", "nama_urut", "nama_rapat", "nama_kata", "nama_frek",
+        "tanggal_lahir", "tgl_umum", "jenis_kelamin", "kode_desa", "kode_kecamatan", "rt", "rw",
+    ).rename(lambda c: c if c == "id_pemilih" else f"v_{c}")
+    # Names first, on the bare pairs: blocks that looked only at dates or households bring in
+    # unrelated names, dropped here before the other fields are joined. A pair stays if its
+    # name is close enough, or a NIK (or its first 14 digits) ties it: a NIK conflict must
+    # stay visible.
+    names = ["nama_kunci", "nama_urut", "nama_rapat"]
+    f = pairs.join(r.select("_rid", "nik", "_nik14", *names), on="_rid").join(
+        v.select("id_pemilih", *[pl.col(c).alias(f"v_{c}") for c in ["nik", "nik14", *names]]), on="id_pemilih"
+    )
+    f = name_similarity(f, policy=policy)
+    f = f.filter(
+        (pl.col("sim_nama") >= policy.kandidat_nama_min)
+        | pl.col("nama_bagian")
+        | (pl.col("nik") == pl.col("v_nik")).fill_null(False)
+        | ((pl.col("_nik14") == pl.col("v_nik14")).fill_null(False) & (pl.col("sim_nama") >= policy.nik14_nama_min))
+    ).select("_rid", "id_pemilih", "sim_nama", "nama_bagian")
+    f = f.join(rcols, on="_rid").join(vcols, on="id_pemilih")
+    f = add_word_check(f, policy=policy)
+    f = f.join(_age_namesakes(r, v, policy, removed), on="_rid", how="left")
+    f = _twin_similarity(f, v)
+    f = _household_twins(f, v, removed)
+    b = policy.bobot
+
+    f = f.with_columns(
+        tgl=date_category(
+            pl.col("tanggal_lahir"), pl.col("v_tanggal_lahir"), pl.col("_tgl_umum") | pl.col("v_tgl_umum")
+        ),
+        umur_selisih=(
+            pl.when(pl.col("tanggal_lahir").is_null())
+            .then((age_at(pl.col("v_tanggal_lahir"), pl.col("_peristiwa")) - pl.col("umur")).abs())
+        ),
+        jk=pl.when(pl.col("jenis_kelamin").is_null() | pl.col("v_jenis_kelamin").is_null())
+        .then(pl.lit(None, dtype=pl.Utf8))
+        .when(pl.col("jenis_kelamin") == pl.col("v_jenis_kelamin"))
+        .then(pl.lit("sama"))
+        .otherwise(pl.lit("beda")),
+        desa=pl.when(pl.col("_desa").list.len() == 0)
+        .then(pl.lit(None, dtype=pl.Utf8))
+        .when(pl.col("_desa").list.contains(pl.col("v_kode_desa")))
+        .then(pl.lit("sama"))
+        .when(pl.col("_kecamatan").list.contains(pl.col("v_kode_kecamatan")))
+        .then(pl.lit("kecamatan"))
+        .otherwise(pl.lit("beda")),
+        nkk_sama=(pl.col("nkk") == pl.col("v_nkk")).fill_null(False),
+        rtrw_sama=((_strip0("rt") == _strip0("v_rt")) & (_strip0("rw") == _strip0("v_rw"))).fill_null(False),
+        nik_sama=(pl.col("nik") == pl.col("v_nik")).fill_null(False),
+        nik_mirip=((pl.col("_nik14") == pl.col("v_nik14")) & (pl.col("nik") != pl.col("v_nik"))).fill_null(False),
+    ).with_columns(
+        nik_beda=(
+            pl.col("nik_andal") & pl.col("v_nik").is_not_null() & ~pl.col("nik_sama") & ~pl.col("nik_mirip")
+        ),
+        umur=pl.when(pl.col("umur_selisih").is_null())
+        .then(pl.lit(None, dtype=pl.Utf8))
+        .when(pl.col("umur_selisih") == 0)
+        .then(pl.lit("cocok"))
+        .when(pl.col("umur_selisih") == 1)
+        .then(pl.lit("dekat"))
+        .otherwise(pl.lit("beda")),
+        satu_kata=(pl.col("nama_kata") == 1) | (pl.col("v_nama_kata") == 1),
+    )
+    sim = pl.col("sim_nama")
+    name_weight = (
+        pl.when(sim >= policy.nama_sangat_mirip).then(b["nama_097"])
+        .when(sim >= policy.nama_mirip).then(b["nama_092"])
+        .when(sim >= policy.nama_cukup).then(b["nama_085"])
+        .when(pl.col("nama_bagian")).then(b["nama_bagian"])
+        .when(sim >= policy.nama_agak_mirip).then(b["nama_075"])
+        .otherwise(b["nama_beda"])
+    )
+    name_is_evidence = (sim >= policy.nama_cukup) | pl.col("nama_bagian")
+    commonness = pl.min_horizontal(pl.col("v_nama_frek").cast(pl.Float64).log(2), pl.lit(b["nama_umum_maks"]))
+    weight = (
+        name_weight
+        + pl.when(name_is_evidence).then(-commonness).otherwise(0.0)
+        + pl.when(name_is_evidence & pl.col("satu_kata")).then(b["nama_satu_kata"]).otherwise(0.0)
+        + pl.col("tgl").replace_strict(
+            {"sama": b["tgl_sama"], "sama_umum": b["tgl_sama_umum"], "tukar": b["tgl_tukar"],
+             "mirip": b["tgl_mirip"], "tahun": b["tgl_tahun"], "tahun_beda": b["tgl_tahun_beda"],
+             "beda": b["tgl_beda"]}, default=0.0, return_dtype=pl.Float64,
+        ).fill_null(0.0)
+        + pl.col("umur").replace_strict(
+            {"cocok": b["umur_cocok"], "dekat": b["umur_dekat"], "beda": b["umur_beda"]},
+            default=0.0, return_dtype=pl.Float64,
+        ).fill_null(0.0)
+        + pl.col("jk").replace_strict({"sama": b["jk_sama"], "beda": b["jk_beda"]}, default=0.0,
+                                      return_dtype=pl.Float64).fill_null(0.0)
+        + pl.col("desa").replace_strict(
+            {"sama": b["desa_sama"], "kecamatan": b["kecamatan_sama"], "beda": b["desa_beda"]},
+            default=0.0, return_dtype=pl.Float64,
+        ).fill_null(0.0)
+        + pl.when(pl.col("nkk_sama")).then(b["nkk_sama"]).otherwise(0.0)
+        + pl.when(pl.col("rtrw_sama")).then(b["rtrw_sama"]).otherwise(0.0)
+        + pl.when(pl.col("nik_sama") & pl.col("nik_andal")).then(b["nik_sama_andal"])
+        .when(pl.col("nik_sama")).then(b["nik_sama"])
+        .when(pl.col("nik_mirip")).then(b["nik_mirip"])
+        .when(pl.col("nik_beda")).then(b["nik_beda"])
+        .otherwise(0.0)
+    )
+    dates_disagree = (pl.col("tgl") == "beda").fill_null(False) | (pl.col("umur") == "beda").fill_null(False)
+    # The NIK's voter agrees with the record: a close name, or a name one typing slip away
+    # (no short word differing) with the same birth date and sex.
+    name_typo_only = (
+        (sim >= policy.nik_ketik_nama_min) & (pl.col("tgl") == "sama").fill_null(False)
+        & (pl.col("jk") == "sama").fill_null(False)
+    )
+    nik_fields_agree = (
+        ((sim >= policy.nik_nama_min) | name_typo_only)
+        & ~pl.col("kata_beda") & ~dates_disagree & (pl.col("jk") != "beda").fill_null(True)
+    )
+    f = f.with_columns(
+        bobot=weight.round(3),
+        commonness=commonness,
+        metode=pl.when(pl.col("nik_sama") & nik_fields_agree & pl.col("nik_andal")).then(pl.lit(M_NIK))
+        .when(pl.col("nik_sama") & nik_fields_agree).then(pl.lit(M_NIK_NAMA))
+        # All 16 digits equal to a voter whose name, birth date or sex disagree: a NIK typed
+        # onto another person, even when the record's NIK is untrusted (it disagrees with the
+        # record's own birth date, or went through a number). Review, never a fuzzy link.
+        .when(pl.col("nik_sama")).then(pl.lit(M_NIK_KONFLIK))
+        .otherwise(pl.lit(M_FUZZY)),
+    )
+    return f

@@ -1,0 +1,96 @@
+"""`link_records`: a quarter's records linked to the voter list, one verdict per record."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import polars as pl
+
+from schemas.fields import M_NONE, NONE
+from schemas.policy import MatchPolicy
+from transforms.match.blocking import candidate_pairs
+from transforms.match.evidence import evidence
+from transforms.match.prepare import prepare_records, prepare_voters
+from transforms.match.verdict import decide
+
+LINK_SCHEMA: dict[str, pl.DataType] = {
+    "sumber_file": pl.Utf8,
+    "sumber_baris": pl.Int64,
+    "id_pemilih": pl.Int64,
+    "metode": pl.Utf8,
+    "skor": pl.Float64,
+    "putusan": pl.Utf8,
+    "peringkat": pl.Int32,
+    "alasan": pl.Utf8,
+}
+
+
+def link_records(
+    records: pl.DataFrame,
+    voters: pl.DataFrame,
+    policy: MatchPolicy,
+    *,
+    purpose: str,
+    tanggal_acuan: date | None = None,
+    removed: pl.DataFrame | None = None,
+) -> pl.DataFrame:
+    """Candidates on the voter list for each record, with the decision and its evidence.
+
+    One row per (record, candidate): AUTO -> exactly one row; REVIEW -> one row per plausible
+    candidate (best first, at most `maks_review`, NIK conflicts always shown); NONE -> one row
+    with null `id_pemilih`. `tanggal_acuan` is the date an `umur` refers to when a record has
+    no event date (defaults to the latest event date in `records`). `removed`: voters already
+    removed from the list (with `kode_tms`), never candidates themselves; a namesake among
+    them keeps a record that only an age ties to a voter (or a household look-alike) in review.
+    """
+    policy.rule(purpose)  # an unknown purpose fails before any work
+    if tanggal_acuan is None:
+        tanggal_acuan = _latest_event(records)
+    v = prepare_voters(voters, policy)
+    r = prepare_records(records, tanggal_acuan)
+    common_days = (
+        v.filter(pl.col("tgl_umum"))
+        .select(_b=pl.col("tanggal_lahir").dt.month(), _h=pl.col("tanggal_lahir").dt.day())
+        .unique()
+        .with_columns(_tgl_umum=pl.lit(True))
+    )
+    r = (
+        r.with_columns(_b=pl.col("tanggal_lahir").dt.month(), _h=pl.col("tanggal_lahir").dt.day())
+        .join(common_days, on=["_b", "_h"], how="left")
+        .with_columns(pl.col("_tgl_umum").fill_null(False))
+        .drop("_b", "_h")
+        .sort("_rid")
+    )
+    pairs = candidate_pairs(r, v, policy)
+    f = evidence(pairs, r, v, policy, None if removed is None else prepare_voters(removed, policy))
+    decided = decide(f, policy, purpose)
+    skor = 1.0 / (1.0 + (-(pl.col("bobot") - policy.skor_tengah) / policy.skor_skala).exp())
+    found = decided.select(
+        "_rid", "id_pemilih", "metode", skor.round(4).alias("skor"), "putusan", "peringkat", "alasan"
+    )
+    none = (
+        r.select("_rid")
+        .join(found.select("_rid").unique(), on="_rid", how="anti")
+        .with_columns(
+            id_pemilih=pl.lit(None, dtype=pl.Int64),
+            metode=pl.lit(M_NONE),
+            skor=pl.lit(0.0),
+            putusan=pl.lit(NONE),
+            peringkat=pl.lit(1, dtype=pl.Int32),
+            alasan=pl.lit("tidak ada calon pemilih yang cukup mirip"),
+        )
+    )
+    out = pl.concat([found, none], how="diagonal_relaxed").join(
+        r.select("_rid", "sumber_file", "sumber_baris"), on="_rid"
+    )
+    return out.sort(["_rid", "peringkat"]).select(
+        [pl.col(c).cast(t) for c, t in LINK_SCHEMA.items()]
+    )
+
+
+def _latest_event(records: pl.DataFrame) -> date | None:
+    cols = [c for c in ("tanggal_meninggal", "tanggal_pindah", "tanggal_datang") if c in records.columns]
+    if not cols or records.height == 0:
+        return None
+    value = records.select(pl.max_horizontal([pl.col(c).cast(pl.Date).max() for c in cols])).item()
+    return value
