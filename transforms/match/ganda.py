@@ -165,13 +165,42 @@ def _scan_frame(v: pl.DataFrame) -> pl.DataFrame:
             _k_rtrw=_codes(pl.concat_str([pl.col("rt").str.strip_chars_start("0"), pl.col("rw").str.strip_chars_start("0")],
                                          separator="/")),
             _k_alamat=_codes(pl.when(pl.col("alamat") == "").then(None).otherwise(pl.col("alamat"))),
+            _k_kunci=_codes(pl.col("nama_kunci")),
+            # The birth date's eight digits (DDMMYYYY), four bits each, and day-month either way.
+            _tgl_digit=pl.when(born.is_not_null()).then(pl.sum_horizontal([d * (16 ** k) for k, d in enumerate(
+                [day // 10, day % 10, month // 10, month % 10, born.dt.year().cast(pl.Int64) // 1000,
+                 born.dt.year().cast(pl.Int64) // 100 % 10, born.dt.year().cast(pl.Int64) // 10 % 10,
+                 born.dt.year().cast(pl.Int64) % 10])])).cast(pl.Int64),
+            _tgl_dm=day * 100 + month, _tgl_md=month * 100 + day,
         )
     )
 
 
+def _date_level(s: pl.DataFrame, a: pl.Series, b: pl.Series) -> pl.Series:
+    """`l_tgl` of each pair from the scan frame's date digits: what `date_category` says
+    (tahun_beda counted as tahun), on integers."""
+    d = pl.DataFrame({
+        "x": s.get_column("_tgl_digit").gather(a), "y": s.get_column("_tgl_digit").gather(b),
+        "dm": s.get_column("_tgl_dm").gather(a), "md": s.get_column("_tgl_md").gather(b),
+        "ya": s.get_column("tahun").gather(a), "yb": s.get_column("tahun").gather(b),
+    })
+    diff = pl.col("x").xor(pl.col("y"))
+    differing = pl.sum_horizontal([((diff // (16 ** k)) % 16 != 0).cast(pl.Int8) for k in range(8)])
+    level = (
+        pl.when(pl.col("x").is_null() | pl.col("y").is_null()).then(None)
+        .when(diff == 0).then(0)
+        .when((pl.col("dm") == pl.col("md")) & (pl.col("ya") == pl.col("yb"))).then(1)
+        .when(differing == 1).then(2)
+        .when(pl.col("ya") == pl.col("yb")).then(3)
+        .otherwise(4)
+    )
+    return d.select(level.cast(pl.Int8).alias("l_tgl")).to_series()
+
+
 def _codes(values: pl.Expr) -> pl.Expr:
-    """A dense integer per distinct value; null stays null."""
-    return values.cast(pl.Categorical).to_physical().cast(pl.Int64)
+    """A 64-bit hash per value (equal values, equal codes; two different values share one
+    with odds of 2^-64); null stays null."""
+    return pl.when(values.is_not_null()).then(values.hash(20260101))
 
 
 def _block(frame: pl.DataFrame, keys: tuple[str, ...], cap: int) -> pl.DataFrame:
@@ -182,7 +211,12 @@ def _block(frame: pl.DataFrame, keys: tuple[str, ...], cap: int) -> pl.DataFrame
     hash of their values."""
     cols = [k for k in keys if k != "kata"]
     if "kata" in keys:
-        g = frame.select("i", *cols, kata=pl.col("nama_kunci").str.split(" ").list.unique()).explode("kata")
+        # Each distinct name split once into its words.
+        words = (
+            frame.select("_k_kunci", "nama_kunci").drop_nulls().unique("_k_kunci")
+            .select("_k_kunci", kata=pl.col("nama_kunci").str.split(" ").list.unique()).explode("kata")
+        )
+        g = frame.select("i", "_k_kunci", *cols).join(words, on="_k_kunci").drop("_k_kunci")
     else:
         g = frame.select("i", *cols)
     g = g.drop_nulls(list(keys)).select("i", _k=pl.struct(list(keys)).hash(20260101))
@@ -193,8 +227,9 @@ def _block(frame: pl.DataFrame, keys: tuple[str, ...], cap: int) -> pl.DataFrame
 
 def candidate_pairs(s: pl.DataFrame, model: GandaModel) -> pl.DataFrame:
     parts = pl.concat([_block(s, keys, cap) for keys, cap in model.blok])
-    # One 64-bit number per pair makes the union's de-duplication cheap.
-    both = parts.select(ab=pl.col("a").cast(pl.UInt64) * (1 << 32) + pl.col("b").cast(pl.UInt64)).unique()
+    # One 64-bit number per pair makes the union's de-duplication cheap (and its order fixed).
+    both = parts.select(ab=pl.col("a").cast(pl.UInt64) * (1 << 32) + pl.col("b").cast(pl.UInt64)).sort("ab")
+    both = both.unique(maintain_order=True)
     return both.select(a=(pl.col("ab") // (1 << 32)).cast(pl.UInt32), b=(pl.col("ab") % (1 << 32)).cast(pl.UInt32))
 
 
@@ -213,13 +248,12 @@ def _within_reach(s: pl.DataFrame, pairs: pl.DataFrame, m: dict, u: dict, n: int
     not close. On a list of millions these are most of the proposed pairs: voters sharing a
     word of the name and a birth date or year. Without `cut` only the last rule applies."""
     a, b = pairs.get_column("a"), pairs.get_column("b")
-    cols = {"a": a, "b": b}
-    for c in ("tanggal_lahir", "_k_nama_urut", "_k_nkk", "_k_kode_desa", "_k_kode_kecamatan", "_k_jenis_kelamin",
+    cols = {"a": a, "b": b, "l_tgl": _date_level(s, a, b)}
+    for c in ("_k_nama_urut", "_k_kunci", "_k_nkk", "_k_kode_desa", "_k_kode_kecamatan", "_k_jenis_kelamin",
               "_k_rtrw", "_k_alamat"):
         cols[c], cols[f"v_{c}"] = s.get_column(c).gather(a), s.get_column(c).gather(b)
     for c in ("nama_frek", "tgl_frek", "alamat_frek"):
         cols[f"v_{c}"] = s.get_column(c).gather(b)
-    tgl_level = _code("tgl", date_category(pl.col("tanggal_lahir"), pl.col("v_tanggal_lahir")).replace("tahun_beda", "tahun"))
 
     def same(c: str) -> pl.Expr:
         return pl.col(f"_k_{c}") == pl.col(f"v__k_{c}")
@@ -245,10 +279,10 @@ def _within_reach(s: pl.DataFrame, pairs: pl.DataFrame, m: dict, u: dict, n: int
 
     far = pl.col("l_tgl").is_in([LEVELS["tgl"].index("tahun"), LEVELS["tgl"].index("beda")]).fill_null(False)
     near_same = pl.col("l_tgl").is_in([0, LEVELS["tgl"].index("tukar")]).fill_null(False)
-    name_same = same("nama_urut").fill_null(False)
+    name_same = (same("nama_urut") & pl.col("_k_kunci").is_not_null() & pl.col("v__k_kunci").is_not_null()).fill_null(False)
     guarded = (kk & far) | (desa & (pl.col("_k_nkk") != pl.col("v__k_nkk")).fill_null(False)
                             & (far | (name_same & ~near_same)))
-    f = pl.DataFrame(cols).with_columns(tgl_level).filter(~guarded if cut else pl.lit(True))
+    f = pl.DataFrame(cols).filter(~guarded if cut else pl.lit(True))
     f = f.with_columns(l_tempat=tempat, _nama_sama=name_same)
     best_address = max(0.0, float(table("alamat")[1:].max()))
     address_counts = ~pl.col("l_tempat").is_in([0, 1]).fill_null(False)
