@@ -39,7 +39,7 @@ def run_accuracy(*, voters: int, seed: int, messy: bool, hard_cases: bool, base:
     run_init(voters=info.baseline, db=db, out=out, kabupaten=kabupaten, as_of=info.as_of, ingest=q.ingest,
              logger=logger)
     # The duplicate scan on the list as loaded, against the generator's two-NIK pairs.
-    from transforms.evaluate_ganda import score_sample
+    from transforms.evaluate import score_sample
 
     with store.connect(db, read_only=True) as con:
         loaded = store.current_list(con)
@@ -99,7 +99,7 @@ def print_ganda(title: str, g: dict) -> None:
 
 def cmd_febrl(args) -> int:
     from transforms.errors import InputError
-    from transforms.evaluate_ganda import FEBRL_SETS, score_febrl
+    from transforms.evaluate import FEBRL_SETS, score_febrl
     from schemas.policy import load_policy
 
     try:

@@ -21,8 +21,8 @@ _published: set[str] = set()  # flow runs that already published (see publish_ar
 
 STAGE_LABELS = {
     "baca_validasi": "baca dan validasi",
-    "cocok_putus": "pencocokan dan keputusan",
-    "cocok": "· pencocokan",
+    "cocok": "pencocokan",
+    "putuskan": "keputusan",
     "ganda_umur": "· ganda dan di bawah umur",
     "terapkan": "penerapan ke basis data",
     "laporan": "laporan",
@@ -49,9 +49,11 @@ def _n(value: int) -> str:
 
 def _tms_labels() -> dict[str, str]:
     try:
+        from flows.settings import load_settings
         from schemas.tables import load_tms
 
-        return {str(k): label for k, label in load_tms().select("kode", "label").iter_rows()}
+        table = load_tms(load_settings().tms_table)
+        return {str(k): label for k, label in table.select("kode", "label").iter_rows()}
     except Exception:  # the labels only decorate the summary; a missing table must not fail a run
         return {}
 

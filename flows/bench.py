@@ -86,8 +86,7 @@ def _worker(sample: Path, work: Path) -> dict:
     def floor() -> None:
         frame = pl.read_csv(baseline, infer_schema=False)
         con = store.connect(work / "floor.duckdb", must_exist=False)
-        arrow = frame.to_arrow()  # noqa: F841
-        con.execute("CREATE TABLE pemilih AS SELECT * FROM arrow")
+        store.write_floor(con, frame)
         con.close()
 
     meter.measure("floor", floor)
@@ -99,16 +98,16 @@ def _worker(sample: Path, work: Path) -> dict:
     meter.stages["init_baca"] = {"wall_s": init["durasi"]["baca_validasi"]}
     meter.stages["init_tulis"] = {"wall_s": init["durasi"]["tulis"]}
 
-    timings: dict[str, float] = {}
+    decided: dict[str, float] = {}
 
-    def decide(records, current, tanggal_acuan, keputusan, stage_times=None):
-        result = meter.measure("cocok_ganda", q.decide, records, current, tanggal_acuan, keputusan, timings)
-        if stage_times is not None:
-            stage_times.update(timings)
+    def decide(*args):
+        result = meter.measure("putuskan_ganda", q.decide, *args)
+        decided.update(result.waktu)
         return result
 
     steps = q.Steps(
         ingest=lambda *a: meter.measure("baca_validasi", q.ingest, *a),
+        match=lambda *a: meter.measure("cocok", q.match, *a),
         decide=decide,
         apply=lambda *a: meter.measure("terapkan", q.apply, *a),
         reports=lambda *a: meter.measure("laporan", q.write_reports, *a),
@@ -129,8 +128,8 @@ def _worker(sample: Path, work: Path) -> dict:
     del active
     meter.close()
     stages = meter.stages
-    stages["cocok"] = {"wall_s": timings.get("cocok", 0.0)}
-    stages["ganda_umur"] = {"wall_s": timings.get("ganda_umur", 0.0)}
+    stages["putuskan"] = {"wall_s": decided.get("putuskan", 0.0)}
+    stages["ganda_umur"] = {"wall_s": decided.get("ganda_umur", 0.0)}
     stages["arsip"] = {"wall_s": result["durasi"].get("arsip", 0.0)}  # zip archives, with a key only
     return {"stages": stages, "perubahan": result["perubahan"], "verifikasi": result["verifikasi"],
             "peak_total_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}

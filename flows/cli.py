@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import logging
 import os
 import sys
 from datetime import date
@@ -86,26 +85,6 @@ def _quiet_prefect() -> None:
     Prefect reconfigures its logging when a flow starts, so the configuration is given as its
     settings file, before Prefect is imported."""
     os.environ["PREFECT_LOGGING_SETTINGS_PATH"] = str(Path(__file__).with_name("logging.yml"))
-
-
-class _HideInputErrorTraceback(logging.Filter):
-    """Served runs log through Prefect: for bad input the log gets one line, not a traceback."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        if record.exc_info and isinstance(record.exc_info[1], InputError):
-            record.exc_info = None
-            record.exc_text = None
-        msg = record.getMessage() if record.args else str(record.msg)
-        return not ("Traceback" in msg and "InputError" in msg)
-
-
-def _install_log_filter() -> None:
-    flt = _HideInputErrorTraceback()
-    for name in ("", "prefect", "prefect.flow_runs", "prefect.task_runs", "prefect.engine"):
-        logger = logging.getLogger(name)
-        logger.addFilter(flt)
-        for handler in logger.handlers:
-            handler.addFilter(flt)
 
 
 # --- commands --------------------------------------------------------------------------------------
@@ -197,33 +176,8 @@ def cmd_run(args, settings) -> int:
         except BaseException:
             lines.fail()
             raise
-    print_run(result)
+    console.print_run(result)
     return EXIT_OK
-
-
-def print_run(result: dict) -> None:
-    p = result["perubahan"]
-    rows = [
-        ("Triwulan", f"{result['kuartal']}{' (dijalankan ulang)' if result['ulang'] else ''}"),
-        ("BARU", fmt(p["BARU"])),
-        ("TMS", fmt(p["TMS"])),
-        ("UBAH", fmt(p["UBAH"])),
-        ("Kandidat verifikasi", fmt(result["verifikasi"])),
-        ("Baris dikarantina", fmt(result["karantina"])),
-    ]
-    if "pemilih_awal" in result:
-        rows.append(("Pemilih aktif", f"{fmt(result['pemilih_awal'])} → {fmt(result['pemilih_akhir'])}"))
-    else:
-        rows.append(("Pemilih aktif", fmt(result["pemilih_akhir"])))
-    if result.get("dilewati"):
-        rows.append(("Dilewati (dicatat)", ", ".join(result["dilewati"])))
-    rows.append(("Laporan", str(result["keluaran"])))
-    console.summary_table("Ringkasan", rows)
-    if not result["seimbang"]:
-        console.warn("rekapitulasi tidak seimbang; lihat 'rekonsiliasi' di ringkasan.json")
-
-
-_print_run = print_run  # the name `pdpb demo` knows
 
 
 def cmd_batal(args, settings) -> int:
@@ -245,9 +199,9 @@ def cmd_batal(args, settings) -> int:
 
 def cmd_export(args, settings) -> int:
     from flows import preflight
+    from reports.export import run_export
     from transforms import quarters, store
     from transforms.arsip import archive_password
-    from transforms.export import run_export
 
     kuartal = store.quarter_index(args.quarter)
     db = Path(args.db or settings.db)
@@ -332,7 +286,7 @@ def cmd_serve(args, settings) -> int:
 
     ensure_logging_setup()
 
-    _install_log_filter()
+    console.install_log_filter()
     from flows.serve import serve
 
     serve(settings)

@@ -15,6 +15,8 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from transforms.errors import InputError
+
 # Not a terminal (a log file, a test): no colours, no cursor tricks, lines not cut at 80 columns.
 out = Console(highlight=False, soft_wrap=True, width=None if sys.stdout.isatty() else 120)
 err = Console(stderr=True, highlight=False, soft_wrap=True, width=None if sys.stderr.isatty() else 200)
@@ -132,6 +134,27 @@ def pipeline_logger() -> logging.Logger:
     return logger
 
 
+class HideInputErrorTraceback(logging.Filter):
+    """Served runs log through Prefect: for bad input the log gets one line, not a traceback."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.exc_info and isinstance(record.exc_info[1], InputError):
+            record.exc_info = None
+            record.exc_text = None
+        msg = record.getMessage() if record.args else str(record.msg)
+        return not ("Traceback" in msg and "InputError" in msg)
+
+
+def install_log_filter() -> None:
+    """Served runs log through Prefect, not the CLI: bad input is one line there too."""
+    flt = HideInputErrorTraceback()
+    for name in ("", "prefect", "prefect.flow_runs", "prefect.task_runs", "prefect.engine"):
+        logger = logging.getLogger(name)
+        logger.addFilter(flt)
+        for handler in logger.handlers:
+            handler.addFilter(flt)
+
+
 # --- tables ----------------------------------------------------------------------------------------
 
 
@@ -142,6 +165,29 @@ def summary_table(title: str, rows: list[tuple[str, str]]) -> None:
     for key, value in rows:
         table.add_row(key, escape(value))
     _print_table(table)
+
+
+def print_run(result: dict) -> None:
+    """The summary table of one quarter's run (`pdpb run`, `pdpb demo`)."""
+    p = result["perubahan"]
+    rows = [
+        ("Triwulan", f"{result['kuartal']}{' (dijalankan ulang)' if result['ulang'] else ''}"),
+        ("BARU", fmt(p["BARU"])),
+        ("TMS", fmt(p["TMS"])),
+        ("UBAH", fmt(p["UBAH"])),
+        ("Kandidat verifikasi", fmt(result["verifikasi"])),
+        ("Baris dikarantina", fmt(result["karantina"])),
+    ]
+    if "pemilih_awal" in result:
+        rows.append(("Pemilih aktif", f"{fmt(result['pemilih_awal'])} → {fmt(result['pemilih_akhir'])}"))
+    else:
+        rows.append(("Pemilih aktif", fmt(result["pemilih_akhir"])))
+    if result.get("dilewati"):
+        rows.append(("Dilewati (dicatat)", ", ".join(result["dilewati"])))
+    rows.append(("Laporan", str(result["keluaran"])))
+    summary_table("Ringkasan", rows)
+    if not result["seimbang"]:
+        warn("rekapitulasi tidak seimbang; lihat 'rekonsiliasi' di ringkasan.json")
 
 
 def grid(columns: list[tuple[str, str]], rows: list[list[str]], title: str | None = None) -> None:

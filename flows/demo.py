@@ -39,11 +39,11 @@ def make_demo(voters: int, seed: int, base_dir: Path, out_dir: Path, direct=None
 
 def run_demo(*, voters: int, seed: int, base: Path, out: Path, direct: bool = False) -> None:
     """`direct`: the stages without Prefect (no Prefect server configured), with stage lines."""
-    from flows.cli import _print_run, fmt
+    from flows.console import fmt, print_run
 
     if direct:
         from flows import console
-        from flows.quarter import ingest
+        from transforms.ingest import ingest
         from flows.stages import StageLines, console_steps
         from transforms.read import list_inbox
 
@@ -64,5 +64,5 @@ def run_demo(*, voters: int, seed: int, base: Path, out: Path, direct: bool = Fa
     seconds = str(result["generated_s"]).replace(".", ",")
     print(f"Kabupaten contoh: {fmt(voters)} pemilih dibuat di {result['sample']} ({seconds} s)")
     print(f"Daftar awal dimuat: {fmt(result['init']['dimuat'])} pemilih")
-    _print_run(result["run"])
+    print_run(result["run"])
     print(f"Basis data demo: {result['db']}")

@@ -10,7 +10,7 @@ from pathlib import Path
 import polars as pl
 from prefect import flow, get_run_logger
 
-from flows.quarter import ingest_task, protect_outputs
+from flows.steps import ingest_task, protect_outputs
 from flows.settings import versions
 from reports.tables import KARANTINA_COLUMNS, write_csv, write_json
 from transforms import audit, store
@@ -46,9 +46,7 @@ def run_init(*, voters: Path, db: Path, out: Path, kabupaten: str, as_of: date, 
         if db.exists():
             con = store.connect(db)
             try:
-                has = store.scalar(
-                    con, "SELECT count(*) FROM information_schema.tables WHERE table_name = 'kuartal'"
-                ) and store.scalar(con, "SELECT count(*) FROM kuartal")
+                has = store.holds_list(con)
             finally:
                 con.close()
             if has:
@@ -75,11 +73,7 @@ def run_init(*, voters: Path, db: Path, out: Path, kabupaten: str, as_of: date, 
         id_run = uuid.uuid4().hex[:12]
         con = store.connect(db, must_exist=False)
         try:
-            store.create_schema(con)
-            con.execute("BEGIN TRANSACTION")
-            store.set_meta(con, "kode_kabupaten", kabupaten)
-            store.set_meta(con, "schema_version", store.SCHEMA_VERSION)
-            con.execute("COMMIT")
+            store.start_database(con, kabupaten)
             write = store.QuarterWrite(
                 kuartal=kuartal, label="awal", tanggal_acuan=as_of, id_run=id_run, versions=versions_frame,
                 closed_ids=pl.Series("id_pemilih", [], dtype=pl.Int64), perubahan=pl.DataFrame(),

@@ -66,9 +66,8 @@ def check_init(voters: Path, db: Path, kabupaten: str) -> str:
     if db.exists():
         con = _open_read_only(db)
         try:
-            has = store.scalar(con, "SELECT count(*) FROM information_schema.tables WHERE table_name = 'kuartal'") \
-                and store.scalar(con, "SELECT count(*) FROM kuartal")
-            tanggal = store.scalar(con, "SELECT min(tanggal_acuan) FROM kuartal") if has else None
+            has = store.holds_list(con)
+            tanggal = store.baseline_date(con) if has else None
         finally:
             con.close()
         if has:

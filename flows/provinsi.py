@@ -251,7 +251,7 @@ def run_province(*, quarter: str, config: Path, workers: int | None, address: st
 
 
 def print_result(result: dict) -> None:
-    from flows.cli import fmt
+    from flows.console import fmt
 
     lin = result["lintas"]
     print(f"Provinsi, triwulan {result['kuartal']}: {len(result['kabupaten'])} kabupaten/kota diterapkan "

@@ -18,7 +18,7 @@ from transforms.provinsi import Kabupaten, cross_kabupaten, largest_first, load_
 @task(name="awal-kabupaten", task_run_name="awal-{kab.kode}", cache_policy=NO_CACHE)
 def init_task(kab: Kabupaten, baseline: Path, as_of) -> dict:
     from flows.init import run_init
-    from flows.quarter import ingest
+    from transforms.ingest import ingest
 
     got = run_init(voters=baseline, db=kab.db, out=kab.out, kabupaten=kab.kode, as_of=as_of, ingest=ingest,
                    logger=get_run_logger())
@@ -46,8 +46,8 @@ def pdpb_provinsi_serial(config: str, quarter: str) -> dict:
 
 
 def run_demo(*, kabupaten: int, voters: int, workers: int | None, out: Path, seed: int, serial: bool) -> dict:
-    from flows.cli import fmt
-    from transforms.synth_provinsi import make_province
+    from flows.console import fmt
+    from transforms.synth.provinsi import make_province
 
     if out.exists():
         shutil.rmtree(out)
@@ -60,7 +60,7 @@ def run_demo(*, kabupaten: int, voters: int, workers: int | None, out: Path, see
 
 
 def _run(synth, workers: int | None, serial: bool, out: Path, kabupaten: int, voters: int) -> dict:
-    from transforms.synth_provinsi import score
+    from transforms.synth.provinsi import score
 
     pdpb_provinsi_awal.with_options(task_runner=task_runner(workers, None))(
         config=str(synth.config), baselines={k: str(v) for k, v in synth.baselines.items()}, as_of=synth.as_of)

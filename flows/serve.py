@@ -77,9 +77,9 @@ def _flow_run_name() -> str:
 def _one_line_input_errors() -> None:
     """Served runs log through Prefect, not the CLI: hide the traceback of bad input there too."""
     try:
-        from flows.cli import _install_log_filter
+        from flows.console import install_log_filter
 
-        _install_log_filter()
+        install_log_filter()
     except ImportError:
         pass
 

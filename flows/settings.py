@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import os
 import tomllib
 from dataclasses import dataclass, field
@@ -49,6 +48,8 @@ def load_settings(cwd: Path | None = None) -> Settings:
     if unknown:
         raise InputError(f"kunci pengaturan tidak dikenal: {', '.join(unknown)}", file=str(path))
     serve = raw.get("serve", {})
+    if "tms_table" in raw and not Path(raw["tms_table"]).is_file():
+        raise InputError(f"tabel TMS {raw['tms_table']} (tms_table) tidak ditemukan", file=str(path))
     return Settings(
         db=Path(raw.get("db", Settings.db)),
         inbox=Path(raw["inbox"]) if "inbox" in raw else None,
@@ -96,14 +97,6 @@ def prefect_api_url() -> str | None:
     active = os.environ.get("PREFECT_PROFILE") or data.get("active") or "ephemeral"
     value = data.get("profiles", {}).get(active, {}).get("PREFECT_API_URL")
     return str(value) if value else None
-
-
-def sha256_of(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def versions() -> dict[str, str]:

@@ -41,8 +41,8 @@ class StageLines:
 
 
 def console_steps(n_files: int, lines: StageLines):
-    """A `flows.quarter.Steps` of the plain functions with stage lines around them."""
-    from flows import quarter as q
+    """A `flows.steps.Steps` of the plain functions with stage lines around them."""
+    from flows import steps as q
 
     read = {"files": 0, "rows": 0, "karantina": 0}
 
@@ -56,6 +56,10 @@ def console_steps(n_files: int, lines: StageLines):
         stage.done(f"{read['files']} berkas dibaca: {fmt(read['rows'])} baris, "
                    f"{fmt(read['karantina'])} dikarantina")
         return got
+
+    def match(*args):
+        lines.begin("cocok", "Mencocokkan dengan daftar pemilih dan memutuskan")
+        return q.match(*args)
 
     def decide(*args):
         stage = lines.begin("cocok", "Mencocokkan dengan daftar pemilih dan memutuskan")
@@ -85,7 +89,7 @@ def console_steps(n_files: int, lines: StageLines):
         lines.end()
         return paths
 
-    return q.Steps(ingest=ingest, decide=decide, apply=apply, reports=reports, publish=publish)
+    return q.Steps(ingest=ingest, match=match, decide=decide, apply=apply, reports=reports, publish=publish)
 
 
 @contextmanager
@@ -114,7 +118,7 @@ def _count_workbooks(stage, out_dir: Path):
 
 def console_ingest(lines: StageLines):
     """The baseline's one file, for `pdpb init`."""
-    from flows import quarter as q
+    from flows import steps as q
 
     def ingest(path, kind, ctx):
         stage = lines.begin("baca", f"Membaca dan memeriksa {path.name}")

@@ -22,7 +22,8 @@ from docx.shared import Cm, Pt
 from reports.instansi import instansi_per_file
 from reports.model import ReportData
 from reports.publik_format import angka, nama_tempat, nama_triwulan, tanggal
-from reports.style import _StampedZip, stamp_of
+from reports.texts import stamp_of
+from reports.xlsx_io import StampedZip
 from reports.terbilang import tanggal_terbilang
 
 FILE = "berita_acara.docx"
@@ -392,7 +393,7 @@ def _save_stamped(docx: bytes, path: Path, stamp) -> Path:
     """The same bytes for the same quarter: python-docx stamps zip entries with the current time."""
     out = BytesIO()
     with ZipFile(BytesIO(docx)) as src:
-        target = _StampedZip(out, stamp)
+        target = StampedZip(out, stamp)
         for info in src.infolist():
             target.writestr(info.filename, src.read(info.filename))
         target.close()

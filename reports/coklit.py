@@ -12,7 +12,7 @@ from reports.desa import ReportContext, usulan_text
 from reports.model import ReportData
 from reports.style import Column, Table, new_workbook, note_lines, safe_file_name, save_workbook, write_table
 from reports.workbooks import REPORT_DESA, queue_by_desa
-from transforms.decide import age_on
+from transforms.quarter_state import age_on
 
 FOLDER = "coklit"
 # Voters this old are most often deaths never reported; PKPU asks for them to be checked in the field.

@@ -3,17 +3,29 @@ review queue with a SETUJU/TOLAK drop-down (full NIK/NKK)."""
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
-from datetime import date, datetime
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 import polars as pl
 
+from reports.context import (  # noqa: F401  (re-exported: the writers import them from here too)
+    BARU,
+    JENIS_WILAYAH,
+    KEPUTUSAN_PILIHAN,
+    OTHER_DATA,
+    REKAP,
+    REPORT_NAMES,
+    TMS,
+    UBAH,
+    VERIFIKASI,
+    ReportContext,
+    parse_values,
+    show_value,
+)
+from reports.rows import numbered, pick
 from reports.style import (
     Column,
-    Heading,
     Table,
     captions,
     columns,
@@ -22,26 +34,8 @@ from reports.style import (
     write_table,
 )
 
-JENIS_WILAYAH = {"desa": "Desa", "kelurahan": "Kelurahan", "desa_adat": "Desa Adat"}
-KEPUTUSAN_PILIHAN = "SETUJU,TOLAK"
-OTHER_DATA = "data lainnya"
 
-# Sheet names (also what officials call them).
-REKAP = "Rekap"
-BARU = "Pemilih Baru"
-TMS = "TMS"
-UBAH = "Perubahan Data"
-VERIFIKASI = "Verifikasi"
-
-REPORT_NAMES = {
-    REKAP: "REKAPITULASI PEMUTAKHIRAN DATA PEMILIH BERKELANJUTAN",
-    BARU: "DAFTAR PEMILIH BARU",
-    TMS: "DAFTAR PEMILIH TIDAK MEMENUHI SYARAT (TMS)",
-    UBAH: "DAFTAR PERUBAHAN DATA PEMILIH",
-    VERIFIKASI: "DAFTAR USULAN VERIFIKASI FAKTUAL",
-}
-
-# Column layouts: keys of reports/captions.csv, in sheet order.
+# Column layouts: keys of schemas/captions.csv, in sheet order.
 BARU_COLUMNS = (
     "no", "nik", "nkk", "nama", "tempat_lahir", "tanggal_lahir", "jenis_kelamin", "status_kawin",
     "alamat", "rt", "rw", "disabilitas", "sumber_file", "sumber_baris", "metode", "skor", "keputusan",
@@ -55,50 +49,6 @@ UBAH_COLUMNS = (
     "sumber_file", "sumber_baris", "metode", "skor", "keputusan",
 )
 
-@dataclass(frozen=True)
-class ReportContext:
-    """What every writer needs besides one desa's rows: region names, TMS table, dates."""
-
-    quarter: str
-    tanggal_acuan: date
-    dibuat: datetime
-    kode_kabupaten: str
-    nama_kabupaten: str
-    tms: tuple[tuple[int, str, str], ...]  # (kode, label, keterangan)
-    desa: dict[str, tuple[str, str, str, str]]  # kode_desa -> (nama, jenis, kode_kec, nama_kec)
-
-    def tms_label(self, kode: int | None) -> str | None:
-        if kode is None:
-            return None
-        for k, label, _ in self.tms:
-            if k == kode:
-                return label
-        return None
-
-    def desa_label(self, kode: str | None) -> str | None:
-        """'33.23.01.2001 Bulu' (the code alone when it is not a desa of the kabupaten)."""
-        if kode is None:
-            return None
-        known = self.desa.get(kode)
-        return f"{kode} {known[0]}" if known else kode
-
-    def desa_name(self, kode: str | None) -> str | None:
-        known = self.desa.get(kode) if kode else None
-        return known[0] if known else kode
-
-    def wilayah_line(self, kode_desa: str) -> str:
-        nama, jenis, kode_kec, nama_kec = self.desa[kode_desa]
-        return f"{JENIS_WILAYAH.get(jenis, 'Desa')} {nama} ({kode_desa}), Kecamatan {nama_kec} ({kode_kec})"
-
-    def desa_phrase(self, kode_desa: str) -> str:
-        nama, jenis, _, _ = self.desa[kode_desa]
-        return f"{JENIS_WILAYAH.get(jenis, 'Desa')} {nama}"
-
-    def heading(self, wilayah: str) -> Heading:
-        return Heading(self.nama_kabupaten, wilayah, self.quarter, self.tanggal_acuan, self.dibuat)
-
-    def kabupaten_line(self) -> str:
-        return f"{self.nama_kabupaten} ({self.kode_kabupaten})"
 
 
 @dataclass(frozen=True)
@@ -182,19 +132,9 @@ def rekap_table(ctx: ReportContext, part: DesaPart) -> Table:
 # ---------------------------------------------------------------------------------------------
 # Lists.
 
-def _numbered(rows: Iterable[list[Any]]) -> list[list[Any]]:
-    return [[i, *r] for i, r in enumerate(rows, 1)]
-
-
-def _pick(frame: pl.DataFrame, keys: Iterable[str]) -> list[tuple]:
-    """Rows of the given columns (a missing column reads as empty)."""
-    exprs = [pl.col(k) if k in frame.columns else pl.lit(None).alias(k) for k in keys]
-    return frame.select(exprs).rows()
-
-
 def baru_table(part: DesaPart) -> Table:
     keys = BARU_COLUMNS[1:]
-    return Table(BARU, REPORT_NAMES[BARU], columns(*BARU_COLUMNS), _numbered(list(r) for r in _pick(part.baru, keys)),
+    return Table(BARU, REPORT_NAMES[BARU], columns(*BARU_COLUMNS), numbered(list(r) for r in pick(part.baru, keys)),
                  empty_note="Tidak ada pemilih baru pada triwulan ini.")
 
 
@@ -204,7 +144,7 @@ def tms_rows(ctx: ReportContext, frame: pl.DataFrame, keys: tuple[str, ...]) -> 
     fallback = frame["label_tms"].to_list() if "label_tms" in frame.columns else [None] * frame.height
     k_tms = keys.index("kode_tms")
     k_label = keys.index("label_tms")
-    for r, own in zip(_pick(frame, keys), fallback):
+    for r, own in zip(pick(frame, keys), fallback):
         r = list(r)
         r[k_label] = ctx.tms_label(r[k_tms]) or own
         rows.append(r)
@@ -213,18 +153,10 @@ def tms_rows(ctx: ReportContext, frame: pl.DataFrame, keys: tuple[str, ...]) -> 
 
 def tms_table(ctx: ReportContext, part: DesaPart) -> Table:
     keys = TMS_COLUMNS[1:]
-    return Table(TMS, REPORT_NAMES[TMS], columns(*TMS_COLUMNS), _numbered(tms_rows(ctx, part.tms, keys)),
+    return Table(TMS, REPORT_NAMES[TMS], columns(*TMS_COLUMNS), numbered(tms_rows(ctx, part.tms, keys)),
                  empty_note="Tidak ada pemilih TMS pada triwulan ini.")
 
 
-def parse_values(text: str | None) -> dict[str, Any]:
-    if not text:
-        return {}
-    try:
-        value = json.loads(text)
-    except (TypeError, ValueError):
-        return {}
-    return value if isinstance(value, dict) else {}
 
 
 def changed_fields(kolom_diubah: str | None, lama: dict, baru: dict) -> list[str]:
@@ -238,14 +170,6 @@ def changed_fields(kolom_diubah: str | None, lama: dict, baru: dict) -> list[str
     return fields
 
 
-def show_value(ctx: ReportContext, field: str, value: Any) -> str:
-    if value is None or value == "":
-        return "(kosong)"
-    if field in ("kode_desa", "kode_desa_lama"):
-        return ctx.desa_label(str(value)) or str(value)
-    if field.startswith("tanggal") and isinstance(value, str) and len(value) == 10 and value[4] == "-":
-        return f"{value[8:10]}-{value[5:7]}-{value[0:4]}"
-    return str(value)
 
 
 def field_caption(field: str) -> str:
@@ -261,7 +185,7 @@ def ubah_rows(ctx: ReportContext, frame: pl.DataFrame, *, public: bool) -> list[
             "sumber_file", "sumber_baris", "metode", "skor", "keputusan")
     caps = captions()
     rows = []
-    for nik, nkk, nama, jk, kolom, lama_text, baru_text, *evidence in _pick(frame, keys):
+    for nik, nkk, nama, jk, kolom, lama_text, baru_text, *evidence in pick(frame, keys):
         lama, baru = parse_values(lama_text), parse_values(baru_text)
         fields = changed_fields(kolom, lama, baru)
         shown = [f for f in fields if not public or (f in caps and caps[f].public_value)]
@@ -278,7 +202,7 @@ def ubah_rows(ctx: ReportContext, frame: pl.DataFrame, *, public: bool) -> list[
 
 
 def ubah_table(ctx: ReportContext, part: DesaPart) -> Table:
-    return Table(UBAH, REPORT_NAMES[UBAH], columns(*UBAH_COLUMNS), _numbered(ubah_rows(ctx, part.ubah, public=False)),
+    return Table(UBAH, REPORT_NAMES[UBAH], columns(*UBAH_COLUMNS), numbered(ubah_rows(ctx, part.ubah, public=False)),
                  empty_note="Tidak ada perubahan data pemilih pada triwulan ini.")
 
 

@@ -10,10 +10,10 @@ from pathlib import Path
 from typing import Any
 
 from reports.desa import (
-    BARU, TMS, UBAH, DesaPart, ReportContext, _numbered, _pick, changed_fields, field_caption, parse_values,
-    show_value, tms_rows,
+    BARU, TMS, UBAH, DesaPart, ReportContext, changed_fields, field_caption, parse_values, show_value, tms_rows,
 )
 from reports.publik_format import CEK_DPT, nama_kpu, tanggal
+from reports.rows import numbered, pick
 from reports.style import Column, Table, captions, columns, new_workbook, note_lines, save_workbook, write_table
 
 MASK_KEEP = 6
@@ -61,8 +61,8 @@ def _source_keys(keys: tuple[str, ...]) -> tuple[str, ...]:
 
 def baru_table(ctx: ReportContext, part: DesaPart) -> Table:
     keys = BARU_COLUMNS[1:]
-    rows = [_public(list(r), keys) for r in _pick(part.baru, _source_keys(keys))]
-    return Table(BARU, REPORT_NAMES[BARU], columns(*BARU_COLUMNS), _numbered(rows), notes=response_notes(ctx))
+    rows = [_public(list(r), keys) for r in pick(part.baru, _source_keys(keys))]
+    return Table(BARU, REPORT_NAMES[BARU], columns(*BARU_COLUMNS), numbered(rows), notes=response_notes(ctx))
 
 
 def next_quarter_end(tanggal_acuan: date) -> date:
@@ -95,7 +95,7 @@ def tms_table(ctx: ReportContext, part: DesaPart) -> Table:
         r[-1] = plain.get(r[-2], r[-1])  # "Meninggal dunia", "Pindah domisili ke luar kabupaten/kota"
         rows.append(r)
     cols = [*columns(*TMS_COLUMNS[:-1]), Column("KETERANGAN", "teks", 40)]
-    return Table(TMS, REPORT_NAMES[TMS], cols, _numbered(rows), notes=response_notes(ctx))
+    return Table(TMS, REPORT_NAMES[TMS], cols, numbered(rows), notes=response_notes(ctx))
 
 
 def ubah_wording(ctx: ReportContext, kode_desa: str, fields: list[str], lama: dict, baru: dict) -> str:
@@ -122,7 +122,7 @@ def ubah_wording(ctx: ReportContext, kode_desa: str, fields: list[str], lama: di
 def public_ubah_rows(ctx: ReportContext, part: DesaPart) -> list[list[Any]]:
     caps = captions()
     rows = []
-    for nik, nkk, nama, jk, kolom, lama_text, baru_text in _pick(
+    for nik, nkk, nama, jk, kolom, lama_text, baru_text in pick(
         part.ubah, ("nik", "nkk", "nama", "jenis_kelamin", "kolom_diubah", "nilai_lama", "nilai_baru")
     ):
         lama, baru = parse_values(lama_text), parse_values(baru_text)
@@ -139,7 +139,7 @@ def public_ubah_rows(ctx: ReportContext, part: DesaPart) -> list[list[Any]]:
 
 def ubah_table(ctx: ReportContext, part: DesaPart) -> Table:
     cols = [*columns(*UBAH_COLUMNS[:5]), Column("PERUBAHAN", "teks", 40), *columns(*UBAH_COLUMNS[6:])]
-    return Table(UBAH, REPORT_NAMES[UBAH], cols, _numbered(public_ubah_rows(ctx, part)), notes=response_notes(ctx))
+    return Table(UBAH, REPORT_NAMES[UBAH], cols, numbered(public_ubah_rows(ctx, part)), notes=response_notes(ctx))
 
 
 def write_pengumuman(ctx: ReportContext, part: DesaPart, path: Path) -> Path:

@@ -10,7 +10,7 @@ import polars as pl
 from reports.desa import ReportContext
 from reports.model import QuarterRows
 from reports.style import Column, Table
-from transforms.decide import MARRIED, age_on
+from transforms.quarter_state import MARRIED, age_on
 
 RINGKASAN = "Ringkasan Kabupaten"
 PEMULA = "Pemilih pemula (genap 17 tahun)"

@@ -3,39 +3,38 @@ and a save that gives the same bytes for the same data."""
 
 from __future__ import annotations
 
-import csv
 import math
-import re
 import textwrap
-import unicodedata
 from dataclasses import dataclass, field
-from datetime import date, datetime, timezone
+from datetime import date, datetime
 from decimal import Decimal
-from functools import lru_cache
-from io import BytesIO
-from pathlib import Path
 from typing import Any, Sequence
-from xml.sax.saxutils import escape
-from zipfile import ZIP_DEFLATED, ZipFile, ZipInfo
 
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
-from openpyxl.utils.datetime import to_excel
-from openpyxl.worksheet._writer import WorksheetWriter
 from openpyxl.worksheet.pagebreak import Break
 from openpyxl.worksheet.datavalidation import DataValidation
-from openpyxl.writer.excel import ExcelWriter
 
-CAPTIONS_CSV = Path(__file__).resolve().parent / "captions.csv"
-
-BULAN = (
-    "Januari", "Februari", "Maret", "April", "Mei", "Juni",
-    "Juli", "Agustus", "September", "Oktober", "November", "Desember",
+from reports.texts import (  # noqa: F401  (the words of a report, re-exported for the writers)
+    BULAN,
+    FORMULA_STARTS,
+    ROMAWI,
+    Caption,
+    Column,
+    Heading,
+    captions,
+    clean_text,
+    columns,
+    nama_triwulan,
+    safe_file_name,
+    stamp_of,
+    tanggal_panjang,
+    waktu_dibuat,
+    width_of,
 )
-ROMAWI = ("I", "II", "III", "IV")
+from reports.xlsx_io import MemorySheetWriter, Row, StampedZip, new_workbook, rows_as_given, save_workbook  # noqa: F401
 
 # Title block: KPU line, report name, area, quarter, tanggal acuan, dibuat; then a blank row.
 TITLE_ROWS = 6
@@ -47,140 +46,6 @@ MIN_WIDTH = 4
 HEADER_CHAR = 1.3
 LINE_HEIGHT = 15  # points per text line at the body font size
 PAPER_A4 = 9  # the ECMA-376 paper size code of A4
-# Excel and LibreOffice turn cell text starting with these into a formula when it is edited;
-# such values are kept as text and marked with a quote prefix.
-FORMULA_STARTS = ("=", "+", "-", "@")
-
-
-# ---------------------------------------------------------------------------------------------
-# Captions (reports/captions.csv): one row per column key.
-
-@dataclass(frozen=True)
-class Caption:
-    key: str
-    title: str
-    kind: str  # teks | nik | tanggal | angka (a count) | nomor (a number, a year, a code) | desimal
-    max_width: int
-    public_value: bool  # may the old/new value of this field appear in a public list
-    public_name: bool  # may a public list even say that this field changed
-
-
-@lru_cache(maxsize=1)
-def captions() -> dict[str, Caption]:
-    with CAPTIONS_CSV.open(encoding="utf-8", newline="") as fh:
-        return {
-            row["kolom"]: Caption(
-                key=row["kolom"],
-                title=row["judul"],
-                kind=row["jenis"],
-                max_width=int(row["lebar_maks"]),
-                public_value=row["nilai_publik"] == "ya",
-                public_name=row["nilai_publik"] != "rahasia",
-            )
-            for row in csv.DictReader(fh)
-        }
-
-
-@dataclass(frozen=True)
-class Column:
-    """One column of a table: header caption, cell kind and width cap."""
-
-    title: str
-    kind: str = "teks"
-    max_width: int = 30
-
-    @staticmethod
-    def of(key: str, title: str | None = None) -> "Column":
-        cap = captions()[key]
-        return Column(title or cap.title, cap.kind, cap.max_width)
-
-
-def columns(*keys: str) -> list[Column]:
-    return [Column.of(k) for k in keys]
-
-
-# ---------------------------------------------------------------------------------------------
-# Indonesian wording of dates and quarters.
-
-def tanggal_panjang(d: date) -> str:
-    """31 Maret 2026."""
-    return f"{d.day} {BULAN[d.month - 1]} {d.year}"
-
-
-def nama_triwulan(quarter: str) -> str:
-    """'2026-Q1' -> 'Triwulan I 2026'."""
-    year, q = quarter.split("-Q")
-    return f"Triwulan {ROMAWI[int(q) - 1]} {year}"
-
-
-def waktu_dibuat(dibuat: datetime) -> str:
-    """30 November 2026 pukul 15.55 (UTC) - spelled out, so no public sheet carries a dd-mm-yyyy text."""
-    zone = ""
-    if dibuat.tzinfo is not None:
-        name = dibuat.tzname() or ""
-        zone = f" ({name})" if name else ""
-    return f"{tanggal_panjang(dibuat)} pukul {dibuat:%H.%M}{zone}"
-
-
-def stamp_of(dibuat: datetime) -> datetime:
-    """dibuat as a naive UTC time (document properties and zip entries)."""
-    if dibuat.tzinfo is not None:
-        dibuat = dibuat.astimezone(timezone.utc).replace(tzinfo=None)
-    return dibuat.replace(microsecond=0)
-
-
-@dataclass(frozen=True)
-class Heading:
-    """What every sheet's title block says, besides the report name."""
-
-    nama_kabupaten: str
-    wilayah: str  # "Desa Bulu (33.23.01.2001), Kecamatan Bulu (33.23.01)" or the kabupaten line
-    quarter: str
-    tanggal_acuan: date
-    dibuat: datetime
-
-    def lines(self, report_name: str) -> list[str]:
-        return [
-            f"KOMISI PEMILIHAN UMUM {self.nama_kabupaten.upper()}",
-            report_name,
-            self.wilayah,
-            f"{nama_triwulan(self.quarter)} \u2014 Tanggal acuan: {tanggal_panjang(self.tanggal_acuan)}",
-            f"Dibuat: {waktu_dibuat(self.dibuat)}",
-        ]
-
-
-# ---------------------------------------------------------------------------------------------
-# Values.
-
-_SAFE_NAME = re.compile(r"[^A-Za-z0-9_-]+")
-
-
-def safe_file_name(kode: str, nama: str) -> str:
-    """'33.23.01.2001', 'Bulu' -> '33.23.01.2001_Bulu.xlsx' (ASCII letters, digits, - and _ only)."""
-    ascii_name = unicodedata.normalize("NFKD", nama).encode("ascii", "ignore").decode("ascii")
-    ascii_name = _SAFE_NAME.sub("_", ascii_name.strip().replace(" ", "_")).strip("_")
-    ascii_name = re.sub(r"_+", "_", ascii_name) or "desa"
-    kode = re.sub(r"[^0-9A-Za-z.]", "", kode or "") or "tanpa_kode"
-    return f"{kode}_{ascii_name}.xlsx"
-
-
-def clean_text(value: str) -> str:
-    """Text Excel can hold: no control characters, at most 32,767 characters."""
-    value = ILLEGAL_CHARACTERS_RE.sub("", value)
-    return value[:32767]
-
-
-def width_of(value: Any, kind: str) -> int:
-    if value is None:
-        return 0
-    if kind == "tanggal":
-        return 10
-    if kind == "angka" and isinstance(value, int):
-        return len(f"{value:,}")
-    if kind == "desimal" and isinstance(value, float):
-        return len(f"{value:.2f}")
-    return len(str(value))
-
 
 # ---------------------------------------------------------------------------------------------
 # Styles. Style arrays are built once per workbook and shared by the cells that use them:
@@ -279,91 +144,6 @@ def prepare_value(value: Any, kind: str) -> tuple[Any, bool]:
         return float(value), False
     text = clean_text(str(value))
     return text, text.startswith(FORMULA_STARTS)
-
-
-class _Row(list):
-    """A row of (value, style key) pairs, serialized straight to sheet XML."""
-
-
-def _cell_xml(ref: str, sid: int, value: Any) -> str:
-    if value is None:
-        return f'<c r="{ref}" s="{sid}"/>'
-    if isinstance(value, str):
-        stripped = value.strip()
-        space = ' xml:space="preserve"' if stripped and stripped != value else ""
-        return f'<c r="{ref}" s="{sid}" t="inlineStr"><is><t{space}>{escape(value)}</t></is></c>'
-    if isinstance(value, bool):
-        return f'<c r="{ref}" s="{sid}" t="b"><v>{int(value)}</v></c>'
-    if isinstance(value, int):
-        return f'<c r="{ref}" s="{sid}" t="n"><v>{value}</v></c>'
-    if isinstance(value, float):
-        return f'<c r="{ref}" s="{sid}" t="n"><v>{value:.16g}</v></c>'
-    # date or datetime: Excel's serial day number under the date format of the style
-    return f'<c r="{ref}" s="{sid}" t="n"><v>{_serial(value)}</v></c>'
-
-
-_EXCEL_EPOCH = date(1899, 12, 30)
-
-
-def _serial(value: date) -> str:
-    if isinstance(value, datetime):
-        return f"{to_excel(value):.16g}"
-    days = (value - _EXCEL_EPOCH).days
-    # Excel counts a 29 February 1900 that never was; openpyxl shifts the days before it.
-    return str(days - 1 if 0 < days <= 60 else days)
-
-
-def _raw_sink(xf):
-    """The text sink of et_xmlfile's incremental writer (None with another XML backend)."""
-    return getattr(xf, "_file", None)
-
-
-class _MemorySheetWriter(WorksheetWriter):
-    """Keeps a write-only sheet's XML in memory (no temporary file per sheet) and writes the
-    rows of a table as ready XML: openpyxl's per-cell element tree costs most of the time of
-    hundreds of small workbooks. When lxml is installed (python-docx brings it) openpyxl writes
-    through lxml instead and rows take the per-cell path below."""
-
-    def __init__(self, ws, styles: WorkbookStyles) -> None:
-        super().__init__(ws, out=BytesIO())
-        self._style = styles.get
-        self._letters: list[str] = []
-
-    def cleanup(self) -> None:
-        pass
-
-    def _letter(self, col: int) -> str:
-        while len(self._letters) < col:
-            self._letters.append(get_column_letter(len(self._letters) + 1))
-        return self._letters[col - 1]
-
-    def write_row(self, xf, row, row_idx):
-        raw = _raw_sink(xf)
-        if not isinstance(row, _Row):
-            return super().write_row(xf, row, row_idx)
-        if raw is None:  # another XML backend: go through openpyxl cells
-            cells = []
-            for col, (value, key) in enumerate(row, 1):
-                cell = WriteOnlyCell(self.ws, value)
-                if isinstance(value, str):
-                    cell.data_type = "s"
-                cell._style = self._style(*key)[0]
-                cell.column, cell.row = col, row_idx
-                cells.append(cell)
-            return super().write_row(xf, cells, row_idx)
-        attrs = f' r="{row_idx}"'
-        dims = self.ws.row_dimensions
-        if row_idx in dims:
-            attrs += "".join(f' {k}="{v}"' for k, v in dims[row_idx])
-        parts = [f"<row{attrs}>"]
-        for col, (value, key) in enumerate(row, 1):
-            parts.append(_cell_xml(f"{self._letter(col)}{row_idx}", self._style(*key)[1], value))
-        parts.append("</row>")
-        raw("".join(parts))
-
-
-def _rows_as_given(row, row_idx):
-    return row
 
 
 # ---------------------------------------------------------------------------------------------
@@ -559,12 +339,12 @@ def write_table(wb: Workbook, heading: Heading, table: Table) -> None:
     ws.print_options.horizontalCentered = True
     ws.oddFooter.center.text = "Halaman &P dari &N"
     # Column widths, row heights and frozen panes are written before the first row.
-    ws._writer = _MemorySheetWriter(ws, styles)
+    ws._writer = MemorySheetWriter(ws, styles)
     ws._writer.write_top()
-    ws._values_to_row = _rows_as_given
+    ws._values_to_row = rows_as_given
 
-    def row(values: Sequence[Any], roles: Sequence[str], kinds: Sequence[str], wraps: Sequence[bool]) -> _Row:
-        out = _Row()
+    def row(values: Sequence[Any], roles: Sequence[str], kinds: Sequence[str], wraps: Sequence[bool]) -> Row:
+        out = Row()
         for value, role, kind, wrap in zip(values, roles, kinds, wraps):
             value, quote = prepare_value(value, kind)
             out.append((value, (role, kind, wrap, quote)))
@@ -574,11 +354,11 @@ def write_table(wb: Workbook, heading: Heading, table: Table) -> None:
     lines = heading.lines(table.report_name)
     for text, role in zip(lines, ["judul1", "judul2", "judul", "judul", "judul"]):
         ws.append(row([text], [role], *one))
-    ws.append(_Row())
+    ws.append(Row())
     if table.all_notes:
         for text, role in table.all_notes:
             ws.append(row([text], [role], *one))
-        ws.append(_Row())
+        ws.append(Row())
 
     n = len(table.columns)
     if table.groups:
@@ -612,56 +392,3 @@ def write_table(wb: Workbook, heading: Heading, table: Table) -> None:
         # Cover the listed rows, and at least one row when the list is empty.
         dv.sqref = f"{letter}{first_data}:{letter}{max(last_data, first_data)}"
         ws.data_validations.append(dv)
-
-
-# ---------------------------------------------------------------------------------------------
-# Workbook life cycle.
-
-def new_workbook() -> Workbook:
-    return Workbook(write_only=True)
-
-
-class _StampedZip(ZipFile):
-    """A zip whose entries all carry one fixed time, so equal content gives equal bytes."""
-
-    def __init__(self, file, stamp: datetime) -> None:
-        # Light compression: the parts are small and hundreds of workbooks are written per run.
-        super().__init__(file, "w", ZIP_DEFLATED, allowZip64=True, compresslevel=1)
-        self._date_time = (max(stamp.year, 1980), stamp.month, stamp.day, stamp.hour, stamp.minute, stamp.second)
-
-    def writestr(self, zinfo_or_arcname, data, compress_type=None, compresslevel=None):
-        if not isinstance(zinfo_or_arcname, ZipInfo):
-            zinfo = ZipInfo(zinfo_or_arcname, date_time=self._date_time)
-            zinfo.compress_type = self.compression
-            zinfo.external_attr = 0o600 << 16
-            zinfo_or_arcname = zinfo
-        super().writestr(zinfo_or_arcname, data, compress_type, compresslevel)
-
-    def write(self, filename, arcname=None, compress_type=None, compresslevel=None):
-        # openpyxl adds sheets from files (whose mtime would leak in) or, here, from memory.
-        if isinstance(filename, BytesIO):
-            self.writestr(arcname, filename.getvalue(), compress_type, compresslevel)
-            return
-        with open(filename, "rb") as fh:
-            self.writestr(arcname or str(filename), fh.read(), compress_type, compresslevel)
-
-
-def save_workbook(wb: Workbook, path: Path, dibuat: datetime, title: str) -> Path:
-    """Save with document times set to `dibuat` and fixed zip entry times; write the file at once."""
-    stamp = stamp_of(dibuat)
-    wb.properties.created = stamp
-    wb.properties.modified = stamp
-    wb.properties.creator = "pdpb"
-    wb.properties.lastModifiedBy = None
-    wb.properties.title = title
-    wb.properties.language = "id-ID"
-    if not wb.worksheets:
-        wb.create_sheet()
-    buffer = BytesIO()
-    archive = _StampedZip(buffer, stamp)
-    # Workbook.save would stamp the current time into docProps/core.xml; the writer does not.
-    ExcelWriter(wb, archive).save()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    # One write of the finished bytes: no half-written workbook is left if saving fails.
-    path.write_bytes(buffer.getvalue())
-    return path

@@ -14,7 +14,7 @@ from reports.instansi import DISDUKCAPIL, instansi_per_file
 from reports.model import ReportData
 from reports.style import Column, Table, new_workbook, note_lines, save_workbook, write_table
 from schemas.fields import DITERAPKAN, KARANTINA, TANPA_PERUBAHAN, VERIFIKASI
-from transforms.decide import MARRIED, age_on
+from transforms.quarter_state import MARRIED, age_on
 
 FOLDER = "tindak_lanjut"
 # A name that no inbox kind starts with: a follow-up file put back in an inbox stops the run

@@ -11,7 +11,7 @@ from typing import Any
 
 import polars as pl
 
-from reports.desa import KEPUTUSAN_PILIHAN, REPORT_NAMES, VERIFIKASI, ReportContext, parse_values, show_value
+from reports.context import KEPUTUSAN_PILIHAN, REPORT_NAMES, VERIFIKASI, ReportContext, parse_values, show_value
 from reports.style import Column, Table, captions
 
 # Printed on A4 landscape the sheet is scaled to the page width; its text must stay >= 8 pt.

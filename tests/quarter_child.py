@@ -24,7 +24,7 @@ def main(argv: list[str]) -> int:
         print("APPLY_START", flush=True)
         return q.apply(*args)
 
-    steps = q.Steps(ingest=q.ingest, decide=q.decide, apply=apply, reports=q.write_reports, publish=q.publish)
+    steps = q.Steps(ingest=q.ingest, match=q.match, decide=q.decide, apply=apply, reports=q.write_reports, publish=q.publish)
     try:
         result = q.run_quarter(quarter=quarter, inbox=Path(inbox), db=Path(db), out=Path(out), steps=steps,
                                logger=logging.getLogger("pdpb"))

@@ -10,12 +10,16 @@ import shutil
 
 import openpyxl
 import polars as pl
+import pytest
 
 from flows.init import run_init
-from flows.quarter import PLAIN, ingest, run_quarter
+from flows.quarter import PLAIN, run_quarter
+from reports.export import export_frame
+from transforms.ingest import ingest
 from transforms import store
-from transforms.export import export_frame
 from transforms.synth import generate_sample
+
+pytestmark = pytest.mark.slow  # runs whole quarters through the pipeline or the CLI
 
 QUARTER = "2026-Q1"
 KOTA = "33.71"

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from transforms.evaluate_ganda import febrl_voters, found_pairs, pairwise
+from transforms.evaluate import febrl_voters, found_pairs, pairwise
 from transforms.match.ganda import find_ganda
 from schemas.policy import load_policy
 
@@ -43,7 +43,7 @@ def test_a_person_registered_three_times_gives_every_pair(tmp_path) -> None:
 def test_generated_two_nik_duplicates_are_labelled_and_found(tmp_path) -> None:
     import polars as pl
 
-    from transforms.evaluate_ganda import score_sample
+    from transforms.evaluate import score_sample
     from transforms.synth import generate_sample
 
     info = generate_sample(tmp_path / "s", n_voters=4000, seed=3, hard_cases=True, messy=False)

@@ -16,6 +16,8 @@ import pytest
 
 from transforms.synth import generate_sample
 
+pytestmark = pytest.mark.slow  # runs whole quarters through the pipeline or the CLI
+
 ROOT = Path(__file__).resolve().parent.parent
 NOISE = re.compile(r"Traceback|prefect|EventsWorker|nanobind|Finished in state|usage:|kolom (quarter|as-of|inbox)",
                    re.IGNORECASE)

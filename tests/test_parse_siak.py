@@ -123,9 +123,9 @@ def test_siak_region_numbers_outside_the_kabupaten_are_quarantined(tmp_path, ctx
 
 def test_evidence_number_reaches_the_change(tmp_path):
     """The akta number rides from the record onto the applied change (perubahan)."""
-    from transforms.decide import CHANGE_COLUMNS, _change
+    from transforms.quarter_state import CHANGE_COLUMNS, change_row
 
-    change = _change({"rec": {"sumber_file": "kematian_siak.xlsx", "sumber_baris": 3, "no_bukti": "AKTA-1"},
+    change = change_row({"rec": {"sumber_file": "kematian_siak.xlsx", "sumber_baris": 3, "no_bukti": "AKTA-1"},
                       "metode": "NIK", "skor": 1.0, "keputusan": "OTOMATIS", "id_verifikasi": None},
                      {"id_pemilih": 1}, "TMS", 1, None, [], {}, {})
     assert "no_bukti" in CHANGE_COLUMNS and change["no_bukti"] == "AKTA-1"

@@ -34,7 +34,7 @@ def quarter(tmp_path_factory):
     info = generate_sample(base / "sampel", n_voters=1500, seed=3, kode_kabupaten=KOTA, first_quarter=QUARTER)
     db, out = base / "pdpb.duckdb", base / "out"
     log = logging.getLogger("test.pleno")
-    from flows.quarter import ingest
+    from transforms.ingest import ingest
 
     run_init(voters=info.baseline, db=db, out=out, kabupaten=KOTA, as_of=info.as_of, ingest=ingest, logger=log)
     run_quarter(quarter=QUARTER, inbox=info.inbox[QUARTER], db=db, out=out, steps=PLAIN, logger=log, pleno=PLENO)

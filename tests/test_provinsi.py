@@ -160,8 +160,8 @@ def _province(tmp_path: Path):
     import logging
 
     from flows.init import run_init
-    from flows.quarter import ingest
-    from transforms.synth_provinsi import make_province
+    from transforms.ingest import ingest
+    from transforms.synth.provinsi import make_province
 
     synth = make_province(tmp_path / "prov", voters=1500, seed=3, per_pair=2, codes=[A, B, C])
     province = load_province(synth.config)

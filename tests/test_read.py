@@ -256,7 +256,7 @@ def test_xlsx_leading_empty_column_with_formula_and_numeric_nik(tmp_path):
 
 
 def test_xlsx_numeric_flags_fallback_when_sheet_xml_cannot_be_scanned(tmp_path, monkeypatch):
-    import transforms.read as read_module
+    import transforms.read_xlsx as read_module
 
     monkeypatch.setattr(read_module, "_scan_sheet_xml", lambda *a: None)
     p = write_xlsx(tmp_path / "x.xlsx", {"S": [["NIK", "NAMA"], [3323011708750001, "A"], ["3323011708750002", "B"]]})

@@ -9,7 +9,7 @@ import polars as pl
 import pytest
 
 from transforms import store
-from transforms.decide import age_on, is_eligible
+from transforms.quarter_state import age_on, is_eligible
 from transforms.errors import InputError
 
 

@@ -13,8 +13,9 @@ import pytest
 
 from schemas.fields import PERSON_FIELDS
 from transforms.synth import generate_sample
-from transforms.synth_events import quarter_dates
-from transforms.synth_population import load_region, make_population
+from transforms.synth.draw import load_region
+from transforms.synth.model import quarter_dates
+from transforms.synth.population import make_population
 from transforms.wilayah import desa_of_kabupaten, load_wilayah
 
 N = 2_000
@@ -405,8 +406,8 @@ def test_hard_cases_in_clean_mode(tmp_path):
 
 
 def test_names_agree_with_sex_and_spelling_reform():
-    from transforms.synth_cases import modern_spelling
-    from transforms.synth_population import load_pools
+    from transforms.synth.cases import modern_spelling
+    from transforms.synth.draw import load_pools
 
     rng = np.random.default_rng(9)
     pop = make_population(rng, load_region("33.23"), N, date(2025, 12, 31), date(2026, 3, 31)).voters

@@ -22,9 +22,11 @@ from dataclasses import replace
 import polars as pl
 
 from schemas.fields import AKTIF, TANPA_PERUBAHAN, VERIFIKASI
+from schemas.frames import KARANTINA_SCHEMA, Parsed
 from schemas.models import CoklitRecord
-from transforms.parse import KARANTINA_SCHEMA, Parsed
 from transforms.read import RawExtract
+from transforms.quarter_state import add_review, proposal
+from transforms.queue import assign_review_ids
 from transforms.review import DECISION_SCHEMA, T_AKTIFKAN, T_GANDA, T_TAMBAH, T_TMS, ReviewBook
 
 MS, TMS, TIDAK_DIKENAL = "MS", "TMS", "TIDAK DIKENAL"
@@ -129,11 +131,10 @@ def _voter_ids(q, frame: pl.DataFrame) -> tuple[set[int], dict[str, int]]:
 
 def apply_coklit(q, book: ReviewBook) -> ReviewBook:
     """The coklit rows of `book` turned into decisions on queue items (returned in the book),
-    TMS proposals and review items on `q` (transforms.decide._Quarter), with every row's outcome."""
+    TMS proposals and review items on `q` (transforms.quarter_state.QuarterState), with every row's outcome."""
     frame = book.coklit
     if frame is None or frame.height == 0:
         return book
-    from transforms.decide import _add_review, _assign_review_ids, _proposal
 
     known, by_nik = _voter_ids(q, frame)
     items = {i["id_verifikasi"]: i for i in q.review if i.get("id_verifikasi")}
@@ -193,15 +194,15 @@ def apply_coklit(q, book: ReviewBook) -> ReviewBook:
             continue  # stays (or is already off the list): no change
         if hasil == TMS:
             source = {**rec, "no_bukti": f"COKLIT {where}".upper()}
-            q.proposals.append(_proposal(source, "TMS", kode, vid, {"metode": "COKLIT", "skor": None},
+            q.proposals.append(proposal(source, "TMS", kode, vid, {"metode": "COKLIT", "skor": None},
                                          keputusan="VERIFIKASI"))
             continue
-        _add_review(q, {**rec, "nama": voter.get("nama"), "nik": voter.get("nik"),
+        add_review(q, {**rec, "nama": voter.get("nama"), "nik": voter.get("nik"),
                         "tanggal_lahir": voter.get("tanggal_lahir"), "kode_desa": voter.get("kode_desa"),
                         "umur": None},
                     "TMS", None, [{"id_pemilih": vid, "skor": None, "metode": "COKLIT",
                                    "alasan": f"{ALASAN_TIDAK_DIKENAL} ({where})"}], fields={})
-    _assign_review_ids(q)  # the items put in the queue by a visit
+    assign_review_ids(q)  # the items put in the queue by a visit
     if not decisions:
         return book
     rows = pl.DataFrame(decisions, schema=DECISION_SCHEMA)

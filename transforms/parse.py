@@ -48,6 +48,7 @@ from schemas.fields import (
     INBOX_KINDS,
     REQUIRED_FIELDS,
 )
+from schemas.frames import KARANTINA_SCHEMA, RECORD_SCHEMA, Parsed  # noqa: F401  (the parse stage's contract)
 from schemas.models import REASONS, Rules, schema_for
 from transforms.errors import InputError
 from transforms.parse_desa import DesaResolver, normalize_code_expr
@@ -82,55 +83,9 @@ class ParseContext:
     awal_kuartal: date | None = None
 
 
-@dataclass(frozen=True)
-class Parsed:
-    records: pl.DataFrame
-    karantina: pl.DataFrame
 
 
-RECORD_SCHEMA: dict[str, pl.DataType] = {
-    "sumber_file": pl.Utf8,
-    "sumber_baris": pl.Int64,
-    "jenis": pl.Utf8,
-    "nik": pl.Utf8,
-    "nkk": pl.Utf8,
-    "nik_andal": pl.Boolean,
-    "nkk_andal": pl.Boolean,
-    "nama": pl.Utf8,
-    "tempat_lahir": pl.Utf8,
-    "tanggal_lahir": pl.Date,
-    "umur": pl.Int32,
-    "jenis_kelamin": pl.Utf8,
-    "status_kawin": pl.Utf8,
-    "alamat": pl.Utf8,
-    "rt": pl.Utf8,
-    "rw": pl.Utf8,
-    "disabilitas": pl.Utf8,
-    "tps": pl.Utf8,
-    "kode_desa": pl.Utf8,
-    "kode_desa_kandidat": pl.List(pl.Utf8),
-    "tanggal_meninggal": pl.Date,
-    "tanggal_pindah": pl.Date,
-    "tanggal_datang": pl.Date,
-    "tujuan": pl.Utf8,
-    "asal": pl.Utf8,
-    "instansi": pl.Utf8,
-    "perubahan": pl.Utf8,
-    "id_verifikasi": pl.Utf8,
-    "keputusan": pl.Utf8,
-    "catatan": pl.Utf8,
-    "kolom_isi": pl.List(pl.Utf8),
-    "kode_tms": pl.Int64,
-    "no_bukti": pl.Utf8,  # akta kematian or SKPWNI number, kept on the change as its evidence
-}
 
-KARANTINA_SCHEMA: dict[str, pl.DataType] = {
-    "sumber_file": pl.Utf8,
-    "sumber_baris": pl.Int64,
-    "kolom": pl.Utf8,
-    "alasan": pl.Utf8,
-    "nilai": pl.Utf8,
-}
 
 # Raw text columns a file may carry (read.py's canonical names).
 RAW_FIELDS: tuple[str, ...] = (

@@ -21,7 +21,7 @@ import polars as pl
 from schemas.fields import AKTIF
 from schemas.policy import load_policy
 from transforms import store
-from transforms.decide import LINTAS_ID_PREFIXES
+from transforms.quarter_state import LINTAS_ID_PREFIXES
 from transforms.errors import InputError
 from transforms.match import PREPARED_COLUMNS, find_ganda, prepare_voters
 from transforms.names import name_key

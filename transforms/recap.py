@@ -6,7 +6,8 @@ import json
 
 import polars as pl
 
-from schemas.fields import AKTIF
+from schemas.fields import AKTIF, KARANTINA, ROW_OUTCOMES
+from transforms import store
 
 COUNT_COLUMNS = ("awal", "baru", "tms", "ubah", "pindah_masuk", "pindah_keluar", "akhir", "selisih")
 
@@ -74,3 +75,79 @@ def desa_recap(
 def outside_kabupaten(frame: pl.DataFrame, desa: pl.DataFrame) -> int:
     """Active voters whose desa is not a desa of the kabupaten (they would escape the recap)."""
     return frame.filter((pl.col("status") == AKTIF) & ~pl.col("kode_desa").is_in(desa["kode_desa"].implode())).height
+
+
+def file_accounting(files: list, hasil: pl.DataFrame, karantina: pl.DataFrame) -> pl.DataFrame:
+    """Per input file: read = applied + review + quarantined + no change. A gap is a bug: stop."""
+    outcomes = pl.concat(
+        [hasil.select("sumber_file", "sumber_baris", "hasil"),
+         karantina.select("sumber_file", "sumber_baris", pl.lit(KARANTINA).alias("hasil"))]
+    ).unique(subset=["sumber_file", "sumber_baris"], keep="last")
+    counts = outcomes.group_by("sumber_file", "hasil").len().pivot(on="hasil", index="sumber_file", values="len")
+    rows = []
+    for f in files:
+        got = counts.filter(pl.col("sumber_file") == f.name)
+        per = {o: int(got[o][0]) if got.height and o in got.columns and got[o][0] is not None else 0
+               for o in ROW_OUTCOMES}
+        rows.append({"sumber_file": f.name, "sumber_sha256": f.sha256, "jenis": f.kind, "sheet": f.sheet,
+                     "baris_header": f.header_row, "dibaca": f.rows, **per})
+        if sum(per.values()) != f.rows:
+            raise RuntimeError(
+                f"{f.name}: {f.rows} baris dibaca tetapi {sum(per.values())} tercatat ({per}); hasil tidak seimbang"
+            )
+    return pl.DataFrame(rows, schema={"sumber_file": pl.Utf8, "sumber_sha256": pl.Utf8, "jenis": pl.Utf8,
+                                      "sheet": pl.Utf8, "baris_header": pl.Int64, "dibaca": pl.Int64,
+                                      **{o: pl.Int64 for o in ROW_OUTCOMES}})
+
+
+def report_frames(con, kuartal: int, desa: pl.DataFrame, tms: pl.DataFrame, before_q: int,
+                  before: pl.DataFrame | None = None, after: pl.DataFrame | None = None):
+    """Query results for the writers: the recap, the changes with person details, the queue.
+    `before`/`after`: the lists as of `before_q` and `kuartal` when the caller already has them."""
+    before = store.list_as_of(con, before_q) if before is None else before
+    after = store.list_as_of(con, kuartal) if after is None else after
+    perubahan = store.changes_of(con, kuartal)
+    codes = tms["kode"].to_list()
+    rekap = desa_recap(desa, before, after, perubahan, codes)
+    person = after.select("id_pemilih", "tempat_lahir", "tanggal_lahir", "status_kawin", "alamat", "rt", "rw",
+                          "disabilitas")
+    detailed = (
+        perubahan.join(person, on="id_pemilih", how="left")
+        .join(tms.select(pl.col("kode").alias("kode_tms"), pl.col("label").alias("label_tms")), on="kode_tms",
+              how="left")
+    )
+    verifikasi = store.review_of(con, kuartal)
+    cand = before.select(
+        pl.col("id_pemilih").alias("id_pemilih_kandidat"),
+        pl.col("tanggal_lahir").alias("tanggal_lahir_kandidat"),
+        pl.col("jenis_kelamin").alias("jenis_kelamin_kandidat"),
+        pl.col("alamat").alias("alamat_kandidat"),
+        _rt_rw("rt", "rw").alias("rt_rw_kandidat"),
+    )
+    verifikasi = verifikasi.join(cand, on="id_pemilih_kandidat", how="left").with_columns(
+        _rt_rw("rt_sumber", "rw_sumber").alias("rt_rw_sumber"),
+        pl.format("{}-Q{}", pl.col("dibawa_dari") // 4, pl.col("dibawa_dari") % 4 + 1).alias("dibawa_dari"),
+    )
+    return rekap, detailed, verifikasi, outside_kabupaten(after, desa)
+
+
+def _rt_rw(rt: str, rw: str) -> pl.Expr:
+    """'003/001' from RT and RW; empty when either is missing."""
+    return pl.when(pl.col(rt).is_not_null() & pl.col(rw).is_not_null()).then(
+        pl.col(rt).str.zfill(3) + pl.lit("/") + pl.col(rw).str.zfill(3)
+    )
+
+
+def previous_recap(con, kuartal: int, desa: pl.DataFrame, tms: pl.DataFrame,
+                   current: pl.DataFrame | None = None) -> pl.DataFrame | None:
+    """The recap of the latest quarter applied before `kuartal`; `current` is the list as of
+    that quarter when the caller has it (the list the quarter started from)."""
+    earlier = [k for k in store.applied_quarters(con) if k < kuartal]
+    if not earlier:
+        return None
+    prev = earlier[-1]
+    base = store.list_as_of(con, prev) if current is None else current
+    before_prev = [k for k in earlier if k < prev]
+    if not before_prev:  # the baseline: nothing changed yet, start = end
+        return desa_recap(desa, base, base, store.changes_of(con, prev).clear(), tms["kode"].to_list())
+    return report_frames(con, prev, desa, tms, before_prev[-1], after=base)[0]

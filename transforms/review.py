@@ -12,11 +12,12 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 
 import polars as pl
 
 from schemas.fields import PERSON_FIELDS
+from transforms import store
 
 # What SETUJU does to the candidate (stored as `tindakan`).
 T_TMS = "TMS"            # candidate gets TMS with kode_tms_usulan
@@ -194,3 +195,18 @@ def read_decisions(recorded: pl.DataFrame, read: pl.DataFrame | None, *, kuartal
                                    repeated.select("sumber_file", "sumber_baris")]).iter_rows()),
     )
     return DecisionReading(book, new_rows.select("urutan", "kuartal", *cols, "dibaca_pada", "id_run"), tuple(notes))
+
+
+def read_review_book(con, kuartal: int, files: list, id_run: str) -> DecisionReading:
+    """This run's decision rows merged with the recorded ones, the queue carried over from the
+    previous quarter, and the pairs rejected before (SPEC §5.3)."""
+    read = [f.records.with_columns(pl.lit(f.sheet, pl.Utf8).alias("sheet")) for f in files
+            if f.kind == "keputusan" and f.records.height]
+    rejected, known, decided = store.review_history(con, kuartal)
+    return read_decisions(
+        store.recorded_decisions(con), pl.concat(read, how="diagonal_relaxed") if read else None,
+        kuartal=kuartal, id_run=id_run, dibaca_pada=datetime.now().replace(microsecond=0),
+        carried=store.carried_review(con, kuartal), rejected=rejected,
+        known={k: store.quarter_label(v) for k, v in known.items()},
+        decided_before={k: store.quarter_label(v) for k, v in decided.items()},
+    )

@@ -27,7 +27,7 @@ def mask(column: str) -> pl.Expr:
 
 
 def masked(frame: pl.DataFrame) -> pl.DataFrame:
-    """The export frame (transforms/export.py) in its masked form."""
+    """The export frame (reports/export.py) in its masked form."""
     return frame.with_columns(
         mask("nik"), mask("nkk"), pl.col("tanggal_lahir").dt.year().alias("tahun_lahir")
     ).select(COLUMNS)

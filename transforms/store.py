@@ -404,3 +404,35 @@ def status_summary(con: duckdb.DuckDBPyConnection) -> dict:
         ],
         "runs": [dict(zip(("id_run", "perintah", "kuartal", "mulai", "selesai", "hasil", "pesan"), r)) for r in runs],
     }
+
+
+# --- a new database; the benchmark's floor ------------------------------------------------------
+
+
+def holds_list(con: duckdb.DuckDBPyConnection) -> bool:
+    """Whether the database already holds a voter list: a quarter (the baseline's included) is recorded."""
+    return bool(
+        scalar(con, "SELECT count(*) FROM information_schema.tables WHERE table_name = 'kuartal'")
+        and scalar(con, "SELECT count(*) FROM kuartal")
+    )
+
+
+def baseline_date(con: duckdb.DuckDBPyConnection) -> date | None:
+    """The tanggal acuan of the baseline list."""
+    return scalar(con, "SELECT min(tanggal_acuan) FROM kuartal")
+
+
+def start_database(con: duckdb.DuckDBPyConnection, kode_kabupaten: str) -> None:
+    """The schema of a new database, and its kabupaten and schema version in one transaction."""
+    create_schema(con)
+    con.execute("BEGIN TRANSACTION")
+    set_meta(con, "kode_kabupaten", kode_kabupaten)
+    set_meta(con, "schema_version", SCHEMA_VERSION)
+    con.execute("COMMIT")
+
+
+def write_floor(con: duckdb.DuckDBPyConnection, frame: pl.DataFrame) -> None:
+    """The list written once as it was read, with no checks or versions: the floor `pdpb bench`
+    measures the stages against."""
+    arrow = frame.to_arrow()  # noqa: F841 (DuckDB reads the local by name)
+    con.execute("CREATE TABLE pemilih AS SELECT * FROM arrow")

@@ -11,12 +11,14 @@ import pytest
 
 from flows.cli import main
 from flows.init import run_init
-from flows.quarter import ingest
+from reports.export import export_frame
+from transforms.ingest import ingest
 from transforms import store
-from transforms.export import export_frame
 from transforms.synth import generate_sample
 
 from .build import build_corpus
+
+pytestmark = pytest.mark.slow  # runs whole quarters through the pipeline or the CLI
 
 KOTA = "33.71"  # Kota Magelang: 17 kelurahan keep each run's reports short
 

@@ -21,7 +21,7 @@ import pytest
 
 from flows.cli import main
 from flows.init import run_init
-from flows.quarter import ingest
+from transforms.ingest import ingest
 from transforms import store
 from transforms.read import read_extract
 from transforms.synth import generate_sample
@@ -32,7 +32,7 @@ from .test_cli_corpus import snapshot
 pytestmark = pytest.mark.slow
 
 KOTA = "33.71"  # Kota Magelang: 17 kelurahan keep each run's reports short
-FUZZ_CASES = 12
+FUZZ_CASES = 8
 QUARTER = "2026-Q1"
 
 
@@ -191,21 +191,21 @@ def test_fuzzed_real_extracts_end_clean(world, capfd):
 
 
 def test_unexpected_failure_names_the_file_and_applies_nothing(world, capfd, monkeypatch):
-    import flows.quarter
+    import transforms.ingest
 
     base, db0, inbox0 = world
     db = _fresh_db(base, db0, "panik")
     before = snapshot(db)
     target = sorted(inbox0.iterdir())[1].name
 
-    real = flows.quarter.parse_extract
+    real = transforms.ingest.parse_extract
 
     def broken(raw, kind, ctx):
         if raw.file_name == target:
             raise pl.exceptions.PanicException("assertion failed: i < self.len()")
         return real(raw, kind, ctx)
 
-    monkeypatch.setattr(flows.quarter, "parse_extract", broken)
+    monkeypatch.setattr(transforms.ingest, "parse_extract", broken)
     code, text = run(capfd, inbox0, db, base / "out-panik")
     assert code == 2, text[-800:]
     assert "Traceback" not in text and "assertion failed" not in text

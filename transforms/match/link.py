@@ -7,22 +7,13 @@ from datetime import date
 import polars as pl
 
 from schemas.fields import M_NONE, NONE
+from schemas.frames import LINK_SCHEMA
 from schemas.policy import MatchPolicy
 from transforms.match.blocking import candidate_pairs
 from transforms.match.evidence import evidence
 from transforms.match.prepare import prepare_records, prepare_voters
 from transforms.match.verdict import decide
 
-LINK_SCHEMA: dict[str, pl.DataType] = {
-    "sumber_file": pl.Utf8,
-    "sumber_baris": pl.Int64,
-    "id_pemilih": pl.Int64,
-    "metode": pl.Utf8,
-    "skor": pl.Float64,
-    "putusan": pl.Utf8,
-    "peringkat": pl.Int32,
-    "alasan": pl.Utf8,
-}
 
 
 def link_records(

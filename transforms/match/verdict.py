@@ -7,7 +7,7 @@ import math
 import polars as pl
 
 from schemas.fields import AUTO, M_FUZZY, M_NIK, M_NIK_KONFLIK, M_NIK_NAMA, REVIEW
-from schemas.policy import MatchPolicy
+from schemas.policy import MatchPolicy, PurposeRule
 
 
 
@@ -86,123 +86,197 @@ def _age_only_why(policy: MatchPolicy) -> pl.Expr:
     )
 
 
-def decide(f: pl.DataFrame, policy: MatchPolicy, purpose: str) -> pl.DataFrame:
-    rule = policy.rule(purpose)
-    sim = pl.col("sim_nama")
-    jk_ok = (pl.col("jk") != "beda").fill_null(True)
-    # In the reported place: the desa, the household, or (a NIK Excel rounded) the first 14
-    # NIK digits, which carry the kecamatan and the birth date.
-    in_desa = (pl.col("desa") == "sama").fill_null(False) | pl.col("nkk_sama") | pl.col("nik_mirip")
-    tgl = pl.col("tgl")
-    desa_sama = (pl.col("desa") == "sama").fill_null(False)
-    jk_sama = (pl.col("jk") == "sama").fill_null(False)
+# ---------------------------------------------------------------------------------------
+# The verdict rules, each a named expression over one (record, candidate) pair of `evidence`.
+# ---------------------------------------------------------------------------------------
+
+SIM = pl.col("sim_nama")
+TGL = pl.col("tgl")
+
+
+def sex_not_contradicting() -> pl.Expr:
+    return (pl.col("jk") != "beda").fill_null(True)
+
+
+def same_sex() -> pl.Expr:
+    return (pl.col("jk") == "sama").fill_null(False)
+
+
+def same_desa() -> pl.Expr:
+    return (pl.col("desa") == "sama").fill_null(False)
+
+
+def in_reported_place() -> pl.Expr:
+    """The desa, the household, or (a NIK Excel rounded) the first 14 NIK digits, which carry
+    the kecamatan and the birth date."""
+    return same_desa() | pl.col("nkk_sama") | pl.col("nik_mirip")
+
+
+def exact_age() -> pl.Expr:
+    """The record gives an age, no birth date, and the voter had exactly that age."""
+    return TGL.is_null() & (pl.col("umur") == "cocok").fill_null(False)
+
+
+def no_removed_rival() -> pl.Expr:
+    """No voter already removed from the list carries the name near that age (a late report
+    of a death already applied)."""
+    return (pl.col("_tms_umur_dekat") == 0).fill_null(True)
+
+
+def no_rival_in_desa() -> pl.Expr:
+    """No other voter of the reported desa with this name key is within `umur_pesaing_selisih`
+    years of the reported age (a son named like his father is decades younger)."""
+    return (pl.col("_desa_umur_dekat") == 1).fill_null(False) & no_removed_rival()
+
+
+def age_in_own_household() -> pl.Expr:
+    """The voter's own household (KK) named by the record, the exact name key and age, the
+    same sex, and no namesake of the desa near that age (father and son sharing a name)."""
     same_key = (pl.col("nama_kunci") == pl.col("v_nama_kunci")).fill_null(False)
-    exact_age = tgl.is_null() & (pl.col("umur") == "cocok").fill_null(False)
-    # No other voter of the reported desa with this name key is within `umur_pesaing_selisih`
-    # years of the reported age (a son named like his father is decades younger), and no
-    # voter already removed from the list is either (a late report of a death already applied).
-    no_removed_rival = (pl.col("_tms_umur_dekat") == 0).fill_null(True)
-    no_rival_in_desa = (pl.col("_desa_umur_dekat") == 1).fill_null(False) & no_removed_rival
+    return exact_age() & pl.col("nkk_sama") & same_key & same_sex() & no_rival_in_desa()
+
+
+def age_too_rare_for_chance(policy: MatchPolicy) -> pl.Expr:
+    """The exact name key and age, the same sex, the RT/RW agreeing when the record gives one,
+    no namesake of the desa near that age, and a name, sex and age so rare that a unit the
+    size of the reported RT/RW (or desa) holds such a voter by coincidence with a chance of at
+    most `umur_risiko_maks`: a death of someone not on the list would then land on a living
+    voter at most that often."""
+    same_key = (pl.col("nama_kunci") == pl.col("v_nama_kunci")).fill_null(False)
     record_rtrw = pl.col("rt").is_not_null() & pl.col("rw").is_not_null()
-    # Age only (no birth date), or a birth date on a placeholder day (01-07, 31-12), in the
-    # reported desa, sex not contradicting, and one of (see policy.toml for the reasoning):
-    # - a name of two or more words carried by at most `umur_rtrw_frek_maks` voters of the
-    #   kabupaten, with the RT/RW or the KK agreeing too (or by at most `umur_frek_maks`
-    #   voters without them; 0 = never);
-    # - the voter's own household (KK) named by the record, the exact name key and age, the
-    #   same sex, and no namesake of the desa near that age (father and son sharing a name);
-    # - the exact name key and age, the same sex, the RT/RW agreeing when the record gives
-    #   one, no namesake of the desa near that age, and a name, sex and age so rare that a
-    #   unit the size of the reported RT/RW (or desa) holds such a voter by coincidence with
-    #   a chance of at most `umur_risiko_maks`: a death of someone not on the list would then
-    #   land on a living voter at most that often.
-    rare_enough = (pl.col("v_nama_frek") <= policy.umur_frek_maks) | (
-        (pl.col("rtrw_sama") | pl.col("nkk_sama")) & (pl.col("v_nama_frek") <= policy.umur_rtrw_frek_maks)
-    )
-    umur_kk = exact_age & pl.col("nkk_sama") & same_key & jk_sama & no_rival_in_desa
-    umur_khas = (
-        exact_age & same_key & jk_sama & no_rival_in_desa
+    return (
+        exact_age() & same_key & same_sex() & no_rival_in_desa()
         & (pl.col("rtrw_sama") | ~record_rtrw)
         & (pl.col("_risiko_umur") <= policy.umur_risiko_maks).fill_null(False)
     )
-    age_only_ok = (
-        (exact_age | (tgl == "sama_umum").fill_null(False))
-        & desa_sama
-        & no_removed_rival
-        & ((~pl.col("satu_kata") & rare_enough) | umur_kk | umur_khas)
+
+
+def age_only_link(policy: MatchPolicy) -> pl.Expr:
+    """Age only (no birth date), or a birth date on a placeholder day (01-07, 31-12), in the
+    reported desa, and one of (see policy.toml for the reasoning): a name of two or more words
+    carried by at most `umur_rtrw_frek_maks` voters of the kabupaten with the RT/RW or the KK
+    agreeing too (or by at most `umur_frek_maks` voters without them; 0 = never); the voter's
+    own household; an age too rare for chance."""
+    rare_enough = (pl.col("v_nama_frek") <= policy.umur_frek_maks) | (
+        (pl.col("rtrw_sama") | pl.col("nkk_sama")) & (pl.col("v_nama_frek") <= policy.umur_rtrw_frek_maks)
     )
-    # A name one typing slip away with the exact birth date, the same sex, in the reported
-    # desa and household (KK), when no other candidate of that household or desa was born
-    # that day: the look-alike inside a household is a twin, and twins' names differ by more
-    # than a slip in a long word (SRI/TRI, DWI/TRI, different second words). A slip in a short
-    # word (DWI/WI, AGUS/GUS, SITI/STII) could be a twin's name: it passes only when nobody
-    # else of the household, on the list or removed from it, was born that day.
-    tgl_sama_n = ((tgl == "sama").fill_null(False) & jk_ok & (pl.col("nkk_sama") | desa_sama)).sum().over("_rid")
+    return (
+        (exact_age() | (TGL == "sama_umum").fill_null(False))
+        & same_desa()
+        & no_removed_rival()
+        & ((~pl.col("satu_kata") & rare_enough) | age_in_own_household() | age_too_rare_for_chance(policy))
+    )
+
+
+def typing_slip_link(policy: MatchPolicy) -> pl.Expr:
+    """A name one typing slip away with the exact birth date, the same sex, in the reported
+    desa and household (KK), when no other candidate of that household or desa was born that
+    day: the look-alike inside a household is a twin, and twins' names differ by more than a
+    slip in a long word (SRI/TRI, DWI/TRI, different second words). A slip in a short word
+    (DWI/WI, AGUS/GUS, SITI/STII) could be a twin's name: it passes only when nobody else of
+    the household, on the list or removed from it, was born that day."""
+    born_that_day = (
+        ((TGL == "sama").fill_null(False) & sex_not_contradicting() & (pl.col("nkk_sama") | same_desa()))
+        .sum().over("_rid")
+    )
     slip_ok = ~pl.col("kata_beda") | (pl.col("ketik_pendek") & (pl.col("_kembar_kk") == 0).fill_null(False))
-    typo_ok = (
+    return (
         (pl.col("metode") == M_FUZZY)
-        & (sim >= policy.ketik_nama_min)
+        & (SIM >= policy.ketik_nama_min)
         & slip_ok
         & ~pl.col("nik_beda")
-        & (tgl == "sama").fill_null(False)
-        & jk_sama
+        & (TGL == "sama").fill_null(False)
+        & same_sex()
         & pl.col("nkk_sama")
-        & desa_sama
-        & (tgl_sama_n == 1)
+        & same_desa()
+        & (born_that_day == 1)
     )
-    # Outside the reported desa and household, only a rare name may link on its own.
-    place_ok = in_desa | (pl.col("v_nama_frek") <= policy.luar_desa_frek_maks)
-    fuzzy_ok = (
+
+
+def fuzzy_link(policy: MatchPolicy, rule: PurposeRule) -> pl.Expr:
+    """A close name (no word differing), sex not contradicting, no other NIK, and the exact
+    birth date, or a swapped/one-digit-off date with a very close name in the reported place,
+    or an age-only link; in the reported place when the purpose requires it, otherwise
+    outside the reported desa and household only for a rare name."""
+    place_ok = in_reported_place() | (pl.col("v_nama_frek") <= policy.luar_desa_frek_maks)
+    return (
         (pl.col("metode") == M_FUZZY)
-        & (sim >= policy.auto_nama_min)
+        & (SIM >= policy.auto_nama_min)
         & ~pl.col("kata_beda")
-        & jk_ok
+        & sex_not_contradicting()
         & ~pl.col("nik_beda")
         & (
-            (tgl == "sama").fill_null(False)
-            | (tgl.is_in(["tukar", "mirip"]).fill_null(False) & (sim >= policy.tgl_mirip_nama_min) & in_desa)
-            | age_only_ok
+            (TGL == "sama").fill_null(False)
+            | (TGL.is_in(["tukar", "mirip"]).fill_null(False) & (SIM >= policy.tgl_mirip_nama_min)
+               & in_reported_place())
+            | age_only_link(policy)
         )
-        & (in_desa if rule.desa_wajib else place_ok)
+        & (in_reported_place() if rule.desa_wajib else place_ok)
     )
-    nik_link = pl.col("metode").is_in([M_NIK, M_NIK_NAMA])
-    strong_by_fields = nik_link | (
-        (sim >= policy.kuat_nama_min) & ~pl.col("kata_beda") & tgl.is_in(["sama", "tukar"]).fill_null(False) & jk_ok
+
+
+def nik_link() -> pl.Expr:
+    return pl.col("metode").is_in([M_NIK, M_NIK_NAMA])
+
+
+def strong_by_fields(policy: MatchPolicy) -> pl.Expr:
+    """A NIK link, or a close name (no word differing) with the exact or swapped birth date."""
+    return nik_link() | (
+        (SIM >= policy.kuat_nama_min) & ~pl.col("kata_beda") & TGL.is_in(["sama", "tukar"]).fill_null(False)
+        & sex_not_contradicting()
     )
-    # How firmly a candidate is identified: a NIK link, the first 14 NIK digits with strong
-    # fields, strong fields alone; within each level, in the reported household (KK) before
-    # in the reported desa before elsewhere. Another candidate at least as firm as the best
-    # one, or a strong one with a better name (a NIK typo landing on a namesake), blocks AUTO.
-    # A namesake born the same day in another desa does not block a voter of the reported
-    # household (the margin on the evidence weight still has to hold); the other way round, a
-    # strong candidate placed more firmly than the best one always blocks it (a NIK typo
-    # landing on a namesake born the same day in the next desa, while the reported household
-    # is another voter's).
-    place = pl.when(pl.col("nkk_sama")).then(2).when(desa_sama).then(1).otherwise(0)
-    strength = (
-        pl.when(nik_link).then(3)
-        .when(strong_by_fields & pl.col("nik_mirip")).then(2)
-        .when(strong_by_fields).then(1)
+
+
+def place_rank() -> pl.Expr:
+    """In the reported household (2) before in the reported desa (1) before elsewhere (0)."""
+    return pl.when(pl.col("nkk_sama")).then(2).when(same_desa()).then(1).otherwise(0)
+
+
+def firmness(policy: MatchPolicy) -> pl.Expr:
+    """How firmly a candidate is identified: a NIK link, the first 14 NIK digits with strong
+    fields, strong fields alone; within each level, by place. Another candidate at least as
+    firm as the best one, or a strong one with a better name (a NIK typo landing on a
+    namesake), blocks AUTO. A namesake born the same day in another desa does not block a
+    voter of the reported household (the margin on the evidence weight still has to hold); the
+    other way round, a strong candidate placed more firmly than the best one always blocks it
+    (a NIK typo landing on a namesake born the same day in the next desa, while the reported
+    household is another voter's)."""
+    strong = strong_by_fields(policy)
+    return (
+        pl.when(nik_link()).then(3)
+        .when(strong & pl.col("nik_mirip")).then(2)
+        .when(strong).then(1)
         .otherwise(0)
-    ) * 3 + pl.when(strong_by_fields).then(place).otherwise(0)
-    # A twin of the candidate on the list (same KK and birth date) whose name is close to the
-    # reported one: birth date, household and address cannot tell them apart, only the name,
-    # and close names of twins are easily swapped by a clerk. Only a NIK link is then enough.
-    twin_near = (pl.col("kembar_sim") >= policy.kembar_nama_min).fill_null(False)
+    ) * 3 + pl.when(strong).then(place_rank()).otherwise(0)
+
+
+def close_twin(policy: MatchPolicy) -> pl.Expr:
+    """A twin of the candidate on the list (same KK and birth date) whose name is close to the
+    reported one: birth date, household and address cannot tell them apart, only the name, and
+    close names of twins are easily swapped by a clerk. Only a NIK link is then enough."""
+    return (pl.col("kembar_sim") >= policy.kembar_nama_min).fill_null(False)
+
+
+def decide(f: pl.DataFrame, policy: MatchPolicy, purpose: str) -> pl.DataFrame:
+    rule = policy.rule(purpose)
+    sim = SIM
+    typo_ok, fuzzy_ok, twin_near = typing_slip_link(policy), fuzzy_link(policy, rule), close_twin(policy)
+    umur_kk, umur_khas = age_in_own_household(), age_too_rare_for_chance(policy)
+    strong = strong_by_fields(policy)
     f = f.with_columns(
-        layak_auto=nik_link | ((fuzzy_ok | typo_ok) & ~twin_near),
+        layak_auto=nik_link() | ((fuzzy_ok | typo_ok) & ~twin_near),
         _kembar=twin_near,
         _jalur_khusus=typo_ok | (fuzzy_ok & (umur_kk | umur_khas)),
         umur_khas=umur_khas,
-        kuat=strong_by_fields,
-        _kekuatan=strength,
-        _tempat=place,
+        kuat=strong,
+        _kekuatan=firmness(policy),
+        _tempat=place_rank(),
         konflik=pl.col("metode") == M_NIK_KONFLIK,
-        umur_saja=tgl.is_null() & pl.col("umur").is_not_null(),
+        umur_saja=TGL.is_null() & pl.col("umur").is_not_null(),
     )
     # Candidates worth showing: enough weight, or any NIK link/conflict (always shown).
     name_enough = (sim >= rule.review_nama_min) | pl.col("nama_bagian")
-    plausible = f.filter(((pl.col("bobot") >= rule.review_min) & name_enough) | nik_link | pl.col("konflik"))
+    plausible = f.filter(((pl.col("bobot") >= rule.review_min) & name_enough) | nik_link() | pl.col("konflik"))
     plausible = plausible.sort(["_rid", "bobot", "id_pemilih"], descending=[False, True, False]).with_columns(
         _urut=pl.int_range(pl.len()).over("_rid"),
     )

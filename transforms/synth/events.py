@@ -7,18 +7,14 @@ stands after the previous quarter; applying them gives the list the next quarter
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 import numpy as np
 import polars as pl
 
 from schemas.fields import PERSON_FIELDS
-from transforms.synth_population import (
-    NumberRegistry,
-    Region,
+from transforms.synth.draw import (
     age_on,
-    alamat_of,
     birth_places,
     digits16,
     load_pools,
@@ -28,156 +24,23 @@ from transforms.synth_population import (
     years_before,
     ymd,
 )
-
-# Default rates per quarter, relative to the active list. Groups: BARU ~1.5 %, TMS ~1.1 %
-# (with the list checks), corrections ~0.8 %.
-DEFAULT_RATES: dict[str, float] = {
-    "penduduk_baru": 0.0100,
-    "datang_luar": 0.0040,
-    "kawin_muda": 0.0002,
-    "tni_pensiun": 0.0004,
-    "kematian": 0.0065,
-    "pindah_keluar": 0.0036,
-    "tni_masuk": 0.0004,
-    "tms_perbaikan": 0.0001,
-    "pindah_antar_desa": 0.0030,
-    "perbaikan": 0.0050,
-    # Rows that change nothing, as a share of the list.
-    "kematian_luar": 0.0005,
-    "penduduk_terdaftar": 0.0015,
-    "penduduk_belum_umur": 0.0010,
-    "datang_belum_umur": 0.0004,
-    "tni_lain": 0.0001,
-    "konflik": 0.0004,
-}
-GROUPS = {
-    "baru": ("penduduk_baru", "datang_luar", "kawin_muda", "tni_pensiun"),
-    "tms": ("kematian", "pindah_keluar", "tni_masuk", "tms_perbaikan"),
-    "ubah": ("pindah_antar_desa", "perbaikan"),
-}
-
-# Columns of each inbox file in clean mode (canonical names), besides the label columns.
-FILE_COLUMNS: dict[str, tuple[str, ...]] = {
-    "kematian": ("nik", "nkk", "nama", "tempat_lahir", "tanggal_lahir", "jenis_kelamin", "alamat", "rt", "rw",
-                 "kode_desa", "tanggal_meninggal", "umur"),
-    "pindah_keluar": ("nik", "nkk", "nama", "tempat_lahir", "tanggal_lahir", "jenis_kelamin", "alamat", "rt", "rw",
-                      "kode_desa", "tanggal_pindah", "tujuan"),
-    "pindah_datang": ("nik", "nkk", "nama", "tempat_lahir", "tanggal_lahir", "status_kawin", "jenis_kelamin",
-                      "alamat", "rt", "rw", "disabilitas", "kode_desa", "tanggal_datang", "asal"),
-    "penduduk": ("nik", "nkk", "nama", "tempat_lahir", "tanggal_lahir", "status_kawin", "jenis_kelamin", "alamat",
-                 "rt", "rw", "disabilitas", "kode_desa"),
-    "tni_polri": ("nik", "nkk", "nama", "tempat_lahir", "tanggal_lahir", "status_kawin", "jenis_kelamin", "alamat",
-                  "rt", "rw", "kode_desa", "instansi", "perubahan"),
-    "perbaikan": ("nik", "nama", "tempat_lahir", "tanggal_lahir", "status_kawin", "jenis_kelamin", "alamat", "rt",
-                  "rw", "disabilitas", "kode_tms"),
-}
-KINDS = tuple(FILE_COLUMNS)
-# A desa's own death report: no NIK, no birth date, only the age; the address (dusun, RT/RW)
-# as a surat keterangan kematian gives it, left blank on some rows (`DESA_TANPA_ALAMAT`).
-DESA_REPORT_COLUMNS = ("nama", "umur", "jenis_kelamin", "alamat", "rt", "rw", "kode_desa", "tanggal_meninggal")
-DESA_TANPA_ALAMAT = 0.2
-
-# Label keys carried by every row dict next to the data fields.
-LABEL_KEYS = ("_hasil", "_kategori", "_kode_tms", "_nik_target", "_kasus", "_nik_benar", "_tanggal_lahir_benar",
-              "_kode_desa_benar", "_kode_desa_lama", "_kolom_diubah", "_rec", "_nik_mode")
-
-DITERAPKAN, VERIFIKASI, KARANTINA, TANPA = "diterapkan", "verifikasi", "karantina", "tanpa_perubahan"
-CHANGE_FIELDS = tuple(f for f in PERSON_FIELDS if f not in ("nik", "tps"))
-
-
-def resolve_rates(event_rates: dict | None) -> dict[str, float]:
-    """Defaults, then group scales (`baru`, `tms`, `ubah` as totals), then single rates."""
-    rates = dict(DEFAULT_RATES)
-    for group, keys in GROUPS.items():
-        if event_rates and group in event_rates:
-            total = sum(DEFAULT_RATES[k] for k in keys)
-            for k in keys:
-                rates[k] = DEFAULT_RATES[k] * float(event_rates[group]) / total
-    for k, v in (event_rates or {}).items():
-        if k in GROUPS:
-            continue
-        if k not in rates:
-            raise ValueError(f"unknown event rate '{k}'")
-        rates[k] = float(v)
-    return rates
-
-
-def quarter_dates(quarter: str) -> tuple[date, date]:
-    """First and last day of '2026-Q1'."""
-    year, q = int(quarter[:4]), int(quarter[-1])
-    start = date(year, 3 * q - 2, 1)
-    end = date(year + (q == 4), (3 * q) % 12 + 1, 1) - timedelta(days=1)
-    return start, end
-
-
-def next_quarter(quarter: str) -> str:
-    year, q = int(quarter[:4]), int(quarter[-1])
-    return f"{year + (q == 4)}-Q{q % 4 + 1}"
-
-
-def previous_quarter_end(quarter: str) -> date:
-    return quarter_dates(quarter)[0] - timedelta(days=1)
-
-
-@dataclass
-class State:
-    """The list as it stands, plus what the generator needs to keep numbers unique."""
-
-    voters: pl.DataFrame  # see synth_population.Population.voters; adds status, kode_tms
-    region: Region
-    reg_nik: NumberRegistry
-    reg_nkk: NumberRegistry
-    next_rumah: int
-    pending_youth: list[dict] = field(default_factory=list)  # under-17 DP4 rows to come back later
-    retired: set[str] = field(default_factory=set)  # dead or gone, though still on the list (review)
-
-
-@dataclass
-class QuarterEvents:
-    quarter: str
-    tanggal_acuan: date
-    rows: dict[str, list[dict]]  # kind -> row dicts (data fields + label keys), in file order
-    list_changes: list[dict]  # TMS 2 / TMS 3 from checking the whole list
+from transforms.synth.model import (
+    CHANGE_FIELDS,
+    DITERAPKAN,
+    KINDS,
+    TANPA,
+    State,
+    file_row,
+    label_row,
+    quarter_dates,
+    random_day,
+    whole_years,
+)
+from transforms.synth.population import alamat_of
 
 
 def _count(rate: float, n: int, minimum: int = 0) -> int:
     return max(minimum, int(round(rate * n)))
-
-
-def _random_day(rng, start: date, end: date) -> date:
-    return start + timedelta(days=int(rng.integers(0, (end - start).days + 1)))
-
-
-def _whole_years(born: date, on: date) -> int:
-    return on.year - born.year - ((on.month, on.day) < (born.month, born.day))
-
-
-def _row(kind: str, person: dict, **extra) -> dict:
-    row = {c: person.get(c) for c in FILE_COLUMNS[kind]}
-    row.update({k: None for k in LABEL_KEYS})
-    row["_nik_mode"] = "teks"
-    row["_berkas"] = ""  # "" the kind's main file; "desa" a desa report (kematian without NIK)
-    row["_raw"] = {}  # cells written exactly as given (invalid values of quarantined rows)
-    row.update(extra)
-    return row
-
-
-def _label(row: dict, hasil: str, kasus: str, *, kategori=None, kode_tms=None, target=None, truth: dict,
-           desa_lama=None, kolom=None, rec=None) -> dict:
-    row.update(
-        _hasil=hasil,
-        _kasus=kasus,
-        _kategori=kategori,
-        _kode_tms=kode_tms,
-        _nik_target=target,
-        _nik_benar=truth["nik"],
-        _tanggal_lahir_benar=truth["tanggal_lahir"],
-        _kode_desa_benar=truth["kode_desa"],
-        _kode_desa_lama=desa_lama,
-        _kolom_diubah=kolom,
-        _rec=rec,
-    )
-    return row
 
 
 class QuarterBuilder:
@@ -293,7 +156,7 @@ class QuarterBuilder:
         out = []
         for i in range(n):
             b = date(1970, 1, 1) + timedelta(days=int(born[i]))
-            age = _whole_years(b, self.acuan)
+            age = whole_years(b, self.acuan)
             st = status or ("B" if age < 22 else ("S" if rng.random() < 0.85 else "B"))
             out.append({
                 "nik": nik[i], "nkk": nkk[i], "nama": str(names[i]), "tempat_lahir": str(places[i]),
@@ -328,12 +191,12 @@ class QuarterBuilder:
         return names
 
     @staticmethod
-    def _new_truth(p: dict) -> dict:
+    def new_truth(p: dict) -> dict:
         return {"nik": p["nik"], "tanggal_lahir": p["tanggal_lahir"], "kode_desa": p["kode_desa"]}
 
     def _eligible(self, p: dict) -> bool:
         """SPEC §5.2: 17 or older on tanggal acuan, or married (now or before)."""
-        return _whole_years(p["tanggal_lahir"], self.acuan) >= 17 or p["status_kawin"] in ("S", "P")
+        return whole_years(p["tanggal_lahir"], self.acuan) >= 17 or p["status_kawin"] in ("S", "P")
 
     # ------------------------------------------------------------------ events
 
@@ -386,45 +249,47 @@ class QuarterBuilder:
             self.correction(r)
         self.planted_corrections(n_planted)
         for r in registered:
-            row = _row("penduduk", self._person(r))
-            self.rows["penduduk"].append(_label(row, TANPA, "sudah_terdaftar", target=r["nik"], truth=self._truth(r)))
+            row = file_row("penduduk", self._person(r))
+            self.rows["penduduk"].append(label_row(row, TANPA, "sudah_terdaftar", target=r["nik"],
+                                                   truth=self._truth(r)))
         for r in pension_listed:
-            row = _row("tni_polri", self._person(r), instansi="TNI", perubahan="PENSIUN")
-            self.rows["tni_polri"].append(_label(row, TANPA, "sudah_terdaftar", target=r["nik"], truth=self._truth(r)))
+            row = file_row("tni_polri", self._person(r), instansi="TNI", perubahan="PENSIUN")
+            self.rows["tni_polri"].append(label_row(row, TANPA, "sudah_terdaftar", target=r["nik"],
+                                                    truth=self._truth(r)))
         self.conflicts(counts["konflik"], deaths, outs, tni)
         self.newcomers(counts)
 
     def death(self, r: dict, kasus: str = "bersih") -> None:
-        when = _random_day(self.rng, self.start, self.acuan)
-        row = _row("kematian", self._person(r), tanggal_meninggal=when,
-                   umur=_whole_years(r["tanggal_lahir_benar"], when))
-        self.rows["kematian"].append(_label(row, DITERAPKAN, kasus, kategori="TMS", kode_tms=1, target=r["nik"],
-                                            truth=self._truth(r), rec=r["rec"]))
+        when = random_day(self.rng, self.start, self.acuan)
+        row = file_row("kematian", self._person(r), tanggal_meninggal=when,
+                       umur=whole_years(r["tanggal_lahir_benar"], when))
+        self.rows["kematian"].append(label_row(row, DITERAPKAN, kasus, kategori="TMS", kode_tms=1, target=r["nik"],
+                                               truth=self._truth(r), rec=r["rec"]))
         self.tms[r["rec"]] = 1
 
-    def _other_kab(self) -> str:
+    def other_kab(self) -> str:
         return "KAB. " + self.kab_names[int(self.rng.integers(0, len(self.kab_names)))]
 
     def move_out(self, r: dict) -> None:
-        row = _row("pindah_keluar", self._person(r), tanggal_pindah=_random_day(self.rng, self.start, self.acuan),
-                   tujuan=self._other_kab())
-        self.rows["pindah_keluar"].append(_label(row, DITERAPKAN, "bersih", kategori="TMS", kode_tms=4,
-                                                 target=r["nik"], truth=self._truth(r), rec=r["rec"]))
+        row = file_row("pindah_keluar", self._person(r), tanggal_pindah=random_day(self.rng, self.start, self.acuan),
+                       tujuan=self.other_kab())
+        self.rows["pindah_keluar"].append(label_row(row, DITERAPKAN, "bersih", kategori="TMS", kode_tms=4,
+                                                    target=r["nik"], truth=self._truth(r), rec=r["rec"]))
         self.tms[r["rec"]] = 4
 
     def tni_masuk(self, r: dict) -> None:
         instansi = "TNI" if self.rng.random() < 0.55 else "POLRI"
-        row = _row("tni_polri", self._person(r), instansi=instansi, perubahan="MASUK")
+        row = file_row("tni_polri", self._person(r), instansi=instansi, perubahan="MASUK")
         kode = 6 if instansi == "TNI" else 7
-        self.rows["tni_polri"].append(_label(row, DITERAPKAN, "bersih", kategori="TMS", kode_tms=kode,
-                                             target=r["nik"], truth=self._truth(r), rec=r["rec"]))
+        self.rows["tni_polri"].append(label_row(row, DITERAPKAN, "bersih", kategori="TMS", kode_tms=kode,
+                                                target=r["nik"], truth=self._truth(r), rec=r["rec"]))
         self.tms[r["rec"]] = kode
 
     def tms_perbaikan(self, r: dict) -> None:
         kode = 5 if self.rng.random() < 0.5 else 9
-        row = _row("perbaikan", {"nik": r["nik"], "nama": r["nama"]}, kode_tms=kode)
-        self.rows["perbaikan"].append(_label(row, DITERAPKAN, "bersih", kategori="TMS", kode_tms=kode,
-                                             target=r["nik"], truth=self._truth(r), rec=r["rec"]))
+        row = file_row("perbaikan", {"nik": r["nik"], "nama": r["nama"]}, kode_tms=kode)
+        self.rows["perbaikan"].append(label_row(row, DITERAPKAN, "bersih", kategori="TMS", kode_tms=kode,
+                                                target=r["nik"], truth=self._truth(r), rec=r["rec"]))
         self.tms[r["rec"]] = kode
 
     def move_inside(self, r: dict) -> None:
@@ -441,18 +306,18 @@ class QuarterBuilder:
         }
         person = self._person(r) | new_vals
         changed = [f for f in CHANGE_FIELDS if f in new_vals and new_vals[f] != r[f]]
-        row = _row("pindah_datang", person, tanggal_datang=_random_day(rng, self.start, self.acuan),
-                   asal=self.desa_name[r["kode_desa"]])
+        row = file_row("pindah_datang", person, tanggal_datang=random_day(rng, self.start, self.acuan),
+                       asal=self.desa_name[r["kode_desa"]])
         truth = self._truth(r) | {"kode_desa": new_vals["kode_desa"]}
-        self.rows["pindah_datang"].append(_label(row, DITERAPKAN, "antar_desa", kategori="UBAH", target=r["nik"],
-                                                 truth=truth, desa_lama=r["kode_desa"], kolom=",".join(changed),
-                                                 rec=r["rec"]))
+        self.rows["pindah_datang"].append(label_row(row, DITERAPKAN, "antar_desa", kategori="UBAH", target=r["nik"],
+                                                    truth=truth, desa_lama=r["kode_desa"], kolom=",".join(changed),
+                                                    rec=r["rec"]))
         self.ubah[r["rec"]] = {f: new_vals[f] for f in changed}
 
     def correction(self, r: dict) -> None:
         """A public response correcting one or two fields (blank cells = no change)."""
         rng = self.rng
-        age = _whole_years(r["tanggal_lahir"], self.acuan)
+        age = whole_years(r["tanggal_lahir"], self.acuan)
         options = ["alamat_rt", "rt", "tempat_lahir", "disabilitas", "status_kawin", "gelar"]
         choice = options[int(rng.integers(0, len(options)))]
         new: dict = {}
@@ -465,7 +330,7 @@ class QuarterBuilder:
         elif choice == "rt":
             new["rt"] = f"{int(r['rt']) % 6 + 1:03d}"
         elif choice == "tempat_lahir":
-            new["tempat_lahir"] = self._other_kab()[5:]
+            new["tempat_lahir"] = self.other_kab()[5:]
             if new["tempat_lahir"] == r["tempat_lahir"]:
                 new["tempat_lahir"] = self.s.region.nama_kabupaten
         elif choice == "disabilitas":
@@ -486,14 +351,14 @@ class QuarterBuilder:
             same = ("tempat_lahir", "status_kawin", "jenis_kelamin")[int(self.rng.integers(0, 3))]
             cells.setdefault(same, r[same])
         changed = [f for f in CHANGE_FIELDS if f in cells and cells[f] != r[f]]
-        row = _row("perbaikan", cells)
+        row = file_row("perbaikan", cells)
         truth = self._truth(r)
         if changed:
-            self.rows["perbaikan"].append(_label(row, DITERAPKAN, kasus, kategori="UBAH", target=r["nik"],
-                                                 truth=truth, kolom=",".join(changed), rec=r["rec"]))
+            self.rows["perbaikan"].append(label_row(row, DITERAPKAN, kasus, kategori="UBAH", target=r["nik"],
+                                                    truth=truth, kolom=",".join(changed), rec=r["rec"]))
             self.ubah[r["rec"]] = {f: cells[f] for f in changed}
         else:
-            self.rows["perbaikan"].append(_label(row, TANPA, "sama_dengan_daftar", target=r["nik"], truth=truth))
+            self.rows["perbaikan"].append(label_row(row, TANPA, "sama_dengan_daftar", target=r["nik"], truth=truth))
 
     def planted_corrections(self, n_fixes: int) -> None:
         """Fix records that carry a wrong name, birth date or sex on the list."""
@@ -516,22 +381,22 @@ class QuarterBuilder:
             if pick == 0 and deaths:
                 r = deaths[i % len(deaths)]
                 self.konflik.add(r["rec"])
-                row = _row("pindah_keluar", self._person(r), tanggal_pindah=_random_day(rng, self.start, self.acuan),
-                           tujuan=self._other_kab())
-                self.rows["pindah_keluar"].append(_label(row, TANPA, "kalah_kematian", target=r["nik"],
-                                                         truth=self._truth(r)))
+                row = file_row("pindah_keluar", self._person(r), tanggal_pindah=random_day(rng, self.start, self.acuan),
+                               tujuan=self.other_kab())
+                self.rows["pindah_keluar"].append(label_row(row, TANPA, "kalah_kematian", target=r["nik"],
+                                                            truth=self._truth(r)))
             elif pick == 1 and deaths:
                 r = deaths[-1 - i % len(deaths)]
                 self.konflik.add(r["rec"])
-                row = _row("perbaikan", {"nik": r["nik"], "nama": r["nama"], "rt": f"{int(r['rt']) % 6 + 1:03d}"})
-                self.rows["perbaikan"].append(_label(row, TANPA, "kalah_kematian", target=r["nik"],
-                                                     truth=self._truth(r)))
+                row = file_row("perbaikan", {"nik": r["nik"], "nama": r["nama"], "rt": f"{int(r['rt']) % 6 + 1:03d}"})
+                self.rows["perbaikan"].append(label_row(row, TANPA, "kalah_kematian", target=r["nik"],
+                                                        truth=self._truth(r)))
             elif pick == 2 and outs:
                 r = outs[i % len(outs)]
                 self.konflik.add(r["rec"])
-                row = _row("perbaikan", {"nik": r["nik"], "nama": r["nama"],
+                row = file_row("perbaikan", {"nik": r["nik"], "nama": r["nama"],
                                          "status_kawin": "S" if r["status_kawin"] == "B" else "P"})
-                self.rows["perbaikan"].append(_label(row, TANPA, "kalah_tms", target=r["nik"], truth=self._truth(r)))
+                self.rows["perbaikan"].append(label_row(row, TANPA, "kalah_tms", target=r["nik"], truth=self._truth(r)))
             elif deaths:
                 r = deaths[i % len(deaths)]
                 self.konflik.add(r["rec"])
@@ -539,10 +404,10 @@ class QuarterBuilder:
                 person = self._person(r) | {"kode_desa": str(self.desa_codes[new])}
                 if person["kode_desa"] == r["kode_desa"]:
                     continue
-                row = _row("pindah_datang", person, tanggal_datang=_random_day(rng, self.start, self.acuan),
-                           asal=self.desa_name[r["kode_desa"]])
-                self.rows["pindah_datang"].append(_label(row, TANPA, "kalah_kematian", target=r["nik"],
-                                                         truth=self._truth(r) | {"kode_desa": person["kode_desa"]}))
+                row = file_row("pindah_datang", person, tanggal_datang=random_day(rng, self.start, self.acuan),
+                               asal=self.desa_name[r["kode_desa"]])
+                self.rows["pindah_datang"].append(label_row(row, TANPA, "kalah_kematian", target=r["nik"],
+                                                            truth=self._truth(r) | {"kode_desa": person["kode_desa"]}))
 
     def newcomers(self, counts: dict[str, int]) -> None:
         """BARU candidates and the rows about people who are not (yet) voters."""
@@ -566,8 +431,8 @@ class QuarterBuilder:
         people += self.new_people(k - k_recent, years_before(acuan, 22), turn17 - timedelta(days=92),
                                   households=homes(k - k_recent))
         # Youth from an earlier DP4 who have turned 17 since.
-        back = [p for p in self.s.pending_youth if _whole_years(p["tanggal_lahir"], acuan) >= 17]
-        self.s.pending_youth = [p for p in self.s.pending_youth if _whole_years(p["tanggal_lahir"], acuan) < 17]
+        back = [p for p in self.s.pending_youth if whole_years(p["tanggal_lahir"], acuan) >= 17]
+        self.s.pending_youth = [p for p in self.s.pending_youth if whole_years(p["tanggal_lahir"], acuan) < 17]
         for p in people:
             self._baru_row("penduduk", p, "bersih")
         for p in back:
@@ -576,8 +441,8 @@ class QuarterBuilder:
         young = self.new_people(counts["penduduk_belum_umur"], turn17 + timedelta(days=1),
                                 years_before(acuan, 16), status="B", households=homes(counts["penduduk_belum_umur"]))
         for p in young:
-            row = _row("penduduk", p)
-            self.rows["penduduk"].append(_label(row, TANPA, "belum_17", truth=self._new_truth(p)))
+            row = file_row("penduduk", p)
+            self.rows["penduduk"].append(label_row(row, TANPA, "belum_17", truth=self.new_truth(p)))
         self.s.pending_youth += young
         # Married before 17: a voter anyway.
         for p in self.new_people(counts["kawin_muda"], turn17 + timedelta(days=1), years_before(acuan, 16),
@@ -590,8 +455,8 @@ class QuarterBuilder:
             self._baru_row("pindah_datang", p, "bersih")
         for p in self.new_people(counts["datang_belum_umur"], years_before(acuan, 16), acuan - timedelta(days=400),
                                  local=False, status="B"):
-            row = _row("pindah_datang", p, tanggal_datang=_random_day(rng, self.start, acuan), asal=self._other_kab())
-            self.rows["pindah_datang"].append(_label(row, TANPA, "belum_17", truth=self._new_truth(p)))
+            row = file_row("pindah_datang", p, tanggal_datang=random_day(rng, self.start, acuan), asal=self.other_kab())
+            self.rows["pindah_datang"].append(label_row(row, TANPA, "belum_17", truth=self.new_truth(p)))
 
         # Retired from TNI/Polri: back on the list.
         for p in self.new_people(counts["tni_pensiun"], years_before(acuan, 58), years_before(acuan, 52),
@@ -600,25 +465,25 @@ class QuarterBuilder:
         # Joined TNI/Polri before ever being a voter: nothing to remove.
         for p in self.new_people(counts["tni_lain"], years_before(acuan, 20), years_before(acuan, 18),
                                  female_p=0.1, status="B", households=homes(counts["tni_lain"])):
-            row = _row("tni_polri", p, instansi="POLRI", perubahan="MASUK")
-            self.rows["tni_polri"].append(_label(row, TANPA, "tidak_terdaftar", truth=self._new_truth(p)))
+            row = file_row("tni_polri", p, instansi="POLRI", perubahan="MASUK")
+            self.rows["tni_polri"].append(label_row(row, TANPA, "tidak_terdaftar", truth=self.new_truth(p)))
         # Deaths of residents who were never voters (children, mostly).
         for p in self.new_people(counts["kematian_luar"], years_before(acuan, 16), acuan - timedelta(days=200),
                                  status="B", households=homes(counts["kematian_luar"])):
-            when = _random_day(rng, self.start, acuan)
-            row = _row("kematian", p, tanggal_meninggal=when, umur=_whole_years(p["tanggal_lahir"], when))
-            self.rows["kematian"].append(_label(row, TANPA, "tidak_terdaftar", truth=self._new_truth(p)))
+            when = random_day(rng, self.start, acuan)
+            row = file_row("kematian", p, tanggal_meninggal=when, umur=whole_years(p["tanggal_lahir"], when))
+            self.rows["kematian"].append(label_row(row, TANPA, "tidak_terdaftar", truth=self.new_truth(p)))
 
     def _baru_row(self, kind: str, p: dict, kasus: str) -> None:
         extra = {}
         if kind == "pindah_datang":
-            extra = {"tanggal_datang": _random_day(self.rng, self.start, self.acuan), "asal": self._other_kab()}
+            extra = {"tanggal_datang": random_day(self.rng, self.start, self.acuan), "asal": self.other_kab()}
         elif kind == "tni_polri":
             extra = {"instansi": "TNI" if self.rng.random() < 0.55 else "POLRI", "perubahan": "PENSIUN"}
-        row = _row(kind, p, **extra)
+        row = file_row(kind, p, **extra)
         assert self._eligible(p)
-        self.rows[kind].append(_label(row, DITERAPKAN, kasus, kategori="BARU", target=p["nik"],
-                                      truth=self._new_truth(p)))
+        self.rows[kind].append(label_row(row, DITERAPKAN, kasus, kategori="BARU", target=p["nik"],
+                                         truth=self.new_truth(p)))
         self.baru.append(p)
 
     # ------------------------------------------------------------------ apply
@@ -679,21 +544,3 @@ class QuarterBuilder:
             )
             v = pl.concat([v, new.select(v.columns)])
         self.s.voters = v
-
-
-def run_quarter(state: State, quarter: str, rng: np.random.Generator, rates: dict[str, float],
-                hard_cases: bool = False, messy: bool = False) -> QuarterEvents:
-    b = QuarterBuilder(state, quarter, rng, rates)
-    list_changes = b.check_list()
-    b.draw()
-    if messy or hard_cases:
-        from transforms.synth_cases import CaseMaker
-
-        cases = CaseMaker(b)
-        if hard_cases:
-            cases.hard_cases()
-        if messy:
-            cases.messy_rows()
-    b.shuffle()
-    b.apply()
-    return QuarterEvents(quarter=quarter, tanggal_acuan=b.acuan, rows=b.rows, list_changes=list_changes)

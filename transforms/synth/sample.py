@@ -2,7 +2,7 @@
 
 It is the oracle of the test suite, `pdpb demo` and the benchmark: the labels under
 `labels/` say what the pipeline must produce for every input row. The business rules are
-written here on their own (see transforms/synth_events.py), not taken from the pipeline.
+written here on their own (see transforms/synth/events.py), not taken from the pipeline.
 """
 
 from __future__ import annotations
@@ -14,7 +14,10 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
-from transforms.synth_events import (
+from transforms.synth.cases import CaseMaker
+from transforms.synth.draw import load_region
+from transforms.synth.events import QuarterBuilder
+from transforms.synth.model import (
     DESA_REPORT_COLUMNS,
     FILE_COLUMNS,
     KINDS,
@@ -24,9 +27,9 @@ from transforms.synth_events import (
     previous_quarter_end,
     quarter_dates,
     resolve_rates,
-    run_quarter,
 )
-from transforms.synth_population import GANDA_DUA_NIK, load_region, make_population
+from transforms.synth.planted import GANDA_DUA_NIK
+from transforms.synth.population import make_population
 
 BASELINE_COLUMNS = ("nkk", "nik", "nama", "tempat_lahir", "tanggal_lahir", "status_kawin", "jenis_kelamin",
                     "alamat", "rt", "rw", "disabilitas", "kode_desa", "tps")
@@ -91,13 +94,13 @@ def generate_sample(
     quarters, inboxes, labels = [], {}, {}
     quarter = first_quarter
     for _ in range(n_quarters):
-        events = run_quarter(state, quarter, rng, rates, hard_cases=hard_cases, messy=messy)
+        events = simulate_quarter(state, quarter, rng, rates, hard_cases=hard_cases, messy=messy)
         inbox = out_dir / "inbox" / quarter
         label_dir = label_root / quarter
         inbox.mkdir(parents=True, exist_ok=True)
         label_dir.mkdir(parents=True, exist_ok=True)
         if messy:
-            from transforms.synth_messy import write_messy_inbox
+            from transforms.synth.messy import write_messy_inbox
 
             placed = write_messy_inbox(events, inbox, rng, region)
         else:
@@ -109,6 +112,24 @@ def generate_sample(
         quarter = next_quarter(quarter)
     return SampleInfo(out_dir=out_dir, baseline=baseline, as_of=as_of, quarters=quarters, inbox=inboxes,
                       labels=labels, awal=awal, kode_kabupaten=kode_kabupaten, n_voters=voters.height)
+
+
+def simulate_quarter(state: State, quarter: str, rng: np.random.Generator, rates: dict[str, float],
+                     hard_cases: bool = False, messy: bool = False) -> QuarterEvents:
+    """One quarter's events drawn on `state`, the hard and messy cases planted among them, then
+    applied to `state`: the list the next quarter starts from."""
+    b = QuarterBuilder(state, quarter, rng, rates)
+    list_changes = b.check_list()
+    b.draw()
+    if messy or hard_cases:
+        cases = CaseMaker(b)
+        if hard_cases:
+            cases.hard_cases()
+        if messy:
+            cases.messy_rows()
+    b.shuffle()
+    b.apply()
+    return QuarterEvents(quarter=quarter, tanggal_acuan=b.acuan, rows=b.rows, list_changes=list_changes)
 
 
 # --------------------------------------------------------------------------- writers

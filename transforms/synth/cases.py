@@ -18,17 +18,20 @@ import numpy as np
 import polars as pl
 from rapidfuzz import fuzz
 
-from transforms.synth_events import (
+from transforms.synth.draw import load_pools, typo, years_before
+from transforms.synth.events import QuarterBuilder
+from transforms.synth.model import (
     DESA_TANPA_ALAMAT,
     DITERAPKAN,
     KARANTINA,
     TANPA,
     VERIFIKASI,
-    QuarterBuilder,
-    _label,
-    _row,
+    file_row,
+    label_row,
+    random_day,
+    whole_years,
 )
-from transforms.synth_population import GANDA_DUA_NIK, load_pools, typo, years_before
+from transforms.synth.planted import GANDA_DUA_NIK
 
 STRONG = 85.0  # name-key similarity for a clear match
 WEAK = 70.0  # below this a same-birth-date voter is not a rival candidate
@@ -214,33 +217,33 @@ class CaseMaker:
         for i, p in enumerate(people):
             reason = ("nik", "meninggal_sebelum_lahir", "tanggal_setelah_kuartal", "desa", "jenis_kelamin",
                       "tanggal_lahir")[i % 6]
-            truth = b._new_truth(p)
+            truth = b.new_truth(p)
             if reason == "nik":
-                when = _day(rng, start, acuan)
-                row = _row("kematian", p, tanggal_meninggal=when, umur=_age(p["tanggal_lahir"], when))
+                when = random_day(rng, start, acuan)
+                row = file_row("kematian", p, tanggal_meninggal=when, umur=whole_years(p["tanggal_lahir"], when))
                 row["_raw"] = {"nik": "00" + p["nik"][2:]}  # no province 00
                 kind = "kematian"
             elif reason == "meninggal_sebelum_lahir":
                 when = p["tanggal_lahir"] - timedelta(days=int(rng.integers(30, 3000)))
-                row = _row("kematian", p, tanggal_meninggal=when, umur=0)
+                row = file_row("kematian", p, tanggal_meninggal=when, umur=0)
                 kind = "kematian"
             elif reason == "tanggal_setelah_kuartal":
-                row = _row("pindah_datang", p, tanggal_datang=acuan + timedelta(days=int(rng.integers(5, 60))),
-                           asal=b._other_kab())
+                row = file_row("pindah_datang", p, tanggal_datang=acuan + timedelta(days=int(rng.integers(5, 60))),
+                               asal=b.other_kab())
                 kind = "pindah_datang"
             elif reason == "desa":
-                row = _row("penduduk", p)
+                row = file_row("penduduk", p)
                 row["_raw"] = {"kode_desa": b.s.region.kode_kabupaten + ".99.2999"}
                 kind = "penduduk"
             elif reason == "jenis_kelamin":
-                row = _row("penduduk", p)
+                row = file_row("penduduk", p)
                 row["_raw"] = {"jenis_kelamin": "X"}
                 kind = "penduduk"
             else:
-                row = _row("pindah_datang", p, tanggal_datang=_day(rng, start, acuan), asal=b._other_kab())
+                row = file_row("pindah_datang", p, tanggal_datang=random_day(rng, start, acuan), asal=b.other_kab())
                 row["_raw"] = {"tanggal_lahir": ("31-02-1985", "TIDAK TAHU", "1979-13-45")[i % 3]}
                 kind = "pindah_datang"
-            b.rows[kind].append(_label(row, KARANTINA, "karantina_" + reason, truth=truth))
+            b.rows[kind].append(label_row(row, KARANTINA, "karantina_" + reason, truth=truth))
 
     # ------------------------------------------------------------------ hard cases
 
@@ -288,7 +291,7 @@ class CaseMaker:
                 kasus = "singkatan"
             elif made["gelar"] < k and bare != name:
                 variant, kasus = bare, "gelar"
-            elif made["gelar"] < k and _age(r["tanggal_lahir"], self.b.acuan) >= 40 and rng.random() < 0.3:
+            elif made["gelar"] < k and whole_years(r["tanggal_lahir"], self.b.acuan) >= 40 and rng.random() < 0.3:
                 variant, kasus = ("HJ. " if r["jenis_kelamin"] == "P" else "H. ") + name, "gelar"
             elif made["salah_ketik"] < k and len(bare) >= 9:
                 variant, kasus = str(typo(rng, np.array([name], dtype=object))[0]), "salah_ketik"
@@ -346,10 +349,10 @@ class CaseMaker:
                 continue
             if self.cand.filter((pl.col("kode_desa") == p["kode_desa"]) & (pl.col("kunci") == name_key(p["nama"]))).height:
                 continue
-            when = _day(rng, b.start, b.acuan)
-            row = _row("kematian", p, tanggal_meninggal=when, umur=_age(p["tanggal_lahir"], when))
+            when = random_day(rng, b.start, b.acuan)
+            row = file_row("kematian", p, tanggal_meninggal=when, umur=whole_years(p["tanggal_lahir"], when))
             row["_nik_mode"] = "hilang"
-            b.rows["kematian"].append(_label(row, TANPA, "desa_lain_tgl_beda", truth=b._new_truth(p)))
+            b.rows["kematian"].append(label_row(row, TANPA, "desa_lain_tgl_beda", truth=b.new_truth(p)))
             made += 1
 
     def lookalikes(self) -> None:
@@ -376,10 +379,3 @@ class CaseMaker:
             for r in group:
                 self._take(r)
 
-
-def _day(rng, start: date, end: date) -> date:
-    return start + timedelta(days=int(rng.integers(0, (end - start).days + 1)))
-
-
-def _age(born: date, on: date) -> int:
-    return on.year - born.year - ((on.month, on.day) < (born.month, born.day))

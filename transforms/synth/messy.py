@@ -20,8 +20,8 @@ from openpyxl.styles import Border, Font, Side
 from openpyxl.writer.excel import ExcelWriter
 from rapidfuzz import fuzz, process
 
-from transforms.synth_events import DESA_REPORT_COLUMNS, FILE_COLUMNS, KINDS, QuarterEvents
-from transforms.synth_population import SYNTH_DATA, Region, typo
+from transforms.synth.draw import SYNTH_DATA, Region, typo
+from transforms.synth.model import DESA_REPORT_COLUMNS, FILE_COLUMNS, KINDS, QuarterEvents
 
 ROMAN = {1: "I", 2: "II", 3: "III", 4: "IV"}
 TITLES = {
