@@ -5,24 +5,27 @@ registered first stays, SPEC §5.2); everything else goes to review.
 
 The same person under two NIKs is found Fellegi-Sunter style, with weights learned from the
 list itself:
-1. blocking passes propose pairs: the birth date (day and month in either order) with the
-   sex and the first letters of the name; the birth date in one desa; the household (NKK);
-   the name key (alone when rare, else with the birth year or the kecamatan); the desa with
-   the birth year and the name's first letter; a phonetic key of the name with the birth
-   year, or with the desa;
-2. each pair gets a level per field: name similarity bands on the Indonesian name keys
+1. blocking passes propose pairs (`policy.toml` [[ganda.model.blok]]): the birth date (day
+   and month in either order) with a word of the name, or in one desa; the household (NKK)
+   with the name's first letter; the name key alone, with the birth year or the kecamatan;
+   a phonetic key of the name alone, with the birth year or with the desa;
+2. u (how often two different people agree so) comes from random pairs of the list, m (how
+   often one person's two records do) from the priors of `schemas/policy.toml` and the
+   records one NIK proves to be one person (`ganda_weights.py`);
+3. a proposed pair that could not reach the review threshold even at its best, or that a
+   household guard rules out, is dropped on integer codes before names are compared
+   (`_within_reach`);
+4. each pair left gets a level per field: name similarity bands on the Indonesian name keys
    (`transforms/names.py`), birth date (equal / day and month swapped / one digit off /
-   year only / other), sex, place (household, RT/RW, desa, kecamatan) and address;
-3. u (how often two different people agree so) comes from random pairs of the list, m (how
-   often one person's two records do) from EM on the proposed pairs, both blended with the
-   priors of `schemas/policy.toml` so that a small list still gets sane weights; an exact
-   name or birth date weighs by how rare that value is on the list (term frequency);
-4. the pair's weight plus the prior odds of a duplicate give a probability; from
+   year only / other), sex, place (household, RT/RW, desa, kecamatan) and address; an exact
+   name, birth date or address weighs by how rare that value is on the list (term
+   frequency); EM counts the duplicates, which sets the prior odds;
+5. the pair's weight plus the prior odds of a duplicate give a probability; from
    `peluang_min` the pair goes to review. Domain guards come first and no weight overrides
    them: twins (one household, one birth date, names that differ by more than a typing
    slip), a parent and child sharing a name in one household (birth dates far apart),
-   same-name neighbours of one desa in different households (birth dates far apart), and
-   clearly different names are never one person.
+   same-name neighbours of one desa in different households (birth dates not the same or
+   swapped), and clearly different names are never one person.
 """
 
 from __future__ import annotations
