@@ -26,6 +26,18 @@ def _voter(i: int, nik: str, nama: str, desa: str, status: str = "AKTIF", kode_t
     }
 
 
+def _moved_back() -> pl.DataFrame:
+    """Voter 1 (TMS 4) reported as moved back in, to another desa."""
+    row = {c: None for c in RECORD_SCHEMA} | {
+        "sumber_file": "pindah_datang_q1.csv", "sumber_baris": 2, "jenis": "pindah_datang",
+        "nik": "3323011705800001", "nik_andal": True, "nkk": "3323012001100001", "nkk_andal": True,
+        "nama": "SUPARMAN", "tanggal_lahir": date(1980, 5, 17), "status_kawin": "S", "jenis_kelamin": "L",
+        "alamat": "DUSUN NGASEM", "rt": "003", "rw": "002", "kode_desa": "33.23.01.2002",
+        "tanggal_datang": date(2026, 2, 1), "kode_desa_kandidat": [], "kolom_isi": [],
+    }
+    return pl.DataFrame([row], schema=RECORD_SCHEMA)
+
+
 def test_voter_who_moved_back_is_reactivated_in_the_new_desa():
     current = pl.DataFrame(
         [
@@ -34,14 +46,7 @@ def test_voter_who_moved_back_is_reactivated_in_the_new_desa():
         ],
         schema=store.VOTER_SCHEMA,
     )
-    row = {c: None for c in RECORD_SCHEMA} | {
-        "sumber_file": "pindah_datang_q1.csv", "sumber_baris": 2, "jenis": "pindah_datang",
-        "nik": "3323011705800001", "nik_andal": True, "nkk": "3323012001100001", "nkk_andal": True,
-        "nama": "SUPARMAN", "tanggal_lahir": date(1980, 5, 17), "status_kawin": "S", "jenis_kelamin": "L",
-        "alamat": "DUSUN NGASEM", "rt": "003", "rw": "002", "kode_desa": "33.23.01.2002",
-        "tanggal_datang": date(2026, 2, 1), "kode_desa_kandidat": [], "kolom_isi": [],
-    }
-    records = pl.DataFrame([row], schema=RECORD_SCHEMA)
+    records = _moved_back()
     policy, day = load_policy(), date(2026, 3, 31)
     links = match_quarter(records, current, policy, tanggal_acuan=day)
     decision = decide_quarter(records, links, current, tanggal_acuan=day, policy=policy)
@@ -115,14 +120,7 @@ def test_the_tms_table_decides_who_may_come_back(tmp_path):
          _voter(2, "3323011705800002", "BAMBANG SUGENG", "33.23.01.2001")],
         schema=store.VOTER_SCHEMA,
     )
-    row = {c: None for c in RECORD_SCHEMA} | {
-        "sumber_file": "pindah_datang_q1.csv", "sumber_baris": 2, "jenis": "pindah_datang",
-        "nik": "3323011705800001", "nik_andal": True, "nkk": "3323012001100001", "nkk_andal": True,
-        "nama": "SUPARMAN", "tanggal_lahir": date(1980, 5, 17), "status_kawin": "S", "jenis_kelamin": "L",
-        "alamat": "DUSUN NGASEM", "rt": "003", "rw": "002", "kode_desa": "33.23.01.2002",
-        "tanggal_datang": date(2026, 2, 1), "kode_desa_kandidat": [], "kolom_isi": [],
-    }
-    records = pl.DataFrame([row], schema=RECORD_SCHEMA)
+    records = _moved_back()
     table = load_tms().with_columns(
         pl.when(pl.col("kode") == 4).then(pl.lit(None, pl.Utf8)).otherwise(pl.col("kembali_oleh")).alias("kembali_oleh")
     )

@@ -144,21 +144,27 @@ class Decisions:
     def _quarantine(self, rid: str, reason: str) -> None:
         self.result[rid] = (KARANTINA, reason)
 
-    def apply_to_rows(self) -> None:
-        q = self.q
-        by_id = {item["id_verifikasi"]: item for item in q.review}
-        approved_rows: dict[tuple, dict] = {}
-        decided_rows: set[tuple] = set()
+    def _approvals(self, by_id: dict[str, dict]):
+        """The latest decision on each item of `by_id` not decided yet, in the order officials
+        took them: a TOLAK is settled here, each SETUJU yielded as (id, item, decision row)."""
         for d in self.ordered:
             rid = d["id_verifikasi"]
             item = by_id.get(rid)
-            if item is None:
+            if item is None or rid in self.items:
                 continue
             self.items[rid] = item
             item["_keputusan"] = d["keputusan"]
             if d["keputusan"] == "TOLAK":
                 self.result[rid] = (TANPA_PERUBAHAN, "ditolak")
                 continue
+            yield rid, item, d
+
+    def apply_to_rows(self) -> None:
+        q = self.q
+        by_id = {item["id_verifikasi"]: item for item in q.review}
+        approved_rows: dict[tuple, dict] = {}
+        decided_rows: set[tuple] = set()
+        for rid, item, d in self._approvals(by_id):
             key = _row_key(item)
             decided_rows.add(key)
             first = approved_rows.get(key)
@@ -168,11 +174,11 @@ class Decisions:
                     f"kandidat lain: {_describe(first)}; satu laporan hanya untuk satu orang"
                 ))
                 continue
-            proposal = self._proposal(item)
-            if proposal is None:
+            approved = self._proposal_of(item)
+            if approved is None:
                 continue
             approved_rows[key] = item
-            q.proposals.append(proposal)
+            q.proposals.append(approved)
         for r in q.review:  # a visited item settled by the approval of another candidate of its report
             if r.get("_coklit") is not None and r.get("_keputusan") is None and _row_key(r) in decided_rows:
                 q.set_outcome(r["_coklit"], TANPA_PERUBAHAN)
@@ -182,7 +188,7 @@ class Decisions:
             if _row_key(item) not in still:
                 q.set_outcome(item["rec"], TANPA_PERUBAHAN)  # DITERAPKAN once the change is applied
 
-    def proposal(self, item: dict) -> dict | None:
+    def _proposal_of(self, item: dict) -> dict | None:
         rid = item["id_verifikasi"]
         rec, tindakan, cand = item["rec"], item["tindakan"], item["id_pemilih_kandidat"]
         link = {"metode": item.get("metode") or "VERIFIKASI", "skor": item.get("skor")}
@@ -225,16 +231,7 @@ class Decisions:
         by_id = {item["id_verifikasi"]: item for item in q.review if item["tindakan"] == T_GANDA}
         removed_by: dict[int, str] = {}
         ganda = q.tms.check_code("ganda")
-        for d in self.ordered:
-            rid = d["id_verifikasi"]
-            item = by_id.get(rid)
-            if item is None or rid in self.items:
-                continue
-            self.items[rid] = item
-            item["_keputusan"] = d["keputusan"]
-            if d["keputusan"] == "TOLAK":
-                self.result[rid] = (TANPA_PERUBAHAN, "ditolak")
-                continue
+        for rid, item, _ in self._approvals(by_id):
             cand, other = q.voter(item["id_pemilih_kandidat"]), q.voter(item["id_pemilih_sumber"])
             if cand["status"] != AKTIF:
                 self.result[rid] = (TANPA_PERUBAHAN, "pemilih ini sudah TMS")
