@@ -308,7 +308,7 @@ def _within_reach(s: pl.DataFrame, pairs: pl.DataFrame, m: dict, u: dict, n: int
         f = f.with_columns(s.get_column(c).gather(f.get_column("a")).alias(c),
                            s.get_column(c).gather(f.get_column("b")).alias(f"v_{c}"))
     f = name_similarity(f)
-    band = NAME_BANDS
+    band = model.nama_pita
     level = (
         pl.when(pl.col("_nama_sama")).then(0).when(pl.col("sim_nama") >= band[0]).then(1)
         .when(pl.col("sim_nama") >= band[1]).then(2).when(pl.col("nama_bagian")).then(4)
@@ -325,8 +325,6 @@ def _within_reach(s: pl.DataFrame, pairs: pl.DataFrame, m: dict, u: dict, n: int
 # Comparison levels
 # ---------------------------------------------------------------------------------------
 
-# Name similarity from which two names are sangat_mirip, mirip, agak_mirip.
-NAME_BANDS = (0.92, 0.85, 0.70)
 _PAIR_COLUMNS = ("id_pemilih", "nik", "nkk", "nama_kunci", "nama_urut", "nama_rapat", "nama_kata", "nama_frek",
                  "tanggal_lahir", "tgl_frek", "jenis_kelamin", "kode_desa", "kode_kecamatan", "rt", "rw", "alamat",
                  "alamat_frek")
@@ -353,21 +351,21 @@ def _strip0(c: str) -> pl.Expr:
     return pl.col(c).str.strip_chars_start("0")
 
 
-def compare(f: pl.DataFrame) -> pl.DataFrame:
+def compare(f: pl.DataFrame, model: GandaModel) -> pl.DataFrame:
     """Add the level of each field (`l_nama` ... `l_alamat`) and the flags the guards read."""
     if "sim_nama" not in f.columns:
         f = name_similarity(f)
-    f = _add_shared_word(add_word_check(f))
+    f = _add_shared_word(add_word_check(f), model)
     sim = pl.col("sim_nama")
     no_name = pl.col("nama_kunci").is_null() | pl.col("v_nama_kunci").is_null()
     nama = (
         pl.when(no_name).then(pl.lit(None, dtype=pl.Utf8))
         # The same words in another order (a given name and a family name swapped) is the same name.
         .when(pl.col("nama_urut") == pl.col("v_nama_urut")).then(pl.lit("sama"))
-        .when(sim >= NAME_BANDS[0]).then(pl.lit("sangat_mirip"))
-        .when(sim >= NAME_BANDS[1]).then(pl.lit("mirip"))
+        .when(sim >= model.nama_pita[0]).then(pl.lit("sangat_mirip"))
+        .when(sim >= model.nama_pita[1]).then(pl.lit("mirip"))
         .when(pl.col("nama_bagian")).then(pl.lit("bagian"))
-        .when(sim >= NAME_BANDS[2]).then(pl.lit("agak_mirip"))
+        .when(sim >= model.nama_pita[2]).then(pl.lit("agak_mirip"))
         .when(pl.col("_kata_sama")).then(pl.lit("kata_sama"))
         .otherwise(pl.lit("beda"))
     )
@@ -396,14 +394,14 @@ def compare(f: pl.DataFrame) -> pl.DataFrame:
         desa_sama=same_desa,
         satu_kata=(pl.col("nama_kata") == 1) | (pl.col("v_nama_kata") == 1),
     )
-    return _address_level(f)
+    return _address_level(f, model)
 
 
-def _add_shared_word(f: pl.DataFrame) -> pl.DataFrame:
+def _add_shared_word(f: pl.DataFrame, model: GandaModel) -> pl.DataFrame:
     """`_kata_sama`: the two name keys share a word (APRIL HARRINGTON / APRIL HERBERT), once per
     distinct pair of keys and only where the names are otherwise far apart."""
     todo = (
-        f.filter((pl.col("sim_nama") < NAME_BANDS[2]) & ~pl.col("nama_bagian"))
+        f.filter((pl.col("sim_nama") < model.nama_pita[2]) & ~pl.col("nama_bagian"))
         .select("nama_kunci", "v_nama_kunci").drop_nulls().unique()
     )
     todo = todo.with_columns(
@@ -415,7 +413,7 @@ def _add_shared_word(f: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def _address_level(f: pl.DataFrame) -> pl.DataFrame:
+def _address_level(f: pl.DataFrame, model: GandaModel) -> pl.DataFrame:
     both = pl.col("alamat").is_not_null() & pl.col("v_alamat").is_not_null() & (pl.col("alamat") != "") & (
         pl.col("v_alamat") != ""
     )
@@ -432,8 +430,8 @@ def _address_level(f: pl.DataFrame) -> pl.DataFrame:
     level = (
         pl.when(~both | redundant | common_elsewhere).then(pl.lit(None, dtype=pl.Utf8))
         .when(pl.col("alamat") == pl.col("v_alamat")).then(pl.lit("sama"))
-        .when(pl.col("_sim_alamat") >= 0.85).then(pl.lit("mirip"))
-        .when(pl.col("_sim_alamat") >= 0.65).then(pl.lit("agak_mirip"))
+        .when(pl.col("_sim_alamat") >= model.alamat_pita[0]).then(pl.lit("mirip"))
+        .when(pl.col("_sim_alamat") >= model.alamat_pita[1]).then(pl.lit("agak_mirip"))
         .otherwise(pl.lit("beda"))
     )
     return f.with_columns(_code("alamat", level)).drop("_sim_alamat")
@@ -475,13 +473,13 @@ def two_nik_pairs(v: pl.DataFrame, model: GandaModel, *, keep_all: bool = False)
     empty = pl.DataFrame(schema=GANDA_REVIEW_SCHEMA)
     if n < 2:
         return empty
-    rnd_levels = level_matrix(compare(_pair_frame(s, random_pairs(n, model.pasangan_acak))))
-    m, u = field_weights(rnd_levels, level_matrix(compare(_pair_frame(s, _proven_pairs(s)))), model)
+    rnd_levels = level_matrix(compare(_pair_frame(s, random_pairs(n, model.pasangan_acak)), model))
+    m, u = field_weights(rnd_levels, level_matrix(compare(_pair_frame(s, _proven_pairs(s)), model)), model)
     proposed = candidate_pairs(s, model)
     reach = not keep_all
     while True:
         cand = _within_reach(s, proposed, m, u, n, model, cut=reach)
-        f = compare(_pair_frame(s, cand))
+        f = compare(_pair_frame(s, cand), model)
         # One NIK twice is the same-NIK rule's; pairs the guards rule out take no part in learning.
         f = f.filter((pl.col("nik") != pl.col("v_nik")).fill_null(True)).with_columns(_jaga=_guards())
         if not keep_all:
@@ -502,7 +500,7 @@ def two_nik_pairs(v: pl.DataFrame, model: GandaModel, *, keep_all: bool = False)
         return f
     hits = f.filter(~pl.col("_jaga") & (pl.col("peluang") >= model.peluang_min))
     out = [hits.with_columns(_lewat=pl.lit(None, dtype=pl.Int64))]
-    implied = _implied_pairs(s, hits)
+    implied = _implied_pairs(s, hits, model)
     if implied.height:
         out.append(implied)
     found = pl.concat(out, how="diagonal_relaxed")
@@ -524,7 +522,7 @@ def _proven_pairs(s: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def _implied_pairs(s: pl.DataFrame, hits: pl.DataFrame) -> pl.DataFrame:
+def _implied_pairs(s: pl.DataFrame, hits: pl.DataFrame, model: GandaModel) -> pl.DataFrame:
     """A and B found, A and C found: B and C are proposed too (one step, never a chain), at
     the lower of the two probabilities, when their own fields pass the guards. A person
     registered three times is then shown as every pair of their records."""
@@ -541,7 +539,7 @@ def _implied_pairs(s: pl.DataFrame, hits: pl.DataFrame) -> pl.DataFrame:
     )
     if hop.height == 0:
         return pl.DataFrame()
-    f = compare(_pair_frame(s, hop.select("a", "b")))
+    f = compare(_pair_frame(s, hop.select("a", "b")), model)
     via = hop.select(_a="a", _b="b", peluang="_p", _lewat=s.get_column("id_pemilih").gather(hop.get_column("_via")))
     f = f.with_columns(pl.col("_a", "_b").cast(pl.UInt32)).join(via.with_columns(pl.col("_a", "_b").cast(pl.UInt32)),
                                                                   on=["_a", "_b"])

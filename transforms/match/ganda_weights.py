@@ -49,6 +49,8 @@ class GandaModel:
     jangkauan_bit: float
     jangkauan_margin_bit: float
     blok: tuple[tuple[tuple[str, ...], int], ...]
+    nama_pita: tuple[float, float, float]  # name similarity from which sangat_mirip, mirip, agak_mirip
+    alamat_pita: tuple[float, float]  # address similarity from which mirip, agak_mirip
 
 
 @lru_cache(maxsize=4)
@@ -77,6 +79,8 @@ def load_model(path: Path = POLICY_TOML) -> GandaModel:
         jangkauan_bit=float(doc["jangkauan_bit"]),
         jangkauan_margin_bit=float(doc["jangkauan_margin_bit"]),
         blok=tuple((tuple(b["kunci"]), int(b["maks"])) for b in doc["blok"]),
+        nama_pita=tuple(float(x) for x in doc["nama_pita"]),
+        alamat_pita=tuple(float(x) for x in doc["alamat_pita"]),
     )
 
 
