@@ -60,3 +60,22 @@ def test_generated_two_nik_duplicates_are_labelled_and_found(tmp_path) -> None:
     score = score_sample(current, info.awal.parent / "ganda.csv", load_policy())
     assert score["otomatis_dua_orang"] == 0
     assert score["recall"] >= 0.6 and score["presisi"] >= 0.8, score
+
+
+def test_same_name_neighbours_are_never_ganda_unless_born_the_same_day() -> None:
+    from datetime import date
+
+    from test_match import DESA_A, only_listed, voter, with_background
+
+    # One desa, two households, one rare name, birth dates one digit apart or far apart:
+    # two neighbours, whatever the name's weight says.
+    near = [voter(1, "WIDYA KUSUMANINGRUM", date(1985, 5, 5), "P", DESA_A, nkk="3323010101000011"),
+            voter(2, "WIDYA KUSUMANINGRUM", date(1985, 6, 5), "P", DESA_A, nkk="3323010101000012"),
+            voter(3, "WIDYA KUSUMANINGRUM", date(1987, 11, 20), "P", DESA_A, nkk="3323010101000013")]
+    auto, review = find_ganda(with_background(near), load_policy())
+    assert auto.height == 0 and only_listed(review, {1, 2, 3}) == []
+    # Born the same day, the same rare name in two households of the desa may be one person
+    # registered twice: that goes to review.
+    same_day = [near[0], near[1] | {"tanggal_lahir": date(1985, 5, 5)}]
+    auto, review = find_ganda(with_background(same_day), load_policy())
+    assert auto.height == 0 and only_listed(review, {1, 2}) == [(1, 2)]

@@ -64,7 +64,6 @@ def runs(tmp_path_factory):
              logger=log)
     folders = {}
     mp = pytest.MonkeyPatch()
-    mp.setenv("PDPB_LAPORAN_PROSES", "1")  # 17 workbooks: worker processes would cost more than they save
     try:
         for cwd in (default, switched):
             mp.chdir(cwd)  # pdpb.toml is read from the working directory, as `pdpb run` does
@@ -77,6 +76,7 @@ def runs(tmp_path_factory):
     return folders["bawaan"], folders["berganti"]
 
 
+@pytest.mark.slow
 def test_switched_table_labels_the_reports(runs):
     default, switched = runs
     before, after = _texts(default), _texts(switched)
@@ -87,6 +87,7 @@ def test_switched_table_labels_the_reports(runs):
     assert any("1 Wafat" in t for t in after) and not any("1 Wafat" in t for t in before)
 
 
+@pytest.mark.slow
 def test_switched_table_changes_only_the_words(runs):
     """The same changes are applied: the table names the codes, it does not decide them."""
     default, switched = runs

@@ -23,10 +23,10 @@ from transforms.read_common import (  # noqa: F401  (the readers' shared surface
     MIN_HEADER_FIELDS,
     SUPPORTED_SUFFIXES,
     RawExtract,
-    _find_header,
-    _Header,
-    _finish,
-    _no_header,
+    find_header,
+    Header,
+    finish_extract,
+    no_header_error,
     file_kind,
     kind_or_none,
     load_aliases,
@@ -137,14 +137,14 @@ def _read_csv(path: Path) -> RawExtract:
     head_end = starts[-1] if len(starts) > HEADER_SCAN_ROWS else len(data)
     head_lines = _decode(data[:head_end]).replace("\r\n", "\n").split("\n")[:HEADER_SCAN_ROWS]
 
-    best: tuple[int, str, _Header] | None = None
+    best: tuple[int, str, Header] | None = None
     for sep in CSV_SEPARATORS:
         rows = _split_lines(head_lines, sep)
-        header = _find_header(rows, name, None)
+        header = find_header(rows, name, None)
         if header is not None and (best is None or len(header.columns) > best[0]):
             best = (len(header.columns), sep, header)
     if best is None:
-        raise _no_header(name, None)
+        raise no_header_error(name, None)
     _, sep, header = best
 
     first_line = header.index + 2  # the line number (1-based) of the first line after the header
@@ -153,7 +153,7 @@ def _read_csv(path: Path) -> RawExtract:
     names = [f"_c{j}" for j in range(ncols)]
     frame = _read_csv_body(body, sep, names, name, first_line)
     frame = frame.rename({f"_c{j}": f for f, j in header.columns.items()}).select([*header.columns])
-    return _finish(path, None, header, frame, first_row=first_line)
+    return finish_extract(path, None, header, frame, first_row=first_line)
 
 
 def _read_csv_body(body: bytes, sep: str, names: list[str], file_name: str, first_line: int) -> pl.DataFrame:

@@ -69,13 +69,13 @@ def load_aliases(path: Path = ALIASES_CSV) -> dict[str, str]:
 
 
 @dataclass(frozen=True)
-class _Header:
+class Header:
     index: int  # 0-based row index within the scanned rows
     columns: dict[str, int]  # canonical field -> 0-based column index
     typed: dict[str, str]  # canonical field -> header as typed
 
 
-def _find_header(rows: list[list[str | None]], file_name: str, sheet: str | None) -> _Header | None:
+def find_header(rows: list[list[str | None]], file_name: str, sheet: str | None) -> Header | None:
     """The row among `rows` that names the most distinct fields (first one on a tie)."""
     aliases = load_aliases()
     best: tuple[int, int, dict[int, str]] | None = None
@@ -103,10 +103,10 @@ def _find_header(rows: list[list[str | None]], file_name: str, sheet: str | None
             )
         columns[field] = j
         typed[field] = header
-    return _Header(i, columns, typed)
+    return Header(i, columns, typed)
 
 
-def _no_header(file_name: str, sheet: str | None) -> InputError:
+def no_header_error(file_name: str, sheet: str | None) -> InputError:
     return InputError(
         f"baris judul kolom tidak ditemukan di {HEADER_SCAN_ROWS} baris pertama "
         "(harus ada minimal dua kolom yang dikenal, mis. NIK dan NAMA)",
@@ -124,8 +124,8 @@ def _clean(frame: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def _finish(
-    path: Path, sheet: str | None, header: _Header, frame: pl.DataFrame, first_row: int
+def finish_extract(
+    path: Path, sheet: str | None, header: Header, frame: pl.DataFrame, first_row: int
 ) -> RawExtract:
     """Name the columns, number the rows (`first_row` = Excel row of frame row 0), drop blanks."""
     frame = _clean(frame)
@@ -147,7 +147,7 @@ def _finish(
     )
 
 
-def _short(exc: Exception) -> str:
+def short_reason(exc: Exception) -> str:
     text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
     return text[:200]
 

@@ -13,7 +13,7 @@ import polars as pl
 from schemas.fields import REQUIRED_FIELDS
 from transforms.errors import InputError
 
-from transforms.read_common import HEADER_SCAN_ROWS, RawExtract, _Header, _find_header, _finish, _short, kind_or_none
+from transforms.read_common import HEADER_SCAN_ROWS, RawExtract, Header, find_header, finish_extract, short_reason, kind_or_none
 
 # ---------------------------------------------------------------------------------------
 # XLSX
@@ -33,7 +33,7 @@ def read_xlsx(path: Path) -> RawExtract:
     except InputError:
         raise
     except Exception as exc:  # calamine/zip errors: anything that is not a readable workbook
-        raise InputError(f"berkas .xlsx tidak dapat dibaca ({_short(exc)})", file=name) from None
+        raise InputError(f"berkas .xlsx tidak dapat dibaca ({short_reason(exc)})", file=name) from None
     if not sheets:
         raise InputError("workbook tidak berisi sheet", file=name)
 
@@ -51,11 +51,11 @@ def read_xlsx(path: Path) -> RawExtract:
             data = loaded.to_polars()
             available = loaded.available_columns()
         except Exception as exc:
-            raise InputError(f"sheet tidak dapat dibaca ({_short(exc)})", file=name, sheet=sheet) from None
+            raise InputError(f"sheet tidak dapat dibaca ({short_reason(exc)})", file=name, sheet=sheet) from None
         if data.width == 0:
             continue
         rows = [list(r) for r in data.head(HEADER_SCAN_ROWS).iter_rows()]
-        header = _find_header(rows, name, sheet)
+        header = find_header(rows, name, sheet)
         if header is None:
             continue
         # Calamine's range starts at the first used column; the sheet XML counts from A.
@@ -73,7 +73,7 @@ def read_xlsx(path: Path) -> RawExtract:
     )
 
 
-def _xlsx_extract(path: Path, reader, sheet: str, header: _Header, data: pl.DataFrame, offset: int) -> RawExtract:
+def _xlsx_extract(path: Path, reader, sheet: str, header: Header, data: pl.DataFrame, offset: int) -> RawExtract:
     start = header.index + 1  # frame row of the first data row; its Excel row is start + 1
     fields = list(header.columns)
     frame = data.select(data.columns[header.columns[f]] for f in fields).slice(start)
@@ -98,7 +98,7 @@ def _xlsx_extract(path: Path, reader, sheet: str, header: _Header, data: pl.Data
         extra.append(flag.alias(f"{field}_numerik"))
     if extra:
         frame = frame.with_columns(extra)
-    return _finish(path, sheet, header, frame, first_row=start + 1)
+    return finish_extract(path, sheet, header, frame, first_row=start + 1)
 
 
 def _numeric_flags(reader, sheet: str, column: int, start: int, height: int) -> pl.Series:

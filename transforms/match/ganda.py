@@ -5,40 +5,43 @@ registered first stays, SPEC §5.2); everything else goes to review.
 
 The same person under two NIKs is found Fellegi-Sunter style, with weights learned from the
 list itself:
-1. blocking passes propose pairs: the birth date (day and month in either order) with the
-   sex and the first letters of the name; the birth date in one desa; the household (NKK);
-   the name key (alone when rare, else with the birth year or the kecamatan); the desa with
-   the birth year and the name's first letter; a phonetic key of the name with the birth
-   year, or with the desa;
-2. each pair gets a level per field: name similarity bands on the Indonesian name keys
+1. blocking passes propose pairs (`policy.toml` [[ganda.model.blok]]): the birth date (day
+   and month in either order) with a word of the name, or in one desa; the household (NKK)
+   with the name's first letter; the name key alone, with the birth year or the kecamatan;
+   a phonetic key of the name alone, with the birth year or with the desa;
+2. u (how often two different people agree so) comes from random pairs of the list, m (how
+   often one person's two records do) from the priors of `schemas/policy.toml` and the
+   records one NIK proves to be one person (`ganda_weights.py`);
+3. a proposed pair that could not reach the review threshold even at its best, or that a
+   household guard rules out, is dropped on integer codes before names are compared
+   (`_within_reach`);
+4. each pair left gets a level per field: name similarity bands on the Indonesian name keys
    (`transforms/names.py`), birth date (equal / day and month swapped / one digit off /
-   year only / other), sex, place (household, RT/RW, desa, kecamatan) and address;
-3. u (how often two different people agree so) comes from random pairs of the list, m (how
-   often one person's two records do) from EM on the proposed pairs, both blended with the
-   priors of `schemas/policy.toml` so that a small list still gets sane weights; an exact
-   name or birth date weighs by how rare that value is on the list (term frequency);
-4. the pair's weight plus the prior odds of a duplicate give a probability; from
+   year only / other), sex, place (household, RT/RW, desa, kecamatan) and address; an exact
+   name, birth date or address weighs by how rare that value is on the list (term
+   frequency); EM counts the duplicates, which sets the prior odds;
+5. the pair's weight plus the prior odds of a duplicate give a probability; from
    `peluang_min` the pair goes to review. Domain guards come first and no weight overrides
    them: twins (one household, one birth date, names that differ by more than a typing
    slip), a parent and child sharing a name in one household (birth dates far apart),
-   same-name neighbours of one desa in different households (birth dates far apart), and
-   clearly different names are never one person.
+   same-name neighbours of one desa in different households (birth dates not the same or
+   swapped), and clearly different names are never one person.
 """
 
 from __future__ import annotations
 
 import math
-import tomllib
-from dataclasses import dataclass
-from functools import lru_cache
-from pathlib import Path
 
 import numpy as np
 import polars as pl
 from rapidfuzz import fuzz
 
-from schemas.policy import POLICY_TOML, MatchPolicy
+from schemas.policy import MatchPolicy
 from transforms.match.evidence import add_word_check, date_category, name_similarity, pair_similarity
+from transforms.match.ganda_weights import (
+    FIELDS, LEVELS, TF, GandaModel, estimate, field_weights, level_matrix, load_model, prior_log2_odds, random_pairs,
+    tf_u, weight_expr,
+)
 from transforms.match.prepare import prepare_voters
 from transforms.match.verdict import DATE_TEXT, fmt_ratio
 
@@ -55,63 +58,6 @@ GANDA_REVIEW_SCHEMA: dict[str, pl.DataType] = {
     "skor": pl.Float64,
     "alasan": pl.Utf8,
 }
-
-# Comparison levels per field, in the order of the prior lists in policy.toml [ganda.model].
-LEVELS: dict[str, tuple[str, ...]] = {
-    "nama": ("sama", "sangat_mirip", "mirip", "agak_mirip", "bagian", "kata_sama", "beda"),
-    "tgl": ("sama", "tukar", "mirip", "tahun", "beda"),
-    "jk": ("sama", "beda"),
-    "tempat": ("kk", "rtrw", "desa", "kecamatan", "beda"),
-    "alamat": ("sama", "mirip", "agak_mirip", "beda"),
-}
-FIELDS = tuple(LEVELS)
-_EM_ROUNDS = 40
-# Fields whose exact agreement weighs by the value's frequency on the list, and that count.
-_TF = {"nama": "nama_frek", "tgl": "tgl_frek", "alamat": "alamat_frek"}
-
-
-@dataclass(frozen=True)
-class GandaModel:
-    """Priors and thresholds of the two-NIK scan (policy.toml [ganda.model])."""
-
-    peluang_min: float
-    m: dict[str, np.ndarray]
-    u: dict[str, np.ndarray]
-    bobot_u: float
-    bobot_m: float
-    bobot_tf: float
-    ganda_per_pemilih: float
-    bobot_lambda: float
-    pasangan_acak: int
-    blok: tuple[tuple[tuple[str, ...], int], ...]
-
-
-@lru_cache(maxsize=4)
-def load_model(path: Path = POLICY_TOML) -> GandaModel:
-    with path.open("rb") as fh:
-        doc = tomllib.load(fh)["ganda"]["model"]
-
-    def norm(values: list[float]) -> np.ndarray:
-        a = np.asarray(values, dtype=np.float64)
-        return a / a.sum()
-
-    for field, levels in LEVELS.items():
-        for side in ("m", "u"):
-            if len(doc[side][field]) != len(levels):
-                raise ValueError(f"policy [ganda.model.{side}] {field}: expected {len(levels)} values {levels}")
-    return GandaModel(
-        peluang_min=float(doc["peluang_min"]),
-        m={f: norm(doc["m"][f]) for f in FIELDS},
-        u={f: norm(doc["u"][f]) for f in FIELDS},
-        bobot_u=float(doc["bobot_u"]),
-        bobot_m=float(doc["bobot_m"]),
-        bobot_tf=float(doc["bobot_tf"]),
-        ganda_per_pemilih=float(doc["ganda_per_pemilih"]),
-        bobot_lambda=float(doc["bobot_lambda"]),
-        pasangan_acak=int(doc["pasangan_acak"]),
-        blok=tuple((tuple(b["kunci"]), int(b["maks"])) for b in doc["blok"]),
-    )
-
 
 # ---------------------------------------------------------------------------------------
 # Entry point
@@ -215,46 +161,164 @@ def _scan_frame(v: pl.DataFrame) -> pl.DataFrame:
             nama_kunci=pl.when(pl.col("nama_kunci") == "").then(None).otherwise(pl.col("nama_kunci")),
             alamat=pl.col("alamat").str.to_uppercase().str.replace_all(r"[^A-Z0-9]+", " ").str.strip_chars(),
         )
-        .with_columns(alamat_frek=pl.len().over("alamat").cast(pl.Int32))
+        .with_columns(
+            alamat_frek=pl.len().over("alamat").cast(pl.Int32),
+            # Integer codes of the fields the reach check compares (equal code = equal value).
+            **{f"_k_{c}": _codes(pl.col(c)) for c in ("nama_urut", "nkk", "kode_desa", "kode_kecamatan", "jenis_kelamin")},
+            _k_rtrw=_codes(pl.concat_str([pl.col("rt").str.strip_chars_start("0"), pl.col("rw").str.strip_chars_start("0")],
+                                         separator="/")),
+            _k_alamat=_codes(pl.when(pl.col("alamat") == "").then(None).otherwise(pl.col("alamat"))),
+            _k_kunci=_codes(pl.col("nama_kunci")),
+            # The birth date's eight digits (DDMMYYYY), four bits each, and day-month either way.
+            _tgl_digit=pl.when(born.is_not_null()).then(pl.sum_horizontal([d * (16 ** k) for k, d in enumerate(
+                [day // 10, day % 10, month // 10, month % 10, born.dt.year().cast(pl.Int64) // 1000,
+                 born.dt.year().cast(pl.Int64) // 100 % 10, born.dt.year().cast(pl.Int64) // 10 % 10,
+                 born.dt.year().cast(pl.Int64) % 10])])).cast(pl.Int64),
+            _tgl_dm=day * 100 + month, _tgl_md=month * 100 + day,
+        )
     )
+
+
+def _date_level(s: pl.DataFrame, a: pl.Series, b: pl.Series) -> pl.Series:
+    """`l_tgl` of each pair from the scan frame's date digits: what `date_category` says
+    (tahun_beda counted as tahun), on integers."""
+    d = pl.DataFrame({
+        "x": s.get_column("_tgl_digit").gather(a), "y": s.get_column("_tgl_digit").gather(b),
+        "dm": s.get_column("_tgl_dm").gather(a), "md": s.get_column("_tgl_md").gather(b),
+        "ya": s.get_column("tahun").gather(a), "yb": s.get_column("tahun").gather(b),
+    })
+    diff = pl.col("x").xor(pl.col("y"))
+    differing = pl.sum_horizontal([((diff // (16 ** k)) % 16 != 0).cast(pl.Int8) for k in range(8)])
+    level = (
+        pl.when(pl.col("x").is_null() | pl.col("y").is_null()).then(None)
+        .when(diff == 0).then(0)
+        .when((pl.col("dm") == pl.col("md")) & (pl.col("ya") == pl.col("yb"))).then(1)
+        .when(differing == 1).then(2)
+        .when(pl.col("ya") == pl.col("yb")).then(3)
+        .otherwise(4)
+    )
+    return d.select(level.cast(pl.Int8).alias("l_tgl")).to_series()
+
+
+def _codes(values: pl.Expr) -> pl.Expr:
+    """A 64-bit hash per value (equal values, equal codes; two different values share one
+    with odds of 2^-64); null stays null."""
+    return pl.when(values.is_not_null()).then(values.hash(20260101))
 
 
 def _block(frame: pl.DataFrame, keys: tuple[str, ...], cap: int) -> pl.DataFrame:
     """Every pair (a < b, row positions) that agrees on `keys`, in blocks of at most `cap`.
 
     The key `kata` is any one word of the name key: a pair sharing a word and the other keys
-    is proposed (a given name replaced, a surname kept)."""
+    is proposed (a given name replaced, a surname kept). The keys are joined as one 64-bit
+    hash of their values."""
     cols = [k for k in keys if k != "kata"]
     if "kata" in keys:
-        g = frame.select("i", *cols, kata=pl.col("nama_kunci").str.split(" ").list.unique()).explode("kata")
+        # Each distinct name split once into its words.
+        words = (
+            frame.select("_k_kunci", "nama_kunci").drop_nulls().unique("_k_kunci")
+            .select("_k_kunci", kata=pl.col("nama_kunci").str.split(" ").list.unique()).explode("kata")
+        )
+        g = frame.select("i", "_k_kunci", *cols).join(words, on="_k_kunci").drop("_k_kunci")
     else:
         g = frame.select("i", *cols)
-    g = g.drop_nulls(list(keys))
-    g = g.filter(pl.len().over(list(keys)).is_between(2, cap))
+    g = g.drop_nulls(list(keys)).select("i", _k=pl.struct(list(keys)).hash(20260101))
+    g = g.filter(pl.len().over("_k").is_between(2, cap))
     right = g.rename({"i": "b"})
-    return g.join(right, on=list(keys)).filter(pl.col("i") < pl.col("b")).select(a="i", b="b")
+    return g.join(right, on="_k").filter(pl.col("i") < pl.col("b")).select(a="i", b="b")
 
 
 def candidate_pairs(s: pl.DataFrame, model: GandaModel) -> pl.DataFrame:
-    parts = [_block(s, keys, cap) for keys, cap in model.blok]
-    return pl.concat(parts).unique()
+    parts = pl.concat([_block(s, keys, cap) for keys, cap in model.blok])
+    # One 64-bit number per pair makes the union's de-duplication cheap (and its order fixed).
+    both = parts.select(ab=pl.col("a").cast(pl.UInt64) * (1 << 32) + pl.col("b").cast(pl.UInt64)).sort("ab")
+    both = both.unique(maintain_order=True)
+    return both.select(a=(pl.col("ab") // (1 << 32)).cast(pl.UInt32), b=(pl.col("ab") % (1 << 32)).cast(pl.UInt32))
 
 
-def _plausible(s: pl.DataFrame, pairs: pl.DataFrame) -> pl.DataFrame:
-    """Drop, before any other field is compared, the proposed pairs whose name and birth date
-    both disagree (a household's members, a desa's voters born the same year): the guards
-    would drop them anyway, and on a list of millions they are most of the pairs."""
+def _within_reach(s: pl.DataFrame, pairs: pl.DataFrame, m: dict, u: dict, n: int, model: GandaModel,
+                  cut: bool = True) -> pl.DataFrame:
+    """The proposed pairs that could still reach `peluang_min` and pass the household guards,
+    with their name similarity (`sim_nama`, `nama_bagian`).
+
+    A pair's best possible weight takes birth date, sex and place as they are (compared on
+    integer codes), the address at its best level, and the name first at the best level any
+    two names can have, then, for the pairs left, at its own level. A pair is dropped when
+    that weight stays `jangkauan_margin_bit` below the review threshold even with
+    2^`jangkauan_bit` times the prior number of duplicates; so is a pair the household
+    guards rule out whatever its names (one household, or one desa in two households, with
+    birth dates far apart), and a pair whose birth dates are far apart and whose names are
+    not close. On a list of millions these are most of the proposed pairs: voters sharing a
+    word of the name and a birth date or year. Without `cut` only the last rule applies."""
     a, b = pairs.get_column("a"), pairs.get_column("b")
-    cols = {"a": a, "b": b}
-    for c in ("nama_kunci", "nama_urut", "nama_rapat", "tanggal_lahir"):
+    cols = {"a": a, "b": b, "l_tgl": _date_level(s, a, b)}
+    for c in ("_k_nama_urut", "_k_kunci", "_k_nkk", "_k_kode_desa", "_k_kode_kecamatan", "_k_jenis_kelamin",
+              "_k_rtrw", "_k_alamat"):
         cols[c], cols[f"v_{c}"] = s.get_column(c).gather(a), s.get_column(c).gather(b)
-    f = pl.DataFrame(cols).with_columns(
-        _tgl=date_category(pl.col("tanggal_lahir"), pl.col("v_tanggal_lahir")).is_in(["sama", "tukar", "mirip"])
+    for c in ("nama_frek", "tgl_frek", "alamat_frek"):
+        cols[f"v_{c}"] = s.get_column(c).gather(b)
+
+    def same(c: str) -> pl.Expr:
+        return pl.col(f"_k_{c}") == pl.col(f"v__k_{c}")
+
+    kk, desa = same("nkk").fill_null(False), same("kode_desa").fill_null(False)
+    tempat = (
+        pl.when(kk).then(0).when(pl.col("_k_kode_desa").is_null() | pl.col("v__k_kode_desa").is_null()).then(None)
+        .when(desa & same("rtrw").fill_null(False)).then(1).when(desa).then(2)
+        .when(same("kode_kecamatan").fill_null(False)).then(3).otherwise(4)
     )
-    near_date = f.filter(pl.col("_tgl").fill_null(False)).select("a", "b")
-    rest = name_similarity(f.filter(~pl.col("_tgl").fill_null(False)))
-    close = rest.filter((pl.col("sim_nama") >= 0.70) | pl.col("nama_bagian")).select("a", "b")
-    return pl.concat([near_date, close])
+
+    def table(field: str) -> np.ndarray:
+        return np.log2(m[field] / u[field])
+
+    def exact_weight(field: str, freq: str) -> pl.Expr:
+        u_value = (pl.col(freq).cast(pl.Float64).fill_null(1) - 1 + model.bobot_tf * float(u[field][0])) / (
+            n - 1 + model.bobot_tf)
+        return (pl.lit(float(m[field][0])) / u_value).log(2)
+
+    def level_weight(field: str, level: pl.Expr) -> pl.Expr:
+        return level.replace_strict(list(range(len(LEVELS[field]))), table(field).tolist(), default=0.0,
+                                    return_dtype=pl.Float64).fill_null(0.0)
+
+    far = pl.col("l_tgl").is_in([LEVELS["tgl"].index("tahun"), LEVELS["tgl"].index("beda")]).fill_null(False)
+    near_same = pl.col("l_tgl").is_in([0, LEVELS["tgl"].index("tukar")]).fill_null(False)
+    name_same = (same("nama_urut") & pl.col("_k_kunci").is_not_null() & pl.col("v__k_kunci").is_not_null()).fill_null(False)
+    guarded = (kk & far) | (desa & (pl.col("_k_nkk") != pl.col("v__k_nkk")).fill_null(False)
+                            & (far | (name_same & ~near_same)))
+    f = pl.DataFrame(cols).filter(~guarded if cut else pl.lit(True))
+    f = f.with_columns(l_tempat=tempat, _nama_sama=name_same)
+    best_address = max(0.0, float(table("alamat")[1:].max()))
+    address_counts = ~pl.col("l_tempat").is_in([0, 1]).fill_null(False)
+    rest = (
+        pl.when(pl.col("l_tgl") == 0).then(exact_weight("tgl", "v_tgl_frek")).otherwise(level_weight("tgl", pl.col("l_tgl")))
+        + level_weight("jk", pl.when(same("jenis_kelamin")).then(0).when(~same("jenis_kelamin")).then(1))
+        + level_weight("tempat", pl.col("l_tempat"))
+        + pl.when(~address_counts).then(0.0)
+        .when(pl.col("_k_alamat") == pl.col("v__k_alamat")).then(pl.max_horizontal(exact_weight("alamat", "v_alamat_frek"), 0.0))
+        .otherwise(best_address)
+    )
+    needed = (math.log2(model.peluang_min / (1 - model.peluang_min)) - model.jangkauan_margin_bit
+              - model.jangkauan_bit - prior_log2_odds(model.ganda_per_pemilih * n, n)) if cut else -math.inf
+    exact_name = exact_weight("nama", "v_nama_frek")
+    f = f.with_columns(_sisa=rest, _nama_top=pl.when(pl.col("_nama_sama")).then(exact_name))
+    # Stage 1: every other name at the best level a name can have.
+    f = f.filter(pl.col("_sisa") + pl.col("_nama_top").fill_null(max(0.0, float(table("nama")[1:].max()))) >= needed)
+    # Stage 2: the name's own level (a shared word or nothing in common count as the better of the two).
+    for c in ("nama_kunci", "nama_urut", "nama_rapat"):
+        f = f.with_columns(s.get_column(c).gather(f.get_column("a")).alias(c),
+                           s.get_column(c).gather(f.get_column("b")).alias(f"v_{c}"))
+    f = name_similarity(f)
+    band = model.nama_pita
+    level = (
+        pl.when(pl.col("_nama_sama")).then(0).when(pl.col("sim_nama") >= band[0]).then(1)
+        .when(pl.col("sim_nama") >= band[1]).then(2).when(pl.col("nama_bagian")).then(4)
+        .when(pl.col("sim_nama") >= band[2]).then(3)
+    )
+    low = max(float(table("nama")[5]), float(table("nama")[6]))
+    name_w = pl.when(pl.col("_nama_sama")).then(pl.col("_nama_top")).otherwise(level_weight("nama", level).fill_null(low))
+    close = level.is_not_null()
+    f = f.filter((pl.col("_sisa") + pl.when(level.is_null()).then(low).otherwise(name_w) >= needed) & (close | ~far))
+    return f.select("a", "b", "sim_nama", "nama_bagian")
 
 
 # ---------------------------------------------------------------------------------------
@@ -267,8 +331,9 @@ _PAIR_COLUMNS = ("id_pemilih", "nik", "nkk", "nama_kunci", "nama_urut", "nama_ra
 
 
 def _pair_frame(s: pl.DataFrame, pairs: pl.DataFrame) -> pl.DataFrame:
+    """The fields of both records of each pair (b's prefixed `v_`), and any column `pairs` carries."""
     a, b = pairs.get_column("a"), pairs.get_column("b")
-    cols = {"_a": a, "_b": b}
+    cols = {"_a": a, "_b": b} | {c: pairs.get_column(c) for c in pairs.columns if c not in ("a", "b")}
     for c in _PAIR_COLUMNS:
         col = s.get_column(c)
         cols[c] = col.gather(a)
@@ -286,21 +351,21 @@ def _strip0(c: str) -> pl.Expr:
     return pl.col(c).str.strip_chars_start("0")
 
 
-def compare(f: pl.DataFrame) -> pl.DataFrame:
+def compare(f: pl.DataFrame, model: GandaModel) -> pl.DataFrame:
     """Add the level of each field (`l_nama` ... `l_alamat`) and the flags the guards read."""
     if "sim_nama" not in f.columns:
         f = name_similarity(f)
-    f = _add_shared_word(add_word_check(f))
+    f = _add_shared_word(add_word_check(f), model)
     sim = pl.col("sim_nama")
     no_name = pl.col("nama_kunci").is_null() | pl.col("v_nama_kunci").is_null()
     nama = (
         pl.when(no_name).then(pl.lit(None, dtype=pl.Utf8))
         # The same words in another order (a given name and a family name swapped) is the same name.
         .when(pl.col("nama_urut") == pl.col("v_nama_urut")).then(pl.lit("sama"))
-        .when(sim >= 0.92).then(pl.lit("sangat_mirip"))
-        .when(sim >= 0.85).then(pl.lit("mirip"))
+        .when(sim >= model.nama_pita[0]).then(pl.lit("sangat_mirip"))
+        .when(sim >= model.nama_pita[1]).then(pl.lit("mirip"))
         .when(pl.col("nama_bagian")).then(pl.lit("bagian"))
-        .when(sim >= 0.70).then(pl.lit("agak_mirip"))
+        .when(sim >= model.nama_pita[2]).then(pl.lit("agak_mirip"))
         .when(pl.col("_kata_sama")).then(pl.lit("kata_sama"))
         .otherwise(pl.lit("beda"))
     )
@@ -329,14 +394,14 @@ def compare(f: pl.DataFrame) -> pl.DataFrame:
         desa_sama=same_desa,
         satu_kata=(pl.col("nama_kata") == 1) | (pl.col("v_nama_kata") == 1),
     )
-    return _address_level(f)
+    return _address_level(f, model)
 
 
-def _add_shared_word(f: pl.DataFrame) -> pl.DataFrame:
+def _add_shared_word(f: pl.DataFrame, model: GandaModel) -> pl.DataFrame:
     """`_kata_sama`: the two name keys share a word (APRIL HARRINGTON / APRIL HERBERT), once per
     distinct pair of keys and only where the names are otherwise far apart."""
     todo = (
-        f.filter((pl.col("sim_nama") < 0.70) & ~pl.col("nama_bagian"))
+        f.filter((pl.col("sim_nama") < model.nama_pita[2]) & ~pl.col("nama_bagian"))
         .select("nama_kunci", "v_nama_kunci").drop_nulls().unique()
     )
     todo = todo.with_columns(
@@ -348,7 +413,7 @@ def _add_shared_word(f: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def _address_level(f: pl.DataFrame) -> pl.DataFrame:
+def _address_level(f: pl.DataFrame, model: GandaModel) -> pl.DataFrame:
     both = pl.col("alamat").is_not_null() & pl.col("v_alamat").is_not_null() & (pl.col("alamat") != "") & (
         pl.col("v_alamat") != ""
     )
@@ -365,127 +430,11 @@ def _address_level(f: pl.DataFrame) -> pl.DataFrame:
     level = (
         pl.when(~both | redundant | common_elsewhere).then(pl.lit(None, dtype=pl.Utf8))
         .when(pl.col("alamat") == pl.col("v_alamat")).then(pl.lit("sama"))
-        .when(pl.col("_sim_alamat") >= 0.85).then(pl.lit("mirip"))
-        .when(pl.col("_sim_alamat") >= 0.65).then(pl.lit("agak_mirip"))
+        .when(pl.col("_sim_alamat") >= model.alamat_pita[0]).then(pl.lit("mirip"))
+        .when(pl.col("_sim_alamat") >= model.alamat_pita[1]).then(pl.lit("agak_mirip"))
         .otherwise(pl.lit("beda"))
     )
     return f.with_columns(_code("alamat", level)).drop("_sim_alamat")
-
-
-# ---------------------------------------------------------------------------------------
-# Weights from the list itself
-# ---------------------------------------------------------------------------------------
-
-
-def _random_pairs(n: int, k: int, seed: int = 20260101) -> pl.DataFrame:
-    rng = np.random.default_rng(seed)
-    a = rng.integers(0, n, k)
-    b = rng.integers(0, n, k)
-    keep = a != b
-    return pl.DataFrame({"a": np.minimum(a, b)[keep], "b": np.maximum(a, b)[keep]}).cast(pl.UInt32)
-
-
-def _level_matrix(f: pl.DataFrame) -> np.ndarray:
-    """Levels as an int8 matrix (rows = pairs, columns = FIELDS), -1 = missing."""
-    return np.column_stack([f.get_column(f"l_{c}").fill_null(-1).to_numpy() for c in FIELDS]).astype(np.int8)
-
-
-def _frequencies(levels: np.ndarray, weights: np.ndarray | None = None) -> dict[str, tuple[np.ndarray, float]]:
-    out = {}
-    for j, field in enumerate(FIELDS):
-        col = levels[:, j]
-        w = np.ones(len(col)) if weights is None else weights
-        counts = np.bincount(col[col >= 0], weights=w[col >= 0], minlength=len(LEVELS[field]))
-        out[field] = (counts.astype(np.float64), float(w[col >= 0].sum()))
-    return out
-
-
-def _blend(counts: np.ndarray, total: float, prior: np.ndarray, weight: float) -> np.ndarray:
-    return (counts + weight * prior) / (total + weight)
-
-
-@dataclass(frozen=True)
-class Weights:
-    m: dict[str, np.ndarray]
-    u: dict[str, np.ndarray]
-    log2_prior: float  # log2 odds that two records picked at random are one person
-    duplikat: float   # expected number of duplicate pairs on the list (EM)
-
-
-def _tf_u(freq: np.ndarray, u_level: float, n_voters: int, model: GandaModel) -> np.ndarray:
-    """u of an exact agreement on one value: the share of the other voters carrying it,
-    blended with the level's u (weight `bobot_tf` voters) so a tiny list stays sane."""
-    return (freq - 1 + model.bobot_tf * u_level) / (n_voters - 1 + model.bobot_tf)
-
-
-def _pair_weights(levels: np.ndarray, m: dict, u: dict, tf: dict[str, np.ndarray]) -> np.ndarray:
-    total = np.zeros(len(levels))
-    for j, field in enumerate(FIELDS):
-        col = levels[:, j]
-        ok = col >= 0
-        term = np.zeros(len(levels))
-        term[ok] = np.log2(m[field][col[ok]]) - np.log2(u[field][col[ok]])
-        if field in tf:
-            # An exact value weighs by its frequency; a near one never more than an exact one would.
-            exact_w = np.log2(m[field][0]) - np.log2(tf[field])
-            term = np.where(col == 0, exact_w, np.where(ok & (term > 0), np.minimum(term, exact_w), term))
-        total += term
-    return total
-
-
-def estimate(cand_levels: np.ndarray, random_levels: np.ndarray, proven_levels: np.ndarray,
-             tf: dict[str, np.ndarray], n_voters: int, model: GandaModel) -> Weights:
-    """u from random pairs of the list; m from the priors and the pairs a NIK proves; the
-    number of duplicates by EM over the proposed pairs.
-
-    m of sex, place and address is learned from the records that share one NIK with an
-    agreeing name and birth date (one person for sure), counted as `bobot_m` pseudo-pairs
-    against the priors; m of name and birth date stays the prior's (those pairs were chosen
-    by their names and dates). A free two-class EM on blocked pairs was tried and rejected:
-    on a list with few duplicates it takes a household, or a desa's voters born the same
-    year, as its second class. EM here only counts the duplicates: with m and u fixed it
-    finds the share of duplicates among all pairs of the list that explains the proposed
-    pairs, which sets the prior odds of every pair.
-    """
-    freq = _frequencies(random_levels)
-    u = {f: _blend(*freq[f], model.u[f], model.bobot_u) for f in FIELDS}
-    proven = _frequencies(proven_levels)
-    m = {f: model.m[f].copy() if f in ("nama", "tgl") else _blend(*proven[f], model.m[f], model.bobot_m)
-         for f in FIELDS}
-    weights = _pair_weights(cand_levels, m, u, tf)
-    all_pairs = max(n_voters * (n_voters - 1) / 2, 1.0)
-    prior = model.ganda_per_pemilih * n_voters
-    # Expected duplicates: EM's count, trusted as far as there were pairs to learn from.
-    trust = len(cand_levels) / (len(cand_levels) + model.bobot_lambda)
-    expected, found = prior, 0.0
-    for _ in range(_EM_ROUNDS):
-        p = min(max(expected, 0.5) / all_pairs, 0.5)
-        post = 1.0 / (1.0 + np.exp2(-np.clip(weights + math.log2(p / (1 - p)), -60, 60)))
-        found = float(post.sum())
-        new = trust * found + (1 - trust) * prior
-        done = abs(new - expected) < 0.001 * max(expected, 1.0)
-        expected = new
-        if done:
-            break
-    p = min(max(expected, 0.5) / all_pairs, 0.5)
-    return Weights(m=m, u=u, log2_prior=math.log2(p / (1 - p)), duplikat=found)
-
-
-def _weight_expr(w: Weights, n_voters: int, model: GandaModel) -> pl.Expr:
-    total = pl.lit(0.0)
-    for field in FIELDS:
-        table = np.log2(w.m[field] / w.u[field])
-        term = pl.col(f"l_{field}").replace_strict(list(range(len(table))), table.tolist(), default=0.0,
-                                                   return_dtype=pl.Float64).fill_null(0.0)
-        if field in _TF:
-            # Term frequency: an exact name, birth date or address weighs by how many voters carry it.
-            freq = pl.col(f"v_{_TF[field]}").cast(pl.Float64)
-            u_value = (freq.fill_null(1) - 1 + model.bobot_tf * float(w.u[field][0])) / (n_voters - 1 + model.bobot_tf)
-            exact = pl.col(f"l_{field}") == 0
-            exact_w = (pl.lit(float(w.m[field][0])) / u_value).log(2)
-            term = pl.when(exact).then(exact_w).when(term > 0).then(pl.min_horizontal(term, exact_w)).otherwise(term)
-        total = total + term
-    return total
 
 
 # ---------------------------------------------------------------------------------------
@@ -524,28 +473,34 @@ def two_nik_pairs(v: pl.DataFrame, model: GandaModel, *, keep_all: bool = False)
     empty = pl.DataFrame(schema=GANDA_REVIEW_SCHEMA)
     if n < 2:
         return empty
-    cand = _plausible(s, candidate_pairs(s, model))
-    f = compare(_pair_frame(s, cand))
-    # One NIK twice is the same-NIK rule's; pairs the guards rule out take no part in learning.
-    f = f.filter((pl.col("nik") != pl.col("v_nik")).fill_null(True)).with_columns(_jaga=_guards())
-    if not keep_all:
-        f = f.filter(~pl.col("_jaga"))
-    rnd = compare(_pair_frame(s, _random_pairs(n, model.pasangan_acak)))
-    learn = f.filter(~pl.col("_jaga"))
-    tf = {field: learn.get_column(f"v_{col}").cast(pl.Float64).fill_null(1).to_numpy() for field, col in _TF.items()}
-    levels = _level_matrix(learn)
-    rnd_levels = _level_matrix(rnd)
-    u0 = {fd: _blend(*_frequencies(rnd_levels)[fd], model.u[fd], model.bobot_u) for fd in FIELDS}
-    tf = {k: _tf_u(x, float(u0[k][0]), n, model) for k, x in tf.items()}
-    w = estimate(levels, rnd_levels, _level_matrix(compare(_pair_frame(s, _proven_pairs(s)))), tf, n, model)
-    f = f.with_columns(bobot=_weight_expr(w, n, model)).with_columns(
+    rnd_levels = level_matrix(compare(_pair_frame(s, random_pairs(n, model.pasangan_acak)), model))
+    m, u = field_weights(rnd_levels, level_matrix(compare(_pair_frame(s, _proven_pairs(s)), model)), model)
+    proposed = candidate_pairs(s, model)
+    reach = not keep_all
+    while True:
+        cand = _within_reach(s, proposed, m, u, n, model, cut=reach)
+        f = compare(_pair_frame(s, cand), model)
+        # One NIK twice is the same-NIK rule's; pairs the guards rule out take no part in learning.
+        f = f.filter((pl.col("nik") != pl.col("v_nik")).fill_null(True)).with_columns(_jaga=_guards())
+        if not keep_all:
+            f = f.filter(~pl.col("_jaga"))
+        learn = f.filter(~pl.col("_jaga"))
+        u0 = {fd: float(u[fd][0]) for fd in TF}
+        tf = {fd: tf_u(learn.get_column(f"v_{col}").cast(pl.Float64).fill_null(1).to_numpy(), u0[fd], n, model)
+              for fd, col in TF.items()}
+        w = estimate(level_matrix(learn), m, u, tf, n, model)
+        # Far more duplicates than the cut assumed: compare every proposed pair after all.
+        if not reach or w.log2_prior <= prior_log2_odds(model.ganda_per_pemilih * n, n) + model.jangkauan_bit:
+            break
+        reach = False
+    f = f.with_columns(bobot=weight_expr(w, n, model)).with_columns(
         peluang=1.0 / (1.0 + (-(pl.col("bobot") + w.log2_prior) * math.log(2)).exp()),
     )
     if keep_all:
         return f
     hits = f.filter(~pl.col("_jaga") & (pl.col("peluang") >= model.peluang_min))
     out = [hits.with_columns(_lewat=pl.lit(None, dtype=pl.Int64))]
-    implied = _implied_pairs(s, hits)
+    implied = _implied_pairs(s, hits, model)
     if implied.height:
         out.append(implied)
     found = pl.concat(out, how="diagonal_relaxed")
@@ -567,7 +522,7 @@ def _proven_pairs(s: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def _implied_pairs(s: pl.DataFrame, hits: pl.DataFrame) -> pl.DataFrame:
+def _implied_pairs(s: pl.DataFrame, hits: pl.DataFrame, model: GandaModel) -> pl.DataFrame:
     """A and B found, A and C found: B and C are proposed too (one step, never a chain), at
     the lower of the two probabilities, when their own fields pass the guards. A person
     registered three times is then shown as every pair of their records."""
@@ -584,7 +539,7 @@ def _implied_pairs(s: pl.DataFrame, hits: pl.DataFrame) -> pl.DataFrame:
     )
     if hop.height == 0:
         return pl.DataFrame()
-    f = compare(_pair_frame(s, hop.select("a", "b")))
+    f = compare(_pair_frame(s, hop.select("a", "b")), model)
     via = hop.select(_a="a", _b="b", peluang="_p", _lewat=s.get_column("id_pemilih").gather(hop.get_column("_via")))
     f = f.with_columns(pl.col("_a", "_b").cast(pl.UInt32)).join(via.with_columns(pl.col("_a", "_b").cast(pl.UInt32)),
                                                                   on=["_a", "_b"])

@@ -139,6 +139,17 @@ def _corrupt_date(rng, days: int) -> int:
     return (new - date(1970, 1, 1)).days
 
 
+def _split_title(name: str) -> tuple[list[str], list[str], str]:
+    """A spelled name as (titles in front, the name's words, ', TITLE' behind): H. PAIJO ->
+    (['H.'], ['PAIJO'], ''); JUMINAH, S.PD. -> ([], ['JUMINAH'], ', S.PD.')."""
+    core, comma, title = name.partition(", ")
+    words = core.split(" ")
+    front = []
+    while len(words) > 1 and words[0].endswith("."):
+        front.append(words.pop(0))
+    return front, words, comma + title
+
+
 def plant_two_nik_duplicates(rng, voters: pl.DataFrame, reg_nik: NumberRegistry, desa: pl.DataFrame) -> pl.DataFrame:
     """Some people registered a second time under a NIK of their own, corrupted as the
     public record-linkage benchmarks corrupt their duplicates: a typing slip in the name,
@@ -165,15 +176,17 @@ def plant_two_nik_duplicates(rng, voters: pl.DataFrame, reg_nik: NumberRegistry,
     odds = np.array([0.22, 0.12, 0.12, 0.22, 0.16, 0.10, 0.06])
     for c in copies:
         changes = list(rng.choice(len(kinds), int(rng.integers(1, 4)), replace=False, p=odds))
-        words = c["nama"].split(" ")
+        # Name changes act on the name's own words; a title stays where it was.
+        front, words, back = _split_title(c["nama"])
         for j in changes:
             kind = kinds[j]
             if kind == "nama_ketik":
-                c["nama"] = str(typo(rng, np.array([c["nama"]]))[0])
+                words = str(typo(rng, np.array([" ".join(words)]))[0]).split(" ")
             elif kind == "nama_tukar" and len(words) >= 2:
-                c["nama"] = " ".join(words[1:] + words[:1])
+                words = words[1:] + words[:1]
             elif kind == "nama_kurang" and len(words) >= 2:
-                c["nama"] = " ".join(w for i, w in enumerate(words) if i != int(rng.integers(0, len(words))))
+                drop = int(rng.integers(0, len(words)))
+                words = [w for i, w in enumerate(words) if i != drop]
             elif kind == "tgl":
                 born = (c["tanggal_lahir"] - date(1970, 1, 1)).days
                 c["tanggal_lahir"] = date(1970, 1, 1) + timedelta(days=_corrupt_date(rng, born))
@@ -193,6 +206,7 @@ def plant_two_nik_duplicates(rng, voters: pl.DataFrame, reg_nik: NumberRegistry,
                     continue
                 c.update(nkk=h["nkk"][pick], alamat=h["alamat"][pick], rt=h["rt"][pick], rw=h["rw"][pick],
                          rumah=h["rumah"][pick], kode_desa=h["kode_desa"][pick], _desa_i=target)
+        c["nama"] = " ".join([*front, *words]) + back
     female = np.array([c["jenis_kelamin_benar"] == "P" for c in copies])
     born = np.array([(c["tanggal_lahir_benar"] - date(1970, 1, 1)).days for c in copies], dtype="int64")
     kec6 = region6(pl.Series([c["kode_desa"] for c in copies]))
