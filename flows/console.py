@@ -125,6 +125,14 @@ class PrefectLines(logging.Handler):
             out.print(f"[green]✓[/] {escape(msg)}")
 
 
+class DaskLines(logging.Handler):
+    """Dask's warnings and errors under the CLI (flows/logging.yml), e.g. a worker that died: one
+    PERHATIAN line each, its first line only (the flow's own error is printed by the CLI)."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        warn(f"dask: {record.getMessage().splitlines()[0] if record.getMessage() else record.name}")
+
+
 def pipeline_logger() -> logging.Logger:
     logger = logging.getLogger("pdpb.konsol")
     if not logger.handlers:

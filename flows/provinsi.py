@@ -8,6 +8,7 @@ summaries, never frames: a frame is a kabupaten's business and stays in its work
 
 from __future__ import annotations
 
+import logging
 import os
 import resource
 import time
@@ -19,7 +20,7 @@ from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
 from transforms.errors import InputError
-from transforms.provinsi import Kabupaten, Province
+from transforms.provinsi import LINTAS_INBOX_FILE, Kabupaten, Province
 
 # What a worker process needs before it imports polars: one thread for polars, DuckDB and the
 # numeric libraries, and reports written in-process (a Dask worker is a daemonic process and
@@ -32,27 +33,66 @@ WORKER_ENV = {
     "OPENBLAS_NUM_THREADS": "1",
     "MKL_NUM_THREADS": "1",
 }
-LINTAS_INBOX_FILE = "pindah_keluar_lintas_{quarter}.csv"
 
 
 def peak_rss_mib() -> float:
     return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
 
 
-def task_runner(workers: int | None, address: str | None):
-    """A DaskTaskRunner on a scheduler at `address`, or on a local cluster of `workers`
-    single-threaded worker processes (one per core by default)."""
+@contextmanager
+def dask_scheduler(workers: int | None, address: str | None) -> Iterator[str]:
+    """The address of the scheduler the flows run on: `address` as given, or a local cluster of
+    `workers` single-threaded worker processes (one per core by default), started here and
+    shared by every flow run inside the block (a cluster start costs seconds). Closing it, the
+    workers first send what Prefect still holds for the API (logs, events)."""
+    if address:
+        yield address
+        return
     import dask
-    from prefect_dask import DaskTaskRunner
+    from distributed import Client, LocalCluster
 
     from reports.workbooks import available_cores
 
-    if address:
-        return DaskTaskRunner(address=address)
-    n = workers or available_cores()
     dask.config.set({f"distributed.nanny.pre-spawn-environ.{k}": v for k, v in WORKER_ENV.items()})
-    return DaskTaskRunner(cluster_kwargs={"n_workers": n, "threads_per_worker": 1, "processes": True,
-                                          "dashboard_address": None, "memory_limit": 0})
+    cluster = LocalCluster(n_workers=workers or available_cores(), threads_per_worker=1, processes=True,
+                           dashboard_address=None, memory_limit=0)
+    try:
+        yield cluster.scheduler_address
+    finally:
+        nanny = logging.getLogger("distributed.nanny")
+        level = nanny.level
+        try:
+            with Client(cluster) as client:
+                client.run(_drain_prefect)
+            # A worker process that has not exited 4 s after it closed is killed by its nanny,
+            # with a warning: at this point all its work is committed and its logs are sent.
+            nanny.setLevel(logging.ERROR)
+        finally:
+            cluster.close(timeout=60)
+            nanny.setLevel(level)
+
+
+def _drain_prefect() -> None:
+    """Send the logs and events Prefect has queued for the API now, and wait for it (in a thread
+    of its own: Prefect drains without blocking when called from an event loop)."""
+    import threading
+
+    from prefect.events.worker import EventsWorker
+    from prefect.logging.handlers import APILogWorker
+
+    def drain() -> None:
+        APILogWorker.drain_all(timeout=20)
+        EventsWorker.drain_all(timeout=20)
+
+    t = threading.Thread(target=drain, name="pdpb-drain-prefect")
+    t.start()
+    t.join(45)
+
+
+def task_runner(address: str):
+    from prefect_dask import DaskTaskRunner
+
+    return DaskTaskRunner(address=address)
 
 
 @contextmanager
@@ -79,7 +119,10 @@ def one_prefect_api() -> Iterator[None]:
     os.environ["PREFECT_API_URL"] = server.api_url
     try:
         with temporary_settings(updates={PREFECT_API_URL: server.api_url}):
-            yield
+            try:
+                yield
+            finally:
+                _drain_prefect()  # what is queued for the API goes while it still answers
     finally:
         os.environ.pop("PREFECT_API_URL", None)
         server.stop()
@@ -96,9 +139,10 @@ def check_worker_threads(logger) -> None:
                        "sebelum `dask worker` dimulai", pl.thread_pool_size())
 
 
-def run_kabupaten(kab: Kabupaten, quarter: str, store_root: Path, logger) -> dict:
+def run_kabupaten(kab: Kabupaten, quarter: str, store_root: Path, logger, lintas=None) -> dict:
     """One kabupaten's quarter on its own database and inbox (one transaction, rerun-safe), then
-    its snapshot in the store. Returns a small summary."""
+    its snapshot in the store. `lintas`: the province's open items for its queue (items_for_run).
+    Returns a small summary, with the decisions its run settled on those items."""
     from flows.quarter import PLAIN, run_quarter
     from transforms import store
     from transforms.provinsi import lintas_decisions, write_snapshot
@@ -110,15 +154,15 @@ def run_kabupaten(kab: Kabupaten, quarter: str, store_root: Path, logger) -> dic
         (Path(trace) / f"{kab.kode}.{os.getpid()}").touch()
     try:
         result = run_quarter(quarter=quarter, inbox=kab.inbox_for(quarter), db=kab.db, out=kab.out, steps=PLAIN,
-                             logger=logger)
+                             logger=logger, lintas=lintas)
     except InputError as exc:
         return {"kode": kab.kode, "gagal": f"kabupaten {kab.kode}: {exc}"}
     con = store.connect(kab.db, read_only=True)
     try:
         snap = write_snapshot(con, store.quarter_index(quarter), kab.kode, store_root)
+        decisions = lintas_decisions(con, store.quarter_index(quarter))
     finally:
         con.close()
-    decisions = lintas_decisions(kab, quarter)
     return {"kode": kab.kode, "gagal": None, "pid": os.getpid(), "detik": round(time.perf_counter() - started, 2),
             "memori_mib": peak_rss_mib(), "ringkasan": result["perubahan"], "verifikasi": result["verifikasi"],
             "pemilih_akhir": result["pemilih_akhir"], "keluaran": result["keluaran"], "toko": snap,
@@ -127,10 +171,13 @@ def run_kabupaten(kab: Kabupaten, quarter: str, store_root: Path, logger) -> dic
 
 @task(name="kabupaten", task_run_name="kabupaten-{kab.kode}", cache_policy=NO_CACHE, retries=2,
       retry_delay_seconds=1)
-def kabupaten_task(kab: Kabupaten, quarter: str, store_root: Path) -> dict:
+def kabupaten_task(kab: Kabupaten, quarter: str, store_root: Path, lintas=None) -> dict:
     logger = get_run_logger()
     check_worker_threads(logger)
-    got = run_kabupaten(kab, quarter, store_root, logger)
+    # The quarter's own lines go to the run's log in Prefect; the terminal gets one line per
+    # kabupaten (and every warning).
+    quarter_log = logging.LoggerAdapter(logging.getLogger("prefect.extra.kabupaten"), dict(logger.extra))
+    got = run_kabupaten(kab, quarter, store_root, quarter_log, lintas)
     if got["gagal"]:
         logger.error("%s", got["gagal"])
     else:
@@ -173,20 +220,23 @@ def _lintas_inbox(province: Province, quarter: str, kab: Kabupaten) -> bool:
 @flow(name="pdpb-provinsi", flow_run_name="provinsi-{quarter}")
 def pdpb_provinsi(quarter: str, config: str) -> dict:
     """Every kabupaten's quarter in parallel, then the cross-kabupaten stage (SPEC §7)."""
-    from transforms.provinsi import cross_kabupaten, largest_first, load_province
+    from transforms.provinsi import load_province
 
-    logger = get_run_logger()
-    province = load_province(Path(config))
+    return province_quarter(load_province(Path(config)), quarter, _run_all, get_run_logger())
+
+
+def province_quarter(province: Province, quarter: str, run_all, logger) -> dict:
+    """One quarter of the province: every kabupaten's quarter through `run_all` (Dask tasks, or
+    one after another), the cross-kabupaten stage, the reruns that apply its automatic
+    actions, then the queues and the recap."""
+    from transforms.provinsi import cross_kabupaten, largest_first
+
     order = largest_first(province.kabupaten)
     started = time.perf_counter()
     logger.info("provinsi %s, triwulan %s: %d kabupaten/kota, terbesar lebih dulu", province.kode, quarter,
                 len(order))
-    results = _run_all(order, quarter, province.store)
+    results = _checked(run_all(order, quarter, province), "tahap lintas kabupaten belum dijalankan")
     t_kab = time.perf_counter() - started
-    failed = [r["gagal"] for r in results.values() if r["gagal"]]
-    if failed:  # each kabupaten is its own transaction: the others stay applied, the stage waits
-        raise InputError("; ".join(failed) + f" ({len(results) - len(failed)} kabupaten/kota lain diterapkan; "
-                         "tahap lintas kabupaten belum dijalankan)")
 
     t = time.perf_counter()
     decisions = [d for r in results.values() for d in r["keputusan_lintas"]]
@@ -194,16 +244,41 @@ def pdpb_provinsi(quarter: str, config: str) -> dict:
     again = [k for k in order if _lintas_inbox(province, quarter, k)]
     if again:  # automatic actions: the kabupaten left behind applies its matched move out, once
         logger.info("tindakan lintas kabupaten: %s dijalankan ulang", ", ".join(k.kode for k in again))
-        results.update(_run_all(again, quarter, province.store))
-        lintas = cross_kabupaten(province.db, province.store, quarter)
+        rerun = _checked(run_all(again, quarter, province), "tindakan lintas kabupaten belum diterapkan semua")
+        results.update(rerun)
+        decisions = [d for r in rerun.values() for d in r["keputusan_lintas"]]
+        lintas = cross_kabupaten(province.db, province.store, quarter, decisions=decisions)
     t_lintas = time.perf_counter() - t
     return finish(province, quarter, results, lintas, {"kabupaten": round(t_kab, 2), "lintas": round(t_lintas, 2),
                                                        "total": round(time.perf_counter() - started, 2)})
 
 
-def _run_all(kabs: list[Kabupaten], quarter: str, store_root: Path) -> dict[str, dict]:
-    futures = [kabupaten_task.submit(k, quarter, store_root) for k in kabs]
+def _checked(results: dict[str, dict], then: str) -> dict[str, dict]:
+    failed = [r["gagal"] for r in results.values() if r["gagal"]]
+    if failed:  # each kabupaten is its own transaction: the others stay applied, the stage waits
+        raise InputError("; ".join(failed) + f" ({len(results) - len(failed)} kabupaten/kota lain diterapkan; {then})")
+    return results
+
+
+def _run_all(kabs: list[Kabupaten], quarter: str, province: Province) -> dict[str, dict]:
+    """Each kabupaten's quarter as a task, with the province's open items for its queue (read
+    here: a worker need not reach provinsi.duckdb)."""
+    from transforms.provinsi import items_for_run
+
+    futures = [kabupaten_task.submit(k, quarter, province.store, items_for_run(province.db, k.kode, quarter))
+               for k in kabs]
     return {r["kode"]: r for r in (f.result() for f in futures)}
+
+
+def run_in_process(logger):
+    """`run_all` for province_quarter without Dask: one kabupaten after another, here."""
+    from transforms.provinsi import items_for_run
+
+    def run_all(kabs: list[Kabupaten], quarter: str, province: Province) -> dict[str, dict]:
+        return {k.kode: run_kabupaten(k, quarter, province.store, logger, items_for_run(province.db, k.kode, quarter))
+                for k in kabs}
+
+    return run_all
 
 
 def finish(province: Province, quarter: str, results: dict[str, dict], lintas: dict, durasi: dict) -> dict:
@@ -220,17 +295,15 @@ def finish(province: Province, quarter: str, results: dict[str, dict], lintas: d
 
 def run_serial(config: Path, quarter: str) -> dict:
     """The same work without Dask, one kabupaten after another in this process (the baseline of
-    the speed-up figure). Rerunning a quarter replaces it, so the result is the same."""
+    the speed-up figure, and the province quarter where no cluster is wanted)."""
     import logging
 
-    from transforms.provinsi import cross_kabupaten, largest_first, load_province
+    from transforms.provinsi import load_province
 
     logger = logging.getLogger("pdpb.provinsi.serial")
-    province = load_province(config)
     started = time.perf_counter()
-    results = {k.kode: run_kabupaten(k, quarter, province.store, logger) for k in largest_first(province.kabupaten)}
-    lintas = cross_kabupaten(province.db, province.store, quarter)
-    return {"kabupaten": results, "lintas": lintas, "detik": round(time.perf_counter() - started, 2)}
+    result = province_quarter(load_province(config), quarter, run_in_process(logger), logger)
+    return {**result, "detik": round(time.perf_counter() - started, 2)}
 
 
 def run_province(*, quarter: str, config: Path, workers: int | None, address: str | None) -> dict:
@@ -242,9 +315,8 @@ def run_province(*, quarter: str, config: Path, workers: int | None, address: st
             raise InputError("basis data kabupaten belum ada; jalankan dahulu `pdpb init`", file=str(k.db))
         if not k.inbox_for(quarter).is_dir():
             raise InputError("folder kotak masuk tidak ditemukan", file=str(k.inbox_for(quarter)))
-    with one_prefect_api():
-        runner = task_runner(workers, address)
-        return pdpb_provinsi.with_options(task_runner=runner)(quarter=quarter, config=str(config))
+    with one_prefect_api(), dask_scheduler(workers, address) as scheduler:
+        return pdpb_provinsi.with_options(task_runner=task_runner(scheduler))(quarter=quarter, config=str(config))
 
 
 # --------------------------------------------------------------------------- the CLI

@@ -7,7 +7,13 @@ from pathlib import Path
 
 
 def cmd_provinsi(args, settings) -> int:
+    import os
+
     from transforms.store import quarter_index, quarter_label
+
+    # As for `pdpb run` (flows/cli.py), before Prefect is imported: Prefect's and Dask's lines
+    # become pdpb's own in the terminal (flows/logging.yml); the runs still log to the server.
+    os.environ["PREFECT_LOGGING_SETTINGS_PATH"] = str(Path(__file__).with_name("logging.yml"))
 
     if args.aksi == "run":
         quarter = quarter_label(quarter_index(args.quarter))

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 
+import polars as pl
 from prefect import flow, get_run_logger
 
 from flows.artifacts import publish_artifacts
@@ -31,6 +32,7 @@ from transforms.parse import ParseContext
 from transforms.quarters import plan_run
 from transforms.read import list_inbox
 from transforms.recap import file_accounting
+from transforms.provinsi import with_lintas_items
 from transforms.review import read_review_book
 from transforms.wilayah import desa_of_kabupaten, kabupaten_name
 
@@ -77,8 +79,9 @@ def pdpb_triwulan(quarter: str, inbox: str | None = None, db: str = "data/pdpb.d
 
 
 def run_quarter(*, quarter: str, inbox: Path, db: Path, out: Path, steps: Steps = TASKS, logger=None,
-                pleno: dict | None = None, lewati: bool = False) -> dict:
-    """`lewati`: quarters not yet run before `quarter` are skipped on purpose (and recorded)."""
+                pleno: dict | None = None, lewati: bool = False, lintas: pl.DataFrame | None = None) -> dict:
+    """`lewati`: quarters not yet run before `quarter` are skipped on purpose (and recorded).
+    `lintas`: the province's open cross-kabupaten items for this kabupaten (flows/provinsi.py)."""
     logger = logger or get_run_logger()
     run = RunParams(quarter=quarter, inbox=inbox, db=db, out=out, pleno=pleno, lewati=lewati)
     failure: InputError | None = None
@@ -87,7 +90,7 @@ def run_quarter(*, quarter: str, inbox: Path, db: Path, out: Path, steps: Steps 
         con = store.connect(db)
         store.create_schema(con)  # a database made by an earlier release gets its new columns
         try:
-            return _run_locked(con, steps, logger, run)
+            return _run_locked(con, steps, logger, run, lintas)
         except InputError as exc:
             store.record_run(con, id_run=run.id_run, perintah="run", kuartal=run.kuartal, mulai=run.started_at,
                              hasil="GAGAL", pesan=str(exc), parameter=run.parameters())
@@ -98,7 +101,7 @@ def run_quarter(*, quarter: str, inbox: Path, db: Path, out: Path, steps: Steps 
     raise failure
 
 
-def _run_locked(con, steps: Steps, logger, run: RunParams) -> dict:
+def _run_locked(con, steps: Steps, logger, run: RunParams, lintas: pl.DataFrame | None = None) -> dict:
     kuartal, label, tanggal_acuan, timer = run.kuartal, run.label, run.tanggal_acuan, Timer()
     plan = plan_run(con, kuartal, lewati=run.lewati, db=str(run.db))
     if plan.skipped:
@@ -120,7 +123,7 @@ def _run_locked(con, steps: Steps, logger, run: RunParams) -> dict:
                     "rekap dan laporan tetap dijalankan")
     timer.lap("baca_validasi", t)
     records = event_records(files)
-    reading = read_review_book(con, kuartal, files, run.id_run)
+    reading = with_lintas_items(read_review_book(con, kuartal, files, run.id_run), lintas, con, kuartal)
     keputusan = with_coklit(reading.book, files)
     for line in reading.notes:
         logger.info("verifikasi: %s", line)

@@ -31,8 +31,11 @@ CREATE TABLE IF NOT EXISTS tindakan_lintas (
     alasan VARCHAR,
     dicatat TIMESTAMP NOT NULL
 );
+-- One row per item and quarter it is queued in. The id is a digest of the two records the
+-- item compares, not of the quarter: an undecided item keeps its id next quarter, and an item
+-- decided (SETUJU or TOLAK) is not proposed again while neither record changes.
 CREATE TABLE IF NOT EXISTS verifikasi_lintas (
-    id_verifikasi VARCHAR PRIMARY KEY,
+    id_verifikasi VARCHAR NOT NULL,
     kuartal VARCHAR NOT NULL,
     jenis VARCHAR NOT NULL,            -- NIK_LINTAS / GANDA_LINTAS / PINDAH_LINTAS
     kabupaten VARCHAR NOT NULL,        -- whose queue the item is in (the candidate's)
@@ -44,15 +47,25 @@ CREATE TABLE IF NOT EXISTS verifikasi_lintas (
     nik_lain VARCHAR, nama_lain VARCHAR, tanggal_lahir_lain DATE, kode_desa_lain VARCHAR,
     skor DOUBLE,
     alasan VARCHAR,
-    dicatat TIMESTAMP NOT NULL
+    dicatat TIMESTAMP NOT NULL,
+    PRIMARY KEY (id_verifikasi, kuartal)
 );
+-- Decisions on verifikasi_lintas items, as the kabupaten's own run recorded and applied them
+-- (its `keputusan` and `verifikasi_selesai` tables): hasil DITERAPKAN / TANPA_PERUBAHAN / ...
 CREATE TABLE IF NOT EXISTS keputusan_lintas (
     id_verifikasi VARCHAR NOT NULL,
     kuartal VARCHAR NOT NULL,
     keputusan VARCHAR NOT NULL,        -- SETUJU / TOLAK
     sumber_file VARCHAR NOT NULL,
     sumber_baris BIGINT NOT NULL,
+    hasil VARCHAR,
     dibaca TIMESTAMP NOT NULL
+);
+ALTER TABLE keputusan_lintas ADD COLUMN IF NOT EXISTS hasil VARCHAR;  -- a ledger of an earlier release
+-- The quarters the stage ran for: a kabupaten's run gets the items of the latest one.
+CREATE TABLE IF NOT EXISTS tahap_lintas (
+    kuartal VARCHAR PRIMARY KEY,
+    dijalankan TIMESTAMP NOT NULL
 );
 
 -- name: views
@@ -126,7 +139,8 @@ WITH shared AS (
 ),
 pairs AS (
     SELECT a.*, b.kabupaten AS b_kabupaten, b.id_pemilih AS b_id_pemilih, b.nama AS b_nama,
-           b.tanggal_lahir AS b_tanggal_lahir, b.kode_desa AS b_kode_desa
+           b.tanggal_lahir AS b_tanggal_lahir, b.kode_desa AS b_kode_desa,
+           concat_ws('|', {keadaan_a}, {keadaan_b}) AS kunci_pasangan
     FROM shared a JOIN shared b ON a.nik = b.nik AND a.kabupaten <> b.kabupaten
 )
 SELECT p.*, m.id_lintas, m.kabupaten_asal = p.kabupaten AS ditinggalkan
@@ -146,14 +160,18 @@ SELECT 'TL-' || substr(md5(concat_ws('|', '{kuartal}', kabupaten, id_pemilih, id
 FROM nik_lintas WHERE id_lintas IS NOT NULL AND ditinggalkan;
 
 -- name: record_nik_review
+-- Not again an item decided in an earlier quarter: its id says both records are unchanged.
 INSERT OR IGNORE INTO verifikasi_lintas
-SELECT 'LN-' || substr(md5(concat_ws('|', '{kuartal}', nik, kabupaten, id_pemilih, b_kabupaten, b_id_pemilih)), 1, 12),
-       '{kuartal}', 'NIK_LINTAS', kabupaten, 'TMS', 2, id_pemilih, nik, nama, tanggal_lahir, kode_desa,
-       b_kabupaten, nik, b_nama, b_tanggal_lahir, b_kode_desa, NULL,
-       'NIK yang sama juga aktif di ' || b_kabupaten
-           || '; tidak ada pindah yang cocok; SETUJU mencoret pemilih ini (TMS 2), pemilih di kabupaten lain tetap',
-       now()::TIMESTAMP
-FROM nik_lintas WHERE id_lintas IS NULL;
+SELECT * FROM (
+    SELECT 'LN-' || substr(md5(concat_ws('|', 'NIK_LINTAS', kabupaten, id_pemilih, b_kabupaten, b_id_pemilih,
+                                         kunci_pasangan)), 1, 12) AS id_verifikasi,
+           '{kuartal}', 'NIK_LINTAS', kabupaten, 'TMS', 2, id_pemilih, nik, nama, tanggal_lahir, kode_desa,
+           b_kabupaten, nik, b_nama, b_tanggal_lahir, b_kode_desa, NULL,
+           'NIK yang sama juga aktif di ' || b_kabupaten
+               || '; tidak ada pindah yang cocok; SETUJU mencoret pemilih ini (TMS 2), pemilih di kabupaten lain tetap',
+           now()::TIMESTAMP
+    FROM nik_lintas WHERE id_lintas IS NULL
+) WHERE id_verifikasi NOT IN (SELECT id_verifikasi FROM keputusan_lintas WHERE kuartal < '{kuartal}');
 
 -- name: ganda_blocks
 -- (c) Candidate blocks for the same person under two NIKs: name key, birth date and sex seen
@@ -174,4 +192,13 @@ SELECT * FROM aktif USING SAMPLE reservoir(50000 ROWS) REPEATABLE (20260101);
 SELECT * FROM verifikasi_lintas
 WHERE kuartal = '{kuartal}' AND kabupaten = ?
   AND id_verifikasi NOT IN (SELECT id_verifikasi FROM keputusan_lintas)
+ORDER BY jenis, id_verifikasi;
+
+-- name: items_for_run
+-- The open items of one kabupaten for its run of quarter {kuartal}: those of the latest quarter
+-- the stage ran for up to {kuartal}, less the ones decided in an earlier quarter. Decisions of
+-- {kuartal} itself stay in: a rerun replaces the quarter and applies them again.
+SELECT * FROM verifikasi_lintas
+WHERE kabupaten = ? AND kuartal = (SELECT max(kuartal) FROM tahap_lintas WHERE kuartal <= '{kuartal}')
+  AND id_verifikasi NOT IN (SELECT id_verifikasi FROM keputusan_lintas WHERE kuartal < '{kuartal}')
 ORDER BY jenis, id_verifikasi;

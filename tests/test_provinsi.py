@@ -280,3 +280,200 @@ def test_same_flow_on_a_separately_started_scheduler(tmp_path, prefect_harness):
     pairs = read_table(province.db, "SELECT nik, kabupaten_asal, kabupaten_tujuan FROM pindah_lintas")
     planted = {(r["nik"], r["asal"], r["tujuan"]) for r in synth.labels["pindah"]}
     assert set(pairs.rows()) == planted
+
+
+# --------------------------------------------------------------------------- decisions, real path
+
+
+def _status(db: Path, ids: list[int]) -> dict[int, tuple]:
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        rows = con.execute("SELECT id_pemilih, status, kode_tms FROM pemilih WHERE berlaku_sampai IS NULL "
+                           "AND list_contains(?, id_pemilih)", [ids]).fetchall()
+    finally:
+        con.close()
+    return {r[0]: (r[1], r[2]) for r in rows}
+
+
+def _changes_of(db: Path, id_pemilih: int) -> list[tuple]:
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        return con.execute("SELECT q.label, p.kategori, p.kode_tms, p.keputusan, p.id_verifikasi, p.sumber_file "
+                           "FROM perubahan p JOIN kuartal q USING (kuartal) WHERE p.id_pemilih = ? ORDER BY 1",
+                           [id_pemilih]).fetchall()
+    finally:
+        con.close()
+
+
+def _append_row(path: Path, row: dict) -> None:
+    frame = pl.read_csv(path, infer_schema=False)
+    pl.concat([frame, pl.DataFrame([{c: row.get(c) for c in frame.columns}], schema=frame.schema)]).write_csv(path)
+
+
+def _plant_unsure_move(synth) -> dict:
+    """A person leaving A for B whose pindah_keluar row A cannot apply by itself (no NIK, and a
+    namesake born the same day: A's row goes to review), while B's pindah_datang adds them."""
+    busy = set()
+    for kind in synth.labels.values():
+        for r in kind:
+            busy |= set(r["nik"] if isinstance(r["nik"], list) else [r["nik"]])
+    inbox_a, inbox_b = (synth.root / "kabupaten" / k / "inbox" / Q for k in (A, B))
+    for f in [*inbox_a.iterdir(), *inbox_b.iterdir()]:
+        if f.suffix == ".csv":
+            busy |= set(pl.read_csv(f, infer_schema=False).get_column("nik", default=pl.Series([])).to_list())
+    base_a = pl.read_csv(synth.baselines[A], infer_schema=False)
+    p = base_a.filter(~pl.col("nik").is_in(list(busy)) & (pl.col("tanggal_lahir") < "1980-01-01")
+                      & pl.col("jenis_kelamin").is_in(["L", "P"]))[7].to_dicts()[0]
+    twin = {**p, "nik": p["nik"][:12] + f"{(int(p['nik'][12:]) + 4321) % 10000:04d}", "nkk": None,
+            "alamat": "JL. LAIN NO. 9"}
+    assert twin["nik"] not in set(base_a["nik"])
+    _append_row(synth.baselines[A], twin)
+    _append_row(inbox_a / "pindah_keluar_2026_Q1.csv", {**p, "nik": None, "tanggal_pindah": "2026-02-10",
+                                                         "tujuan": "KOTA SURAKARTA"})
+    home = pl.read_csv(synth.baselines[B], infer_schema=False).row(3, named=True)
+    _append_row(inbox_b / "pindah_datang_2026_Q1.csv", {
+        **p, "kode_desa": home["kode_desa"], "alamat": home["alamat"], "rt": home["rt"], "rw": home["rw"],
+        "tanggal_datang": "2026-02-20", "asal": "KOTA MAGELANG"})
+    return p
+
+
+@pytest.fixture(scope="module")
+def lintas_province(tmp_path_factory):
+    """Two small kota with every cross-kabupaten case, plus a move out of A that A's own run
+    leaves in review, run once as a province without Dask (the orchestration of `pdpb provinsi
+    run`, one kabupaten after another)."""
+    import logging
+
+    from flows.init import run_init
+    from flows.provinsi import run_serial
+    from flows.quarter import ingest
+    from transforms.synth.provinsi import make_province
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("PDPB_LAPORAN_PROSES", "1")  # small runs: the reports in-process
+        synth = make_province(tmp_path_factory.mktemp("lintas") / "prov", voters=1500, seed=5, per_pair=3,
+                              codes=[A, B])
+        moved = _plant_unsure_move(synth)
+        province = load_province(synth.config)
+        for k in province.kabupaten:
+            run_init(voters=synth.baselines[k.kode], db=k.db, out=k.out, kabupaten=k.kode, as_of=synth.as_of,
+                     ingest=ingest, logger=logging.getLogger("test"))
+        first = run_serial(synth.config, Q)
+        actions = read_table(province.db, "SELECT * FROM tindakan_lintas")
+        facts = {
+            "moved": moved, "actions": actions, "lintas": first["lintas"],
+            "queue": read_table(province.db, "SELECT * FROM verifikasi_lintas"),
+            "changes": {r["nik"]: _changes_of(next(k.db for k in province.kabupaten if k.kode == r["kabupaten"]),
+                                              r["id_pemilih"]) for r in actions.iter_rows(named=True)},
+        }
+        yield synth, province, facts
+
+
+def test_shared_nik_explained_by_a_matched_move_is_removed_once_where_it_was_left(lintas_province):
+    synth, province, facts = lintas_province
+    moved, actions = facts["moved"], facts["actions"]
+    kab = {k.kode: k for k in province.kabupaten}
+    # The move is matched by name and birth date (A's row has no NIK) and explains the NIK now
+    # active in both A and B: TMS 4 in A, the kabupaten left behind, for that voter only.
+    pair = read_table(province.db, "SELECT * FROM pindah_lintas WHERE nik = ?", [moved["nik"]])
+    assert pair.select("kabupaten_asal", "kabupaten_tujuan", "metode", "keluar_status", "datang_status").rows() == [
+        (A, B, "NAMA_TGL_LAHIR", "VERIFIKASI", "DITERAPKAN")]
+    assert actions.select("nik", "kabupaten", "kategori", "kode_tms", "kabupaten_lain").rows() == [
+        (moved["nik"], A, "TMS", 4, B)]
+    vid = actions["id_pemilih"][0]
+    assert facts["changes"][moved["nik"]] == [(Q, "TMS", 4, "OTOMATIS", None, "pindah_keluar_lintas_2026_Q1.csv")]
+    assert _status(kab[A].db, [vid]) == {vid: ("TMS", 4)}
+    twin = _active_with_name(kab[A].db, moved["nama"], moved["tanggal_lahir"])
+    assert len(twin) == 1 and twin[0] != moved["nik"]  # the namesake stays
+    assert moved["nik"] in _active_with_name(kab[B].db, moved["nama"], moved["tanggal_lahir"])
+
+    # A NIK in two kabupaten that no move explains: review, one item on each side, nothing automatic.
+    nik = facts["queue"].filter(pl.col("jenis") == "NIK_LINTAS")
+    planted = {r["nik"]: set(r["kabupaten"]) for r in synth.labels["nik_lintas"]}
+    assert set(nik["nik_kandidat"]) == set(planted)
+    for n, kabs in planted.items():
+        assert set(nik.filter(pl.col("nik_kandidat") == n)["kabupaten"]) == kabs
+    assert moved["nik"] not in set(nik["nik_kandidat"])
+
+
+def _active_with_name(db: Path, nama: str, lahir: str) -> list[str]:
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        return [r[0] for r in con.execute("SELECT nik FROM pemilih WHERE berlaku_sampai IS NULL AND status = 'AKTIF' "
+                                          "AND nama = ? AND tanggal_lahir = ?", [nama, lahir]).fetchall()]
+    finally:
+        con.close()
+
+
+def _queue_ids(kab: Kabupaten, quarter: str) -> set[str]:
+    return set(pl.read_csv(kab.out / quarter / "verifikasi_lintas.csv", infer_schema=False)["id_verifikasi"])
+
+
+def test_officials_decisions_on_cross_kabupaten_items_apply_once_and_a_rejection_stays(lintas_province):
+    """SETUJU on a verifikasi_lintas item, returned in the kabupaten's keputusan file, applies in
+    that kabupaten's next run, once, also on a rerun without the file; TOLAK drops the item and
+    it is not proposed again while neither record changes; undecided items keep their id."""
+    from flows.provinsi import run_serial
+
+    synth, province, facts = lintas_province
+    kab = {k.kode: k for k in province.kabupaten}
+    queue_file = kab[A].out / Q / "verifikasi_lintas.csv"
+    returned = pl.read_csv(queue_file, infer_schema=False)
+    planted_nik = {r["nik"] for r in synth.labels["nik_lintas"]}
+    planted_ganda = {frozenset(r["nik"]) for r in synth.labels["ganda_lintas"]}
+    nik_items = returned.filter((pl.col("jenis") == "NIK_LINTAS") & pl.col("nik_kandidat").is_in(list(planted_nik)))
+    ganda_items = returned.filter(pl.col("jenis") == "GANDA_LINTAS").filter(
+        pl.struct("nik_kandidat", "nik_lain").map_elements(lambda r: frozenset(r.values()) in planted_ganda,
+                                                           return_dtype=pl.Boolean))
+    setuju, tolak, ganda = nik_items["id_verifikasi"][0], nik_items["id_verifikasi"][1], ganda_items["id_verifikasi"][0]
+    ledger = read_table(province.db, "SELECT id_verifikasi, kabupaten, id_pemilih_kandidat, nik_kandidat FROM "
+                                     "verifikasi_lintas WHERE kuartal = ?", [Q])
+    cand = {rid: ledger.filter(pl.col("id_verifikasi") == rid)["id_pemilih_kandidat"][0]
+            for rid in (setuju, tolak, ganda)}
+    tolak_nik = nik_items["nik_kandidat"][1]
+    other_side = ledger.filter((pl.col("nik_kandidat") == tolak_nik) & (pl.col("kabupaten") == B))["id_verifikasi"][0]
+    decisions = {setuju: "SETUJU", tolak: "TOLAK", ganda: "SETUJU"}
+    returned = returned.with_columns(keputusan=pl.col("id_verifikasi").replace_strict(decisions, default=None))
+    inbox = kab[A].inbox_for(Q)
+    returned.write_csv(inbox / "keputusan_lintas.csv")
+
+    run_serial(synth.config, Q)  # the rerun of the quarter, with the returned file in A's inbox
+    expected = {
+        cand[setuju]: [(Q, "TMS", 2, "VERIFIKASI", setuju, "verifikasi_lintas.csv")],
+        cand[ganda]: [(Q, "TMS", 2, "VERIFIKASI", ganda, "verifikasi_lintas.csv")],
+        cand[tolak]: [],
+    }
+    assert {v: _changes_of(kab[A].db, v) for v in expected} == expected
+    assert _status(kab[A].db, list(expected)) == {cand[setuju]: ("TMS", 2), cand[ganda]: ("TMS", 2),
+                                                  cand[tolak]: ("AKTIF", None)}
+    got = read_table(province.db, "SELECT id_verifikasi, keputusan, hasil FROM keputusan_lintas ORDER BY 1")
+    assert sorted(got.rows()) == sorted([(setuju, "SETUJU", "diterapkan"), (ganda, "SETUJU", "diterapkan"),
+                                         (tolak, "TOLAK", "tanpa_perubahan")])
+    assert not _queue_ids(kab[A], Q) & set(decisions)
+    # The same NIK's item in B is gone with the pair it was about (A's record is struck); the
+    # rejected pair's item in B is still B's to decide.
+    b_queue = _queue_ids(kab[B], Q)
+    assert other_side in b_queue
+    assert not read_table(province.db, "SELECT * FROM verifikasi_lintas WHERE kuartal = ? AND kabupaten = ? AND "
+                                       "nik_kandidat = ?", [Q, B, nik_items["nik_kandidat"][0]]).height
+    # The automatic TMS 4 of the matched move is still there once.
+    moved_id = facts["actions"]["id_pemilih"][0]
+    assert _changes_of(kab[A].db, moved_id) == facts["changes"][facts["moved"]["nik"]]
+
+    # Rerun again without the file: the recorded decisions still apply, once.
+    (inbox / "keputusan_lintas.csv").unlink()
+    run_serial(synth.config, Q)
+    assert {v: _changes_of(kab[A].db, v) for v in expected} == expected
+    assert read_table(province.db, "SELECT count(*) AS n FROM keputusan_lintas")["n"][0] == 3
+
+    # The next quarter: nothing is applied again, the rejected pair is not proposed again, and
+    # the undecided item on the other side keeps its id.
+    q2 = "2026-Q2"
+    for k in province.kabupaten:
+        k.inbox_for(q2).mkdir(parents=True)
+    run_serial(synth.config, q2)
+    assert {v: _changes_of(kab[A].db, v) for v in expected} == expected
+    later = read_table(province.db, "SELECT id_verifikasi, kabupaten FROM verifikasi_lintas WHERE kuartal = ?", [q2])
+    assert tolak not in set(later["id_verifikasi"])
+    assert (other_side, B) in later.rows()
+    assert not _queue_ids(kab[A], q2) & set(decisions)

@@ -21,7 +21,6 @@ import polars as pl
 from schemas.fields import AKTIF
 from schemas.policy import load_policy
 from transforms import store
-from transforms.quarter_state import LINTAS_ID_PREFIXES
 from transforms.errors import InputError
 from transforms.match import PREPARED_COLUMNS, find_ganda, prepare_voters
 from transforms.names import name_key
@@ -31,6 +30,11 @@ AKTIF_DIR, PINDAH_DIR = "aktif", "pindah"
 KELUAR, DATANG = "KELUAR", "DATANG"
 DITERAPKAN, VERIFIKASI = "DITERAPKAN", "VERIFIKASI"
 QUEUE_FILE = "verifikasi_lintas.csv"
+# Ids of verifikasi_lintas items. A province run adds the open ones to the kabupaten's own queue
+# (items_for_run), where officials decide them like any other item.
+LINTAS_ID_PREFIXES = ("LN-", "LG-")
+# The province's automatic actions for a kabupaten, put in its inbox as a pindah_keluar extract.
+LINTAS_INBOX_FILE = "pindah_keluar_lintas_{quarter}.csv"
 ACTIONS_FILE = "tindakan_lintas.csv"
 
 # Columns of the active-list snapshot: the person, where they are registered, and the
@@ -42,6 +46,10 @@ MOVE_COLUMNS = {
     "nik": pl.Utf8, "nik_percaya": pl.Boolean, "nama": pl.Utf8, "nama_kunci": pl.Utf8, "tanggal_lahir": pl.Date,
     "jenis_kelamin": pl.Utf8, "kode_desa": pl.Utf8,
 }
+# The fields of a snapshot row that say who and where a voter is: an item's id is a digest of
+# both records' values, so a decided pair comes back only once one of its records changes.
+STATE_COLUMNS = ("nik", "nkk", "nama", "tempat_lahir", "tanggal_lahir", "jenis_kelamin", "alamat", "rt", "rw",
+                 "kode_desa")
 QUEUE_COLUMNS = (
     "id_verifikasi", "jenis", "kategori_usulan", "kode_tms_usulan", "nik_kandidat", "nama_kandidat",
     "tanggal_lahir_kandidat", "kode_desa_kandidat", "kabupaten_lain", "nik_lain", "nama_lain", "tanggal_lahir_lain",
@@ -120,13 +128,39 @@ def load_province(path: Path) -> Province:
     )
 
 
-def largest_first(kabupaten: tuple[Kabupaten, ...]) -> list[Kabupaten]:
-    """The biggest kabupaten bound the makespan, so they start first. Size: the database file,
-    known without opening it (and close to the number of voters)."""
-    def size(k: Kabupaten) -> int:
-        return k.db.stat().st_size if k.db.exists() else 0
+# What a kabupaten's quarter costs, in seconds per desa and per voter, as measured on one core
+# (docs/MEASUREMENTS.md): the per-desa workbooks take most of a run, the matching grows with the
+# list. Only the order of the tasks depends on it.
+COST_PER_DESA, COST_PER_VOTER = 0.15, 0.00035
 
-    return sorted(kabupaten, key=lambda k: (-size(k), k.kode))
+
+def voters_of(k: Kabupaten) -> int:
+    """The number of voters on the kabupaten's list, without writing anything (0 if unknown)."""
+    if not k.db.exists():
+        return 0
+    try:
+        con = duckdb.connect(str(k.db), read_only=True)
+    except duckdb.Error:
+        return 0  # in use or encrypted: the order falls back to the desa count
+    try:
+        return int(con.execute("SELECT count(*) FROM pemilih WHERE berlaku_sampai IS NULL").fetchall()[0][0])
+    except duckdb.Error:
+        return 0
+    finally:
+        con.close()
+
+
+def largest_first(kabupaten: tuple[Kabupaten, ...]) -> list[Kabupaten]:
+    """The costliest kabupaten bound the makespan, so they start first. A quarter's cost is
+    mostly its desa (one workbook set each), then its voters."""
+    from transforms.wilayah import desa_of_kabupaten, load_wilayah
+
+    w = load_wilayah()
+
+    def cost(k: Kabupaten) -> float:
+        return desa_of_kabupaten(k.kode, w).height * COST_PER_DESA + voters_of(k) * COST_PER_VOTER
+
+    return sorted(kabupaten, key=lambda k: (-cost(k), k.kode))
 
 
 # --------------------------------------------------------------------------- the store
@@ -156,7 +190,9 @@ def snapshot_frames(con: duckdb.DuckDBPyConnection, kuartal: int) -> tuple[pl.Da
     after = store.list_as_of(con, kuartal)
     aktif = active_snapshot(after.filter(pl.col("status") == AKTIF))
 
-    kinds = store.files_of(con, kuartal).select("sumber_file", "jenis")
+    # The province's own actions (LINTAS_INBOX_FILE) are results of this stage, not moves to match.
+    kinds = store.files_of(con, kuartal).select("sumber_file", "jenis").filter(
+        ~pl.col("sumber_file").str.starts_with(LINTAS_INBOX_FILE.split("{")[0]))
     changes = store.changes_of(con, kuartal).join(kinds, on="sumber_file", how="inner")
     review = store.review_of(con, kuartal).join(kinds, on="sumber_file", how="inner")
     person = after.select("id_pemilih", "tanggal_lahir", pl.col("nik").alias("nik_daftar"),
@@ -229,7 +265,17 @@ def statements() -> dict[str, str]:
 def _sql(name: str, root: Path, quarter: str) -> str:
     store.quarter_index(quarter)  # a checked label: it is pasted into the statement
     text = str(root.resolve()).replace("'", "''")
-    return statements()[name].replace("{store}", text).replace("{kuartal}", quarter)
+    return (statements()[name].replace("{store}", text).replace("{kuartal}", quarter)
+            .replace("{keadaan_a}", _state_sql("a")).replace("{keadaan_b}", _state_sql("b")))
+
+
+def _state_sql(alias: str) -> str:
+    return "md5(concat_ws('|', " + ", ".join(f"coalesce({alias}.{c}::VARCHAR, '')" for c in STATE_COLUMNS) + "))"
+
+
+def _state_expr() -> pl.Expr:
+    """The same digest input as _state_sql, for frames built in polars."""
+    return pl.concat_str([pl.col(c).cast(pl.Utf8).fill_null("") for c in STATE_COLUMNS], separator="|")
 
 
 def connect_province(db: Path, threads: int | None = None) -> duckdb.DuckDBPyConnection:
@@ -252,7 +298,7 @@ def _ganda_lintas(con: duckdb.DuckDBPyConnection, root: Path, quarter: str) -> p
                                  "tanggal_lahir": pl.Date, "kode_desa": pl.Utf8, "b_kabupaten": pl.Utf8,
                                  "b_nik": pl.Utf8, "b_nama": pl.Utf8, "b_tanggal_lahir": pl.Date,
                                  "b_kode_desa": pl.Utf8, "b_id_pemilih": pl.Int64, "skor": pl.Float64,
-                                 "alasan": pl.Utf8})
+                                 "alasan": pl.Utf8, "kunci_pasangan": pl.Utf8})
     if rows.height < 2:
         return empty
     # A store written by an earlier release lacks the address columns the ganda evidence reads.
@@ -278,7 +324,7 @@ def _ganda_lintas(con: duckdb.DuckDBPyConnection, root: Path, quarter: str) -> p
         ["id_pemilih_a", "id_pemilih_b"], keep="first", maintain_order=True)
     side = rows.select("id_pemilih", "kabupaten", pl.col("id_asal"), "nik", "nama", "tanggal_lahir", "kode_desa",
                        tempat=pl.col("tempat_lahir").str.to_uppercase().str.strip_chars(), frek="nama_frek",
-                       kata="nama_kata", umum=pl.col("tgl_umum").fill_null(False))
+                       kata="nama_kata", umum=pl.col("tgl_umum").fill_null(False), keadaan=_state_expr())
     pairs = review.join(side, left_on="id_pemilih_a", right_on="id_pemilih").join(
         side.rename(lambda c: f"b_{c}"), left_on="id_pemilih_b", right_on="b_id_pemilih"
     ).filter((pl.col("kabupaten") != pl.col("b_kabupaten")) & (pl.col("nik") != pl.col("b_nik")).fill_null(True))
@@ -297,14 +343,15 @@ def _ganda_lintas(con: duckdb.DuckDBPyConnection, root: Path, quarter: str) -> p
     both = pl.concat([
         pairs.select("kabupaten", pl.col("id_asal").alias("id_pemilih"), "nik", "nama", "tanggal_lahir", "kode_desa",
                      "b_kabupaten", "b_nik", "b_nama", "b_tanggal_lahir", "b_kode_desa",
-                     pl.col("b_id_asal").alias("b_id_pemilih"), "skor", "alasan"),
+                     pl.col("b_id_asal").alias("b_id_pemilih"), "skor", "alasan",
+                     pl.concat_str("keadaan", "b_keadaan", separator="||").alias("kunci_pasangan")),
         pairs.select(pl.col("b_kabupaten").alias("kabupaten"), pl.col("b_id_asal").alias("id_pemilih"),
                      pl.col("b_nik").alias("nik"), pl.col("b_nama").alias("nama"),
                      pl.col("b_tanggal_lahir").alias("tanggal_lahir"), pl.col("b_kode_desa").alias("kode_desa"),
                      pl.col("kabupaten").alias("b_kabupaten"), pl.col("nik").alias("b_nik"),
                      pl.col("nama").alias("b_nama"), pl.col("tanggal_lahir").alias("b_tanggal_lahir"),
                      pl.col("kode_desa").alias("b_kode_desa"), pl.col("id_asal").alias("b_id_pemilih"),
-                     "skor", "alasan"),
+                     "skor", "alasan", pl.concat_str("b_keadaan", "keadaan", separator="||").alias("kunci_pasangan")),
     ])
     return both.select(empty.columns).cast(empty.schema)  # type: ignore[arg-type]
 
@@ -337,52 +384,105 @@ def _record_ganda(con: duckdb.DuckDBPyConnection, ganda: pl.DataFrame, quarter: 
     con.register("ganda_baru", ganda.to_arrow())
     con.execute(f"""
         INSERT OR IGNORE INTO verifikasi_lintas
-        SELECT 'LG-' || substr(md5(concat_ws('|', '{quarter}', kabupaten, id_pemilih, b_kabupaten, b_id_pemilih)), 1, 12),
-               '{quarter}', 'GANDA_LINTAS', kabupaten, 'TMS', 2, id_pemilih, nik, nama, tanggal_lahir, kode_desa,
-               b_kabupaten, b_nik, b_nama, b_tanggal_lahir, b_kode_desa, skor,
-               alasan || ' (kabupaten lain: ' || b_kabupaten || '); SETUJU mencoret pemilih ini (TMS 2)',
-               now()::TIMESTAMP
-        FROM ganda_baru""")
+        SELECT * FROM (
+            SELECT 'LG-' || substr(md5(concat_ws('|', 'GANDA_LINTAS', kabupaten, id_pemilih, b_kabupaten, b_id_pemilih,
+                                                 md5(kunci_pasangan))), 1, 12) AS id_verifikasi,
+                   '{quarter}', 'GANDA_LINTAS', kabupaten, 'TMS', 2, id_pemilih, nik, nama, tanggal_lahir, kode_desa,
+                   b_kabupaten, b_nik, b_nama, b_tanggal_lahir, b_kode_desa, skor,
+                   alasan || ' (kabupaten lain: ' || b_kabupaten || '); SETUJU mencoret pemilih ini (TMS 2)',
+                   now()::TIMESTAMP
+            FROM ganda_baru
+        ) WHERE id_verifikasi NOT IN (SELECT id_verifikasi FROM keputusan_lintas WHERE kuartal < '{quarter}')""")
     con.unregister("ganda_baru")
 
 
 def record_decisions(con: duckdb.DuckDBPyConnection, quarter: str, decisions: pl.DataFrame) -> int:
-    """Decisions on verifikasi_lintas items, read from a kabupaten's keputusan files: facts,
-    recorded once per (id, file, row); the latest decision on an id wins."""
+    """Decisions on verifikasi_lintas items, as the kabupaten's run recorded and applied them:
+    facts, recorded once per (id, file, row); the latest decision on an id wins."""
     if decisions.height == 0:
         return 0
-    known = store.query(con, "SELECT id_verifikasi FROM verifikasi_lintas")["id_verifikasi"]
+    known = store.query(con, "SELECT DISTINCT id_verifikasi FROM verifikasi_lintas")["id_verifikasi"]
     decisions = decisions.filter(pl.col("id_verifikasi").is_in(known.implode()))
     con.register("keputusan_baru", decisions.to_arrow())
     con.execute(f"""
-        INSERT INTO keputusan_lintas
-        SELECT id_verifikasi, '{quarter}', keputusan, sumber_file, sumber_baris, now()::TIMESTAMP FROM keputusan_baru k
+        INSERT INTO keputusan_lintas (id_verifikasi, kuartal, keputusan, sumber_file, sumber_baris, hasil, dibaca)
+        SELECT id_verifikasi, '{quarter}', keputusan, sumber_file, sumber_baris, hasil, now()::TIMESTAMP
+        FROM keputusan_baru k
         WHERE NOT EXISTS (SELECT 1 FROM keputusan_lintas x WHERE x.id_verifikasi = k.id_verifikasi
                           AND x.sumber_file = k.sumber_file AND x.sumber_baris = k.sumber_baris)""")
     con.unregister("keputusan_baru")
     return decisions.height
 
 
-def lintas_decisions(kab: Kabupaten, quarter: str) -> list[dict]:
-    """SETUJU/TOLAK on verifikasi_lintas items found in the kabupaten's keputusan files (the
-    queue CSV, or any review sheet, returned to its inbox). The kabupaten's own run leaves
-    these ids alone; they are the province's to record."""
-    from transforms.parse import ParseContext, parse_extract
-    from transforms.read import list_inbox, read_extract
-    from transforms.wilayah import desa_of_kabupaten
+DECISION_COLUMNS = {"id_verifikasi": pl.Utf8, "keputusan": pl.Utf8, "sumber_file": pl.Utf8, "sumber_baris": pl.Int64,
+                    "hasil": pl.Utf8}
 
-    kuartal = store.quarter_index(quarter)
-    ctx = ParseContext(kode_kabupaten=kab.kode, desa=desa_of_kabupaten(kab.kode),
-                       tanggal_acuan=store.quarter_end(kuartal), awal_kuartal=store.quarter_start(kuartal))
-    rows: list[dict] = []
-    for path, kind in list_inbox(kab.inbox_for(quarter)):
-        if kind != "keputusan":
-            continue
-        got = parse_extract(read_extract(path), kind, ctx).records
-        got = got.filter(pl.col("id_verifikasi").str.starts_with(LINTAS_ID_PREFIXES[0])
-                         | pl.col("id_verifikasi").str.starts_with(LINTAS_ID_PREFIXES[1]))
-        rows += got.select("id_verifikasi", "keputusan", "sumber_file", "sumber_baris").to_dicts()
-    return rows
+
+def lintas_decisions(con: duckdb.DuckDBPyConnection, kuartal: int) -> list[dict]:
+    """SETUJU/TOLAK on verifikasi_lintas items that the kabupaten's run of `kuartal` read from
+    its keputusan files (or had recorded before) and settled, with what came of each: the
+    latest decision per id, from the kabupaten's own tables."""
+    like = " OR ".join(f"k.id_verifikasi LIKE '{p}%'" for p in LINTAS_ID_PREFIXES)
+    rows = store.query(con, f"""
+        SELECT k.id_verifikasi, k.keputusan, k.sumber_file, k.sumber_baris, s.hasil
+        FROM keputusan k JOIN verifikasi_selesai s ON s.id_verifikasi = k.id_verifikasi AND s.kuartal = k.kuartal
+        WHERE k.kuartal = ? AND k.keputusan IN ('SETUJU', 'TOLAK') AND ({like})
+        QUALIFY row_number() OVER (PARTITION BY k.id_verifikasi ORDER BY k.urutan DESC) = 1
+        ORDER BY k.id_verifikasi""", [kuartal])
+    return rows.select([pl.col(c).cast(t) for c, t in DECISION_COLUMNS.items()]).to_dicts()
+
+
+def items_for_run(db: Path, kode: str, quarter: str) -> pl.DataFrame:
+    """The open verifikasi_lintas items of kabupaten `kode`, as review rows of its own queue
+    (transforms/review.py REVIEW_SCHEMA), for its run of `quarter`: there SETUJU applies the
+    proposal to the candidate like any item of the kabupaten, and TOLAK drops it (SPEC §5.3).
+    Each item is one row of the province's queue file, whose number it keeps."""
+    from transforms.review import REVIEW_SCHEMA, T_TMS
+
+    empty = pl.DataFrame(schema=REVIEW_SCHEMA)
+    if not db.exists():
+        return empty
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        if not con.execute("SELECT count(*) FROM information_schema.tables WHERE table_name = 'tahap_lintas'"
+                           ).fetchall()[0][0]:
+            return empty
+        items = store.query(con, _sql("items_for_run", Path("."), quarter), [kode])
+    finally:
+        con.close()
+    if items.height == 0:
+        return empty
+    rows = items.with_row_index("baris", offset=2).select(
+        id_verifikasi="id_verifikasi", kategori_usulan="kategori_usulan",
+        kode_tms_usulan=pl.col("kode_tms_usulan").cast(pl.Int64), id_pemilih_kandidat="id_pemilih_kandidat",
+        nik_kandidat="nik_kandidat", nama_kandidat="nama_kandidat", kode_desa_kandidat="kode_desa_kandidat",
+        sumber_file=pl.lit(QUEUE_FILE), sumber_baris=pl.col("baris").cast(pl.Int64),
+        nama_sumber="nama_lain", nik_sumber="nik_lain", tanggal_lahir_sumber="tanggal_lahir_lain",
+        kode_desa_sumber="kode_desa_lain", skor="skor", alasan="alasan", jenis_sumber=pl.lit("lintas"),
+        tindakan=pl.lit(T_TMS), metode="jenis",
+        dibawa_dari=pl.col("kuartal").map_elements(store.quarter_index, return_dtype=pl.Int64),
+    )
+    return pl.concat([empty, rows], how="diagonal_relaxed").select(list(REVIEW_SCHEMA))
+
+
+def with_lintas_items(reading, items: pl.DataFrame | None, con: duckdb.DuckDBPyConnection, kuartal: int):
+    """The decisions of a kabupaten's run of `kuartal` (review.DecisionReading) with the queue it
+    starts from. Run by the province (`items` given), the cross-kabupaten items are the
+    province's current ones: the kabupaten's own copies of earlier ones are replaced (an item
+    whose records changed has a new id there). An item about a voter this very quarter added
+    waits for the next quarter: the run decides on the list as it was before the quarter."""
+    from dataclasses import replace
+
+    if items is None:
+        return reading
+    carried = reading.book.carried
+    own = carried.filter(~pl.col("id_verifikasi").str.starts_with(LINTAS_ID_PREFIXES[0])
+                         & ~pl.col("id_verifikasi").str.starts_with(LINTAS_ID_PREFIXES[1]))
+    if items.height:
+        known = store.query(con, "SELECT DISTINCT id_pemilih FROM pemilih WHERE berlaku_dari < ?", [kuartal])
+        items = items.filter(pl.col("id_pemilih_kandidat").is_in(known["id_pemilih"].implode()))
+        own = pl.concat([own, items.select(carried.columns)], how="vertical_relaxed")
+    return replace(reading, book=replace(reading.book, carried=own))
 
 
 def cross_kabupaten(db: Path, root: Path, quarter: str, threads: int | None = None,
@@ -394,13 +494,17 @@ def cross_kabupaten(db: Path, root: Path, quarter: str, threads: int | None = No
     try:
         con.execute("BEGIN TRANSACTION")
         if decisions:
-            record_decisions(con, quarter, pl.DataFrame(decisions, schema={
-                "id_verifikasi": pl.Utf8, "keputusan": pl.Utf8, "sumber_file": pl.Utf8, "sumber_baris": pl.Int64}))
+            record_decisions(con, quarter, pl.DataFrame(decisions, schema=DECISION_COLUMNS))
+        con.execute("INSERT OR REPLACE INTO tahap_lintas VALUES (?, now()::TIMESTAMP)", [quarter])
         con.execute(_sql("views", root, quarter))
         con.execute(_sql("move_pairs", root, quarter))
         con.execute(_sql("record_moves", root, quarter))
         con.execute(_sql("shared_nik", root, quarter))
         con.execute(_sql("record_actions", root, quarter))
+        # The quarter's queue is what this run finds: an undecided item whose pair is gone
+        # (decided on the other side, a record changed) leaves it; decided items stay as history.
+        con.execute(f"DELETE FROM verifikasi_lintas WHERE kuartal = '{quarter}' "
+                    "AND id_verifikasi NOT IN (SELECT id_verifikasi FROM keputusan_lintas)")
         con.execute(_sql("record_nik_review", root, quarter))
         _record_ganda(con, _ganda_lintas(con, root, quarter), quarter)
         con.execute("COMMIT")

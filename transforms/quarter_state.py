@@ -147,8 +147,6 @@ def new_voter_fields(rec: dict) -> dict:
     return {f: rec.get(f) for f in PERSON_FIELDS}
 
 
-# Ids of the province's verifikasi_lintas queue (transforms/provinsi.py), returned in the same files.
-LINTAS_ID_PREFIXES = ("LN-", "LG-")
 
 
 def set_fields(voter: dict, fields: dict) -> tuple[list[str], dict, dict]:

@@ -18,7 +18,7 @@ from transforms.review import (
     person_state,
     review_id,
 )
-from transforms.quarter_state import LINTAS_ID_PREFIXES, QuarterState, change_row, new_voter_fields, proposal
+from transforms.quarter_state import QuarterState, change_row, new_voter_fields, proposal
 
 def add_carried(q: QuarterState, carried: pl.DataFrame) -> None:
     """Items left undecided at the end of the previous quarter stay in the queue with their id.
@@ -258,10 +258,7 @@ class Decisions:
         for rid, d in self.latest.items():
             if rid in self.result:
                 continue
-            if rid not in self.items and rid.startswith(LINTAS_ID_PREFIXES):
-                # a verifikasi_lintas item: the province stage (transforms/provinsi.py) records it
-                self.result[rid] = (TANPA_PERUBAHAN, "usulan lintas kabupaten: dicatat oleh tahap provinsi")
-            elif rid not in self.items:
+            if rid not in self.items:
                 if rid in self.book.decided_before:
                     reason = (f"usulan ini sudah diputuskan pada triwulan {self.book.decided_before[rid]}; "
                               "keputusan baru tidak mengubahnya lagi")
