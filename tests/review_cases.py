@@ -37,7 +37,8 @@ def _unused_voters(info: SampleInfo, n: int) -> list[dict]:
             if "nama" in frame.columns:
                 seen |= {f"nama:{x}" for x in frame["nama"].drop_nulls().to_list()}
     adults = voters.filter(
-        ~pl.col("nik").is_in(list(seen)) & ~pl.col("nkk").is_in(list(seen))
+        (pl.len().over("nama") == 1)  # no namesake anywhere on the list (a planted duplicate included)
+        & ~pl.col("nik").is_in(list(seen)) & ~pl.col("nkk").is_in(list(seen))
         & ~("nama:" + pl.col("nama")).is_in(list(seen))
         & (pl.col("tanggal_lahir") < "1990-01-01") & (pl.col("nama").str.split(" ").list.len() >= 2)
         & (pl.col("nik").str.slice(12, 4) < "9000")
