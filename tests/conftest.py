@@ -30,3 +30,15 @@ def cli_env(prefect_harness):
     env["PYTHONPATH"] = str(Path(__file__).resolve().parent.parent)
     env["PREFECT_API_URL"] = PREFECT_API_URL.value()
     return env
+
+
+# The longest files, longest first (measured with --durations): each runs whole on one worker,
+# so they are started first and side by side instead of one of them ending the run alone.
+LONGEST_FIRST = ("test_provinsi.py", "test_end_to_end.py", "test_fuzz_inbox.py", "test_quarters.py",
+                 "test_cli_corpus.py", "test_privacy.py", "test_review_loop.py", "test_flows.py",
+                 "test_quarters_review.py", "test_newcomer.py")
+
+
+def pytest_collection_modifyitems(config, items):
+    rank = {name: i for i, name in enumerate(LONGEST_FIRST)}
+    items.sort(key=lambda item: rank.get(item.path.name, len(rank)))  # stable: a file keeps its order
