@@ -85,6 +85,6 @@ def load_tms_rules(path: Path | None = None) -> TmsRules:
                     MappingProxyType(reactivation))
 
 
-@lru_cache(maxsize=8)
+@lru_cache(maxsize=1)
 def shipped_tms_rules() -> TmsRules:
     return load_tms_rules()

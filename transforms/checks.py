@@ -18,7 +18,7 @@ def check_whole_list(q: QuarterState, rejected: frozenset[str] = frozenset()) ->
         state = pl.concat([state, pl.DataFrame(touched, schema=q.current.schema)], how="vertical")
     active = state.filter(pl.col("status") == AKTIF)
     del state
-    auto, review = find_ganda(prepare_voters(active), q.policy)
+    auto, review = find_ganda(prepare_voters(active, q.policy), q.policy)
     needed = pl.concat([auto.get_column("id_pemilih"), review.get_column("id_pemilih_b")]).cast(pl.Int64)
     sources = active.filter(pl.col("id_pemilih").is_in(needed.implode())).select(
         "id_pemilih", "sumber_file", "sumber_baris"

@@ -23,6 +23,7 @@ from transforms.review import SOURCE_PERSON, T_TAMBAH, T_TMS, T_UBAH, pair_key, 
 ADULT_AGE = 17
 MARRIED = ("S", "P")
 
+
 def age_on(born: date | None, day: date) -> int | None:
     if born is None:
         return None

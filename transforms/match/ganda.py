@@ -74,7 +74,7 @@ def find_ganda(voters: pl.DataFrame, policy: MatchPolicy) -> tuple[pl.DataFrame,
     whose fields say they are one person (module docstring). `skor` of a review pair is that
     probability.
     """
-    v = prepare_voters(voters)
+    v = prepare_voters(voters, policy)
     if "alamat" not in v.columns:
         v = v.with_columns(alamat=pl.lit(None, dtype=pl.Utf8))
     auto, review_nik = _ganda_same_nik(v, policy)
