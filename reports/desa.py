@@ -38,15 +38,15 @@ from reports.style import (
 # Column layouts: keys of schemas/captions.csv, in sheet order.
 BARU_COLUMNS = (
     "no", "nik", "nkk", "nama", "tempat_lahir", "tanggal_lahir", "jenis_kelamin", "status_kawin",
-    "alamat", "rt", "rw", "disabilitas", "sumber_file", "sumber_baris", "metode", "skor", "keputusan",
+    "alamat", "rt", "rw", "disabilitas", "sumber_file", "sumber_baris", "metode", "skor", "penetapan",
 )
 TMS_COLUMNS = (
     "no", "nik", "nkk", "nama", "tempat_lahir", "tanggal_lahir", "jenis_kelamin", "alamat", "rt", "rw",
-    "kode_tms", "label_tms", "sumber_file", "sumber_baris", "metode", "skor", "keputusan",
+    "kode_tms", "label_tms", "sumber_file", "sumber_baris", "metode", "skor", "penetapan",
 )
 UBAH_COLUMNS = (
     "no", "nik", "nkk", "nama", "jenis_kelamin", "kolom_diubah", "nilai_lama", "nilai_baru",
-    "sumber_file", "sumber_baris", "metode", "skor", "keputusan",
+    "sumber_file", "sumber_baris", "metode", "skor", "penetapan",
 )
 
 
@@ -182,7 +182,7 @@ def ubah_rows(ctx: ReportContext, frame: pl.DataFrame, *, public: bool) -> list[
     The public form shows old/new only for fields marked nilai_publik "ya" in captions.csv, and
     does not even name a field marked "rahasia" (it says "data lainnya")."""
     keys = ("nik", "nkk", "nama", "jenis_kelamin", "kolom_diubah", "nilai_lama", "nilai_baru",
-            "sumber_file", "sumber_baris", "metode", "skor", "keputusan")
+            "sumber_file", "sumber_baris", "metode", "skor", "penetapan")
     caps = captions()
     rows = []
     for nik, nkk, nama, jk, kolom, lama_text, baru_text, *evidence in pick(frame, keys):

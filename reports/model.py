@@ -68,7 +68,7 @@ class ReportData:
                  jenis_kelamin, status_kawin, alamat, rt, rw, disabilitas, kode_desa,
                  kode_desa_lama, kolom_diubah, nilai_lama, nilai_baru (JSON objects
                  field -> value, as text), sumber_file, sumber_baris, metode, skor
-                 (Float64), keputusan (OTOMATIS/VERIFIKASI).
+                 (Float64), penetapan (OTOMATIS/VERIFIKASI).
     verifikasi:  the review queue, one row per candidate: id_verifikasi, kategori_usulan,
                  kode_tms_usulan, nik_kandidat, nama_kandidat, kode_desa_kandidat,
                  tanggal_lahir_kandidat, jenis_kelamin_kandidat, alamat_kandidat,

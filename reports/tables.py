@@ -7,6 +7,9 @@ from pathlib import Path
 
 import polars as pl
 
+from schemas.fields import LEWAT_VERIFIKASI, OTOMATIS
+
+# SPEC §6 names the change's `penetapan` (OTOMATIS / VERIFIKASI) `keputusan` in perubahan.csv.
 PERUBAHAN_COLUMNS = (
     "kategori", "kode_tms", "nik", "nkk", "nama", "jenis_kelamin", "kode_desa", "kode_desa_lama", "kolom_diubah",
     "sumber_file", "sumber_baris", "metode", "skor", "keputusan", "no_bukti",
@@ -38,7 +41,7 @@ def write_csv(frame: pl.DataFrame, columns: tuple[str, ...], path: Path) -> Path
 
 def write_tables(out_dir: Path, perubahan: pl.DataFrame, verifikasi: pl.DataFrame, karantina: pl.DataFrame) -> list[Path]:
     return [
-        write_csv(perubahan, PERUBAHAN_COLUMNS, out_dir / "perubahan.csv"),
+        write_csv(perubahan.rename({"penetapan": "keputusan"}), PERUBAHAN_COLUMNS, out_dir / "perubahan.csv"),
         write_csv(verifikasi, VERIFIKASI_COLUMNS, out_dir / "verifikasi.csv"),
         write_csv(karantina, KARANTINA_COLUMNS, out_dir / "karantina.csv"),
     ]
@@ -96,8 +99,8 @@ def build_ringkasan(
             "TMS": kategori.get("TMS", 0),
             "UBAH": kategori.get("UBAH", 0),
             "TMS_per_kode": per_kode,
-            "otomatis": perubahan.filter(pl.col("keputusan") == "OTOMATIS").height,
-            "hasil_verifikasi": perubahan.filter(pl.col("keputusan") == "VERIFIKASI").height,
+            "otomatis": perubahan.filter(pl.col("penetapan") == OTOMATIS).height,
+            "hasil_verifikasi": perubahan.filter(pl.col("penetapan") == LEWAT_VERIFIKASI).height,
         },
         "verifikasi": {
             "kandidat": verifikasi.height,

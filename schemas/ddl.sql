@@ -77,7 +77,7 @@ CREATE TABLE IF NOT EXISTS perubahan (
     sumber_baris BIGINT NOT NULL,
     metode VARCHAR NOT NULL,
     skor DOUBLE,
-    keputusan VARCHAR NOT NULL,        -- OTOMATIS / VERIFIKASI
+    penetapan VARCHAR NOT NULL,        -- how the change was decided: OTOMATIS / VERIFIKASI
     id_verifikasi VARCHAR
 );
 

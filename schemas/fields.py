@@ -74,6 +74,12 @@ KARANTINA = "karantina"
 TANPA_PERUBAHAN = "tanpa_perubahan"
 ROW_OUTCOMES: tuple[str, ...] = (DITERAPKAN, VERIFIKASI, KARANTINA, TANPA_PERUBAHAN)
 
+# Two words that were both `keputusan` once. `penetapan`: how a change on the list was decided,
+# by the pipeline alone or through a review item. `keputusan`: an official's decision on a
+# review item (SPEC §5.3). perubahan.csv keeps SPEC §6's column name `keputusan` for penetapan.
+OTOMATIS, LEWAT_VERIFIKASI = "OTOMATIS", "VERIFIKASI"
+SETUJU, TOLAK = "SETUJU", "TOLAK"
+
 # Verdicts of the matcher on a record (SPEC §5.2): applied alone, for review, no candidate.
 AUTO, REVIEW, NONE = "AUTO", "REVIEW", "NONE"
 # How a candidate was found: a trusted NIK, a NIK that needed the name to agree, a NIK that

@@ -83,7 +83,7 @@ MATCH_SCHEMA: dict[str, pl.DataType] = {**LINK_SCHEMA, "daftar": pl.Utf8}
 CHANGE_COLUMNS = (
     "kategori", "kode_tms", "id_pemilih", "nik", "nkk", "nama", "jenis_kelamin", "kode_desa", "kode_desa_lama",
     "kolom_diubah", "nilai_lama", "nilai_baru", "sumber_file", "sumber_sha256", "sumber_baris", "metode", "skor",
-    "keputusan", "id_verifikasi", "no_bukti",
+    "penetapan", "id_verifikasi", "no_bukti",
 )
 CHANGE_SCHEMA: dict[str, pl.DataType] = {
     "urutan": pl.Int32,

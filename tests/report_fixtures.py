@@ -56,7 +56,7 @@ def change(kategori: str, kode_desa: str, nama: str, born: date, sex: str, seria
         kategori=kategori, id_pemilih=serial, nik=nik(kode_desa, born, sex, serial), nkk=nkk(kode_desa, serial),
         nama=nama, tempat_lahir="TEMANGGUNG", tanggal_lahir=born, jenis_kelamin=sex, status_kawin="S",
         alamat="DUSUN KRAJAN", rt="001", rw="002", kode_desa=kode_desa, sumber_file="kematian_disdukcapil.xlsx",
-        sumber_baris=serial + 4, metode="NIK", skor=1.0, keputusan="OTOMATIS",
+        sumber_baris=serial + 4, metode="NIK", skor=1.0, penetapan="OTOMATIS",
     )
     row.update(kw)
     return row
@@ -106,7 +106,7 @@ def small_report_data(*, with_gap: bool = True) -> ReportData:
         change("BARU", bulu, DANGEROUS_NAME, date(2008, 12, 2), "L", 2, sumber_file="penduduk_dp4.xlsx",
                alamat="+62 JALAN RAYA", rt="-", status_kawin="B"),
         change("BARU", kel, "@ADMIN", date(1990, 5, 5), "L", 3, sumber_file="pindah_datang.csv",
-               metode="NAMA+TGL LAHIR", skor=0.93, keputusan="VERIFIKASI"),
+               metode="NAMA+TGL LAHIR", skor=0.93, penetapan="VERIFIKASI"),
         change("TMS", bulu, "SOEPARMAN", date(1941, 3, 7), "L", 4, kode_tms=1),
         change("TMS", bulu, "HJ. SITI MARYAM", date(1950, 7, 17), "P", 5, kode_tms=1, metode="NAMA+TGL LAHIR+NKK",
                skor=0.97),

@@ -126,7 +126,7 @@ def test_evidence_number_reaches_the_change(tmp_path):
     from transforms.quarter_state import CHANGE_COLUMNS, change_row
 
     change = change_row({"rec": {"sumber_file": "kematian_siak.xlsx", "sumber_baris": 3, "no_bukti": "AKTA-1"},
-                      "metode": "NIK", "skor": 1.0, "keputusan": "OTOMATIS", "id_verifikasi": None},
+                      "metode": "NIK", "skor": 1.0, "penetapan": "OTOMATIS", "id_verifikasi": None},
                      {"id_pemilih": 1}, "TMS", 1, None, [], {}, {})
     assert "no_bukti" in CHANGE_COLUMNS and change["no_bukti"] == "AKTA-1"
     assert pl.DataFrame([change]).get_column("no_bukti").to_list() == ["AKTA-1"]

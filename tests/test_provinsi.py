@@ -298,7 +298,7 @@ def _status(db: Path, ids: list[int]) -> dict[int, tuple]:
 def _changes_of(db: Path, id_pemilih: int) -> list[tuple]:
     con = duckdb.connect(str(db), read_only=True)
     try:
-        return con.execute("SELECT q.label, p.kategori, p.kode_tms, p.keputusan, p.id_verifikasi, p.sumber_file "
+        return con.execute("SELECT q.label, p.kategori, p.kode_tms, p.penetapan, p.id_verifikasi, p.sumber_file "
                            "FROM perubahan p JOIN kuartal q USING (kuartal) WHERE p.id_pemilih = ? ORDER BY 1",
                            [id_pemilih]).fetchall()
     finally:

@@ -100,7 +100,7 @@ def _perubahan() -> pl.DataFrame:
                 "sumber_baris": 5 + i,
                 "metode": "NIK",
                 "skor": 1.0,
-                "keputusan": "OTOMATIS",
+                "penetapan": "OTOMATIS",
             }
         )
     return pl.DataFrame(rows).with_columns(pl.col("kode_tms").cast(pl.Int64), pl.col("sumber_baris").cast(pl.Int64))

@@ -167,3 +167,16 @@ def test_a_database_from_an_earlier_release_gets_the_new_review_columns(con):
     assert old.select("id_verifikasi", "umur_sumber", "rt_sumber", "rw_sumber").row(0) == ("V1", None, None, None)
     store.create_schema(con)  # and again: nothing changes
     assert store.review_of(con, 8104).columns == old.columns
+
+
+def test_a_database_from_an_earlier_release_keeps_how_its_changes_were_decided(con):
+    # Earlier releases called a change's OTOMATIS/VERIFIKASI `keputusan`, like officials' SETUJU/TOLAK.
+    con.execute("ALTER TABLE perubahan RENAME COLUMN penetapan TO keputusan")
+    con.execute("INSERT INTO perubahan (kuartal, urutan, kategori, id_pemilih, sumber_file, sumber_baris, metode, "
+                "keputusan) VALUES (8104, 1, 'TMS', 7, 'kematian.csv', 2, 'NIK', 'VERIFIKASI')")
+    store.create_schema(con)  # what every `pdpb run` does first
+    changes = store.changes_of(con, 8104)
+    assert "keputusan" not in changes.columns
+    assert changes.select("id_pemilih", "penetapan").row(0) == (7, "VERIFIKASI")
+    store.create_schema(con)  # and again: nothing changes
+    assert store.changes_of(con, 8104).columns == changes.columns

@@ -21,7 +21,7 @@ from dataclasses import replace
 
 import polars as pl
 
-from schemas.fields import AKTIF, TANPA_PERUBAHAN, VERIFIKASI
+from schemas.fields import AKTIF, LEWAT_VERIFIKASI, TANPA_PERUBAHAN, VERIFIKASI
 from schemas.frames import KARANTINA_SCHEMA, Parsed
 from schemas.models import CoklitRecord
 from transforms.read import RawExtract
@@ -195,7 +195,7 @@ def apply_coklit(q, book: ReviewBook) -> ReviewBook:
         if hasil == TMS:
             source = {**rec, "no_bukti": f"COKLIT {where}".upper()}
             q.proposals.append(proposal(source, "TMS", kode, vid, {"metode": "COKLIT", "skor": None},
-                                         keputusan="VERIFIKASI"))
+                                         penetapan=LEWAT_VERIFIKASI))
             continue
         add_review(q, {**rec, "nama": voter.get("nama"), "nik": voter.get("nik"),
                         "tanggal_lahir": voter.get("tanggal_lahir"), "kode_desa": voter.get("kode_desa"),

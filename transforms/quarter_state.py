@@ -14,7 +14,7 @@ from datetime import date
 import numpy as np
 import polars as pl
 
-from schemas.fields import CORRECTABLE_FIELDS, PERSON_FIELDS, VERIFIKASI
+from schemas.fields import CORRECTABLE_FIELDS, OTOMATIS, PERSON_FIELDS, VERIFIKASI
 from schemas.frames import CHANGE_COLUMNS  # noqa: F401  (re-exported)
 from schemas.policy import MatchPolicy
 from schemas.tables import TmsRules, shipped_tms_rules
@@ -89,7 +89,7 @@ def source_of(rec: dict) -> dict:
 
 
 def proposal(rec: dict, kategori: str, kode_tms: int | None, id_pemilih: int | None, link: dict | None,
-              keputusan: str = "OTOMATIS", id_verifikasi: str | None = None, fields: dict | None = None) -> dict:
+              penetapan: str = OTOMATIS, id_verifikasi: str | None = None, fields: dict | None = None) -> dict:
     return {
         "rec": rec,
         "kategori": kategori,
@@ -97,7 +97,7 @@ def proposal(rec: dict, kategori: str, kode_tms: int | None, id_pemilih: int | N
         "id_pemilih": id_pemilih,
         "metode": (link or {}).get("metode") or "NIK",
         "skor": (link or {}).get("skor"),
-        "keputusan": keputusan,
+        "penetapan": penetapan,
         "id_verifikasi": id_verifikasi,
         "fields": fields or {},
     }
@@ -179,7 +179,7 @@ def change_row(p: dict, voter: dict, kategori: str, kode_tms: int | None, desa_l
         **source_of(rec),
         "metode": p["metode"],
         "skor": p["skor"],
-        "keputusan": p["keputusan"],
+        "penetapan": p["penetapan"],
         "id_verifikasi": p["id_verifikasi"],
         "no_bukti": rec.get("no_bukti"),  # akta kematian / SKPWNI number: the agency's evidence
     }

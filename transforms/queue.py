@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from schemas.fields import AKTIF, DITERAPKAN, KARANTINA, TANPA_PERUBAHAN, VERIFIKASI
+from schemas.fields import AKTIF, DITERAPKAN, KARANTINA, LEWAT_VERIFIKASI, TANPA_PERUBAHAN, VERIFIKASI
 from transforms.review import (
     T_AKTIFKAN,
     T_GANDA,
@@ -198,13 +198,13 @@ class Decisions:
                 self._quarantine(rid, "desa/kelurahan orang ini belum pasti, jadi tidak dapat ditambahkan; "
                                       "perbaiki desanya di berkas sumber")
                 return None
-            return proposal(rec, "BARU", None, None, link, keputusan="VERIFIKASI", id_verifikasi=rid, fields=fields)
+            return proposal(rec, "BARU", None, None, link, penetapan=LEWAT_VERIFIKASI, id_verifikasi=rid, fields=fields)
         kategori = "BARU" if tindakan == T_AKTIFKAN else item["kategori_usulan"]
         if kategori == "TMS" and item["kode_tms_usulan"] is None:
             self._quarantine(rid, "usulan ini belum menyebut kode TMS (tidak dikenal saat coklit); kembalikan daftar "
                                   "coklit dengan TMS dan kodenya bila orangnya memang tidak memenuhi syarat")
             return None
-        return proposal(rec, kategori, item["kode_tms_usulan"], cand, link, keputusan="VERIFIKASI",
+        return proposal(rec, kategori, item["kode_tms_usulan"], cand, link, penetapan=LEWAT_VERIFIKASI,
                          id_verifikasi=rid, fields=item["fields"])
 
     def distinct_pairs(self) -> frozenset[str]:
@@ -247,7 +247,7 @@ class Decisions:
             removed_by[cand["id_pemilih"]] = rid
             p = proposal(item["rec"], "TMS", ganda, cand["id_pemilih"],
                           {"metode": item.get("metode") or "GANDA", "skor": item.get("skor")},
-                          keputusan="VERIFIKASI", id_verifikasi=rid)
+                          penetapan=LEWAT_VERIFIKASI, id_verifikasi=rid)
             q.applied.append(change_row(p, cand, "TMS", ganda, None, [], {}, {}))
         q.review = [r for r in q.review if r.get("_keputusan") is None]
 

@@ -136,7 +136,12 @@ def check_access(db_path: Path) -> None:
 
 
 def create_schema(con: duckdb.DuckDBPyConnection) -> None:
+    """The tables of ddl.sql; a database made by an earlier release is brought up to date."""
     con.execute(DDL.read_text(encoding="utf-8"))
+    # Releases before 2026-12 called a change's OTOMATIS/VERIFIKASI `keputusan`, the word for
+    # officials' SETUJU/TOLAK; it is `penetapan` now.
+    if "keputusan" in _table_columns(con, "perubahan"):
+        con.execute("ALTER TABLE perubahan RENAME COLUMN keputusan TO penetapan")
 
 
 def query(con: duckdb.DuckDBPyConnection, sql: str, params=None) -> pl.DataFrame:

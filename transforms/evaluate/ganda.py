@@ -95,19 +95,19 @@ def febrl_voters(number: int, kode_kabupaten: str = "33.23") -> tuple[pl.DataFra
 
 def found_pairs(auto: pl.DataFrame, review: pl.DataFrame) -> pl.DataFrame:
     """The scan's proposals as unordered pairs, with how each was proposed (OTOMATIS/VERIFIKASI)."""
-    a = auto.select(x=pl.col("id_pemilih"), y=pl.col("id_pemilih_tetap"), keputusan=pl.lit("OTOMATIS"))
-    r = review.select(x=pl.col("id_pemilih_a"), y=pl.col("id_pemilih_b"), keputusan=pl.lit("VERIFIKASI"))
+    a = auto.select(x=pl.col("id_pemilih"), y=pl.col("id_pemilih_tetap"), penetapan=pl.lit("OTOMATIS"))
+    r = review.select(x=pl.col("id_pemilih_a"), y=pl.col("id_pemilih_b"), penetapan=pl.lit("VERIFIKASI"))
     return pl.concat([a, r]).select(
-        id_a=pl.min_horizontal("x", "y"), id_b=pl.max_horizontal("x", "y"), keputusan="keputusan"
+        id_a=pl.min_horizontal("x", "y"), id_b=pl.max_horizontal("x", "y"), penetapan="penetapan"
     ).unique(PAIR, keep="first", maintain_order=True)
 
 
 def pairwise(found: pl.DataFrame, truth: pl.DataFrame, n_voters: int) -> dict:
     """Precision and recall over pairs, the review load, and automatic removals of two people."""
     hit = found.join(truth.select(PAIR), on=PAIR, how="semi")
-    auto = found.filter(pl.col("keputusan") == "OTOMATIS")
+    auto = found.filter(pl.col("penetapan") == "OTOMATIS")
     wrong_auto = auto.join(truth.select(PAIR), on=PAIR, how="anti")
-    review = found.filter(pl.col("keputusan") == "VERIFIKASI")
+    review = found.filter(pl.col("penetapan") == "VERIFIKASI")
     return {
         "pemilih": n_voters,
         "pasangan_benar": truth.height,
