@@ -3,7 +3,7 @@
 read → parse: `Parsed` (RECORD_SCHEMA records, KARANTINA_SCHEMA quarantine rows);
 parse → match: RECORD_SCHEMA; match → decide: MATCH_SCHEMA (LINK_SCHEMA plus the list the
 candidate is on); decide → store: CHANGE_SCHEMA (table `perubahan`) and the review queue
-(`transforms.review.REVIEW_SCHEMA`, table `verifikasi`). `tests/test_frames.py` holds them
+(`transforms.review.REVIEW_SCHEMA`, table `verifikasi`). `tests/schemas/test_frames.py` holds them
 against `schemas/ddl.sql`.
 """
 

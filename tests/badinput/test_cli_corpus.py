@@ -14,7 +14,6 @@ from flows.init import run_init
 from reports.export import export_frame
 from transforms.ingest import ingest
 from transforms import store
-from transforms.synth import generate_sample
 
 from .build import build_corpus
 
@@ -24,9 +23,9 @@ KOTA = "33.71"  # Kota Magelang: 17 kelurahan keep each run's reports short
 
 
 @pytest.fixture(scope="module")
-def world(tmp_path_factory, prefect_harness):
+def world(tmp_path_factory, prefect_harness, kota_sample):
     base = tmp_path_factory.mktemp("cli-corpus")
-    info = generate_sample(base / "sampel", n_voters=400, seed=9, kode_kabupaten=KOTA)
+    info = kota_sample
     db = base / "pdpb.duckdb"
     run_init(voters=info.baseline, db=db, out=base / "out", kabupaten=KOTA, as_of=info.as_of, ingest=ingest,
              logger=logging.getLogger("t"))

@@ -19,7 +19,7 @@ from reports.publik_data import build_tables, public_input
 from reports.publik_format import angka, angka_bertanda, nama_triwulan, tanggal
 from transforms.wilayah import desa_of_kabupaten, kabupaten_name
 
-TMS_CSV = Path(__file__).resolve().parent.parent / "schemas" / "tms.csv"
+TMS_CSV = Path(__file__).resolve().parents[2] / "schemas" / "tms.csv"
 
 # People who appear in perubahan/verifikasi; none of this may reach a public file.
 PEOPLE = [

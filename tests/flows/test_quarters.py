@@ -20,12 +20,11 @@ import pytest
 
 from reports.export import export_frame
 from transforms import store
-from transforms.synth import generate_sample
 
 pytestmark = pytest.mark.slow  # runs whole quarters through the pipeline or the CLI
 
-ROOT = Path(__file__).resolve().parent.parent
-CHILD = ROOT / "tests" / "quarter_child.py"
+ROOT = Path(__file__).resolve().parents[2]
+CHILD = ROOT / "tests" / "support" / "quarter_child.py"
 Q1, Q2 = "2026-Q1", "2026-Q2"
 
 
@@ -84,10 +83,9 @@ def tree_hashes(folder: Path) -> dict[str, str]:
 
 
 @pytest.fixture(scope="module")
-def world(tmp_path_factory):
+def world(tmp_path_factory, kota_sample):
     base = tmp_path_factory.mktemp("triwulan")
-    info = generate_sample(base / "sampel", n_voters=1500, seed=5, first_quarter=Q1, n_quarters=2,
-                           kode_kabupaten="33.71")  # Kota Magelang: 17 kelurahan keep each run short
+    info = kota_sample  # Kota Magelang: 17 kelurahan keep each run short
     template = base / "awal.duckdb"
     init_db(info, template, base / "out-awal")
     reference = base / "ref.duckdb"
@@ -107,7 +105,7 @@ def test_killed_apply_leaves_old_or_new_state_and_rerun_completes(world, tmp_pat
     rng = random.Random(20260331)
     seen = {"lama": 0, "baru": 0}
     info = world["info"]
-    kill_at = [min(0.75, i * 0.17 + rng.uniform(0.0, 0.05)) for i in range(5)]
+    kill_at = [min(0.75, i * 0.3 + rng.uniform(0.0, 0.05)) for i in range(3)]
     for trial, delay in enumerate(kill_at):
         db = tmp_path / f"t{trial}.duckdb"
         out = tmp_path / f"out{trial}"

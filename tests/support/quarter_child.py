@@ -1,6 +1,6 @@
 """Runs one quarter without Prefect in a child process, for the crash-safety and one-writer tests.
 
-Usage: python -m tests.quarter_child QUARTER INBOX DB OUT
+Usage: python tests/support/quarter_child.py QUARTER INBOX DB OUT
 Prints APPLY_START just before the apply transaction begins (flushed), so a test can kill
 the process inside it; PDPB_JEDA_TERAPKAN widens that window.
 """

@@ -4,7 +4,6 @@ personal details, the review drop-down, and the same bytes for the same data."""
 from __future__ import annotations
 
 import re
-import sys
 import zipfile
 from datetime import date, datetime
 from pathlib import Path
@@ -13,10 +12,7 @@ import openpyxl
 import polars as pl
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-from report_fixtures import DANGEROUS_NAME, SMALL_DESA, small_report_data  # noqa: E402
+from tests.support.report_fixtures import DANGEROUS_NAME, SMALL_DESA, small_report_data  # noqa: E402
 from reports.style import safe_file_name  # noqa: E402
 from reports.workbooks import write_workbooks  # noqa: E402
 

@@ -21,7 +21,7 @@ from transforms.parse import ParseContext, parse_extract
 from transforms.read import RawExtract, read_extract
 from transforms.wilayah import desa_of_kabupaten
 
-from badinput.nasty import BAD_NIK_TEXT, NASTY
+from tests.badinput.nasty import BAD_NIK_TEXT, NASTY
 
 CTX = ParseContext("33.23", desa_of_kabupaten("33.23"), date(2026, 3, 31), date(2026, 1, 1))
 KINDS = ["pemilih", "kematian", "pindah_keluar", "pindah_datang", "penduduk", "tni_polri", "perbaikan", "keputusan"]

@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-import sys
 from datetime import datetime
-from pathlib import Path
 
 import openpyxl
 import polars as pl
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-from report_fixtures import small_report_data  # noqa: E402
+from tests.support.report_fixtures import small_report_data  # noqa: E402
 from reports.style import print_pt  # noqa: E402
 from reports.workbooks import write_workbooks  # noqa: E402
 from transforms.review import read_decisions  # noqa: E402

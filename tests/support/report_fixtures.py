@@ -14,7 +14,7 @@ from reports.model import ReportData
 from transforms.wilayah import desa_of_kabupaten, kabupaten_name
 
 KABUPATEN = "33.23"
-TMS_CSV = Path(__file__).resolve().parent.parent / "schemas" / "tms.csv"
+TMS_CSV = Path(__file__).resolve().parents[2] / "schemas" / "tms.csv"
 SMALL_DESA = ("33.23.01.2001", "33.23.01.2002", "33.23.01.2003", "33.23.02.2001", "33.23.03.1001")
 DANGEROUS_NAME = '=HYPERLINK("x")'
 

@@ -11,10 +11,10 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from transforms.synth import generate_sample
 
 pytestmark = pytest.mark.slow
 
+KOTA = "33.71"  # Kota Magelang: its 17 kelurahan keep each run's reports short (Temanggung: test_flows)
 KEY = ["kategori", "kode_tms", "nik", "kode_desa", "kode_desa_lama", "kolom_diubah", "sumber_file", "sumber_baris"]
 
 
@@ -25,12 +25,12 @@ def run_cli(*args: str, env: dict, cwd: Path) -> subprocess.CompletedProcess:
 
 
 @pytest.fixture(scope="module")
-def clean_run(tmp_path_factory, cli_env):
+def clean_run(tmp_path_factory, cli_env, kota_sample):
     base = tmp_path_factory.mktemp("bersih")
-    info = generate_sample(base / "sampel", n_voters=3000, seed=7, first_quarter="2026-Q1", n_quarters=2)
+    info = kota_sample
     db, out = base / "pdpb.duckdb", base / "out"
     init = run_cli("init", "--voters", str(info.baseline), "--db", str(db), "--out", str(out),
-                   "--as-of", info.as_of.isoformat(), env=cli_env, cwd=base)
+                   "--as-of", info.as_of.isoformat(), "--kabupaten", KOTA, env=cli_env, cwd=base)
     assert init.returncode == 0, init.stderr
     run = run_cli("run", "--quarter", "2026-Q1", "--inbox", str(info.inbox["2026-Q1"]), "--db", str(db),
                   "--out", str(out), env=cli_env, cwd=base)
@@ -76,10 +76,14 @@ def test_nik_is_text_in_every_csv(clean_run):
 
 def test_reports_exist_for_every_desa(clean_run):
     _, _, out = clean_run
+    from transforms.wilayah import desa_of_kabupaten
+
+    every = desa_of_kabupaten(KOTA)
+    assert every.height == 17
     desa = list((out / "2026-Q1" / "desa").glob("*.xlsx"))
-    assert len(desa) == 289
+    assert sorted(p.name.split("_")[0] for p in desa) == sorted(every["kode_desa"].to_list())
     assert (out / "2026-Q1" / "rekap_kabupaten.xlsx").exists()
-    assert len(list((out / "2026-Q1" / "pengumuman").glob("*.xlsx"))) == 289
+    assert len(list((out / "2026-Q1" / "pengumuman").glob("*.xlsx"))) == every.height
 
 
 def test_export_after_quarter_equals_labels(clean_run, cli_env, tmp_path):
@@ -126,7 +130,7 @@ def test_rerun_is_identical_and_older_quarter_refused(clean_run, cli_env, tmp_pa
 
 def test_accuracy_command_reports_zero_wrongful_removals_first(tmp_path, cli_env):
     # `pdpb akurasi` on a small messy kabupaten: its first figure is the one that matters.
-    done = run_cli("akurasi", "--voters", "3000", "--seed", "4", "--dir", str(tmp_path / "akurasi"),
+    done = run_cli("akurasi", "--voters", "3000", "--seed", "4", "--kabupaten", KOTA, "--dir", str(tmp_path / "akurasi"),
                    "--json", str(tmp_path / "akurasi.json"), env=cli_env, cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     lines = done.stdout.splitlines()

@@ -12,9 +12,7 @@ import openpyxl
 import polars as pl
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-from review_cases import Q1, Q2, make_review_kabupaten, official_decisions  # noqa: E402
+from tests.support.review_cases import Q1, Q2, make_review_kabupaten, official_decisions  # noqa: E402
 
 pytestmark = pytest.mark.slow
 

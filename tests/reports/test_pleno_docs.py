@@ -19,7 +19,6 @@ from flows.init import run_init
 from flows.quarter import PLAIN, run_quarter
 from reports.style import print_pt
 from reports.terbilang import tanggal_terbilang, terbilang
-from transforms.synth import generate_sample
 
 QUARTER = "2026-Q1"
 KOTA = "33.71"  # Kota Magelang: 3 kecamatan, 17 kelurahan - a whole quarter in seconds
@@ -29,9 +28,9 @@ BODY_PT = 11  # the workbooks' body font (openpyxl's default Calibri 11)
 
 
 @pytest.fixture(scope="module")
-def quarter(tmp_path_factory):
+def quarter(tmp_path_factory, kota_sample):
     base = tmp_path_factory.mktemp("pleno")
-    info = generate_sample(base / "sampel", n_voters=1500, seed=3, kode_kabupaten=KOTA, first_quarter=QUARTER)
+    info = kota_sample
     db, out = base / "pdpb.duckdb", base / "out"
     log = logging.getLogger("test.pleno")
     from transforms.ingest import ingest
@@ -158,13 +157,11 @@ def test_printed_recap_reads_at_8_pt_with_the_total_on_page_1(quarter):
 
 
 def test_coklit_lists_voters_over_100_and_review_items_per_desa(tmp_path):
-    import sys
     from dataclasses import replace
 
     import polars as pl
 
-    sys.path.insert(0, str(Path(__file__).resolve().parent))
-    from report_fixtures import SMALL_DESA, small_report_data
+    from tests.support.report_fixtures import SMALL_DESA, small_report_data
 
     from reports.coklit import write_coklit
     from reports.model import QuarterRows

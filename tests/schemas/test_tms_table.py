@@ -16,7 +16,6 @@ from flows.quarter import PLAIN, ingest, run_quarter
 from flows.settings import load_settings
 from schemas.tables import HERE as SCHEMAS
 from transforms.errors import InputError
-from transforms.synth import generate_sample
 
 QUARTER = "2026-Q1"
 KOTA = "33.71"  # Kota Magelang: 17 kelurahan, a quarter in seconds
@@ -39,11 +38,11 @@ def _texts(folder: Path) -> set[str]:
 
 
 @pytest.fixture(scope="module")
-def runs(tmp_path_factory):
+def runs(tmp_path_factory, kota_sample):
     """The same quarter run on the same list, once with the default table and once with a copy
     whose code 1 has another label and description."""
     base = tmp_path_factory.mktemp("tms_table")
-    info = generate_sample(base / "sampel", n_voters=600, seed=4, kode_kabupaten=KOTA, first_quarter=QUARTER)
+    info = kota_sample
     log = logging.getLogger("test.tms_table")
     with (SCHEMAS / "tms.csv").open(encoding="utf-8", newline="") as fh:
         rows = list(csv.DictReader(fh))

@@ -27,7 +27,7 @@ def test_febrl1_as_a_voter_list_is_found_pairwise() -> None:
 def test_a_person_registered_three_times_gives_every_pair(tmp_path) -> None:
     from datetime import date
 
-    from test_match import DESA_A, DESA_B, only_listed, voter, with_background
+    from tests.transforms.test_match import DESA_A, DESA_B, only_listed, voter, with_background
 
     born = date(1979, 6, 14)
     v = with_background([
@@ -65,7 +65,7 @@ def test_generated_two_nik_duplicates_are_labelled_and_found(tmp_path) -> None:
 def test_same_name_neighbours_are_never_ganda_unless_born_the_same_day() -> None:
     from datetime import date
 
-    from test_match import DESA_A, only_listed, voter, with_background
+    from tests.transforms.test_match import DESA_A, only_listed, voter, with_background
 
     # One desa, two households, one rare name, birth dates one digit apart or far apart:
     # two neighbours, whatever the name's weight says.

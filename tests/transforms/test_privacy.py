@@ -28,9 +28,8 @@ import pytest
 
 from transforms import arsip, audit, keys, store
 from transforms.samaran import mask
-from transforms.synth import generate_sample
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 KEY = "kunci-uji-basis-data-1"
 Q1 = "2026-Q1"
 NIK_RE = re.compile(rb"(?<!\d)\d{16}(?!\d)")
@@ -106,9 +105,9 @@ def sha(path: Path) -> str:
 
 
 @pytest.fixture(scope="module")
-def world(tmp_path_factory) -> World:
+def world(tmp_path_factory, kota_sample) -> World:
     base = tmp_path_factory.mktemp("rahasia")
-    info = generate_sample(base / "sampel", n_voters=1200, seed=5, kode_kabupaten="33.71", first_quarter=Q1)
+    info = kota_sample
     db, out, home = base / "db" / "pdpb.duckdb", base / "out", base / "prefect-home"
     env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}
     env.update(PYTHONPATH=str(ROOT), PREFECT_HOME=str(home), PREFECT_SERVER_ANALYTICS_ENABLED="false",
@@ -121,7 +120,7 @@ def world(tmp_path_factory) -> World:
         cwd=base, env=env, capture_output=True, text=True, timeout=900,
     )
     assert proc.returncode == 0, proc.stderr[-3000:]
-    niks = sample_niks(base / "sampel")
+    niks = sample_niks(info.out_dir)
     assert len(niks) > 1000
     return World(base, db, out, home, proc.stdout + proc.stderr, niks, info)
 

@@ -9,7 +9,7 @@ import shutil
 import polars as pl
 import pytest
 
-from tests.test_quarters import Q1, Q2, export_bytes, init_db, run_quarter, world  # noqa: F401  (world: the fixture)
+from tests.flows.test_quarters import Q1, Q2, export_bytes, init_db, run_quarter, world  # noqa: F401  (world: the fixture)
 from transforms.synth import generate_sample
 
 pytestmark = pytest.mark.slow  # runs whole quarters through the pipeline
