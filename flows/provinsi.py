@@ -141,11 +141,12 @@ def check_worker_threads(logger) -> None:
 
 def run_kabupaten(kab: Kabupaten, quarter: str, store_root: Path, logger, lintas=None) -> dict:
     """One kabupaten's quarter on its own database and inbox (one transaction, rerun-safe), then
-    its snapshot in the store. `lintas`: the province's open items for its queue (items_for_run).
+    its snapshot in the store. `lintas`: the province's part of its queue (queue_for_run).
     Returns a small summary, with the decisions its run settled on those items."""
     from flows.quarter import PLAIN, run_quarter
     from transforms import store
-    from transforms.provinsi import lintas_decisions, write_snapshot
+    from transforms.provinsi import write_snapshot
+    from transforms.provinsi_queue import lintas_decisions
 
     started = time.perf_counter()
     trace = os.environ.get("PDPB_PROVINSI_JEJAK")  # fault tests: which process runs which kabupaten
@@ -230,12 +231,19 @@ def province_quarter(province: Province, quarter: str, run_all, logger) -> dict:
     one after another), the cross-kabupaten stage, the reruns that apply its automatic
     actions, then the queues and the recap."""
     from transforms.provinsi import cross_kabupaten, largest_first
+    from transforms.provinsi_queue import hold_double_approvals
 
     order = largest_first(province.kabupaten)
     started = time.perf_counter()
     logger.info("provinsi %s, triwulan %s: %d kabupaten/kota, terbesar lebih dulu", province.kode, quarter,
                 len(order))
     results = _checked(run_all(order, quarter, province), "tahap lintas kabupaten belum dijalankan")
+    held = hold_double_approvals(province.db, quarter, [d for r in results.values() for d in r["keputusan_lintas"]])
+    if held:  # both records of one pair struck: those runs again, the two decisions set aside
+        logger.warning("keputusan lintas kabupaten ditahan: kedua pencatatan satu pasangan disetujui untuk dicoret; "
+                       "%s dijalankan ulang tanpa keputusan itu", ", ".join(held))
+        results.update(_checked(run_all([k for k in order if k.kode in held], quarter, province),
+                                "keputusan yang ditahan belum dikeluarkan"))
     t_kab = time.perf_counter() - started
 
     t = time.perf_counter()
@@ -263,19 +271,19 @@ def _checked(results: dict[str, dict], then: str) -> dict[str, dict]:
 def _run_all(kabs: list[Kabupaten], quarter: str, province: Province) -> dict[str, dict]:
     """Each kabupaten's quarter as a task, with the province's open items for its queue (read
     here: a worker need not reach provinsi.duckdb)."""
-    from transforms.provinsi import items_for_run
+    from transforms.provinsi_queue import queue_for_run
 
-    futures = [kabupaten_task.submit(k, quarter, province.store, items_for_run(province.db, k.kode, quarter))
+    futures = [kabupaten_task.submit(k, quarter, province.store, queue_for_run(province.db, k.kode, quarter))
                for k in kabs]
     return {r["kode"]: r for r in (f.result() for f in futures)}
 
 
 def run_in_process(logger):
     """`run_all` for province_quarter without Dask: one kabupaten after another, here."""
-    from transforms.provinsi import items_for_run
+    from transforms.provinsi_queue import queue_for_run
 
     def run_all(kabs: list[Kabupaten], quarter: str, province: Province) -> dict[str, dict]:
-        return {k.kode: run_kabupaten(k, quarter, province.store, logger, items_for_run(province.db, k.kode, quarter))
+        return {k.kode: run_kabupaten(k, quarter, province.store, logger, queue_for_run(province.db, k.kode, quarter))
                 for k in kabs}
 
     return run_all

@@ -13,7 +13,6 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 
-import polars as pl
 from prefect import flow, get_run_logger
 
 from flows.artifacts import publish_artifacts
@@ -32,7 +31,7 @@ from transforms.parse import ParseContext
 from transforms.quarters import plan_run
 from transforms.read import list_inbox
 from transforms.recap import file_accounting
-from transforms.provinsi import with_lintas_items
+from transforms.provinsi_queue import LintasQueue, with_lintas_items
 from transforms.review import read_review_book
 from transforms.wilayah import desa_of_kabupaten, kabupaten_name
 
@@ -79,9 +78,9 @@ def pdpb_triwulan(quarter: str, inbox: str | None = None, db: str = "data/pdpb.d
 
 
 def run_quarter(*, quarter: str, inbox: Path, db: Path, out: Path, steps: Steps = TASKS, logger=None,
-                pleno: dict | None = None, lewati: bool = False, lintas: pl.DataFrame | None = None) -> dict:
+                pleno: dict | None = None, lewati: bool = False, lintas: LintasQueue | None = None) -> dict:
     """`lewati`: quarters not yet run before `quarter` are skipped on purpose (and recorded).
-    `lintas`: the province's open cross-kabupaten items for this kabupaten (flows/provinsi.py)."""
+    `lintas`: the province's part of this kabupaten's queue (flows/provinsi.py)."""
     logger = logger or get_run_logger()
     run = RunParams(quarter=quarter, inbox=inbox, db=db, out=out, pleno=pleno, lewati=lewati)
     failure: InputError | None = None
@@ -101,7 +100,7 @@ def run_quarter(*, quarter: str, inbox: Path, db: Path, out: Path, steps: Steps 
     raise failure
 
 
-def _run_locked(con, steps: Steps, logger, run: RunParams, lintas: pl.DataFrame | None = None) -> dict:
+def _run_locked(con, steps: Steps, logger, run: RunParams, lintas: LintasQueue | None = None) -> dict:
     kuartal, label, tanggal_acuan, timer = run.kuartal, run.label, run.tanggal_acuan, Timer()
     plan = plan_run(con, kuartal, lewati=run.lewati, db=str(run.db))
     if plan.skipped:

@@ -62,6 +62,17 @@ CREATE TABLE IF NOT EXISTS keputusan_lintas (
     dibaca TIMESTAMP NOT NULL
 );
 ALTER TABLE keputusan_lintas ADD COLUMN IF NOT EXISTS hasil VARCHAR;  -- a ledger of an earlier release
+-- Decisions held in a quarter: SETUJU on both items of one pair (each side struck its own
+-- record for the other to stay). Both records stay until the officials decide again.
+CREATE TABLE IF NOT EXISTS lintas_ditahan (
+    kuartal VARCHAR NOT NULL,
+    id_verifikasi VARCHAR NOT NULL,
+    kabupaten VARCHAR NOT NULL,
+    id_pasangan VARCHAR NOT NULL,
+    kabupaten_pasangan VARCHAR NOT NULL,
+    dicatat TIMESTAMP NOT NULL,
+    PRIMARY KEY (kuartal, id_verifikasi)
+);
 -- The quarters the stage ran for: a kabupaten's run gets the items of the latest one.
 CREATE TABLE IF NOT EXISTS tahap_lintas (
     kuartal VARCHAR PRIMARY KEY,
@@ -201,4 +212,24 @@ ORDER BY jenis, id_verifikasi;
 SELECT * FROM verifikasi_lintas
 WHERE kabupaten = ? AND kuartal = (SELECT max(kuartal) FROM tahap_lintas WHERE kuartal <= '{kuartal}')
   AND id_verifikasi NOT IN (SELECT id_verifikasi FROM keputusan_lintas WHERE kuartal < '{kuartal}')
+  AND id_verifikasi NOT IN (SELECT id_verifikasi FROM lintas_ditahan WHERE kuartal = '{kuartal}')
 ORDER BY jenis, id_verifikasi;
+
+-- name: held_for_run
+SELECT id_verifikasi, id_pasangan, kabupaten_pasangan FROM lintas_ditahan
+WHERE kuartal = '{kuartal}' AND kabupaten = ? ORDER BY id_verifikasi;
+
+-- name: double_approvals
+-- Both items of one pair approved in the same quarter (`setuju`: the decisions the kabupaten
+-- runs applied): each official struck their own record for the other to stay, so together they
+-- would strike the person from every list. Both decisions are held; the pair is the same two
+-- records seen from either side (same kind, the candidate of one is the other record of the other).
+INSERT OR IGNORE INTO lintas_ditahan
+SELECT '{kuartal}', x.id_verifikasi, x.kabupaten, y.id_verifikasi, y.kabupaten, now()::TIMESTAMP
+FROM verifikasi_lintas x
+JOIN verifikasi_lintas y
+  ON y.kuartal = x.kuartal AND y.jenis = x.jenis AND y.kabupaten = x.kabupaten_lain
+ AND y.kabupaten_lain = x.kabupaten AND y.nik_kandidat = x.nik_lain AND y.nik_lain = x.nik_kandidat
+WHERE x.kuartal = (SELECT max(kuartal) FROM tahap_lintas WHERE kuartal <= '{kuartal}')
+  AND x.id_verifikasi IN (SELECT id_verifikasi FROM setuju)
+  AND y.id_verifikasi IN (SELECT id_verifikasi FROM setuju);

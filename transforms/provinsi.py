@@ -31,7 +31,7 @@ KELUAR, DATANG = "KELUAR", "DATANG"
 DITERAPKAN, VERIFIKASI = "DITERAPKAN", "VERIFIKASI"
 QUEUE_FILE = "verifikasi_lintas.csv"
 # Ids of verifikasi_lintas items. A province run adds the open ones to the kabupaten's own queue
-# (items_for_run), where officials decide them like any other item.
+# (transforms/provinsi_queue.py), where officials decide them like any other item.
 LINTAS_ID_PREFIXES = ("LN-", "LG-")
 # The province's automatic actions for a kabupaten, put in its inbox as a pindah_keluar extract.
 LINTAS_INBOX_FILE = "pindah_keluar_lintas_{quarter}.csv"
@@ -396,6 +396,10 @@ def _record_ganda(con: duckdb.DuckDBPyConnection, ganda: pl.DataFrame, quarter: 
     con.unregister("ganda_baru")
 
 
+DECISION_COLUMNS = {"id_verifikasi": pl.Utf8, "keputusan": pl.Utf8, "sumber_file": pl.Utf8, "sumber_baris": pl.Int64,
+                    "hasil": pl.Utf8}
+
+
 def record_decisions(con: duckdb.DuckDBPyConnection, quarter: str, decisions: pl.DataFrame) -> int:
     """Decisions on verifikasi_lintas items, as the kabupaten's run recorded and applied them:
     facts, recorded once per (id, file, row); the latest decision on an id wins."""
@@ -412,77 +416,6 @@ def record_decisions(con: duckdb.DuckDBPyConnection, quarter: str, decisions: pl
                           AND x.sumber_file = k.sumber_file AND x.sumber_baris = k.sumber_baris)""")
     con.unregister("keputusan_baru")
     return decisions.height
-
-
-DECISION_COLUMNS = {"id_verifikasi": pl.Utf8, "keputusan": pl.Utf8, "sumber_file": pl.Utf8, "sumber_baris": pl.Int64,
-                    "hasil": pl.Utf8}
-
-
-def lintas_decisions(con: duckdb.DuckDBPyConnection, kuartal: int) -> list[dict]:
-    """SETUJU/TOLAK on verifikasi_lintas items that the kabupaten's run of `kuartal` read from
-    its keputusan files (or had recorded before) and settled, with what came of each: the
-    latest decision per id, from the kabupaten's own tables."""
-    like = " OR ".join(f"k.id_verifikasi LIKE '{p}%'" for p in LINTAS_ID_PREFIXES)
-    rows = store.query(con, f"""
-        SELECT k.id_verifikasi, k.keputusan, k.sumber_file, k.sumber_baris, s.hasil
-        FROM keputusan k JOIN verifikasi_selesai s ON s.id_verifikasi = k.id_verifikasi AND s.kuartal = k.kuartal
-        WHERE k.kuartal = ? AND k.keputusan IN ('SETUJU', 'TOLAK') AND ({like})
-        QUALIFY row_number() OVER (PARTITION BY k.id_verifikasi ORDER BY k.urutan DESC) = 1
-        ORDER BY k.id_verifikasi""", [kuartal])
-    return rows.select([pl.col(c).cast(t) for c, t in DECISION_COLUMNS.items()]).to_dicts()
-
-
-def items_for_run(db: Path, kode: str, quarter: str) -> pl.DataFrame:
-    """The open verifikasi_lintas items of kabupaten `kode`, as review rows of its own queue
-    (transforms/review.py REVIEW_SCHEMA), for its run of `quarter`: there SETUJU applies the
-    proposal to the candidate like any item of the kabupaten, and TOLAK drops it (SPEC §5.3).
-    Each item is one row of the province's queue file, whose number it keeps."""
-    from transforms.review import REVIEW_SCHEMA, T_TMS
-
-    empty = pl.DataFrame(schema=REVIEW_SCHEMA)
-    if not db.exists():
-        return empty
-    con = duckdb.connect(str(db), read_only=True)
-    try:
-        if not con.execute("SELECT count(*) FROM information_schema.tables WHERE table_name = 'tahap_lintas'"
-                           ).fetchall()[0][0]:
-            return empty
-        items = store.query(con, _sql("items_for_run", Path("."), quarter), [kode])
-    finally:
-        con.close()
-    if items.height == 0:
-        return empty
-    rows = items.with_row_index("baris", offset=2).select(
-        id_verifikasi="id_verifikasi", kategori_usulan="kategori_usulan",
-        kode_tms_usulan=pl.col("kode_tms_usulan").cast(pl.Int64), id_pemilih_kandidat="id_pemilih_kandidat",
-        nik_kandidat="nik_kandidat", nama_kandidat="nama_kandidat", kode_desa_kandidat="kode_desa_kandidat",
-        sumber_file=pl.lit(QUEUE_FILE), sumber_baris=pl.col("baris").cast(pl.Int64),
-        nama_sumber="nama_lain", nik_sumber="nik_lain", tanggal_lahir_sumber="tanggal_lahir_lain",
-        kode_desa_sumber="kode_desa_lain", skor="skor", alasan="alasan", jenis_sumber=pl.lit("lintas"),
-        tindakan=pl.lit(T_TMS), metode="jenis",
-        dibawa_dari=pl.col("kuartal").map_elements(store.quarter_index, return_dtype=pl.Int64),
-    )
-    return pl.concat([empty, rows], how="diagonal_relaxed").select(list(REVIEW_SCHEMA))
-
-
-def with_lintas_items(reading, items: pl.DataFrame | None, con: duckdb.DuckDBPyConnection, kuartal: int):
-    """The decisions of a kabupaten's run of `kuartal` (review.DecisionReading) with the queue it
-    starts from. Run by the province (`items` given), the cross-kabupaten items are the
-    province's current ones: the kabupaten's own copies of earlier ones are replaced (an item
-    whose records changed has a new id there). An item about a voter this very quarter added
-    waits for the next quarter: the run decides on the list as it was before the quarter."""
-    from dataclasses import replace
-
-    if items is None:
-        return reading
-    carried = reading.book.carried
-    own = carried.filter(~pl.col("id_verifikasi").str.starts_with(LINTAS_ID_PREFIXES[0])
-                         & ~pl.col("id_verifikasi").str.starts_with(LINTAS_ID_PREFIXES[1]))
-    if items.height:
-        known = store.query(con, "SELECT DISTINCT id_pemilih FROM pemilih WHERE berlaku_dari < ?", [kuartal])
-        items = items.filter(pl.col("id_pemilih_kandidat").is_in(known["id_pemilih"].implode()))
-        own = pl.concat([own, items.select(carried.columns)], how="vertical_relaxed")
-    return replace(reading, book=replace(reading.book, carried=own))
 
 
 def cross_kabupaten(db: Path, root: Path, quarter: str, threads: int | None = None,

@@ -259,7 +259,9 @@ class Decisions:
             if rid in self.result:
                 continue
             if rid not in self.items:
-                if rid in self.book.decided_before:
+                if rid in self.book.held:
+                    reason = self.book.held[rid]
+                elif rid in self.book.decided_before:
                     reason = (f"usulan ini sudah diputuskan pada triwulan {self.book.decided_before[rid]}; "
                               "keputusan baru tidak mengubahnya lagi")
                 elif rid in self.book.known:

@@ -104,6 +104,8 @@ class ReviewBook:
     rejected: `kunci_pasangan` of items officials rejected in earlier quarters.
     known: id_verifikasi of every item ever queued -> quarter label it was last queued in.
     decided_before: id_verifikasi decided in an earlier quarter -> that quarter's label.
+    held: id_verifikasi whose decisions are set aside this quarter -> why (a province's
+        cross-kabupaten pair approved on both sides, transforms/provinsi_queue.py).
     no_change: (file, row) of decision rows read now that change nothing: blank, or repeating
         a decision already applied in an earlier quarter.
     """
@@ -113,6 +115,7 @@ class ReviewBook:
     rejected: frozenset[str] = frozenset()
     known: dict[str, str] = field(default_factory=dict)
     decided_before: dict[str, str] = field(default_factory=dict)
+    held: dict[str, str] = field(default_factory=dict)
     no_change: tuple[tuple[str, int], ...] = ()  # decision rows read now that change nothing (blank, repeated)
     coklit: pl.DataFrame | None = None  # rows of returned coklit lists read now (transforms/coklit.py)
 

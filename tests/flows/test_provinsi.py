@@ -433,11 +433,29 @@ def test_officials_decisions_on_cross_kabupaten_items_apply_once_and_a_rejection
     tolak_nik = nik_items["nik_kandidat"][1]
     other_side = ledger.filter((pl.col("nik_kandidat") == tolak_nik) & (pl.col("kabupaten") == B))["id_verifikasi"][0]
     decisions = {setuju: "SETUJU", tolak: "TOLAK", ganda: "SETUJU"}
-    returned = returned.with_columns(keputusan=pl.col("id_verifikasi").replace_strict(decisions, default=None))
+    # The third shared NIK: both officials strike their own record, each for the other to stay.
+    both_nik = nik_items["nik_kandidat"][2]
+    both_a = nik_items["id_verifikasi"][2]
+    both_b = ledger.filter((pl.col("nik_kandidat") == both_nik) & (pl.col("kabupaten") == B))["id_verifikasi"][0]
+    both_ids = {rid: ledger.filter(pl.col("id_verifikasi") == rid)["id_pemilih_kandidat"][0] for rid in (both_a, both_b)}
+    returned = returned.with_columns(keputusan=pl.col("id_verifikasi").replace_strict(
+        {**decisions, both_a: "SETUJU"}, default=None))
     inbox = kab[A].inbox_for(Q)
     returned.write_csv(inbox / "keputusan_lintas.csv")
+    queue_b = pl.read_csv(kab[B].out / Q / "verifikasi_lintas.csv", infer_schema=False)
+    queue_b.with_columns(keputusan=pl.when(pl.col("id_verifikasi") == both_b).then(pl.lit("SETUJU"))).write_csv(
+        kab[B].inbox_for(Q) / "keputusan_lintas.csv")
 
-    run_serial(synth.config, Q)  # the rerun of the quarter, with the returned file in A's inbox
+    run_serial(synth.config, Q)  # the rerun of the quarter, with the returned files in A's and B's inboxes
+    # Both records of that NIK stay: the two decisions are held and say why, in both kabupaten,
+    # and both items are open again.
+    assert _status(kab[A].db, [both_ids[both_a]]) == {both_ids[both_a]: ("AKTIF", None)}
+    assert _status(kab[B].db, [both_ids[both_b]]) == {both_ids[both_b]: ("AKTIF", None)}
+    for side, rid in ((A, both_a), (B, both_b)):
+        karantina = pl.read_csv(kab[side].out / Q / "karantina.csv", infer_schema=False)
+        (reason,) = karantina.filter(pl.col("nilai") == rid)["alasan"].to_list()
+        assert reason.startswith("keputusan ditahan:") and "TOLAK" in reason, reason
+        assert rid in _queue_ids(kab[side], Q)
     expected = {
         cand[setuju]: [(Q, "TMS", 2, "VERIFIKASI", setuju, "verifikasi_lintas.csv")],
         cand[ganda]: [(Q, "TMS", 2, "VERIFIKASI", ganda, "verifikasi_lintas.csv")],
