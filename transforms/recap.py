@@ -102,40 +102,15 @@ def file_accounting(files: list, hasil: pl.DataFrame, karantina: pl.DataFrame) -
 
 def report_frames(con, kuartal: int, desa: pl.DataFrame, tms: pl.DataFrame, before_q: int,
                   before: pl.DataFrame | None = None, after: pl.DataFrame | None = None):
-    """Query results for the writers: the recap, the changes with person details, the queue.
-    `before`/`after`: the lists as of `before_q` and `kuartal` when the caller already has them."""
+    """Query results for the writers: the recap, the changes with person details, the queue
+    (store.changes_for_reports, store.review_for_reports). `before`/`after`: the lists as of
+    `before_q` and `kuartal` when the caller already has them."""
     before = store.list_as_of(con, before_q) if before is None else before
     after = store.list_as_of(con, kuartal) if after is None else after
-    perubahan = store.changes_of(con, kuartal)
-    codes = tms["kode"].to_list()
-    rekap = desa_recap(desa, before, after, perubahan, codes)
-    person = after.select("id_pemilih", "tempat_lahir", "tanggal_lahir", "status_kawin", "alamat", "rt", "rw",
-                          "disabilitas")
-    detailed = (
-        perubahan.join(person, on="id_pemilih", how="left")
-        .join(tms.select(pl.col("kode").alias("kode_tms"), pl.col("label").alias("label_tms")), on="kode_tms",
-              how="left")
-    )
-    verifikasi = store.review_of(con, kuartal)
-    cand = before.select(
-        pl.col("id_pemilih").alias("id_pemilih_kandidat"),
-        pl.col("tanggal_lahir").alias("tanggal_lahir_kandidat"),
-        pl.col("jenis_kelamin").alias("jenis_kelamin_kandidat"),
-        pl.col("alamat").alias("alamat_kandidat"),
-        _rt_rw("rt", "rw").alias("rt_rw_kandidat"),
-    )
-    verifikasi = verifikasi.join(cand, on="id_pemilih_kandidat", how="left").with_columns(
-        _rt_rw("rt_sumber", "rw_sumber").alias("rt_rw_sumber"),
-        pl.format("{}-Q{}", pl.col("dibawa_dari") // 4, pl.col("dibawa_dari") % 4 + 1).alias("dibawa_dari"),
-    )
+    detailed = store.changes_for_reports(con, kuartal, tms)
+    rekap = desa_recap(desa, before, after, detailed, tms["kode"].to_list())
+    verifikasi = store.review_for_reports(con, kuartal, before_q)
     return rekap, detailed, verifikasi, outside_kabupaten(after, desa)
-
-
-def _rt_rw(rt: str, rw: str) -> pl.Expr:
-    """'003/001' from RT and RW; empty when either is missing."""
-    return pl.when(pl.col(rt).is_not_null() & pl.col(rw).is_not_null()).then(
-        pl.col(rt).str.zfill(3) + pl.lit("/") + pl.col(rw).str.zfill(3)
-    )
 
 
 def previous_recap(con, kuartal: int, desa: pl.DataFrame, tms: pl.DataFrame,

@@ -342,6 +342,69 @@ def review_of(con: duckdb.DuckDBPyConnection, kuartal: int) -> pl.DataFrame:
     )
 
 
+# The report queries of an applied quarter, as named SQL: the rows each writer shows, with the
+# person details they show, joined here (Splink-style CTEs: each step named and readable).
+_AS_OF = "berlaku_dari <= {q} AND (berlaku_sampai IS NULL OR berlaku_sampai > {q})"
+
+
+def _zfill3(column: str) -> str:
+    return f"CASE WHEN length({column}) >= 3 THEN {column} ELSE lpad({column}, 3, '0') END"
+
+
+def _rt_rw(rt: str, rw: str) -> str:
+    """'003/001' from RT and RW; NULL when either is missing."""
+    return f"CASE WHEN {rt} IS NOT NULL AND {rw} IS NOT NULL THEN {_zfill3(rt)} || '/' || {_zfill3(rw)} END"
+
+
+CHANGES_FOR_REPORTS = f"""
+WITH perubahan_kuartal AS (   -- the quarter's changes, in the order they were applied
+    SELECT * EXCLUDE (kuartal) FROM perubahan WHERE kuartal = $q
+), daftar AS (                -- each voter as the quarter left them (the list as of the quarter)
+    SELECT id_pemilih, tempat_lahir, tanggal_lahir, status_kawin, alamat, rt, rw, disabilitas
+    FROM pemilih WHERE {_AS_OF.format(q="$q")}
+)
+SELECT c.*, d.* EXCLUDE (id_pemilih), t.label AS label_tms
+FROM perubahan_kuartal c
+LEFT JOIN daftar d USING (id_pemilih)
+LEFT JOIN tabel_tms t ON t.kode = c.kode_tms
+ORDER BY c.urutan
+"""
+
+REVIEW_FOR_REPORTS = f"""
+WITH antrean AS (             -- the quarter's review queue, one row per candidate
+    SELECT * EXCLUDE (kuartal) FROM verifikasi WHERE kuartal = $q
+), kandidat AS (              -- each candidate as the quarter found them (the list it started from)
+    SELECT id_pemilih AS id_pemilih_kandidat, tanggal_lahir AS tanggal_lahir_kandidat,
+           jenis_kelamin AS jenis_kelamin_kandidat, alamat AS alamat_kandidat, rt, rw
+    FROM pemilih WHERE {_AS_OF.format(q="$sebelum")}
+)
+SELECT a.* REPLACE (CAST(a.dibawa_dari // 4 AS VARCHAR) || '-Q' || CAST(a.dibawa_dari % 4 + 1 AS VARCHAR)
+                    AS dibawa_dari),
+       k.tanggal_lahir_kandidat, k.jenis_kelamin_kandidat, k.alamat_kandidat,
+       {_rt_rw("k.rt", "k.rw")} AS rt_rw_kandidat,
+       {_rt_rw("a.rt_sumber", "a.rw_sumber")} AS rt_rw_sumber
+FROM antrean a
+LEFT JOIN kandidat k USING (id_pemilih_kandidat)
+ORDER BY a.sumber_file, a.sumber_baris, a.id_verifikasi
+"""
+
+
+def changes_for_reports(con: duckdb.DuckDBPyConnection, kuartal: int, tms: pl.DataFrame) -> pl.DataFrame:
+    """The quarter's changes with each voter's details as of the quarter and the TMS label of
+    `tms` (the table in force: kode, label)."""
+    con.register("tabel_tms", tms.select("kode", "label").to_arrow())
+    try:
+        return query(con, CHANGES_FOR_REPORTS, {"q": kuartal})
+    finally:
+        con.unregister("tabel_tms")
+
+
+def review_for_reports(con: duckdb.DuckDBPyConnection, kuartal: int, sebelum: int) -> pl.DataFrame:
+    """The quarter's review queue with each candidate's details as of quarter `sebelum` (the
+    list the quarter started from), RT/RW as '003/001', and the quarter an item was first queued."""
+    return query(con, REVIEW_FOR_REPORTS, {"q": kuartal, "sebelum": sebelum})
+
+
 def recorded_decisions(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
     """Every decision officials returned, in the order it was first read."""
     return query(con, "SELECT * FROM keputusan ORDER BY urutan")
