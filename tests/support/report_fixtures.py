@@ -160,18 +160,7 @@ def small_report_data(*, with_gap: bool = True) -> ReportData:
     verifikasi = pl.DataFrame(queue, schema=VERIFIKASI_SCHEMA)
     awal = {(bulu, "L"): 1203, (bulu, "P"): 1188, (kel, "L"): 2510}
     gaps = {(tegal, "L"): 2} if with_gap else {}
-    return ReportData(
-        quarter="2026-Q1",
-        tanggal_acuan=date(2026, 3, 31),
-        dibuat=datetime(2026, 4, 1, 2, 0, 5, tzinfo=timezone.utc),
-        kode_kabupaten=KABUPATEN,
-        nama_kabupaten=kabupaten_name(KABUPATEN),
-        desa=desa,
-        rekap=rekap_from(desa, perubahan, tms, awal, gaps),
-        perubahan=perubahan,
-        verifikasi=verifikasi,
-        tms=tms,
-    )
+    return _quarter_data(desa, perubahan, verifikasi, tms, awal, gaps)
 
 
 FIRST_NAMES = ("SITI", "SRI", "AHMAD", "MUHAMMAD", "BUDI", "DWI", "EKO", "TRI", "NUR", "RINA", "AGUS", "SUGENG",
@@ -225,6 +214,11 @@ def large_report_data(*, voters: int = 627_000, changes: int = 20_000, queue: in
     verifikasi = pl.DataFrame(qrows, schema=VERIFIKASI_SCHEMA)
     per_cell = voters // (len(codes) * 2)
     awal = {(d, s): per_cell for d in codes for s in ("L", "P")}
+    return _quarter_data(desa, perubahan, verifikasi, tms, awal, {})
+
+
+def _quarter_data(desa, perubahan, verifikasi, tms, awal, gaps) -> ReportData:
+    """One hand-built quarter of KABUPATEN (2026-Q1), its recap counted from `awal` and the changes."""
     return ReportData(
         quarter="2026-Q1",
         tanggal_acuan=date(2026, 3, 31),
@@ -232,7 +226,7 @@ def large_report_data(*, voters: int = 627_000, changes: int = 20_000, queue: in
         kode_kabupaten=KABUPATEN,
         nama_kabupaten=kabupaten_name(KABUPATEN),
         desa=desa,
-        rekap=rekap_from(desa, perubahan, tms, awal, {}),
+        rekap=rekap_from(desa, perubahan, tms, awal, gaps),
         perubahan=perubahan,
         verifikasi=verifikasi,
         tms=tms,
