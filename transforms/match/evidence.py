@@ -116,6 +116,31 @@ def _word_difference(a: str, b: str) -> int:
     return OTHER_WORDS
 
 
+def one_name_written_twice(a: str, b: str) -> bool:
+    """Whether two name keys are one name written twice rather than two names: every word of
+    the shorter name is a word of the longer one, or a slip of one (a letter dropped or two
+    neighbours swapped, either way, in a short word; any one slip in a word of 5 letters or
+    more), each word of the longer used once. Words swapped or one left out (DAVID FIRMANSYAH
+    / FIRMANSYAH, ILHAM AKBAR / KBAR ILHAM) are one name; SRI / TRI, EKO / EKA and names
+    sharing one word of two (DWI AYU / DWI ARUM) are not. Neither key is taken as the typed
+    one, so a letter more in a short word reads as a slip too (SIT / SITI, but also AGUS /
+    BAGUS)."""
+    wa, wb = sorted((a.split(), b.split()), key=len)
+    if not wa:
+        return False
+    rest = list(wb)
+    for w in wa:
+        if w in rest:
+            rest.remove(w)
+            continue
+        slips = [x for x in rest if _one_slip(w, x) and (
+            min(len(w), len(x)) >= 5 or _dropped_or_swapped(w, x) or _dropped_or_swapped(x, w))]
+        if not slips:
+            return False
+        rest.remove(max(slips, key=lambda x: fuzz.ratio(w, x)))
+    return True
+
+
 def _dropped_or_swapped(typed: str, word: str) -> bool:
     """`typed` is `word` with one letter dropped (DWI -> WI) or two neighbours swapped
     (SITI -> STII). A letter replaced (SRI -> TRI) or added (AGUS -> BAGUS) makes another

@@ -37,10 +37,12 @@ import polars as pl
 from rapidfuzz import fuzz
 
 from schemas.policy import MatchPolicy
-from transforms.match.evidence import add_word_check, date_category, name_similarity, pair_similarity
+from transforms.match.evidence import (
+    add_word_check, date_category, name_similarity, one_name_written_twice, pair_similarity,
+)
 from transforms.match.ganda_weights import (
-    FIELDS, LEVELS, TF, GandaModel, estimate, field_weights, level_matrix, load_model, prior_log2_odds, random_pairs,
-    tf_u, weight_expr,
+    FIELDS, LEVELS, TF, GandaModel, estimate, field_weights, level_matrix, load_model, namesake_year_bits,
+    prior_log2_odds, random_pairs, tf_u, weight_expr,
 )
 from transforms.match.prepare import prepare_voters
 from transforms.match.verdict import DATE_TEXT, fmt_ratio
@@ -283,7 +285,8 @@ def _within_reach(s: pl.DataFrame, pairs: pl.DataFrame, m: dict, u: dict, n: int
     far = pl.col("l_tgl").is_in([LEVELS["tgl"].index("tahun"), LEVELS["tgl"].index("beda")]).fill_null(False)
     near_same = pl.col("l_tgl").is_in([0, LEVELS["tgl"].index("tukar")]).fill_null(False)
     name_same = (same("nama_urut") & pl.col("_k_kunci").is_not_null() & pl.col("v__k_kunci").is_not_null()).fill_null(False)
-    guarded = (kk & far) | (desa & (pl.col("_k_nkk") != pl.col("v__k_nkk")).fill_null(False)
+    other_year = (pl.col("l_tgl") == LEVELS["tgl"].index("beda")).fill_null(False)
+    guarded = (kk & other_year) | (desa & (pl.col("_k_nkk") != pl.col("v__k_nkk")).fill_null(False)
                             & (far | (name_same & ~near_same)))
     f = pl.DataFrame(cols).filter(~guarded if cut else pl.lit(True))
     f = f.with_columns(l_tempat=tempat, _nama_sama=name_same)
@@ -394,7 +397,19 @@ def compare(f: pl.DataFrame, model: GandaModel) -> pl.DataFrame:
         desa_sama=same_desa,
         satu_kata=(pl.col("nama_kata") == 1) | (pl.col("v_nama_kata") == 1),
     )
-    return _address_level(f, model)
+    return _address_level(_add_one_name(f), model)
+
+
+def _add_one_name(f: pl.DataFrame) -> pl.DataFrame:
+    """`satu_nama`: two records of one household whose names are one name written twice
+    (`one_name_written_twice`: a slip, words swapped, a word left out), never a twin's or a
+    sibling's other name. Once per distinct pair of keys, only within a household."""
+    todo = f.filter(pl.col("kk_sama") & (pl.col("nama_kunci") != pl.col("v_nama_kunci"))).select(
+        "nama_kunci", "v_nama_kunci").unique()
+    todo = todo.with_columns(satu_nama=pl.Series(
+        [one_name_written_twice(a, b) for a, b in todo.iter_rows()], dtype=pl.Boolean))
+    return f.join(todo, on=["nama_kunci", "v_nama_kunci"], how="left").with_columns(
+        pl.col("satu_nama").fill_null(False))
 
 
 def _add_shared_word(f: pl.DataFrame, model: GandaModel) -> pl.DataFrame:
@@ -422,11 +437,12 @@ def _address_level(f: pl.DataFrame, model: GandaModel) -> pl.DataFrame:
     todo = todo.with_columns(_sim_alamat=pl.Series(sim, dtype=pl.Float64))
     f = f.join(todo, on=["alamat", "v_alamat"], how="left", nulls_equal=False)
     # The address says nothing more where the household or the RT/RW already agree (it is
-    # theirs), nor between two desa unless it is one few voters share: a hamlet's name (DUSUN
-    # KRAJAN) recurs in many desa, a street address with its number does not.
+    # theirs), nor unless it is one few voters share: a hamlet's name (DUSUN KRAJAN) recurs in
+    # many desa and is the whole RW's inside one (there it only repeats the place), a street
+    # address with its number does not.
     place = pl.col("l_tempat")
     redundant = place.is_in([LEVELS["tempat"].index("kk"), LEVELS["tempat"].index("rtrw")]).fill_null(False)
-    common_elsewhere = ~pl.col("desa_sama") & ((pl.col("alamat_frek") > 3) | (pl.col("v_alamat_frek") > 3)).fill_null(True)
+    common_elsewhere = ((pl.col("alamat_frek") > 3) | (pl.col("v_alamat_frek") > 3)).fill_null(True)
     level = (
         pl.when(~both | redundant | common_elsewhere).then(pl.lit(None, dtype=pl.Utf8))
         .when(pl.col("alamat") == pl.col("v_alamat")).then(pl.lit("sama"))
@@ -452,9 +468,12 @@ def _guards() -> pl.Expr:
     close_name = name.is_in([0, 1, 2]).fill_null(False)
     # Twins: one household, one birth date, names that are other names (SRI / TRI) and not
     # a slip of one name (SRI / SI, SUPRIYADI / SUPRIYDAI).
-    twins = pl.col("kk_sama") & exact_date & pl.col("kata_beda") & ~pl.col("ketik_pendek") & (name != 0).fill_null(False)
+    # One name written twice (a word left out, words swapped, a slip either way) is no twin.
+    twins = (pl.col("kk_sama") & exact_date & pl.col("kata_beda") & ~pl.col("ketik_pendek") & ~pl.col("satu_nama")
+             & (name != 0).fill_null(False))
     # A parent and child (or two siblings) sharing a name in one household: dates far apart.
-    parent_child = pl.col("kk_sama") & far_dates
+    # A parent is never born in the child's year: there, one name is one person's date mistyped.
+    parent_child = pl.col("kk_sama") & (other_year | (far_dates & ~close_name & ~pl.col("satu_nama")))
     # Same-name neighbours: one desa, two households, the same name and birth dates that are
     # not the same (a digit off is a typo of one person only where nothing else says who).
     same_or_swapped = tgl.is_in([0, LEVELS["tgl"].index("tukar")]).fill_null(False)
@@ -488,7 +507,7 @@ def two_nik_pairs(v: pl.DataFrame, model: GandaModel, *, keep_all: bool = False)
         u0 = {fd: float(u[fd][0]) for fd in TF}
         tf = {fd: tf_u(learn.get_column(f"v_{col}").cast(pl.Float64).fill_null(1).to_numpy(), u0[fd], n, model)
               for fd, col in TF.items()}
-        w = estimate(level_matrix(learn), m, u, tf, n, model)
+        w = estimate(level_matrix(learn), m, u, tf, n, model, senama_tahun=_namesake_year(s, model))
         # Far more duplicates than the cut assumed: compare every proposed pair after all.
         if not reach or w.log2_prior <= prior_log2_odds(model.ganda_per_pemilih * n, n) + model.jangkauan_bit:
             break
@@ -510,6 +529,24 @@ def two_nik_pairs(v: pl.DataFrame, model: GandaModel, *, keep_all: bool = False)
         skor=pl.col("peluang").round(4),
         alasan=_reason(),
     ).sort("id_pemilih_a", "id_pemilih_b")
+
+
+def _namesake_year(s: pl.DataFrame, model: GandaModel) -> float:
+    """`namesake_year_bits` of the list: how often voters with one name key and two NIKs are
+    born in one year, against random pairs. Each voter of a name carried by two or more is
+    paired with the next one of the name in a fixed random order (a few duplicates among
+    them barely move a share of births in one year)."""
+    rng = np.random.default_rng(20260101)
+    g = s.select("nik", "tahun", k="_k_kunci").filter(pl.col("k").is_not_null() & pl.col("tahun").is_not_null())
+    g = g.with_columns(_r=pl.Series(rng.random(g.height))).sort("k", "_r")
+    pairs = g.with_columns(pl.col("k", "nik", "tahun").shift(-1).name.prefix("v_")).filter(
+        (pl.col("k") == pl.col("v_k")) & (pl.col("nik") != pl.col("v_nik")).fill_null(True))
+    if pairs.height < 100:
+        return 0.0
+    rnd = random_pairs(s.height, model.pasangan_acak)
+    years = s.get_column("tahun")
+    same_random = (years.gather(rnd.get_column("a")) == years.gather(rnd.get_column("b"))).mean()
+    return namesake_year_bits(float((pairs["tahun"] == pairs["v_tahun"]).mean()), float(same_random or 0.0))
 
 
 def _proven_pairs(s: pl.DataFrame) -> pl.DataFrame:

@@ -30,7 +30,7 @@ from transforms.synth.draw import SYNTH_DATA, load_pools, weighted_index
 
 # Share of a Javanese single name that is composed from stem and ending (the rest are the
 # listed names of the group `jawa`).
-COMPOSED_SHARE = 0.65
+COMPOSED_SHARE = 0.7
 MAX_WORDS = 3
 _VOWELS = set("AEIOU")
 
