@@ -332,7 +332,9 @@ def test_messy_files_carry_each_quirk(messy):
     assert re.search(r"\b\d{1,2} (Januari|Februari|Maret|April|Mei|Juni|Juli|Agustus|September|Oktober|November|Desember) \d{4}", everything)
     assert re.search(r"\b\d{1,2} (JAN|FEB|MAR|APR|MEI|JUN|JUL|AGT|SEP|OKT|NOV|DES) \d{4}", everything)
     # Codes in words, desa by name with prefixes, header aliases.
-    for word in ("LAKI-LAKI", "PEREMPUAN", "BELUM KAWIN", "CERAI"):
+    # (CERAI HIDUP / CERAI MATI need a widowed person in a file that words its statuses, which a
+    # 3,000-voter sample holds only by chance; test_parse_siak reads them.)
+    for word in ("LAKI-LAKI", "PEREMPUAN", "BELUM KAWIN"):
         assert word.lower() in everything.lower(), word
     assert re.search(r"(DESA|DS\.|KEL\.) [A-Z]", everything.upper())
     upper = everything.upper().replace("_", " ")
