@@ -41,8 +41,8 @@ from transforms.match.evidence import (
     add_word_check, date_category, name_similarity, one_name_written_twice, pair_similarity,
 )
 from transforms.match.ganda_weights import (
-    FIELDS, LEVELS, TF, GandaModel, estimate, field_weights, level_matrix, load_model, namesake_year_bits,
-    prior_log2_odds, random_pairs, tf_u, weight_expr,
+    FIELDS, LEVELS, TF, GandaModel, estimate, field_weights, level_matrix, load_model, prior_log2_odds, random_pairs,
+    tf_u, weight_expr,
 )
 from transforms.match.prepare import prepare_voters
 from transforms.match.verdict import DATE_TEXT, fmt_ratio
@@ -176,7 +176,7 @@ def _scan_frame(v: pl.DataFrame) -> pl.DataFrame:
                 [day // 10, day % 10, month // 10, month % 10, born.dt.year().cast(pl.Int64) // 1000,
                  born.dt.year().cast(pl.Int64) // 100 % 10, born.dt.year().cast(pl.Int64) // 10 % 10,
                  born.dt.year().cast(pl.Int64) % 10])])).cast(pl.Int64),
-            _tgl_dm=day * 100 + month, _tgl_md=month * 100 + day,
+            _tgl_dm=day * 100 + month, _tgl_md=month * 100 + day, tgl_nik_kode=nik_birth_code(pl.col("nik")),
         )
     )
 
@@ -188,12 +188,13 @@ def _date_level(s: pl.DataFrame, a: pl.Series, b: pl.Series) -> pl.Series:
         "x": s.get_column("_tgl_digit").gather(a), "y": s.get_column("_tgl_digit").gather(b),
         "dm": s.get_column("_tgl_dm").gather(a), "md": s.get_column("_tgl_md").gather(b),
         "ya": s.get_column("tahun").gather(a), "yb": s.get_column("tahun").gather(b),
+        "na": s.get_column("tgl_nik_kode").gather(a), "nb": s.get_column("tgl_nik_kode").gather(b),
     })
     diff = pl.col("x").xor(pl.col("y"))
     differing = pl.sum_horizontal([((diff // (16 ** k)) % 16 != 0).cast(pl.Int8) for k in range(8)])
     level = (
         pl.when(pl.col("x").is_null() | pl.col("y").is_null()).then(None)
-        .when(diff == 0).then(0)
+        .when((diff == 0) | (pl.col("na") == pl.col("nb")).fill_null(False)).then(0)
         .when((pl.col("dm") == pl.col("md")) & (pl.col("ya") == pl.col("yb"))).then(1)
         .when(differing == 1).then(2)
         .when(pl.col("ya") == pl.col("yb")).then(3)
@@ -206,6 +207,17 @@ def _codes(values: pl.Expr) -> pl.Expr:
     """A 64-bit hash per value (equal values, equal codes; two different values share one
     with odds of 2^-64); null stays null."""
     return pl.when(values.is_not_null()).then(values.hash(20260101))
+
+
+def nik_birth_code(nik: pl.Expr) -> pl.Expr:
+    """The birth date a 16-digit NIK encodes, as DDMMYY with the women's +40 taken off the day
+    (null for any other NIK): the registry's date, which a birth date typed on the list may
+    miss by a digit."""
+    digits = nik.str.slice(6, 6)
+    ok = (nik.str.len_chars() == 16) & nik.str.contains(r"^\d{16}$")
+    code = digits.cast(pl.Int32, strict=False)
+    day = code // 10000
+    return pl.when(ok).then(pl.when(day > 40).then(code - 400000).otherwise(code))
 
 
 def _block(frame: pl.DataFrame, keys: tuple[str, ...], cap: int) -> pl.DataFrame:
@@ -372,7 +384,10 @@ def compare(f: pl.DataFrame, model: GandaModel) -> pl.DataFrame:
         .when(pl.col("_kata_sama")).then(pl.lit("kata_sama"))
         .otherwise(pl.lit("beda"))
     )
-    tgl = date_category(pl.col("tanggal_lahir"), pl.col("v_tanggal_lahir"))
+    # Two typed birth dates a digit apart whose NIKs encode one date: one date typed wrong.
+    tgl_nik = (nik_birth_code(pl.col("nik")) == nik_birth_code(pl.col("v_nik"))).fill_null(False) & (
+        pl.col("tanggal_lahir") != pl.col("v_tanggal_lahir")).fill_null(False)
+    tgl = pl.when(tgl_nik).then(pl.lit("sama")).otherwise(date_category(pl.col("tanggal_lahir"), pl.col("v_tanggal_lahir")))
     jk = (
         pl.when(pl.col("jenis_kelamin").is_null() | pl.col("v_jenis_kelamin").is_null()).then(pl.lit(None, dtype=pl.Utf8))
         .when(pl.col("jenis_kelamin") == pl.col("v_jenis_kelamin")).then(pl.lit("sama"))
@@ -392,7 +407,7 @@ def compare(f: pl.DataFrame, model: GandaModel) -> pl.DataFrame:
     f = f.with_columns(
         _code("nama", nama), _code("tgl", tgl.replace("tahun_beda", "tahun")), _code("jk", jk),
         _code("tempat", tempat),
-        kk_sama=same_kk,
+        kk_sama=same_kk, tgl_nik=tgl_nik,
         kk_beda=(pl.col("nkk") != pl.col("v_nkk")).fill_null(False),
         desa_sama=same_desa,
         satu_kata=(pl.col("nama_kata") == 1) | (pl.col("v_nama_kata") == 1),
@@ -507,7 +522,7 @@ def two_nik_pairs(v: pl.DataFrame, model: GandaModel, *, keep_all: bool = False)
         u0 = {fd: float(u[fd][0]) for fd in TF}
         tf = {fd: tf_u(learn.get_column(f"v_{col}").cast(pl.Float64).fill_null(1).to_numpy(), u0[fd], n, model)
               for fd, col in TF.items()}
-        w = estimate(level_matrix(learn), m, u, tf, n, model, senama_tahun=_namesake_year(s, model))
+        w = estimate(level_matrix(learn), m, u, tf, n, model)
         # Far more duplicates than the cut assumed: compare every proposed pair after all.
         if not reach or w.log2_prior <= prior_log2_odds(model.ganda_per_pemilih * n, n) + model.jangkauan_bit:
             break
@@ -529,24 +544,6 @@ def two_nik_pairs(v: pl.DataFrame, model: GandaModel, *, keep_all: bool = False)
         skor=pl.col("peluang").round(4),
         alasan=_reason(),
     ).sort("id_pemilih_a", "id_pemilih_b")
-
-
-def _namesake_year(s: pl.DataFrame, model: GandaModel) -> float:
-    """`namesake_year_bits` of the list: how often voters with one name key and two NIKs are
-    born in one year, against random pairs. Each voter of a name carried by two or more is
-    paired with the next one of the name in a fixed random order (a few duplicates among
-    them barely move a share of births in one year)."""
-    rng = np.random.default_rng(20260101)
-    g = s.select("nik", "tahun", k="_k_kunci").filter(pl.col("k").is_not_null() & pl.col("tahun").is_not_null())
-    g = g.with_columns(_r=pl.Series(rng.random(g.height))).sort("k", "_r")
-    pairs = g.with_columns(pl.col("k", "nik", "tahun").shift(-1).name.prefix("v_")).filter(
-        (pl.col("k") == pl.col("v_k")) & (pl.col("nik") != pl.col("v_nik")).fill_null(True))
-    if pairs.height < 100:
-        return 0.0
-    rnd = random_pairs(s.height, model.pasangan_acak)
-    years = s.get_column("tahun")
-    same_random = (years.gather(rnd.get_column("a")) == years.gather(rnd.get_column("b"))).mean()
-    return namesake_year_bits(float((pairs["tahun"] == pairs["v_tahun"]).mean()), float(same_random or 0.0))
 
 
 def _proven_pairs(s: pl.DataFrame) -> pl.DataFrame:
@@ -602,6 +599,8 @@ def _reason() -> pl.Expr:
         expr = pl.col(f"l_{field}").replace_strict(list(range(len(texts))), texts, default=None, return_dtype=pl.Utf8)
         if field == "nama":
             expr = pl.when(pl.col("l_nama").is_in([1, 2, 3])).then(pl.lit("nama ") + fmt_ratio(pl.col("sim_nama"))).otherwise(expr)
+        if field == "tgl":
+            expr = pl.when(pl.col("tgl_nik")).then(pl.lit("tgl lahir tertulis berbeda, sama menurut NIK")).otherwise(expr)
         parts.append(expr)
     parts.append(pl.when(pl.col("l_nama") == 0).then(pl.format("nama dipakai {} pemilih", pl.col("v_nama_frek"))))
     parts.append(pl.lit("NIK berbeda"))

@@ -122,29 +122,6 @@ class Weights:
     u: dict[str, np.ndarray]
     log2_prior: float  # log2 odds that two records picked at random are one person
     duplikat: float   # expected number of duplicate pairs on the list (EM)
-    senama_tahun: float = 0.0  # bits a birth date in one year says less between namesakes
-
-
-# Date levels that put both births in one year (sama, tukar, tahun): between two voters with
-# one name these say less than between any two voters, names being a generation's.
-_SAME_YEAR = (0, 1, 3)
-
-
-def namesake_year_bits(same_year_namesakes: float, same_year_random: float) -> float:
-    """log2 of how much more often two different voters with one name are born in one year
-    than two voters picked at random (0 when not more often): names follow fashions, so
-    namesakes are of one generation and their birth dates agree more often by chance."""
-    if same_year_namesakes <= 0 or same_year_random <= 0:
-        return 0.0
-    return max(0.0, math.log2(same_year_namesakes / same_year_random))
-
-
-def _namesake_penalty(levels: np.ndarray, bits: float) -> np.ndarray:
-    """The bits to take off each pair: exact names, births in one year."""
-    if not bits:
-        return np.zeros(len(levels))
-    name, date = levels[:, FIELDS.index("nama")], levels[:, FIELDS.index("tgl")]
-    return np.where((name == 0) & np.isin(date, _SAME_YEAR), bits, 0.0)
 
 
 def tf_u(freq: np.ndarray, u_level: float, n_voters: int, model: GandaModel) -> np.ndarray:
@@ -192,7 +169,7 @@ def prior_log2_odds(expected: float, n_voters: int) -> float:
 
 
 def estimate(cand_levels: np.ndarray, m: dict[str, np.ndarray], u: dict[str, np.ndarray],
-             tf: dict[str, np.ndarray], n_voters: int, model: GandaModel, senama_tahun: float = 0.0) -> Weights:
+             tf: dict[str, np.ndarray], n_voters: int, model: GandaModel) -> Weights:
     """The number of duplicates by EM over the proposed pairs, m and u fixed.
 
     A free two-class EM on blocked pairs was tried and rejected: on a list with few
@@ -201,7 +178,7 @@ def estimate(cand_levels: np.ndarray, m: dict[str, np.ndarray], u: dict[str, np.
     pairs of the list that explains the proposed pairs, which sets the prior odds of every
     pair; the count is trusted as far as there were pairs to learn from (`bobot_lambda`).
     """
-    weights = _pair_weights(cand_levels, m, u, tf) - _namesake_penalty(cand_levels, senama_tahun)
+    weights = _pair_weights(cand_levels, m, u, tf)
     prior = model.ganda_per_pemilih * n_voters
     trust = len(cand_levels) / (len(cand_levels) + model.bobot_lambda)
     expected, found = prior, 0.0
@@ -214,7 +191,7 @@ def estimate(cand_levels: np.ndarray, m: dict[str, np.ndarray], u: dict[str, np.
         expected = new
         if done:
             break
-    return Weights(m=m, u=u, log2_prior=prior_log2_odds(expected, n_voters), duplikat=found, senama_tahun=senama_tahun)
+    return Weights(m=m, u=u, log2_prior=prior_log2_odds(expected, n_voters), duplikat=found)
 
 
 def weight_expr(w: Weights, n_voters: int, model: GandaModel) -> pl.Expr:
@@ -231,7 +208,4 @@ def weight_expr(w: Weights, n_voters: int, model: GandaModel) -> pl.Expr:
             exact_w = (pl.lit(float(w.m[field][0])) / u_value).log(2)
             term = pl.when(exact).then(exact_w).when(term > 0).then(pl.min_horizontal(term, exact_w)).otherwise(term)
         total = total + term
-    if w.senama_tahun:
-        namesakes = (pl.col("l_nama") == 0) & pl.col("l_tgl").is_in(list(_SAME_YEAR))
-        total = total - pl.when(namesakes.fill_null(False)).then(w.senama_tahun).otherwise(0.0)
     return total
