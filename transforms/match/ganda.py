@@ -38,7 +38,7 @@ from rapidfuzz import fuzz
 
 from schemas.policy import MatchPolicy
 from transforms.match.evidence import (
-    add_word_check, date_category, name_similarity, one_name_written_twice, pair_similarity,
+    add_one_name_check, add_word_check, date_category, name_similarity, nik_birth_code, pair_similarity,
 )
 from transforms.match.ganda_weights import (
     FIELDS, LEVELS, TF, GandaModel, estimate, field_weights, level_matrix, load_model, prior_log2_odds, random_pairs,
@@ -207,17 +207,6 @@ def _codes(values: pl.Expr) -> pl.Expr:
     """A 64-bit hash per value (equal values, equal codes; two different values share one
     with odds of 2^-64); null stays null."""
     return pl.when(values.is_not_null()).then(values.hash(20260101))
-
-
-def nik_birth_code(nik: pl.Expr) -> pl.Expr:
-    """The birth date a 16-digit NIK encodes, as DDMMYY with the women's +40 taken off the day
-    (null for any other NIK): the registry's date, which a birth date typed on the list may
-    miss by a digit."""
-    digits = nik.str.slice(6, 6)
-    ok = (nik.str.len_chars() == 16) & nik.str.contains(r"^\d{16}$")
-    code = digits.cast(pl.Int32, strict=False)
-    day = code // 10000
-    return pl.when(ok).then(pl.when(day > 40).then(code - 400000).otherwise(code))
 
 
 def _block(frame: pl.DataFrame, keys: tuple[str, ...], cap: int) -> pl.DataFrame:
@@ -412,19 +401,7 @@ def compare(f: pl.DataFrame, model: GandaModel) -> pl.DataFrame:
         desa_sama=same_desa,
         satu_kata=(pl.col("nama_kata") == 1) | (pl.col("v_nama_kata") == 1),
     )
-    return _address_level(_add_one_name(f), model)
-
-
-def _add_one_name(f: pl.DataFrame) -> pl.DataFrame:
-    """`satu_nama`: two records of one household whose names are one name written twice
-    (`one_name_written_twice`: a slip, words swapped, a word left out), never a twin's or a
-    sibling's other name. Once per distinct pair of keys, only within a household."""
-    todo = f.filter(pl.col("kk_sama") & (pl.col("nama_kunci") != pl.col("v_nama_kunci"))).select(
-        "nama_kunci", "v_nama_kunci").unique()
-    todo = todo.with_columns(satu_nama=pl.Series(
-        [one_name_written_twice(a, b) for a, b in todo.iter_rows()], dtype=pl.Boolean))
-    return f.join(todo, on=["nama_kunci", "v_nama_kunci"], how="left").with_columns(
-        pl.col("satu_nama").fill_null(False))
+    return _address_level(add_one_name_check(f), model)
 
 
 def _add_shared_word(f: pl.DataFrame, model: GandaModel) -> pl.DataFrame:
