@@ -373,7 +373,7 @@ def compare(f: pl.DataFrame, model: GandaModel) -> pl.DataFrame:
         .when(pl.col("_kata_sama")).then(pl.lit("kata_sama"))
         .otherwise(pl.lit("beda"))
     )
-    # Two typed birth dates a digit apart whose NIKs encode one date: one date typed wrong.
+    # Two typed birth dates that differ while both NIKs encode one date: one date typed wrong.
     tgl_nik = (nik_birth_code(pl.col("nik")) == nik_birth_code(pl.col("v_nik"))).fill_null(False) & (
         pl.col("tanggal_lahir") != pl.col("v_tanggal_lahir")).fill_null(False)
     tgl = pl.when(tgl_nik).then(pl.lit("sama")).otherwise(date_category(pl.col("tanggal_lahir"), pl.col("v_tanggal_lahir")))
