@@ -101,7 +101,8 @@ def _mutate_rows(rows: list[list], rng: random.Random, xlsx: bool) -> tuple[list
             kept += 1
         if rng.random() < 0.03:
             out.append(list(row))  # the same row typed twice
-            kept += 1 if name_col is not None and name_col not in touched and str(row[name_col] or "").strip() else 0
+            kept += 1 if name_col is not None and name_col not in touched and name_col < len(row) \
+                and str(row[name_col] or "").strip() else 0
         if rng.random() < 0.02:
             out.append([None] * len(row))  # a blank row
     return out, kept

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import polars as pl
 import pytest
 
 from transforms.evaluate import febrl_voters, found_pairs, pairwise
@@ -79,3 +80,43 @@ def test_same_name_neighbours_are_never_ganda_unless_born_the_same_day() -> None
     same_day = [near[0], near[1] | {"tanggal_lahir": date(1985, 5, 5)}]
     auto, review = find_ganda(with_background(same_day), load_policy())
     assert auto.height == 0 and only_listed(review, {1, 2}) == [(1, 2)]
+
+
+def test_one_name_written_twice_in_a_household_is_no_twin() -> None:
+    from datetime import date
+
+    from test_match import only_listed, voter, with_background
+
+    # One household, one birth date: a word left out or the words swapped with a slip is one
+    # person listed twice; two other names are twins and never one person.
+    born = date(2004, 2, 23)
+    kk = "3323010101000021"
+    rows = [voter(1, "DAVID FIRMANSYAH", born, "L", nkk=kk), voter(2, "FIRMANSYAH", born, "L", nkk=kk),
+            voter(3, "LINDA WAHYUNINGSIH", born, "P", nkk=kk), voter(4, "AHYUNINGSIH LINDA", born, "P", nkk=kk)]
+    auto, review = find_ganda(with_background(rows), load_policy())
+    assert auto.height == 0 and only_listed(review, {1, 2, 3, 4}) == [(1, 2), (3, 4)]
+    other = "3323010101000022"
+    twins = [voter(1, "DWI AYU LESTARI", born, "P", nkk=kk), voter(2, "PUTRI NINGSIH", born, "P", nkk=kk),
+             voter(3, "DWI AYU", born, "P", nkk=other), voter(4, "DWI ARUM", born, "P", nkk=other)]
+    auto, review = find_ganda(with_background(twins), load_policy())
+    assert auto.height == 0 and only_listed(review, {1, 2, 3, 4}) == []
+
+
+def test_a_birth_date_typed_wrong_is_read_from_the_niks() -> None:
+    from datetime import date
+
+    from test_match import DESA_A, _nik, only_listed, voter, with_background
+
+    # The copy's birth date was typed a year off; its own NIK, the registry's, holds the real
+    # date. In another household of the desa that is one person, not a same-name neighbour.
+    born, typed = date(1985, 5, 5), date(1986, 5, 5)
+    a = voter(1, "WIDYA KUSUMANINGRUM", born, "P", DESA_A, nkk="3323010101000011")
+    copy = voter(2, "WIDYA KUSUMANINGRUM", typed, "P", DESA_A, nkk="3323010101000012",
+                 nik=_nik("332301", born, "P", "0777"))
+    auto, review = find_ganda(with_background([a, copy]), load_policy())
+    assert auto.height == 0 and only_listed(review, {1, 2}) == [(1, 2)]
+    assert "sama menurut NIK" in review.filter(pl.col("id_pemilih_a") == 1).item(0, "alasan")
+    # Their NIKs holding the typed dates: two neighbours.
+    neighbour = voter(2, "WIDYA KUSUMANINGRUM", typed, "P", DESA_A, nkk="3323010101000012")
+    auto, review = find_ganda(with_background([a, neighbour]), load_policy())
+    assert auto.height == 0 and only_listed(review, {1, 2}) == []

@@ -14,7 +14,6 @@ from schemas.policy import MatchPolicy, default_policy
 from transforms.match.prepare import age_at
 
 
-
 def pair_similarity(a: pl.Series, b: pl.Series, scorer, score_cutoff: float | None = None) -> np.ndarray:
     return process.cpdist(
         a.fill_null("").to_list(), b.fill_null("").to_list(), scorer=scorer, score_cutoff=score_cutoff,
@@ -114,6 +113,54 @@ def _word_difference(a: str, b: str) -> int:
     if len(rest_a) == 1 and _dropped_or_swapped(*short[0]):
         return SHORT_SLIP
     return OTHER_WORDS
+
+
+def one_name_written_twice(a: str, b: str) -> bool:
+    """Whether two name keys are one name written twice rather than two names: every word of
+    the shorter name is a word of the longer one, or a slip of one (a letter dropped or two
+    neighbours swapped, either way, in a short word; any one slip in a word of 5 letters or
+    more), each word of the longer used once. Words swapped or one left out (DAVID FIRMANSYAH
+    / FIRMANSYAH, ILHAM AKBAR / KBAR ILHAM) are one name; SRI / TRI, EKO / EKA and names
+    sharing one word of two (DWI AYU / DWI ARUM) are not. Neither key is taken as the typed
+    one, so a letter more in a short word reads as a slip too (SIT / SITI, but also AGUS /
+    BAGUS)."""
+    wa, wb = sorted((a.split(), b.split()), key=len)
+    if not wa:
+        return False
+    rest = list(wb)
+    for w in wa:
+        if w in rest:
+            rest.remove(w)
+            continue
+        slips = [x for x in rest if _one_slip(w, x) and (
+            min(len(w), len(x)) >= 5 or _dropped_or_swapped(w, x) or _dropped_or_swapped(x, w))]
+        if not slips:
+            return False
+        rest.remove(max(slips, key=lambda x: fuzz.ratio(w, x)))
+    return True
+
+
+def add_one_name_check(f: pl.DataFrame) -> pl.DataFrame:
+    """`satu_nama`: two records of one household whose names are one name written twice
+    (`one_name_written_twice`: a slip, words swapped, a word left out), never a twin's or a
+    sibling's other name. Once per distinct pair of keys, only within a household."""
+    todo = f.filter(pl.col("kk_sama") & (pl.col("nama_kunci") != pl.col("v_nama_kunci"))).select(
+        "nama_kunci", "v_nama_kunci").unique()
+    todo = todo.with_columns(satu_nama=pl.Series(
+        [one_name_written_twice(a, b) for a, b in todo.iter_rows()], dtype=pl.Boolean))
+    return f.join(todo, on=["nama_kunci", "v_nama_kunci"], how="left").with_columns(
+        pl.col("satu_nama").fill_null(False))
+
+
+def nik_birth_code(nik: pl.Expr) -> pl.Expr:
+    """The birth date a 16-digit NIK encodes, as DDMMYY with the women's +40 taken off the day
+    (null for any other NIK): the registry's date, which a birth date typed on the list may
+    miss by a digit."""
+    digits = nik.str.slice(6, 6)
+    ok = (nik.str.len_chars() == 16) & nik.str.contains(r"^\d{16}$")
+    code = digits.cast(pl.Int32, strict=False)
+    day = code // 10000
+    return pl.when(ok).then(pl.when(day > 40).then(code - 400000).otherwise(code))
 
 
 def _dropped_or_swapped(typed: str, word: str) -> bool:

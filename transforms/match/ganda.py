@@ -37,7 +37,9 @@ import polars as pl
 from rapidfuzz import fuzz
 
 from schemas.policy import MatchPolicy
-from transforms.match.evidence import add_word_check, date_category, name_similarity, pair_similarity
+from transforms.match.evidence import (
+    add_one_name_check, add_word_check, date_category, name_similarity, nik_birth_code, pair_similarity,
+)
 from transforms.match.ganda_weights import (
     FIELDS, LEVELS, TF, GandaModel, estimate, field_weights, level_matrix, load_model, prior_log2_odds, random_pairs,
     tf_u, weight_expr,
@@ -174,7 +176,7 @@ def _scan_frame(v: pl.DataFrame) -> pl.DataFrame:
                 [day // 10, day % 10, month // 10, month % 10, born.dt.year().cast(pl.Int64) // 1000,
                  born.dt.year().cast(pl.Int64) // 100 % 10, born.dt.year().cast(pl.Int64) // 10 % 10,
                  born.dt.year().cast(pl.Int64) % 10])])).cast(pl.Int64),
-            _tgl_dm=day * 100 + month, _tgl_md=month * 100 + day,
+            _tgl_dm=day * 100 + month, _tgl_md=month * 100 + day, tgl_nik_kode=nik_birth_code(pl.col("nik")),
         )
     )
 
@@ -186,12 +188,13 @@ def _date_level(s: pl.DataFrame, a: pl.Series, b: pl.Series) -> pl.Series:
         "x": s.get_column("_tgl_digit").gather(a), "y": s.get_column("_tgl_digit").gather(b),
         "dm": s.get_column("_tgl_dm").gather(a), "md": s.get_column("_tgl_md").gather(b),
         "ya": s.get_column("tahun").gather(a), "yb": s.get_column("tahun").gather(b),
+        "na": s.get_column("tgl_nik_kode").gather(a), "nb": s.get_column("tgl_nik_kode").gather(b),
     })
     diff = pl.col("x").xor(pl.col("y"))
     differing = pl.sum_horizontal([((diff // (16 ** k)) % 16 != 0).cast(pl.Int8) for k in range(8)])
     level = (
         pl.when(pl.col("x").is_null() | pl.col("y").is_null()).then(None)
-        .when(diff == 0).then(0)
+        .when((diff == 0) | (pl.col("na") == pl.col("nb")).fill_null(False)).then(0)
         .when((pl.col("dm") == pl.col("md")) & (pl.col("ya") == pl.col("yb"))).then(1)
         .when(differing == 1).then(2)
         .when(pl.col("ya") == pl.col("yb")).then(3)
@@ -283,7 +286,8 @@ def _within_reach(s: pl.DataFrame, pairs: pl.DataFrame, m: dict, u: dict, n: int
     far = pl.col("l_tgl").is_in([LEVELS["tgl"].index("tahun"), LEVELS["tgl"].index("beda")]).fill_null(False)
     near_same = pl.col("l_tgl").is_in([0, LEVELS["tgl"].index("tukar")]).fill_null(False)
     name_same = (same("nama_urut") & pl.col("_k_kunci").is_not_null() & pl.col("v__k_kunci").is_not_null()).fill_null(False)
-    guarded = (kk & far) | (desa & (pl.col("_k_nkk") != pl.col("v__k_nkk")).fill_null(False)
+    other_year = (pl.col("l_tgl") == LEVELS["tgl"].index("beda")).fill_null(False)
+    guarded = (kk & other_year) | (desa & (pl.col("_k_nkk") != pl.col("v__k_nkk")).fill_null(False)
                             & (far | (name_same & ~near_same)))
     f = pl.DataFrame(cols).filter(~guarded if cut else pl.lit(True))
     f = f.with_columns(l_tempat=tempat, _nama_sama=name_same)
@@ -369,7 +373,10 @@ def compare(f: pl.DataFrame, model: GandaModel) -> pl.DataFrame:
         .when(pl.col("_kata_sama")).then(pl.lit("kata_sama"))
         .otherwise(pl.lit("beda"))
     )
-    tgl = date_category(pl.col("tanggal_lahir"), pl.col("v_tanggal_lahir"))
+    # Two typed birth dates that differ while both NIKs encode one date: one date typed wrong.
+    tgl_nik = (nik_birth_code(pl.col("nik")) == nik_birth_code(pl.col("v_nik"))).fill_null(False) & (
+        pl.col("tanggal_lahir") != pl.col("v_tanggal_lahir")).fill_null(False)
+    tgl = pl.when(tgl_nik).then(pl.lit("sama")).otherwise(date_category(pl.col("tanggal_lahir"), pl.col("v_tanggal_lahir")))
     jk = (
         pl.when(pl.col("jenis_kelamin").is_null() | pl.col("v_jenis_kelamin").is_null()).then(pl.lit(None, dtype=pl.Utf8))
         .when(pl.col("jenis_kelamin") == pl.col("v_jenis_kelamin")).then(pl.lit("sama"))
@@ -389,12 +396,12 @@ def compare(f: pl.DataFrame, model: GandaModel) -> pl.DataFrame:
     f = f.with_columns(
         _code("nama", nama), _code("tgl", tgl.replace("tahun_beda", "tahun")), _code("jk", jk),
         _code("tempat", tempat),
-        kk_sama=same_kk,
+        kk_sama=same_kk, tgl_nik=tgl_nik,
         kk_beda=(pl.col("nkk") != pl.col("v_nkk")).fill_null(False),
         desa_sama=same_desa,
         satu_kata=(pl.col("nama_kata") == 1) | (pl.col("v_nama_kata") == 1),
     )
-    return _address_level(f, model)
+    return _address_level(add_one_name_check(f), model)
 
 
 def _add_shared_word(f: pl.DataFrame, model: GandaModel) -> pl.DataFrame:
@@ -422,11 +429,12 @@ def _address_level(f: pl.DataFrame, model: GandaModel) -> pl.DataFrame:
     todo = todo.with_columns(_sim_alamat=pl.Series(sim, dtype=pl.Float64))
     f = f.join(todo, on=["alamat", "v_alamat"], how="left", nulls_equal=False)
     # The address says nothing more where the household or the RT/RW already agree (it is
-    # theirs), nor between two desa unless it is one few voters share: a hamlet's name (DUSUN
-    # KRAJAN) recurs in many desa, a street address with its number does not.
+    # theirs), nor unless it is one few voters share: a hamlet's name (DUSUN KRAJAN) recurs in
+    # many desa and is the whole RW's inside one (there it only repeats the place), a street
+    # address with its number does not.
     place = pl.col("l_tempat")
     redundant = place.is_in([LEVELS["tempat"].index("kk"), LEVELS["tempat"].index("rtrw")]).fill_null(False)
-    common_elsewhere = ~pl.col("desa_sama") & ((pl.col("alamat_frek") > 3) | (pl.col("v_alamat_frek") > 3)).fill_null(True)
+    common_elsewhere = ((pl.col("alamat_frek") > 3) | (pl.col("v_alamat_frek") > 3)).fill_null(True)
     level = (
         pl.when(~both | redundant | common_elsewhere).then(pl.lit(None, dtype=pl.Utf8))
         .when(pl.col("alamat") == pl.col("v_alamat")).then(pl.lit("sama"))
@@ -452,9 +460,12 @@ def _guards() -> pl.Expr:
     close_name = name.is_in([0, 1, 2]).fill_null(False)
     # Twins: one household, one birth date, names that are other names (SRI / TRI) and not
     # a slip of one name (SRI / SI, SUPRIYADI / SUPRIYDAI).
-    twins = pl.col("kk_sama") & exact_date & pl.col("kata_beda") & ~pl.col("ketik_pendek") & (name != 0).fill_null(False)
+    # One name written twice (a word left out, words swapped, a slip either way) is no twin.
+    twins = (pl.col("kk_sama") & exact_date & pl.col("kata_beda") & ~pl.col("ketik_pendek") & ~pl.col("satu_nama")
+             & (name != 0).fill_null(False))
     # A parent and child (or two siblings) sharing a name in one household: dates far apart.
-    parent_child = pl.col("kk_sama") & far_dates
+    # A parent is never born in the child's year: there, one name is one person's date mistyped.
+    parent_child = pl.col("kk_sama") & (other_year | (far_dates & ~close_name & ~pl.col("satu_nama")))
     # Same-name neighbours: one desa, two households, the same name and birth dates that are
     # not the same (a digit off is a typo of one person only where nothing else says who).
     same_or_swapped = tgl.is_in([0, LEVELS["tgl"].index("tukar")]).fill_null(False)
@@ -565,6 +576,8 @@ def _reason() -> pl.Expr:
         expr = pl.col(f"l_{field}").replace_strict(list(range(len(texts))), texts, default=None, return_dtype=pl.Utf8)
         if field == "nama":
             expr = pl.when(pl.col("l_nama").is_in([1, 2, 3])).then(pl.lit("nama ") + fmt_ratio(pl.col("sim_nama"))).otherwise(expr)
+        if field == "tgl":
+            expr = pl.when(pl.col("tgl_nik")).then(pl.lit("tgl lahir tertulis berbeda, sama menurut NIK")).otherwise(expr)
         parts.append(expr)
     parts.append(pl.when(pl.col("l_nama") == 0).then(pl.format("nama dipakai {} pemilih", pl.col("v_nama_frek"))))
     parts.append(pl.lit("NIK berbeda"))

@@ -18,7 +18,7 @@ import numpy as np
 import polars as pl
 from rapidfuzz import fuzz
 
-from transforms.synth.draw import load_pools, typo, years_before
+from transforms.synth.draw import typo, years_before
 from transforms.synth.events import QuarterBuilder
 from transforms.synth.model import (
     DESA_TANPA_ALAMAT,
@@ -31,6 +31,7 @@ from transforms.synth.model import (
     random_day,
     whole_years,
 )
+from transforms.synth.naming import old_spelling
 from transforms.synth.planted import GANDA_DUA_NIK
 
 STRONG = 85.0  # name-key similarity for a clear match
@@ -70,9 +71,6 @@ class CaseMaker:
         self.n = v.height
         self.used: set[str] = {r["_nik_target"] for rows in b.rows.values() for r in rows if r["_nik_target"]}
         self.used |= {r["_nik_benar"] for rows in b.rows.values() for r in rows}
-        self.modern_to_old = {
-            a: o for a, o in load_pools().tunggal.select("nama", "ejaan_lama").iter_rows() if a != o
-        }
 
     # ------------------------------------------------------------------ oracle
 
@@ -283,8 +281,9 @@ class CaseMaker:
             variant = kasus = None
             # Old spelling belongs to people registered before the 1972 reform.
             old_enough = r["tanggal_lahir"].year < 1972
-            if made["ejaan_lama"] < k and (re.search(r"OE|DJ|TJ", name) or (old_enough and bare in self.modern_to_old)):
-                variant = modern_spelling(name) if re.search(r"OE|DJ|TJ", name) else name.replace(bare, self.modern_to_old[bare])
+            respelled = old_spelling(bare) if old_enough else bare
+            if made["ejaan_lama"] < k and (re.search(r"OE|DJ|TJ", name) or respelled != bare):
+                variant = modern_spelling(name) if re.search(r"OE|DJ|TJ", name) else name.replace(bare, respelled)
                 kasus = "ejaan_lama"
             elif made["singkatan"] < k and name.startswith("MUHAMMAD "):
                 variant = ("MOCH. ", "MOH. ", "M. ")[int(rng.integers(0, 3))] + name[len("MUHAMMAD "):]

@@ -1,6 +1,6 @@
-"""Random draws the generator is built from: dates as day numbers, names from the pools under
-data/synth/, NIK and NKK numbers that are unique and agree with birth date and sex, and the
-places of the region.
+"""Random draws the generator is built from: dates as day numbers, the titles, hamlet and
+street names of data/synth/ (names themselves are drawn in `naming.py`), NIK and NKK numbers
+that are unique and agree with birth date and sex, and the places of the region.
 
 Everything is drawn with numpy in whole-array steps so that millions of voters take seconds.
 """
@@ -60,8 +60,6 @@ def years_before(ref: date, years: int) -> date:
 
 @dataclass(frozen=True)
 class Pools:
-    tunggal: pl.DataFrame  # nama, ejaan_lama, jenis_kelamin, generasi, bobot
-    kata: pl.DataFrame  # kata, jenis_kelamin, posisi, bobot
     gelar: pl.DataFrame  # gelar, posisi, jenis_kelamin, lahir_min, lahir_max, bobot
     dusun: np.ndarray
     jalan: np.ndarray
@@ -75,8 +73,6 @@ def load_pools() -> Pools:
 
     alamat = read("alamat.csv")
     return Pools(
-        tunggal=read("nama_tunggal.csv").with_columns(pl.col("bobot").cast(pl.Float64)),
-        kata=read("nama_kata.csv").with_columns(pl.col("bobot").cast(pl.Float64)),
         gelar=read("gelar.csv").with_columns(
             pl.col("lahir_min").cast(pl.Int64), pl.col("lahir_max").cast(pl.Int64), pl.col("bobot").cast(pl.Float64)
         ),
@@ -90,105 +86,6 @@ def weighted_index(rng: np.random.Generator, weights: np.ndarray, size: int) -> 
     """`size` indices into `weights`, each drawn in proportion to its weight."""
     p = np.asarray(weights, dtype="float64")
     return rng.choice(len(p), size=size, p=p / p.sum())
-
-
-def _draw_rows(rng, table: pl.DataFrame, female: np.ndarray, extra: pl.Expr) -> tuple[pl.DataFrame, np.ndarray]:
-    """One pool row per person, drawn by sex (rows marked '*' serve both).
-
-    Returns the pool rows usable for either sex (men's first) and each person's row index.
-    """
-    subs = [table.filter(extra & pl.col("jenis_kelamin").is_in([code, "*"])) for code in ("L", "P")]
-    index = np.empty(len(female), dtype="int64")
-    offset = 0
-    for is_p, sub in zip((False, True), subs):
-        idx = np.flatnonzero(female == is_p)
-        index[idx] = weighted_index(rng, sub["bobot"].to_numpy(), len(idx)) + offset
-        offset += sub.height
-    return pl.concat(subs), index
-
-
-def make_names(rng: np.random.Generator, birth_year: np.ndarray, female: np.ndarray) -> pl.Series:
-    """Javanese names by generation: single names (old spelling) for the old, 2-3 words for the young.
-
-    Names are drawn as integer codes and spelled out once per distinct name, which keeps
-    millions of people cheap: the spelled vocabulary has only tens of thousands of entries.
-    """
-    pools = load_pools()
-    n = len(birth_year)
-    by = np.asarray(birth_year)
-    t, k = pools.tunggal, pools.kata
-    tua_t, tua = _draw_rows(rng, t, female, pl.col("generasi") == "tua")
-    tengah_t, tengah = _draw_rows(rng, t, female, pl.col("generasi") == "tengah")
-    depan_t, w1 = _draw_rows(rng, k, female, pl.col("posisi") == "depan")
-    mid_t, w2 = _draw_rows(rng, k, female, pl.col("posisi") == "tengah")
-    akhir_t, w3 = _draw_rows(rng, k, female, pl.col("posisi") == "belakang")
-    u, v, three = rng.random(n), rng.random(n), rng.random(n) < 0.33
-
-    # Form of each name: 0 single (modern spelling), 1 single (old spelling), 2 middle-generation
-    # single/compound name, 3 composed young name.
-    form = np.where(v < 0.55, 3, np.where(v < 0.8, 2, 0))
-    mid = (by >= 1960) & (by < 1986)
-    form[mid] = np.where(v[mid] < 0.25, 3, np.where(v[mid] < 0.65, 2, 0))
-    old = by < 1960
-    old_spelling = ((by < 1955) & (u < 0.7)) | ((by >= 1955) & (u < 0.3))
-    form[old] = np.where(v[old] < 0.85, np.where(old_spelling[old], 1, 0), 2)
-
-    words = [depan_t["kata"].to_list(), mid_t["kata"].to_list(), akhir_t["kata"].to_list()]
-    tua_nama, tua_lama, tengah_nama = tua_t["nama"].to_list(), tua_t["ejaan_lama"].to_list(), tengah_t["nama"].to_list()
-    # Code ranges: [0, big) single names, [big, 2 big) their old spelling, [2 big, 3 big) middle
-    # generation, then composed names; `big` exceeds every pool so the ranges never overlap.
-    big = max(len(w) for w in [*words, tua_nama, tengah_nama]) + 1
-    # Middle word 0 = none; drop it when three words were not drawn or it repeats a neighbour.
-    w2_code = np.where(three, w2 + 1, 0)
-    key = np.select(
-        [form == 0, form == 1, form == 2],
-        [tua, tua + big, tengah + 2 * big],
-        default=3 * big + (w1 * big + w2_code) * big + w3,
-    )
-    codes, inverse = np.unique(key, return_inverse=True)
-    vocab = []
-    for code in codes.tolist():
-        if code < big:
-            vocab.append(tua_nama[code])
-        elif code < 2 * big:
-            vocab.append(tua_lama[code - big])
-        elif code < 3 * big:
-            vocab.append(tengah_nama[code - 2 * big])
-        else:
-            rest = code - 3 * big
-            a, b, c = rest // (big * big), (rest // big) % big, rest % big
-            parts = [words[0][a]]
-            if b and words[1][b - 1] not in (words[0][a], words[2][c]):
-                parts.append(words[1][b - 1])
-            if words[2][c] != words[0][a]:
-                parts.append(words[2][c])
-            vocab.append(" ".join(parts))
-    return _add_titles(rng, np.asarray(inverse).reshape(-1), vocab, by, female)
-
-
-def _add_titles(rng, name_id: np.ndarray, vocab: list[str], birth_year: np.ndarray, female: np.ndarray) -> pl.Series:
-    """Haji titles for the older, academic titles by birth cohort; at most one title each."""
-    gelar = load_pools().gelar
-    n = len(name_id)
-    which = np.zeros(n, dtype="int64")  # 0 = no title, i + 1 = row i of gelar.csv
-    rows = list(gelar.iter_rows(named=True))
-    for i, row in enumerate(rows):
-        sex_ok = np.ones(n, bool) if row["jenis_kelamin"] == "*" else female == (row["jenis_kelamin"] == "P")
-        hit = (which == 0) & sex_ok & (birth_year >= row["lahir_min"]) & (birth_year <= row["lahir_max"])
-        hit &= rng.random(n) < row["bobot"] / 1000.0
-        which[hit] = i + 1
-    key = name_id * (len(rows) + 1) + which
-    codes, inverse = np.unique(key, return_inverse=True)
-    spelled = []
-    for code in codes.tolist():
-        name, g = vocab[code // (len(rows) + 1)], code % (len(rows) + 1)
-        if g == 0:
-            spelled.append(name)
-        elif rows[g - 1]["posisi"] == "depan":
-            spelled.append(rows[g - 1]["gelar"] + " " + name)
-        else:
-            spelled.append(name + ", " + rows[g - 1]["gelar"])
-    return pl.Series("nama", spelled, dtype=pl.Utf8).gather(np.asarray(inverse).reshape(-1))
 
 
 def typo(rng: np.random.Generator, names: np.ndarray) -> np.ndarray:

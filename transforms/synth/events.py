@@ -18,12 +18,12 @@ from transforms.synth.draw import (
     birth_places,
     digits16,
     load_pools,
-    make_names,
     region6,
     to_days,
     years_before,
     ymd,
 )
+from transforms.synth.naming import make_names
 from transforms.synth.model import (
     CHANGE_FIELDS,
     DITERAPKAN,

@@ -20,12 +20,12 @@ from transforms.synth.draw import (
     birth_places,
     digits16,
     load_pools,
-    make_names,
     region6,
     to_days,
     weighted_index,
     ymd,
 )
+from transforms.synth.naming import make_names
 from transforms.synth.planted import (
     KHUSUS,
     plant_duplicates,
