@@ -85,7 +85,7 @@ def test_same_name_neighbours_are_never_ganda_unless_born_the_same_day() -> None
 def test_one_name_written_twice_in_a_household_is_no_twin() -> None:
     from datetime import date
 
-    from test_match import only_listed, voter, with_background
+    from tests.transforms.test_match import only_listed, voter, with_background
 
     # One household, one birth date: a word left out or the words swapped with a slip is one
     # person listed twice; two other names are twins and never one person.
@@ -105,7 +105,7 @@ def test_one_name_written_twice_in_a_household_is_no_twin() -> None:
 def test_a_birth_date_typed_wrong_is_read_from_the_niks() -> None:
     from datetime import date
 
-    from test_match import DESA_A, _nik, only_listed, voter, with_background
+    from tests.transforms.test_match import DESA_A, _nik, only_listed, voter, with_background
 
     # The copy's birth date was typed a year off; its own NIK, the registry's, holds the real
     # date. In another household of the desa that is one person, not a same-name neighbour.
