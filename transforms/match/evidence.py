@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 import numpy as np
 import polars as pl
@@ -263,12 +264,51 @@ def _age_namesakes(r: pl.DataFrame, v: pl.DataFrame, policy: MatchPolicy, remove
     return out.with_columns(pl.col("_tms_umur_dekat").fill_null(0)).select(list(schema)).cast(schema)
 
 
-def _household_twins(f: pl.DataFrame, v: pl.DataFrame, removed: pl.DataFrame | None) -> pl.DataFrame:
+_KK_DAY = ["nkk", "tanggal_lahir"]
+_V_COLUMNS = ["nik", "nik14", "nkk", "nama_kunci", "nama_urut", "nama_rapat", "nama_kata", "nama_frek",
+              "tanggal_lahir", "tgl_umum", "jenis_kelamin", "kode_desa", "kode_kecamatan", "rt", "rw"]
+
+
+@dataclass(frozen=True)
+class VoterSide:
+    """The voter side of the evidence, built once per voter list: the candidates' fields are
+    gathered by position (no join against the whole list per chunk of records), and the
+    households with more than one voter born the same day (twins) are found once."""
+
+    frame: pl.DataFrame       # id_pemilih and the v_* columns the evidence reads
+    ids: np.ndarray           # id_pemilih, sorted
+    order: np.ndarray         # position in `frame` of each sorted id
+    twins: pl.DataFrame       # id_pemilih, nkk, tanggal_lahir, nama_urut, nama_rapat: KK-day groups of 2+
+    kk_day_size: pl.DataFrame  # v_nkk, v_tanggal_lahir, _n: the size of those groups
+
+    @classmethod
+    def of(cls, v: pl.DataFrame) -> "VoterSide":
+        frame = v.select("id_pemilih", *[pl.col(c).alias(f"v_{c}") for c in _V_COLUMNS])
+        ids = frame.get_column("id_pemilih").to_numpy()
+        order = np.argsort(ids, kind="stable")
+        twins = (
+            v.select("id_pemilih", *_KK_DAY, "nama_urut", "nama_rapat")
+            .drop_nulls(_KK_DAY)
+            .filter(pl.len().over(_KK_DAY) > 1)
+        )
+        size = twins.group_by(_KK_DAY).len("_n").rename({"nkk": "v_nkk", "tanggal_lahir": "v_tanggal_lahir"})
+        return cls(frame, ids[order], order, twins, size)
+
+    def rows(self, id_pemilih: pl.Series, columns: list[str]) -> pl.DataFrame:
+        """`columns` of the voters `id_pemilih` (every one on the list), in that order."""
+        wanted = id_pemilih.to_numpy()
+        at = np.searchsorted(self.ids, wanted)
+        if wanted.size and (at.max() >= self.ids.size or not np.array_equal(self.ids[at], wanted)):
+            raise ValueError("candidate voter not on the voter list")
+        return self.frame.select(columns)[self.order[at]]
+
+
+def _household_twins(f: pl.DataFrame, side: VoterSide, removed: pl.DataFrame | None) -> pl.DataFrame:
     """`_kembar_kk`, for pairs whose names differ by a slip in a short word (`ketik_pendek`,
     the only rule that reads it; null elsewhere): how many other people of the candidate's
     household (KK) were born the same day -- on the list, or removed from it (not as
     duplicates of the candidate)."""
-    keys = ["nkk", "tanggal_lahir"]
+    keys = _KK_DAY
     cand = (
         f.filter(pl.col("ketik_pendek"))
         .select(nkk=pl.col("v_nkk"), tanggal_lahir=pl.col("v_tanggal_lahir"))
@@ -277,26 +317,27 @@ def _household_twins(f: pl.DataFrame, v: pl.DataFrame, removed: pl.DataFrame | N
     )
     if cand.height == 0:
         return f.with_columns(_kembar_kk=pl.lit(None, dtype=pl.UInt32))
-    frames = [v.select(keys).join(cand, on=keys, how="semi")]
+    # The candidate is on the list: its KK-day group there has 1 voter unless it has twins.
+    v_keys = ["v_nkk", "v_tanggal_lahir"]
+    counts = cand.rename({"nkk": "v_nkk", "tanggal_lahir": "v_tanggal_lahir"}).join(
+        side.kk_day_size, on=v_keys, how="left"
+    ).with_columns(pl.col("_n").fill_null(1))
     if removed is not None and removed.height:
-        frames.append(_gone(removed).select(keys).join(cand, on=keys, how="semi"))
-    counts = pl.concat(frames).group_by(keys).len("_n").rename({"nkk": "v_nkk", "tanggal_lahir": "v_tanggal_lahir"})
-    return f.join(counts, on=["v_nkk", "v_tanggal_lahir"], how="left").with_columns(
+        gone = _gone(removed).select(keys).join(cand, on=keys, how="semi").group_by(keys).len("_g")
+        counts = counts.join(gone.rename({"nkk": "v_nkk", "tanggal_lahir": "v_tanggal_lahir"}), on=v_keys,
+                             how="left").with_columns(_n=pl.col("_n") + pl.col("_g").fill_null(0)).drop("_g")
+    return f.join(counts, on=v_keys, how="left").with_columns(
         _kembar_kk=pl.when(pl.col("ketik_pendek")).then((pl.col("_n").fill_null(1) - 1).clip(0, None))
     ).drop("_n")
 
 
-def _twin_similarity(f: pl.DataFrame, v: pl.DataFrame) -> pl.DataFrame:
+def _twin_similarity(f: pl.DataFrame, side: VoterSide) -> pl.DataFrame:
     """`kembar_sim`: for a candidate with a twin on the list (another voter of the same KK born
     the same day), the similarity of the record's name to the twin's name (the best twin)."""
-    keys = ["nkk", "tanggal_lahir"]
+    keys = _KK_DAY
     cand = f.select("_rid", "id_pemilih", "nama_urut", "nama_rapat", nkk=pl.col("v_nkk"),
                     tanggal_lahir=pl.col("v_tanggal_lahir")).drop_nulls(keys)
-    twins = (
-        v.select("id_pemilih", *keys, "nama_urut", "nama_rapat")
-        .join(cand.select(keys).unique(), on=keys, how="semi")
-        .filter(pl.len().over(keys) > 1)
-    )
+    twins = side.twins.join(cand.select(keys).unique(), on=keys, how="semi")
     cand = cand.join(twins.select(keys).unique(), on=keys, how="semi")
     if cand.height == 0:
         return f.with_columns(kembar_sim=pl.lit(None, dtype=pl.Float64))
@@ -316,23 +357,20 @@ def _twin_similarity(f: pl.DataFrame, v: pl.DataFrame) -> pl.DataFrame:
 
 
 def evidence(pairs: pl.DataFrame, r: pl.DataFrame, v: pl.DataFrame, policy: MatchPolicy,
-              removed: pl.DataFrame | None = None) -> pl.DataFrame:
+              removed: pl.DataFrame | None = None, side: VoterSide | None = None) -> pl.DataFrame:
+    """`side`: `VoterSide.of(v)`, when the caller scores several chunks against the same list."""
+    side = side or VoterSide.of(v)
     rcols = r.select(
         "_rid", "nik", "nik_andal", "_nik14", "nkk", "nama_kunci", "nama_urut", "nama_rapat", "nama_kata",
         "tanggal_lahir", "_tgl_umum", "umur", "_peristiwa", "jenis_kelamin", "_desa", "_kecamatan", "rt", "rw",
     )
-    vcols = v.select(
-        "id_pemilih", "nik", "nik14", "nkk", "nama_kunci", "nama_urut", "nama_rapat", "nama_kata", "nama_frek",
-        "tanggal_lahir", "tgl_umum", "jenis_kelamin", "kode_desa", "kode_kecamatan", "rt", "rw",
-    ).rename(lambda c: c if c == "id_pemilih" else f"v_{c}")
     # Names first, on the bare pairs: blocks that looked only at dates or households bring in
     # unrelated names, dropped here before the other fields are joined. A pair stays if its
     # name is close enough, or a NIK (or its first 14 digits) ties it: a NIK conflict must
     # stay visible.
     names = ["nama_kunci", "nama_urut", "nama_rapat"]
-    f = pairs.join(r.select("_rid", "nik", "_nik14", *names), on="_rid").join(
-        v.select("id_pemilih", *[pl.col(c).alias(f"v_{c}") for c in ["nik", "nik14", *names]]), on="id_pemilih"
-    )
+    f = pairs.join(r.select("_rid", "nik", "_nik14", *names), on="_rid")
+    f = f.hstack(side.rows(f.get_column("id_pemilih"), [f"v_{c}" for c in ["nik", "nik14", *names]]))
     f = name_similarity(f, policy=policy)
     f = f.filter(
         (pl.col("sim_nama") >= policy.kandidat_nama_min)
@@ -340,11 +378,12 @@ def evidence(pairs: pl.DataFrame, r: pl.DataFrame, v: pl.DataFrame, policy: Matc
         | (pl.col("nik") == pl.col("v_nik")).fill_null(False)
         | ((pl.col("_nik14") == pl.col("v_nik14")).fill_null(False) & (pl.col("sim_nama") >= policy.nik14_nama_min))
     ).select("_rid", "id_pemilih", "sim_nama", "nama_bagian")
-    f = f.join(rcols, on="_rid").join(vcols, on="id_pemilih")
+    f = f.join(rcols, on="_rid")
+    f = f.hstack(side.rows(f.get_column("id_pemilih"), [f"v_{c}" for c in _V_COLUMNS]))
     f = add_word_check(f, policy=policy)
     f = f.join(_age_namesakes(r, v, policy, removed), on="_rid", how="left")
-    f = _twin_similarity(f, v)
-    f = _household_twins(f, v, removed)
+    f = _twin_similarity(f, side)
+    f = _household_twins(f, side, removed)
     b = policy.bobot
 
     f = f.with_columns(

@@ -17,7 +17,7 @@ from rapidfuzz import fuzz
 from schemas.fields import AKTIF, AUTO, NONE
 from schemas.policy import MatchPolicy
 from schemas.frames import DAFTAR_AKTIF, DAFTAR_TMS, LINK_SCHEMA, MATCH_SCHEMA
-from transforms.match.link import link_records
+from transforms.match.link import VoterIndex, link_records
 from transforms.match.prepare import prepare_voters
 from transforms.names import name_key
 from transforms.parse_values import nik_agrees
@@ -102,22 +102,24 @@ def match_quarter(records: pl.DataFrame, current: pl.DataFrame, policy: MatchPol
     prepared = prepare_voters(active, policy)
     prepared_removed = prepare_voters(removed, policy) if removed.height else None
     recs = records.with_columns(purpose_expr().alias("_tujuan"))
+    index = VoterIndex.of(prepared, policy) if recs.height else None  # once for every chunk and purpose
     links: list[pl.DataFrame] = []
     for purpose in ("hapus", "ubah", "baru"):
         part = recs.filter(pl.col("_tujuan") == purpose)
         if purpose == "ubah" and part.height:
             part = correction_view(part)
-        links.extend(_linked(part, prepared, policy, purpose, tanggal_acuan, prepared_removed))
+        links.extend(_linked(part, prepared, policy, purpose, tanggal_acuan, prepared_removed, index))
     found = pl.concat(links, how="vertical") if links else pl.DataFrame(schema=LINK_SCHEMA)
     found = own_corrections(found, recs.filter(pl.col("_tujuan") == "ubah"), active)
     found = found.with_columns(daftar=pl.lit(DAFTAR_AKTIF))
-    del prepared, active
+    del prepared, active, index
     if prepared_removed is not None:
         unknown = found.filter((pl.col("peringkat") == 1) & (pl.col("putusan") == NONE)).select(
             "sumber_file", "sumber_baris"
         )
         baru = recs.filter(pl.col("_tujuan") == "baru").join(unknown, on=["sumber_file", "sumber_baris"], how="semi")
-        again = _linked(baru, prepared_removed, policy, "ubah", tanggal_acuan, None)
+        again = _linked(baru, prepared_removed, policy, "ubah", tanggal_acuan, None,
+                        VoterIndex.of(prepared_removed, policy)) if baru.height else []
         if again:
             found = pl.concat([found, *(f.with_columns(daftar=pl.lit(DAFTAR_TMS)) for f in again)], how="vertical")
     return found.sort("daftar", "sumber_file", "sumber_baris", "peringkat").select(
@@ -126,9 +128,9 @@ def match_quarter(records: pl.DataFrame, current: pl.DataFrame, policy: MatchPol
 
 
 def _linked(part: pl.DataFrame, voters: pl.DataFrame, policy: MatchPolicy, purpose: str, tanggal_acuan: date,
-            removed: pl.DataFrame | None) -> list[pl.DataFrame]:
+            removed: pl.DataFrame | None, index: VoterIndex | None) -> list[pl.DataFrame]:
     return [
         link_records(part.slice(start, LINK_CHUNK), voters, policy, purpose=purpose, tanggal_acuan=tanggal_acuan,
-                     removed=removed)
+                     removed=removed, index=index)
         for start in range(0, part.height, LINK_CHUNK)
     ]
