@@ -54,6 +54,11 @@ def correction_view(part: pl.DataFrame) -> pl.DataFrame:
     return out
 
 
+# The columns of the voter list that matching reads (prepare_voters, the blocks, the evidence,
+# own_corrections; `kode_tms` of the voters already removed).
+MATCH_LIST_COLUMNS = ("id_pemilih", "nik", "nkk", "nama", "tanggal_lahir", "jenis_kelamin", "kode_desa", "rt", "rw",
+                      "status", "kode_tms")
+
 CORRECTION_NAME_MIN = 70.0  # rapidfuzz ratio (0-100) of the name keys: a spelling fix, not another person
 
 
@@ -97,8 +102,11 @@ def match_quarter(records: pl.DataFrame, current: pl.DataFrame, policy: MatchPol
                   tanggal_acuan: date) -> pl.DataFrame:
     """Links of a quarter's records (`MATCH_SCHEMA`): to the active list for every record, and to
     the voters already removed for the `baru` records the active list does not know."""
+    # Only what the matcher reads: the filtered copies of a list of millions stay narrow.
+    current = current.select([c for c in MATCH_LIST_COLUMNS if c in current.columns])
     active = current.filter(pl.col("status") == AKTIF)
     removed = current.filter(pl.col("status") != AKTIF)
+    del current
     prepared = prepare_voters(active, policy)
     prepared_removed = prepare_voters(removed, policy) if removed.height else None
     recs = records.with_columns(purpose_expr().alias("_tujuan"))
