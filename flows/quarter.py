@@ -30,8 +30,8 @@ from transforms.ingest import event_records, quarantined
 from transforms.parse import ParseContext
 from transforms.quarters import plan_run
 from transforms.read import list_inbox
-from transforms.recap import file_accounting
 from transforms.provinsi_queue import LintasQueue, with_lintas_items
+from transforms.recap import BEFORE_COLUMNS, file_accounting
 from transforms.review import read_review_book
 from transforms.wilayah import desa_of_kabupaten, kabupaten_name
 
@@ -133,7 +133,8 @@ def _run_locked(con, steps: Steps, logger, run: RunParams, lintas: LintasQueue |
     timer.lap("cocok", t)
     t = time.perf_counter()
     decision = steps.decide(records, links, current, tanggal_acuan, keputusan)
-    del links
+    del links, records
+    current = current.select(BEFORE_COLUMNS)  # all the reports read of it: the rest is freed
     timer.lap("putuskan", t)
     timer.durations.update({k: round(v, 3) for k, v in decision.waktu.items()})
     for line in decision.catatan:

@@ -18,11 +18,16 @@ def quarter_report_data(con, *, kuartal: int, tanggal_acuan: date, kode_kabupate
                         hasil: pl.DataFrame, karantina: pl.DataFrame, berkas: pl.DataFrame,
                         pleno: Pleno | None) -> tuple[ReportData, dict, int]:
     """(report data, ringkasan, active voters outside the kabupaten's desa) of an applied quarter.
-    `current`: the list the quarter started from (as of the quarter before)."""
+    `current`: the list the quarter started from (as of the quarter before); of it only
+    `recap.BEFORE_COLUMNS` are read."""
     label = store.quarter_label(kuartal)
-    after = store.list_as_of(con, kuartal)
+    # The list after the quarter as the recap and the change details read it: every active
+    # voter, and the removed ones this quarter changed (not the whole history of removals).
+    aktif = store.active_as_of(con, kuartal)
+    after = pl.concat([aktif, store.removed_changed_as_of(con, kuartal)], how="vertical", rechunk=False)
     rekap, detailed, verifikasi, outside = report_frames(con, kuartal, desa, tms, kuartal - 1, before=current,
                                                          after=after)
+    del after
     dibuat = datetime.fromtimestamp(max((f.path.stat().st_mtime for f in files),
                                         default=inbox.stat().st_mtime)).replace(microsecond=0)
     data = ReportData(
@@ -31,7 +36,7 @@ def quarter_report_data(con, *, kuartal: int, tanggal_acuan: date, kode_kabupate
         rekap_sebelumnya=previous_recap(con, kuartal, desa, tms, current=current),
         pleno=pleno,
         rows=QuarterRows(
-            berkas=berkas, hasil=hasil, karantina=karantina, aktif=after.filter(pl.col("status") == "AKTIF"),
+            berkas=berkas, hasil=hasil, karantina=karantina, aktif=aktif,
             records=pl.concat([f.records for f in files], how="diagonal_relaxed") if files else pl.DataFrame(),
         ),
     )

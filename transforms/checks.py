@@ -12,12 +12,13 @@ from transforms.review import T_GANDA, pair_key, person_state, review_id
 def check_whole_list(q: QuarterState, rejected: frozenset[str] = frozenset()) -> None:
     """Every run checks the whole list: the same NIK twice (ganda) and voters under age."""
     ganda, under_age = q.tms.check_code("ganda"), q.tms.check_code("umur")
-    state = q.current.filter(~pl.col("id_pemilih").is_in(list(q.by_id)))
+    # The active list after this quarter's rows: untouched voters in list order, then the
+    # touched ones; filtered in one pass (no intermediate copy of the whole list).
+    active = q.current.filter(~pl.col("id_pemilih").is_in(list(q.by_id)) & (pl.col("status") == AKTIF))
     touched = [v for v in q.by_id.values()]
     if touched:
-        state = pl.concat([state, pl.DataFrame(touched, schema=q.current.schema)], how="vertical")
-    active = state.filter(pl.col("status") == AKTIF)
-    del state
+        touched_frame = pl.DataFrame(touched, schema=q.current.schema).filter(pl.col("status") == AKTIF)
+        active = pl.concat([active, touched_frame], how="vertical")
     auto, review = find_ganda(prepare_voters(active, q.policy), q.policy)
     needed = pl.concat([auto.get_column("id_pemilih"), review.get_column("id_pemilih_b")]).cast(pl.Int64)
     sources = active.filter(pl.col("id_pemilih").is_in(needed.implode())).select(

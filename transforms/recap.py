@@ -9,6 +9,12 @@ import polars as pl
 from schemas.fields import AKTIF, KARANTINA, ROW_OUTCOMES
 from transforms import store
 
+# The columns `report_frames` and `previous_recap` read of the list a quarter started from
+# (`before`, or `after` of the quarter before): the recap, the candidates of the review queue
+# and the person details of the changes.
+BEFORE_COLUMNS = ("id_pemilih", "status", "kode_desa", "jenis_kelamin", "tempat_lahir", "tanggal_lahir",
+                  "status_kawin", "alamat", "rt", "rw", "disabilitas")
+
 COUNT_COLUMNS = ("awal", "baru", "tms", "ubah", "pindah_masuk", "pindah_keluar", "akhir", "selisih")
 
 

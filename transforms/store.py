@@ -181,16 +181,31 @@ def baseline_quarter(con: duckdb.DuckDBPyConnection) -> int:
     return int(scalar(con, "SELECT min(kuartal) FROM kuartal"))
 
 
-def _as_of_sql(columns: str) -> str:
+def _as_of_sql(columns: str, where: str = "TRUE") -> str:
     return (
         f"SELECT {columns} FROM pemilih WHERE berlaku_dari <= $q "
-        "AND (berlaku_sampai IS NULL OR berlaku_sampai > $q) ORDER BY id_pemilih"
+        f"AND (berlaku_sampai IS NULL OR berlaku_sampai > $q) AND ({where}) ORDER BY id_pemilih"
     )
 
 
 def list_as_of(con: duckdb.DuckDBPyConnection, quarter: int) -> pl.DataFrame:
     """Every voter ever on the list as of the end of `quarter` (AKTIF and TMS), one row each."""
     frame = query(con, _as_of_sql(", ".join(VOTER_COLUMNS)), {"q": quarter})
+    return frame.cast(VOTER_SCHEMA)  # type: ignore[arg-type]
+
+
+def active_as_of(con: duckdb.DuckDBPyConnection, quarter: int) -> pl.DataFrame:
+    """The active voters as of the end of `quarter`: `list_as_of` filtered to AKTIF, in the query."""
+    frame = query(con, _as_of_sql(", ".join(VOTER_COLUMNS), "status = 'AKTIF'"), {"q": quarter})
+    return frame.cast(VOTER_SCHEMA)  # type: ignore[arg-type]
+
+
+def removed_changed_as_of(con: duckdb.DuckDBPyConnection, quarter: int) -> pl.DataFrame:
+    """The voters not active as of the end of `quarter` who have a change recorded in it (the
+    rest of `list_as_of` that a quarter's reports read: the details of its TMS rows)."""
+    where = ("status IS DISTINCT FROM 'AKTIF' AND id_pemilih IN "
+             "(SELECT id_pemilih FROM perubahan WHERE kuartal = $q AND id_pemilih IS NOT NULL)")
+    frame = query(con, _as_of_sql(", ".join(VOTER_COLUMNS), where), {"q": quarter})
     return frame.cast(VOTER_SCHEMA)  # type: ignore[arg-type]
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import polars as pl
 from rapidfuzz import fuzz, process
@@ -12,13 +14,60 @@ from schemas.policy import MatchPolicy
 _PAIR_SCHEMA = {"_rid": pl.UInt32, "id_pemilih": pl.Int64}
 
 
-def _pairs_by_equal(r: pl.DataFrame, v: pl.DataFrame, left: str, right: str) -> pl.DataFrame:
+@dataclass(frozen=True)
+class VoterBlocks:
+    """The voter side of every block, built once per voter list: a quarter links its records
+    in chunks against the same list, and on a list of millions rebuilding these per chunk
+    costs more than the chunk's own pairs."""
+
+    by_key: dict[str, pl.DataFrame]               # nik / nik14 / nkk -> (id_pemilih, _k), no nulls
+    names_by_desa: dict[str, tuple[list[str], np.ndarray]]  # desa -> its distinct word-sorted keys, their _n
+    name_voters: pl.DataFrame                     # (_n, id_pemilih): the voters carrying each desa name
+    by_name_year: pl.DataFrame                    # keys few voters of that birth year carry
+    rare_names: pl.DataFrame                      # keys few voters carry at all
+    by_date: pl.DataFrame                         # (id_pemilih, jenis_kelamin, _k date, _h first letter)
+    common_days: pl.DataFrame                     # (_b month, _h day, _tgl_umum): stand-in birth days
+
+    @classmethod
+    def of(cls, v: pl.DataFrame, policy: MatchPolicy) -> "VoterBlocks":
+        by_key = {
+            c: v.select("id_pemilih", pl.col(c).alias("_k")).filter(pl.col("_k").is_not_null())
+            for c in ("nik", "nik14", "nkk")
+        }
+        # Distinct (desa, name) in list order, numbered; each desa's names in that order.
+        desa_names = v.select("kode_desa", "nama_urut").unique(maintain_order=True).with_row_index("_n")
+        names_by_desa = {
+            desa: (part.get_column("nama_urut").to_list(), part.get_column("_n").to_numpy())
+            for (desa,), part in desa_names.partition_by("kode_desa", as_dict=True, include_key=False,
+                                                         maintain_order=True).items()
+        }
+        name_voters = (
+            v.select("kode_desa", "nama_urut", "id_pemilih")
+            .join(desa_names, on=["kode_desa", "nama_urut"])
+            .select("_n", "id_pemilih")
+        )
+        by_name_year = v.filter(pl.col("nama_frek_tahun") <= policy.kandidat_per_blok).select(
+            "id_pemilih", "nama_kunci", "tahun_lahir"
+        )
+        rare = v.filter(pl.col("nama_frek") <= policy.kandidat_nama_sama_maks).select("id_pemilih", "nama_kunci")
+        by_date = v.select(
+            "id_pemilih", "jenis_kelamin", _k=pl.col("tanggal_lahir"), _h=pl.col("nama_rapat").str.slice(0, 1),
+        )
+        common_days = (
+            v.filter(pl.col("tgl_umum"))
+            .select(_b=pl.col("tanggal_lahir").dt.month(), _h=pl.col("tanggal_lahir").dt.day())
+            .unique()
+            .with_columns(_tgl_umum=pl.lit(True))
+        )
+        return cls(by_key, names_by_desa, name_voters, by_name_year, rare, by_date, common_days)
+
+
+def _pairs_by_equal(r: pl.DataFrame, vb: VoterBlocks, left: str, right: str) -> pl.DataFrame:
     a = r.select("_rid", pl.col(left).alias("_k")).filter(pl.col("_k").is_not_null())
-    b = v.select("id_pemilih", pl.col(right).alias("_k")).filter(pl.col("_k").is_not_null())
-    return a.join(b, on="_k", how="inner").select("_rid", "id_pemilih")
+    return a.join(vb.by_key[right], on="_k", how="inner").select("_rid", "id_pemilih")
 
 
-def _pairs_in_desa(r: pl.DataFrame, v: pl.DataFrame, policy: MatchPolicy) -> pl.DataFrame:
+def _pairs_in_desa(r: pl.DataFrame, vb: VoterBlocks, policy: MatchPolicy) -> pl.DataFrame:
     """Fuzzy name candidates inside each desa the record names: every distinct name of the
     desa is compared (rapidfuzz cdist on word-sorted keys), the best few names above the
     cut-off kept with all their voters (namesakes must stay visible)."""
@@ -30,22 +79,16 @@ def _pairs_in_desa(r: pl.DataFrame, v: pl.DataFrame, policy: MatchPolicy) -> pl.
     if queries.height == 0:
         return pl.DataFrame(schema=_PAIR_SCHEMA)
     distinct = queries.select("kode_desa", "nama_urut").unique().with_row_index("_q")
-    voter_names = (
-        v.select("kode_desa", "nama_urut")
-        .filter(pl.col("kode_desa").is_in(distinct.get_column("kode_desa").unique().implode()))
-        .unique()
-        .with_row_index("_n")
-    )
-    names_by_desa = voter_names.partition_by("kode_desa", as_dict=True, include_key=False)
     cutoff = policy.kandidat_nama_min * 100
     found: list[pl.DataFrame] = []
     for (desa,), qd in distinct.partition_by("kode_desa", as_dict=True, include_key=False).items():
-        vd = names_by_desa.get((desa,))
+        vd = vb.names_by_desa.get(desa)
         if vd is None:
             continue
+        names, ids = vd
         scores = process.cdist(
             qd.get_column("nama_urut").to_list(),
-            vd.get_column("nama_urut").to_list(),
+            names,
             scorer=fuzz.ratio,
             score_cutoff=cutoff,
             dtype=np.float32,
@@ -58,7 +101,7 @@ def _pairs_in_desa(r: pl.DataFrame, v: pl.DataFrame, policy: MatchPolicy) -> pl.
             pl.DataFrame(
                 {
                     "_q": qd.get_column("_q").to_numpy()[rows],
-                    "_n": vd.get_column("_n").to_numpy()[cols],
+                    "_n": ids[cols],
                     "_s": scores[rows, cols],
                 }
             )
@@ -68,11 +111,7 @@ def _pairs_in_desa(r: pl.DataFrame, v: pl.DataFrame, policy: MatchPolicy) -> pl.
     hits = pl.concat(found).filter(
         pl.col("_s").rank("ordinal", descending=True).over("_q") <= policy.kandidat_per_blok
     )
-    hit_voters = (
-        hits.join(voter_names, on="_n")
-        .join(v.select("kode_desa", "nama_urut", "id_pemilih"), on=["kode_desa", "nama_urut"])
-        .select("_q", "id_pemilih")
-    )
+    hit_voters = hits.join(vb.name_voters, on="_n").select("_q", "id_pemilih")
     return (
         queries.join(distinct, on=["kode_desa", "nama_urut"])
         .join(hit_voters, on="_q")
@@ -80,31 +119,28 @@ def _pairs_in_desa(r: pl.DataFrame, v: pl.DataFrame, policy: MatchPolicy) -> pl.
     )
 
 
-def _pairs_by_name_and_year(r: pl.DataFrame, v: pl.DataFrame, policy: MatchPolicy) -> pl.DataFrame:
+def _pairs_by_name_and_year(r: pl.DataFrame, vb: VoterBlocks, policy: MatchPolicy) -> pl.DataFrame:
     """Kabupaten-wide: the same name key and a fitting birth year (a move between desa, a
     report that names the wrong desa). Only for keys that few voters of that year carry: a
     common name says nothing outside the desa (the desa block and the birth-date block still
     see those). Without any birth information, only for rare keys and records without desa."""
-    cap = policy.kandidat_per_blok
     with_year = (
         r.filter(pl.col("_tahun_min").is_not_null())
         .select("_rid", "nama_kunci", tahun_lahir=pl.int_ranges("_tahun_min", pl.col("_tahun_maks") + 1))
         .explode("tahun_lahir")
         .with_columns(pl.col("tahun_lahir").cast(pl.Int32))
     )
-    vy = v.filter(pl.col("nama_frek_tahun") <= cap).select("id_pemilih", "nama_kunci", "tahun_lahir")
-    a = with_year.join(vy, on=["nama_kunci", "tahun_lahir"]).select("_rid", "id_pemilih")
-    rare = v.filter(pl.col("nama_frek") <= policy.kandidat_nama_sama_maks).select("id_pemilih", "nama_kunci")
+    a = with_year.join(vb.by_name_year, on=["nama_kunci", "tahun_lahir"]).select("_rid", "id_pemilih")
     b = (
         r.filter(pl.col("_tahun_min").is_null() & (pl.col("_desa").list.len() == 0))
         .select("_rid", "nama_kunci")
-        .join(rare, on="nama_kunci")
+        .join(vb.rare_names, on="nama_kunci")
         .select("_rid", "id_pemilih")
     )
     return pl.concat([a, b])
 
 
-def _pairs_by_birth_date(r: pl.DataFrame, v: pl.DataFrame) -> pl.DataFrame:
+def _pairs_by_birth_date(r: pl.DataFrame, vb: VoterBlocks) -> pl.DataFrame:
     """Kabupaten-wide: the same birth date, or day and month swapped (names compared later).
 
     Narrowed to voters whose name key starts with the same letter (see below).
@@ -119,9 +155,7 @@ def _pairs_by_birth_date(r: pl.DataFrame, v: pl.DataFrame) -> pl.DataFrame:
             rd.filter(pl.col("tanggal_lahir").dt.day() <= 12).select("_rid", "nama_rapat", "jenis_kelamin", _k=swapped),
         ]
     ).with_columns(_h=pl.col("nama_rapat").str.slice(0, 1))
-    vk = v.select(
-        "id_pemilih", "jenis_kelamin", _k=pl.col("tanggal_lahir"), _h=pl.col("nama_rapat").str.slice(0, 1),
-    )
+    vk = vb.by_date
     found = []
     # A record that gives its sex is compared only with voters of that sex (a different sex
     # could never be linked automatically, and inside the desa the name block still sees it).
@@ -135,13 +169,14 @@ def _pairs_by_birth_date(r: pl.DataFrame, v: pl.DataFrame) -> pl.DataFrame:
     return pl.concat(found)
 
 
-def candidate_pairs(r: pl.DataFrame, v: pl.DataFrame, policy: MatchPolicy) -> pl.DataFrame:
+def candidate_pairs(r: pl.DataFrame, vb: VoterBlocks, policy: MatchPolicy) -> pl.DataFrame:
+    """(record, voter) pairs of every block; `vb`: `VoterBlocks.of` the prepared voter list."""
     parts = [
-        _pairs_by_equal(r, v, "nik", "nik"),
-        _pairs_by_equal(r.filter(~pl.col("nik_andal")), v, "_nik14", "nik14"),
-        _pairs_by_equal(r, v, "nkk", "nkk"),
-        _pairs_in_desa(r, v, policy),
-        _pairs_by_name_and_year(r, v, policy),
-        _pairs_by_birth_date(r, v),
+        _pairs_by_equal(r, vb, "nik", "nik"),
+        _pairs_by_equal(r.filter(~pl.col("nik_andal")), vb, "_nik14", "nik14"),
+        _pairs_by_equal(r, vb, "nkk", "nkk"),
+        _pairs_in_desa(r, vb, policy),
+        _pairs_by_name_and_year(r, vb, policy),
+        _pairs_by_birth_date(r, vb),
     ]
     return pl.concat([p.cast(_PAIR_SCHEMA) for p in parts]).unique()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 import numpy as np
 import polars as pl
@@ -193,7 +194,7 @@ def add_word_check(
     )
     kinds = [_word_difference(x or "", y or "") for x, y in todo.iter_rows()]
     todo = todo.with_columns(_beda=pl.Series(kinds, dtype=pl.Int8))
-    return frame.join(todo, on=[a, b], how="left").with_columns(
+    return _attach(frame, todo, [a, b]).with_columns(
         kata_beda=pl.col("_beda").is_in([SHORT_SLIP, OTHER_WORDS]).fill_null(pl.col("sim_nama") < word_check_min),
         ketik_pendek=(pl.col("_beda") == SHORT_SLIP).fill_null(False),
     ).drop("_beda")
@@ -310,12 +311,65 @@ def _age_namesakes(r: pl.DataFrame, v: pl.DataFrame, policy: MatchPolicy, remove
     return out.with_columns(pl.col("_tms_umur_dekat").fill_null(0)).select(list(schema)).cast(schema)
 
 
-def _household_twins(f: pl.DataFrame, v: pl.DataFrame, removed: pl.DataFrame | None) -> pl.DataFrame:
+_KK_DAY = ["nkk", "tanggal_lahir"]
+_V_COLUMNS = ["nik", "nik14", "nkk", "nama_kunci", "nama_urut", "nama_rapat", "nama_kata", "nama_frek",
+              "tanggal_lahir", "tgl_umum", "jenis_kelamin", "kode_desa", "kode_kecamatan", "rt", "rw"]
+
+
+@dataclass(frozen=True)
+class VoterSide:
+    """The voter side of the evidence, built once per voter list: the candidates' fields are
+    gathered by position (no join against the whole list per chunk of records), and the
+    households with more than one voter born the same day (twins) are found once."""
+
+    frame: pl.DataFrame       # id_pemilih and the v_* columns the evidence reads
+    position: np.ndarray      # position in `frame` of each id_pemilih (ids are small integers), -1 if absent
+    twins: pl.DataFrame       # id_pemilih, nkk, tanggal_lahir, nama_urut, nama_rapat: KK-day groups of 2+
+    kk_day_size: pl.DataFrame  # v_nkk, v_tanggal_lahir, _n: the size of those groups
+
+    @classmethod
+    def of(cls, v: pl.DataFrame) -> "VoterSide":
+        frame = v.select("id_pemilih", *[pl.col(c).alias(f"v_{c}") for c in _V_COLUMNS])
+        ids = frame.get_column("id_pemilih").to_numpy()
+        # id_pemilih are numbered from 1 as voters join the list: a direct lookup table
+        # (4 bytes per id) is far faster than a join or a binary search on millions of pairs.
+        position = np.full(int(ids.max()) + 1 if ids.size else 0, -1, dtype=np.int32 if ids.size < 2**31 else np.int64)
+        position[ids] = np.arange(ids.size)
+        twins = (
+            v.select("id_pemilih", *_KK_DAY, "nama_urut", "nama_rapat")
+            .drop_nulls(_KK_DAY)
+            .filter(pl.len().over(_KK_DAY) > 1)
+        )
+        size = twins.group_by(_KK_DAY).len("_n").rename({"nkk": "v_nkk", "tanggal_lahir": "v_tanggal_lahir"})
+        return cls(frame, position, twins, size)
+
+    def rows(self, id_pemilih: pl.Series, columns: list[str]) -> pl.DataFrame:
+        """`columns` of the voters `id_pemilih` (every one on the list), in that order."""
+        wanted = id_pemilih.to_numpy()
+        if wanted.size and (wanted.min() < 0 or wanted.max() >= self.position.size):
+            raise ValueError("candidate voter not on the voter list")
+        at = self.position[wanted]
+        if wanted.size and at.min() < 0:
+            raise ValueError("candidate voter not on the voter list")
+        return self.frame.select(columns)[at]
+
+
+def _attach(frame: pl.DataFrame, table: pl.DataFrame, on: list[str] | str) -> pl.DataFrame:
+    """`frame` with the other columns of `table` (one row per key) looked up by `on`, null
+    where no key matches: a left join that copies only the key columns, not the wide frame."""
+    keys = [on] if isinstance(on, str) else list(on)
+    looked = frame.select(keys).join(table, on=keys, how="left", maintain_order="left")
+    if looked.height != frame.height:
+        raise ValueError("lookup table is not unique on its key")
+    return frame.hstack(looked.drop(keys))
+
+
+def _household_twins(f: pl.DataFrame, side: VoterSide, removed: pl.DataFrame | None) -> pl.DataFrame:
     """`_kembar_kk`, for pairs whose names differ by a slip in a short word (`ketik_pendek`,
     the only rule that reads it; null elsewhere): how many other people of the candidate's
     household (KK) were born the same day -- on the list, or removed from it (not as
     duplicates of the candidate)."""
-    keys = ["nkk", "tanggal_lahir"]
+    keys = _KK_DAY
     cand = (
         f.filter(pl.col("ketik_pendek"))
         .select(nkk=pl.col("v_nkk"), tanggal_lahir=pl.col("v_tanggal_lahir"))
@@ -324,26 +378,27 @@ def _household_twins(f: pl.DataFrame, v: pl.DataFrame, removed: pl.DataFrame | N
     )
     if cand.height == 0:
         return f.with_columns(_kembar_kk=pl.lit(None, dtype=pl.UInt32))
-    frames = [v.select(keys).join(cand, on=keys, how="semi")]
+    # The candidate is on the list: its KK-day group there has 1 voter unless it has twins.
+    v_keys = ["v_nkk", "v_tanggal_lahir"]
+    counts = cand.rename({"nkk": "v_nkk", "tanggal_lahir": "v_tanggal_lahir"}).join(
+        side.kk_day_size, on=v_keys, how="left"
+    ).with_columns(pl.col("_n").fill_null(1))
     if removed is not None and removed.height:
-        frames.append(_gone(removed).select(keys).join(cand, on=keys, how="semi"))
-    counts = pl.concat(frames).group_by(keys).len("_n").rename({"nkk": "v_nkk", "tanggal_lahir": "v_tanggal_lahir"})
-    return f.join(counts, on=["v_nkk", "v_tanggal_lahir"], how="left").with_columns(
+        gone = _gone(removed).select(keys).join(cand, on=keys, how="semi").group_by(keys).len("_g")
+        counts = counts.join(gone.rename({"nkk": "v_nkk", "tanggal_lahir": "v_tanggal_lahir"}), on=v_keys,
+                             how="left").with_columns(_n=pl.col("_n") + pl.col("_g").fill_null(0)).drop("_g")
+    return _attach(f, counts, v_keys).with_columns(
         _kembar_kk=pl.when(pl.col("ketik_pendek")).then((pl.col("_n").fill_null(1) - 1).clip(0, None))
     ).drop("_n")
 
 
-def _twin_similarity(f: pl.DataFrame, v: pl.DataFrame) -> pl.DataFrame:
+def _twin_similarity(f: pl.DataFrame, side: VoterSide) -> pl.DataFrame:
     """`kembar_sim`: for a candidate with a twin on the list (another voter of the same KK born
     the same day), the similarity of the record's name to the twin's name (the best twin)."""
-    keys = ["nkk", "tanggal_lahir"]
+    keys = _KK_DAY
     cand = f.select("_rid", "id_pemilih", "nama_urut", "nama_rapat", nkk=pl.col("v_nkk"),
                     tanggal_lahir=pl.col("v_tanggal_lahir")).drop_nulls(keys)
-    twins = (
-        v.select("id_pemilih", *keys, "nama_urut", "nama_rapat")
-        .join(cand.select(keys).unique(), on=keys, how="semi")
-        .filter(pl.len().over(keys) > 1)
-    )
+    twins = side.twins.join(cand.select(keys).unique(), on=keys, how="semi")
     cand = cand.join(twins.select(keys).unique(), on=keys, how="semi")
     if cand.height == 0:
         return f.with_columns(kembar_sim=pl.lit(None, dtype=pl.Float64))
@@ -359,27 +414,24 @@ def _twin_similarity(f: pl.DataFrame, v: pl.DataFrame) -> pl.DataFrame:
         pairs.select("_rid", "id_pemilih").with_columns(kembar_sim=pl.Series(sim, dtype=pl.Float64))
         .group_by("_rid", "id_pemilih").agg(pl.col("kembar_sim").max())
     )
-    return f.join(best, on=["_rid", "id_pemilih"], how="left")
+    return _attach(f, best, ["_rid", "id_pemilih"])
 
 
 def evidence(pairs: pl.DataFrame, r: pl.DataFrame, v: pl.DataFrame, policy: MatchPolicy,
-              removed: pl.DataFrame | None = None) -> pl.DataFrame:
+              removed: pl.DataFrame | None = None, side: VoterSide | None = None) -> pl.DataFrame:
+    """`side`: `VoterSide.of(v)`, when the caller scores several chunks against the same list."""
+    side = side or VoterSide.of(v)
     rcols = r.select(
         "_rid", "nik", "nik_andal", "_nik14", "nkk", "nama_kunci", "nama_urut", "nama_rapat", "nama_kata",
         "tanggal_lahir", "_tgl_umum", "umur", "_peristiwa", "jenis_kelamin", "_desa", "_kecamatan", "rt", "rw",
     )
-    vcols = v.select(
-        "id_pemilih", "nik", "nik14", "nkk", "nama_kunci", "nama_urut", "nama_rapat", "nama_kata", "nama_frek",
-        "tanggal_lahir", "tgl_umum", "jenis_kelamin", "kode_desa", "kode_kecamatan", "rt", "rw",
-    ).rename(lambda c: c if c == "id_pemilih" else f"v_{c}")
     # Names first, on the bare pairs: blocks that looked only at dates or households bring in
     # unrelated names, dropped here before the other fields are joined. A pair stays if its
     # name is close enough, or a NIK (or its first 14 digits) ties it: a NIK conflict must
     # stay visible.
     names = ["nama_kunci", "nama_urut", "nama_rapat"]
-    f = pairs.join(r.select("_rid", "nik", "_nik14", *names), on="_rid").join(
-        v.select("id_pemilih", *[pl.col(c).alias(f"v_{c}") for c in ["nik", "nik14", *names]]), on="id_pemilih"
-    )
+    f = pairs.join(r.select("_rid", "nik", "_nik14", *names), on="_rid")
+    f = f.hstack(side.rows(f.get_column("id_pemilih"), [f"v_{c}" for c in ["nik", "nik14", *names]]))
     f = name_similarity(f, policy=policy)
     f = f.filter(
         (pl.col("sim_nama") >= policy.kandidat_nama_min)
@@ -387,11 +439,12 @@ def evidence(pairs: pl.DataFrame, r: pl.DataFrame, v: pl.DataFrame, policy: Matc
         | (pl.col("nik") == pl.col("v_nik")).fill_null(False)
         | ((pl.col("_nik14") == pl.col("v_nik14")).fill_null(False) & (pl.col("sim_nama") >= policy.nik14_nama_min))
     ).select("_rid", "id_pemilih", "sim_nama", "nama_bagian")
-    f = f.join(rcols, on="_rid").join(vcols, on="id_pemilih")
+    f = f.join(rcols, on="_rid")
+    f = f.hstack(side.rows(f.get_column("id_pemilih"), [f"v_{c}" for c in _V_COLUMNS]))
     f = add_word_check(f, policy=policy)
-    f = f.join(_age_namesakes(r, v, policy, removed), on="_rid", how="left")
-    f = _twin_similarity(f, v)
-    f = _household_twins(f, v, removed)
+    f = _attach(f, _age_namesakes(r, v, policy, removed), "_rid")
+    f = _twin_similarity(f, side)
+    f = _household_twins(f, side, removed)
     b = policy.bobot
 
     f = f.with_columns(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 
 import polars as pl
@@ -9,11 +10,25 @@ import polars as pl
 from schemas.fields import M_NONE, NONE
 from schemas.frames import LINK_SCHEMA
 from schemas.policy import MatchPolicy
-from transforms.match.blocking import candidate_pairs
-from transforms.match.evidence import evidence
+from transforms.match.blocking import VoterBlocks, candidate_pairs
+from transforms.match.evidence import VoterSide, evidence
 from transforms.match.prepare import prepare_records, prepare_voters
 from transforms.match.verdict import decide
 
+
+@dataclass(frozen=True)
+class VoterIndex:
+    """A prepared voter list with what linkage reads of it, built once and shared by every
+    chunk of records linked against that list."""
+
+    voters: pl.DataFrame
+    blocks: VoterBlocks
+    side: VoterSide
+
+    @classmethod
+    def of(cls, voters: pl.DataFrame, policy: MatchPolicy) -> "VoterIndex":
+        v = prepare_voters(voters, policy)
+        return cls(v, VoterBlocks.of(v, policy), VoterSide.of(v))
 
 
 def link_records(
@@ -24,6 +39,7 @@ def link_records(
     purpose: str,
     tanggal_acuan: date | None = None,
     removed: pl.DataFrame | None = None,
+    index: VoterIndex | None = None,
 ) -> pl.DataFrame:
     """Candidates on the voter list for each record, with the decision and its evidence.
 
@@ -33,27 +49,23 @@ def link_records(
     no event date (defaults to the latest event date in `records`). `removed`: voters already
     removed from the list (with `kode_tms`), never candidates themselves; a namesake among
     them keeps a record that only an age ties to a voter (or a household look-alike) in review.
+    `index`: `VoterIndex.of(voters)`, when the caller links several chunks against the same list.
     """
     policy.rule(purpose)  # an unknown purpose fails before any work
     if tanggal_acuan is None:
         tanggal_acuan = _latest_event(records)
-    v = prepare_voters(voters, policy)
+    index = index or VoterIndex.of(voters, policy)
+    v = index.voters
     r = prepare_records(records, tanggal_acuan)
-    common_days = (
-        v.filter(pl.col("tgl_umum"))
-        .select(_b=pl.col("tanggal_lahir").dt.month(), _h=pl.col("tanggal_lahir").dt.day())
-        .unique()
-        .with_columns(_tgl_umum=pl.lit(True))
-    )
     r = (
         r.with_columns(_b=pl.col("tanggal_lahir").dt.month(), _h=pl.col("tanggal_lahir").dt.day())
-        .join(common_days, on=["_b", "_h"], how="left")
+        .join(index.blocks.common_days, on=["_b", "_h"], how="left")
         .with_columns(pl.col("_tgl_umum").fill_null(False))
         .drop("_b", "_h")
         .sort("_rid")
     )
-    pairs = candidate_pairs(r, v, policy)
-    f = evidence(pairs, r, v, policy, None if removed is None else prepare_voters(removed, policy))
+    pairs = candidate_pairs(r, index.blocks, policy)
+    f = evidence(pairs, r, v, policy, None if removed is None else prepare_voters(removed, policy), index.side)
     decided = decide(f, policy, purpose)
     skor = 1.0 / (1.0 + (-(pl.col("bobot") - policy.skor_tengah) / policy.skor_skala).exp())
     found = decided.select(

@@ -17,7 +17,7 @@ from rapidfuzz import fuzz
 from schemas.fields import AKTIF, AUTO, NONE
 from schemas.policy import MatchPolicy
 from schemas.frames import DAFTAR_AKTIF, DAFTAR_TMS, LINK_SCHEMA, MATCH_SCHEMA
-from transforms.match.link import link_records
+from transforms.match.link import VoterIndex, link_records
 from transforms.match.prepare import prepare_voters
 from transforms.names import name_key
 from transforms.parse_values import nik_agrees
@@ -53,6 +53,11 @@ def correction_view(part: pl.DataFrame) -> pl.DataFrame:
             )
     return out
 
+
+# The columns of the voter list that matching reads (prepare_voters, the blocks, the evidence,
+# own_corrections; `kode_tms` of the voters already removed).
+MATCH_LIST_COLUMNS = ("id_pemilih", "nik", "nkk", "nama", "tanggal_lahir", "jenis_kelamin", "kode_desa", "rt", "rw",
+                      "status", "kode_tms")
 
 CORRECTION_NAME_MIN = 70.0  # rapidfuzz ratio (0-100) of the name keys: a spelling fix, not another person
 
@@ -97,27 +102,32 @@ def match_quarter(records: pl.DataFrame, current: pl.DataFrame, policy: MatchPol
                   tanggal_acuan: date) -> pl.DataFrame:
     """Links of a quarter's records (`MATCH_SCHEMA`): to the active list for every record, and to
     the voters already removed for the `baru` records the active list does not know."""
+    # Only what the matcher reads: the filtered copies of a list of millions stay narrow.
+    current = current.select([c for c in MATCH_LIST_COLUMNS if c in current.columns])
     active = current.filter(pl.col("status") == AKTIF)
     removed = current.filter(pl.col("status") != AKTIF)
+    del current
     prepared = prepare_voters(active, policy)
     prepared_removed = prepare_voters(removed, policy) if removed.height else None
     recs = records.with_columns(purpose_expr().alias("_tujuan"))
+    index = VoterIndex.of(prepared, policy) if recs.height else None  # once for every chunk and purpose
     links: list[pl.DataFrame] = []
     for purpose in ("hapus", "ubah", "baru"):
         part = recs.filter(pl.col("_tujuan") == purpose)
         if purpose == "ubah" and part.height:
             part = correction_view(part)
-        links.extend(_linked(part, prepared, policy, purpose, tanggal_acuan, prepared_removed))
+        links.extend(_linked(part, prepared, policy, purpose, tanggal_acuan, prepared_removed, index))
     found = pl.concat(links, how="vertical") if links else pl.DataFrame(schema=LINK_SCHEMA)
     found = own_corrections(found, recs.filter(pl.col("_tujuan") == "ubah"), active)
     found = found.with_columns(daftar=pl.lit(DAFTAR_AKTIF))
-    del prepared, active
+    del prepared, active, index
     if prepared_removed is not None:
         unknown = found.filter((pl.col("peringkat") == 1) & (pl.col("putusan") == NONE)).select(
             "sumber_file", "sumber_baris"
         )
         baru = recs.filter(pl.col("_tujuan") == "baru").join(unknown, on=["sumber_file", "sumber_baris"], how="semi")
-        again = _linked(baru, prepared_removed, policy, "ubah", tanggal_acuan, None)
+        again = _linked(baru, prepared_removed, policy, "ubah", tanggal_acuan, None,
+                        VoterIndex.of(prepared_removed, policy)) if baru.height else []
         if again:
             found = pl.concat([found, *(f.with_columns(daftar=pl.lit(DAFTAR_TMS)) for f in again)], how="vertical")
     return found.sort("daftar", "sumber_file", "sumber_baris", "peringkat").select(
@@ -126,9 +136,9 @@ def match_quarter(records: pl.DataFrame, current: pl.DataFrame, policy: MatchPol
 
 
 def _linked(part: pl.DataFrame, voters: pl.DataFrame, policy: MatchPolicy, purpose: str, tanggal_acuan: date,
-            removed: pl.DataFrame | None) -> list[pl.DataFrame]:
+            removed: pl.DataFrame | None, index: VoterIndex | None) -> list[pl.DataFrame]:
     return [
         link_records(part.slice(start, LINK_CHUNK), voters, policy, purpose=purpose, tanggal_acuan=tanggal_acuan,
-                     removed=removed)
+                     removed=removed, index=index)
         for start in range(0, part.height, LINK_CHUNK)
     ]
