@@ -21,13 +21,11 @@ def quarter_report_data(con, *, kuartal: int, tanggal_acuan: date, kode_kabupate
     `current`: the list the quarter started from (as of the quarter before); of it only
     `recap.BEFORE_COLUMNS` are read."""
     label = store.quarter_label(kuartal)
-    # The list after the quarter as the recap and the change details read it: every active
-    # voter, and the removed ones this quarter changed (not the whole history of removals).
+    # The list after the quarter as the recap counts it and the per-person reports read it:
+    # the active voters (the details of removed ones come with their changes from the database).
     aktif = store.active_as_of(con, kuartal)
-    after = pl.concat([aktif, store.removed_changed_as_of(con, kuartal)], how="vertical", rechunk=False)
     rekap, detailed, verifikasi, outside = report_frames(con, kuartal, desa, tms, kuartal - 1, before=current,
-                                                         after=after)
-    del after
+                                                         after=aktif)
     dibuat = datetime.fromtimestamp(max((f.path.stat().st_mtime for f in files),
                                         default=inbox.stat().st_mtime)).replace(microsecond=0)
     data = ReportData(

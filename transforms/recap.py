@@ -9,11 +9,10 @@ import polars as pl
 from schemas.fields import AKTIF, KARANTINA, ROW_OUTCOMES
 from transforms import store
 
-# The columns `report_frames` and `previous_recap` read of the list a quarter started from
-# (`before`, or `after` of the quarter before): the recap, the candidates of the review queue
-# and the person details of the changes.
-BEFORE_COLUMNS = ("id_pemilih", "status", "kode_desa", "jenis_kelamin", "tempat_lahir", "tanggal_lahir",
-                  "status_kawin", "alamat", "rt", "rw", "disabilitas")
+# The columns `report_frames` and `previous_recap` read of the lists they are given (the
+# counts of the recap); the person details of changes and candidates come from the database
+# (store.changes_for_reports, store.review_for_reports).
+BEFORE_COLUMNS = ("id_pemilih", "status", "kode_desa", "jenis_kelamin")
 
 COUNT_COLUMNS = ("awal", "baru", "tms", "ubah", "pindah_masuk", "pindah_keluar", "akhir", "selisih")
 
@@ -110,7 +109,8 @@ def report_frames(con, kuartal: int, desa: pl.DataFrame, tms: pl.DataFrame, befo
                   before: pl.DataFrame | None = None, after: pl.DataFrame | None = None):
     """Query results for the writers: the recap, the changes with person details, the queue
     (store.changes_for_reports, store.review_for_reports). `before`/`after`: the lists as of
-    `before_q` and `kuartal` when the caller already has them."""
+    `before_q` and `kuartal` when the caller already has them (only their active voters are
+    counted, BEFORE_COLUMNS)."""
     before = store.list_as_of(con, before_q) if before is None else before
     after = store.list_as_of(con, kuartal) if after is None else after
     detailed = store.changes_for_reports(con, kuartal, tms)

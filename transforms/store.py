@@ -200,15 +200,6 @@ def active_as_of(con: duckdb.DuckDBPyConnection, quarter: int) -> pl.DataFrame:
     return frame.cast(VOTER_SCHEMA)  # type: ignore[arg-type]
 
 
-def removed_changed_as_of(con: duckdb.DuckDBPyConnection, quarter: int) -> pl.DataFrame:
-    """The voters not active as of the end of `quarter` who have a change recorded in it (the
-    rest of `list_as_of` that a quarter's reports read: the details of its TMS rows)."""
-    where = ("status IS DISTINCT FROM 'AKTIF' AND id_pemilih IN "
-             "(SELECT id_pemilih FROM perubahan WHERE kuartal = $q AND id_pemilih IS NOT NULL)")
-    frame = query(con, _as_of_sql(", ".join(VOTER_COLUMNS), where), {"q": quarter})
-    return frame.cast(VOTER_SCHEMA)  # type: ignore[arg-type]
-
-
 def current_list(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
     frame = query(
         con, f"SELECT {', '.join(VOTER_COLUMNS)} FROM pemilih WHERE berlaku_sampai IS NULL ORDER BY id_pemilih"
