@@ -38,6 +38,7 @@ from rapidfuzz import fuzz
 
 from schemas.policy import MatchPolicy
 from transforms.match.evidence import add_word_check, date_category, name_similarity, pair_similarity
+from transforms.match.ganda_blocks import candidate_pairs
 from transforms.match.ganda_weights import (
     FIELDS, LEVELS, TF, GandaModel, estimate, field_weights, level_matrix, load_model, prior_log2_odds, random_pairs,
     tf_u, weight_expr,
@@ -204,36 +205,6 @@ def _codes(values: pl.Expr) -> pl.Expr:
     """A 64-bit hash per value (equal values, equal codes; two different values share one
     with odds of 2^-64); null stays null."""
     return pl.when(values.is_not_null()).then(values.hash(20260101))
-
-
-def _block(frame: pl.DataFrame, keys: tuple[str, ...], cap: int) -> pl.DataFrame:
-    """Every pair (a < b, row positions) that agrees on `keys`, in blocks of at most `cap`.
-
-    The key `kata` is any one word of the name key: a pair sharing a word and the other keys
-    is proposed (a given name replaced, a surname kept). The keys are joined as one 64-bit
-    hash of their values."""
-    cols = [k for k in keys if k != "kata"]
-    if "kata" in keys:
-        # Each distinct name split once into its words.
-        words = (
-            frame.select("_k_kunci", "nama_kunci").drop_nulls().unique("_k_kunci")
-            .select("_k_kunci", kata=pl.col("nama_kunci").str.split(" ").list.unique()).explode("kata")
-        )
-        g = frame.select("i", "_k_kunci", *cols).join(words, on="_k_kunci").drop("_k_kunci")
-    else:
-        g = frame.select("i", *cols)
-    g = g.drop_nulls(list(keys)).select("i", _k=pl.struct(list(keys)).hash(20260101))
-    g = g.filter(pl.len().over("_k").is_between(2, cap))
-    right = g.rename({"i": "b"})
-    return g.join(right, on="_k").filter(pl.col("i") < pl.col("b")).select(a="i", b="b")
-
-
-def candidate_pairs(s: pl.DataFrame, model: GandaModel) -> pl.DataFrame:
-    parts = pl.concat([_block(s, keys, cap) for keys, cap in model.blok])
-    # One 64-bit number per pair makes the union's de-duplication cheap (and its order fixed).
-    both = parts.select(ab=pl.col("a").cast(pl.UInt64) * (1 << 32) + pl.col("b").cast(pl.UInt64)).sort("ab")
-    both = both.unique(maintain_order=True)
-    return both.select(a=(pl.col("ab") // (1 << 32)).cast(pl.UInt32), b=(pl.col("ab") % (1 << 32)).cast(pl.UInt32))
 
 
 def _within_reach(s: pl.DataFrame, pairs: pl.DataFrame, m: dict, u: dict, n: int, model: GandaModel,
