@@ -180,25 +180,20 @@ def _scan_frame(v: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def _date_level(s: pl.DataFrame, a: pl.Series, b: pl.Series) -> pl.Series:
-    """`l_tgl` of each pair from the scan frame's date digits: what `date_category` says
-    (tahun_beda counted as tahun), on integers."""
-    d = pl.DataFrame({
-        "x": s.get_column("_tgl_digit").gather(a), "y": s.get_column("_tgl_digit").gather(b),
-        "dm": s.get_column("_tgl_dm").gather(a), "md": s.get_column("_tgl_md").gather(b),
-        "ya": s.get_column("tahun").gather(a), "yb": s.get_column("tahun").gather(b),
-    })
-    diff = pl.col("x").xor(pl.col("y"))
+def _date_level() -> pl.Expr:
+    """`l_tgl` of each pair from both records' date digits (`_tgl_digit`, `_tgl_dm` of a,
+    `_tgl_md` of b, `tahun`): what `date_category` says (tahun_beda counted as tahun), on integers."""
+    x, y, ya, yb = pl.col("_tgl_digit"), pl.col("v__tgl_digit"), pl.col("tahun"), pl.col("v_tahun")
+    diff = x.xor(y)
     differing = pl.sum_horizontal([((diff // (16 ** k)) % 16 != 0).cast(pl.Int8) for k in range(8)])
-    level = (
-        pl.when(pl.col("x").is_null() | pl.col("y").is_null()).then(None)
+    return (
+        pl.when(x.is_null() | y.is_null()).then(None)
         .when(diff == 0).then(0)
-        .when((pl.col("dm") == pl.col("md")) & (pl.col("ya") == pl.col("yb"))).then(1)
+        .when((pl.col("_tgl_dm") == pl.col("v__tgl_md")) & (ya == yb)).then(1)
         .when(differing == 1).then(2)
-        .when(pl.col("ya") == pl.col("yb")).then(3)
+        .when(ya == yb).then(3)
         .otherwise(4)
-    )
-    return d.select(level.cast(pl.Int8).alias("l_tgl")).to_series()
+    ).cast(pl.Int8).alias("l_tgl")
 
 
 def _codes(values: pl.Expr) -> pl.Expr:
@@ -222,12 +217,12 @@ def _within_reach(s: pl.DataFrame, pairs: pl.DataFrame, m: dict, u: dict, n: int
     not close. On a list of millions these are most of the proposed pairs: voters sharing a
     word of the name and a birth date or year. Without `cut` only the last rule applies."""
     a, b = pairs.get_column("a"), pairs.get_column("b")
-    cols = {"a": a, "b": b, "l_tgl": _date_level(s, a, b)}
-    for c in ("_k_nama_urut", "_k_kunci", "_k_nkk", "_k_kode_desa", "_k_kode_kecamatan", "_k_jenis_kelamin",
-              "_k_rtrw", "_k_alamat"):
-        cols[c], cols[f"v_{c}"] = s.get_column(c).gather(a), s.get_column(c).gather(b)
-    for c in ("nama_frek", "tgl_frek", "alamat_frek"):
-        cols[f"v_{c}"] = s.get_column(c).gather(b)
+    codes = ["_k_nama_urut", "_k_kunci", "_k_nkk", "_k_kode_desa", "_k_kode_kecamatan", "_k_jenis_kelamin", "_k_rtrw",
+             "_k_alamat", "_tgl_digit", "tahun"]
+    # One gather per side (a frame gathers its columns together, far cheaper than one by one).
+    left = s.select(*codes, "_tgl_dm").gather(a)
+    right = s.select(*codes, "_tgl_md", "nama_frek", "tgl_frek", "alamat_frek").gather(b).rename(lambda c: f"v_{c}")
+    frame = pl.concat([pairs.select("a", "b"), left, right], how="horizontal").with_columns(_date_level())
 
     def same(c: str) -> pl.Expr:
         return pl.col(f"_k_{c}") == pl.col(f"v__k_{c}")
@@ -256,7 +251,7 @@ def _within_reach(s: pl.DataFrame, pairs: pl.DataFrame, m: dict, u: dict, n: int
     name_same = (same("nama_urut") & pl.col("_k_kunci").is_not_null() & pl.col("v__k_kunci").is_not_null()).fill_null(False)
     guarded = (kk & far) | (desa & (pl.col("_k_nkk") != pl.col("v__k_nkk")).fill_null(False)
                             & (far | (name_same & ~near_same)))
-    f = pl.DataFrame(cols).filter(~guarded if cut else pl.lit(True))
+    f = frame.filter(~guarded if cut else pl.lit(True))
     f = f.with_columns(l_tempat=tempat, _nama_sama=name_same)
     best_address = max(0.0, float(table("alamat")[1:].max()))
     address_counts = ~pl.col("l_tempat").is_in([0, 1]).fill_null(False)
@@ -275,10 +270,7 @@ def _within_reach(s: pl.DataFrame, pairs: pl.DataFrame, m: dict, u: dict, n: int
     # Stage 1: every other name at the best level a name can have.
     f = f.filter(pl.col("_sisa") + pl.col("_nama_top").fill_null(max(0.0, float(table("nama")[1:].max()))) >= needed)
     # Stage 2: the name's own level (a shared word or nothing in common count as the better of the two).
-    for c in ("nama_kunci", "nama_urut", "nama_rapat"):
-        f = f.with_columns(s.get_column(c).gather(f.get_column("a")).alias(c),
-                           s.get_column(c).gather(f.get_column("b")).alias(f"v_{c}"))
-    f = name_similarity(f)
+    f = _name_scores(s, f)
     band = model.nama_pita
     level = (
         pl.when(pl.col("_nama_sama")).then(0).when(pl.col("sim_nama") >= band[0]).then(1)
@@ -290,6 +282,23 @@ def _within_reach(s: pl.DataFrame, pairs: pl.DataFrame, m: dict, u: dict, n: int
     close = level.is_not_null()
     f = f.filter((pl.col("_sisa") + pl.when(level.is_null()).then(low).otherwise(name_w) >= needed) & (close | ~far))
     return f.select("a", "b", "sim_nama", "nama_bagian")
+
+
+def _name_scores(s: pl.DataFrame, f: pl.DataFrame) -> pl.DataFrame:
+    """`f` with `sim_nama` and `nama_bagian` of its pairs (row positions a, b), scored once per
+    distinct pair of name keys (told apart by their codes) and joined back on the codes. Two
+    keys of the same words (`_nama_sama`) score 1 without scoring: their sorted forms are equal."""
+    codes = s.get_column("_k_kunci")
+    keyed = f.with_columns(_ca=codes.gather(f.get_column("a")), _cb=codes.gather(f.get_column("b")))
+    distinct = keyed.filter(~pl.col("_nama_sama")).select("_ca", "_cb", "a", "b").unique(["_ca", "_cb"], keep="any")
+    names = {}
+    for c in ("nama_kunci", "nama_urut", "nama_rapat"):
+        names[c], names[f"v_{c}"] = s.get_column(c).gather(distinct["a"]), s.get_column(c).gather(distinct["b"])
+    scored = name_similarity(distinct.select("_ca", "_cb").with_columns(**names))
+    out = keyed.join(scored.select("_ca", "_cb", "sim_nama", "nama_bagian"), on=["_ca", "_cb"], how="left",
+                     nulls_equal=True, maintain_order="left").drop("_ca", "_cb")
+    return out.with_columns(sim_nama=pl.when(pl.col("_nama_sama")).then(1.0).otherwise(pl.col("sim_nama")),
+                            nama_bagian=pl.when(pl.col("_nama_sama")).then(False).otherwise(pl.col("nama_bagian")))
 
 
 # ---------------------------------------------------------------------------------------
@@ -304,12 +313,11 @@ _PAIR_COLUMNS = ("id_pemilih", "nik", "nkk", "nama_kunci", "nama_urut", "nama_ra
 def _pair_frame(s: pl.DataFrame, pairs: pl.DataFrame) -> pl.DataFrame:
     """The fields of both records of each pair (b's prefixed `v_`), and any column `pairs` carries."""
     a, b = pairs.get_column("a"), pairs.get_column("b")
-    cols = {"_a": a, "_b": b} | {c: pairs.get_column(c) for c in pairs.columns if c not in ("a", "b")}
-    for c in _PAIR_COLUMNS:
-        col = s.get_column(c)
-        cols[c] = col.gather(a)
-        cols[f"v_{c}"] = col.gather(b)
-    return pl.DataFrame(cols)
+    extra = [c for c in pairs.columns if c not in ("a", "b")]
+    left = s.select(_PAIR_COLUMNS).gather(a)
+    right = s.select(_PAIR_COLUMNS).gather(b).rename(lambda c: f"v_{c}")
+    both = pl.concat([pairs.select(_a="a", _b="b", *extra), left, right], how="horizontal")
+    return both.select("_a", "_b", *extra, *[c for col in _PAIR_COLUMNS for c in (col, f"v_{col}")])
 
 
 def _code(field: str, expr: pl.Expr) -> pl.Expr:
