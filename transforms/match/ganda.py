@@ -93,7 +93,7 @@ def find_ganda(voters: pl.DataFrame, policy: MatchPolicy) -> tuple[pl.DataFrame,
 
 def _ganda_same_nik(base: pl.DataFrame, policy: MatchPolicy) -> tuple[pl.DataFrame, pl.DataFrame]:
     cols = ["id_pemilih", "nik", "nama_kunci", "nama_urut", "nama_rapat", "tanggal_lahir"]
-    dup = base.select(cols).filter(pl.col("nik").is_not_null() & (pl.len().over("nik") > 1))
+    dup = base.select(cols).filter(pl.col("nik").is_duplicated() & pl.col("nik").is_not_null())
     keeper = dup.sort("id_pemilih").group_by("nik").first().rename(lambda c: c if c == "nik" else f"v_{c}")
     pairs = dup.join(keeper, on="nik").filter(pl.col("id_pemilih") != pl.col("v_id_pemilih"))
     pairs = name_similarity(pairs).with_columns(tgl=date_category(pl.col("tanggal_lahir"), pl.col("v_tanggal_lahir")))
@@ -145,12 +145,14 @@ def phonetic_key(keys: pl.Expr) -> pl.Expr:
     return keys.str.split(" ").list.eval(word(pl.element())).list.sort().list.join(" ")
 
 
-def _scan_frame(v: pl.DataFrame) -> pl.DataFrame:
+def _scan_frame(v: pl.DataFrame, model: GandaModel) -> pl.DataFrame:
+    """The list's columns the scan reads (the pairs' fields, the blocking keys), its keys and codes."""
     born = pl.col("tanggal_lahir")
     day, month = born.dt.day().cast(pl.Int32), born.dt.month().cast(pl.Int32)
     distinct = v.select("nama_kunci").unique().with_columns(fon=phonetic_key(pl.col("nama_kunci")))
+    keys = {k for blok, _ in model.blok for k in blok}
     return (
-        v.with_row_index("i")
+        v.select([c for c in v.columns if c in _PAIR_COLUMNS or c in keys]).with_row_index("i")
         .join(distinct, on="nama_kunci", how="left", nulls_equal=True, maintain_order="left")
         .with_columns(
             # The birth date with day and month in either order: a swap lands in the same block.
@@ -286,17 +288,19 @@ def _within_reach(s: pl.DataFrame, pairs: pl.DataFrame, m: dict, u: dict, n: int
 
 def _name_scores(s: pl.DataFrame, f: pl.DataFrame) -> pl.DataFrame:
     """`f` with `sim_nama` and `nama_bagian` of its pairs (row positions a, b), scored once per
-    distinct pair of name keys (told apart by their codes) and joined back on the codes. Two
-    keys of the same words (`_nama_sama`) score 1 without scoring: their sorted forms are equal."""
-    codes = s.get_column("_k_kunci")
-    keyed = f.with_columns(_ca=codes.gather(f.get_column("a")), _cb=codes.gather(f.get_column("b")))
-    distinct = keyed.filter(~pl.col("_nama_sama")).select("_ca", "_cb", "a", "b").unique(["_ca", "_cb"], keep="any")
+    distinct pair of name keys (one 64-bit hash of the two keys' codes) and joined back on it.
+    Two keys of the same words (`_nama_sama`) score 1 without scoring: their sorted forms are equal."""
+    codes = s.select(pl.col("_k_kunci"))
+    pair = pl.concat([codes.gather(f.get_column("a")), codes.gather(f.get_column("b")).rename({"_k_kunci": "_kb"})],
+                     how="horizontal").select(_cab=pl.struct("_k_kunci", "_kb").hash(20260101)).to_series()
+    keyed = f.with_columns(pair)
+    distinct = keyed.filter(~pl.col("_nama_sama")).select("_cab", "a", "b").unique("_cab", keep="any")
     names = {}
     for c in ("nama_kunci", "nama_urut", "nama_rapat"):
         names[c], names[f"v_{c}"] = s.get_column(c).gather(distinct["a"]), s.get_column(c).gather(distinct["b"])
-    scored = name_similarity(distinct.select("_ca", "_cb").with_columns(**names))
-    out = keyed.join(scored.select("_ca", "_cb", "sim_nama", "nama_bagian"), on=["_ca", "_cb"], how="left",
-                     nulls_equal=True, maintain_order="left").drop("_ca", "_cb")
+    scored = name_similarity(distinct.select("_cab").with_columns(**names))
+    out = keyed.join(scored.select("_cab", "sim_nama", "nama_bagian"), on="_cab", how="left",
+                     maintain_order="left").drop("_cab")
     return out.with_columns(sim_nama=pl.when(pl.col("_nama_sama")).then(1.0).otherwise(pl.col("sim_nama")),
                             nama_bagian=pl.when(pl.col("_nama_sama")).then(False).otherwise(pl.col("nama_bagian")))
 
@@ -447,7 +451,7 @@ def _guards() -> pl.Expr:
 def two_nik_pairs(v: pl.DataFrame, model: GandaModel, *, keep_all: bool = False) -> pl.DataFrame:
     """Review pairs (id_pemilih_a < id_pemilih_b, skor = probability, alasan) of one person
     under two NIKs. `keep_all` returns every proposed pair with its levels and weight."""
-    s = _scan_frame(v)
+    s = _scan_frame(v, model)
     n = s.height
     empty = pl.DataFrame(schema=GANDA_REVIEW_SCHEMA)
     if n < 2:
@@ -493,7 +497,7 @@ def two_nik_pairs(v: pl.DataFrame, model: GandaModel, *, keep_all: bool = False)
 
 def _proven_pairs(s: pl.DataFrame) -> pl.DataFrame:
     """Row positions of records sharing a NIK with the same name key and birth date."""
-    g = s.select("i", "nik", "nama_kunci", "tanggal_lahir").drop_nulls()
+    g = s.select("i", "nik", "nama_kunci", "tanggal_lahir").filter(pl.col("nik").is_duplicated()).drop_nulls()
     g = g.filter(pl.len().over("nik", "nama_kunci", "tanggal_lahir") > 1)
     return (
         g.join(g.rename({"i": "b"}), on=["nik", "nama_kunci", "tanggal_lahir"])
