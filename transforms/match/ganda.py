@@ -93,7 +93,8 @@ def find_ganda(voters: pl.DataFrame, policy: MatchPolicy) -> tuple[pl.DataFrame,
 
 def _ganda_same_nik(base: pl.DataFrame, policy: MatchPolicy) -> tuple[pl.DataFrame, pl.DataFrame]:
     cols = ["id_pemilih", "nik", "nama_kunci", "nama_urut", "nama_rapat", "tanggal_lahir"]
-    dup = base.select(cols).filter(pl.col("nik").is_duplicated() & pl.col("nik").is_not_null())
+    # NIKs told apart by a 64-bit hash (a collision only adds a record that pairs with nobody).
+    dup = base.select(cols).filter(pl.col("nik").hash(20260101).is_duplicated() & pl.col("nik").is_not_null())
     keeper = dup.sort("id_pemilih").group_by("nik").first().rename(lambda c: c if c == "nik" else f"v_{c}")
     pairs = dup.join(keeper, on="nik").filter(pl.col("id_pemilih") != pl.col("v_id_pemilih"))
     pairs = name_similarity(pairs).with_columns(tgl=date_category(pl.col("tanggal_lahir"), pl.col("v_tanggal_lahir")))
@@ -150,10 +151,14 @@ def _scan_frame(v: pl.DataFrame, model: GandaModel) -> pl.DataFrame:
     born = pl.col("tanggal_lahir")
     day, month = born.dt.day().cast(pl.Int32), born.dt.month().cast(pl.Int32)
     distinct = v.select("nama_kunci").unique().with_columns(fon=phonetic_key(pl.col("nama_kunci")))
+    # Addresses recur (a hamlet, a street): each distinct one is cleaned once.
+    addresses = v.select("alamat").unique().with_columns(
+        _alamat=pl.col("alamat").str.to_uppercase().str.replace_all(r"[^A-Z0-9]+", " ").str.strip_chars())
     keys = {k for blok, _ in model.blok for k in blok}
     return (
         v.select([c for c in v.columns if c in _PAIR_COLUMNS or c in keys]).with_row_index("i")
         .join(distinct, on="nama_kunci", how="left", nulls_equal=True, maintain_order="left")
+        .join(addresses, on="alamat", how="left", nulls_equal=True, maintain_order="left")
         .with_columns(
             # The birth date with day and month in either order: a swap lands in the same block.
             tgl_blok=born.dt.year().cast(pl.Int32) * 10000
@@ -162,8 +167,9 @@ def _scan_frame(v: pl.DataFrame, model: GandaModel) -> pl.DataFrame:
             awal1=pl.col("nama_urut").str.slice(0, 1),
             tahun=born.dt.year().cast(pl.Int32),
             nama_kunci=pl.when(pl.col("nama_kunci") == "").then(None).otherwise(pl.col("nama_kunci")),
-            alamat=pl.col("alamat").str.to_uppercase().str.replace_all(r"[^A-Z0-9]+", " ").str.strip_chars(),
+            alamat=pl.col("_alamat"),
         )
+        .drop("_alamat")
         .with_columns(
             alamat_frek=pl.len().over("alamat").cast(pl.Int32),
             # Integer codes of the fields the reach check compares (equal code = equal value).
@@ -204,6 +210,9 @@ def _codes(values: pl.Expr) -> pl.Expr:
     return pl.when(values.is_not_null()).then(values.hash(20260101))
 
 
+_REACH_CHUNK = 4_000_000
+
+
 def _within_reach(s: pl.DataFrame, pairs: pl.DataFrame, m: dict, u: dict, n: int, model: GandaModel,
                   cut: bool = True) -> pl.DataFrame:
     """The proposed pairs that could still reach `peluang_min` and pass the household guards,
@@ -217,7 +226,11 @@ def _within_reach(s: pl.DataFrame, pairs: pl.DataFrame, m: dict, u: dict, n: int
     guards rule out whatever its names (one household, or one desa in two households, with
     birth dates far apart), and a pair whose birth dates are far apart and whose names are
     not close. On a list of millions these are most of the proposed pairs: voters sharing a
-    word of the name and a birth date or year. Without `cut` only the last rule applies."""
+    word of the name and a birth date or year. Without `cut` only the last rule applies.
+    The pairs are checked `_REACH_CHUNK` at a time (each pair on its own), which bounds the memory."""
+    if pairs.height > _REACH_CHUNK:
+        return pl.concat([_within_reach(s, pairs.slice(o, _REACH_CHUNK), m, u, n, model, cut)
+                          for o in range(0, pairs.height, _REACH_CHUNK)])
     a, b = pairs.get_column("a"), pairs.get_column("b")
     codes = ["_k_nama_urut", "_k_kunci", "_k_nkk", "_k_kode_desa", "_k_kode_kecamatan", "_k_jenis_kelamin", "_k_rtrw",
              "_k_alamat", "_tgl_digit", "tahun"]
@@ -497,7 +510,7 @@ def two_nik_pairs(v: pl.DataFrame, model: GandaModel, *, keep_all: bool = False)
 
 def _proven_pairs(s: pl.DataFrame) -> pl.DataFrame:
     """Row positions of records sharing a NIK with the same name key and birth date."""
-    g = s.select("i", "nik", "nama_kunci", "tanggal_lahir").filter(pl.col("nik").is_duplicated()).drop_nulls()
+    g = s.select("i", "nik", "nama_kunci", "tanggal_lahir").filter(pl.col("nik").hash(20260101).is_duplicated()).drop_nulls()
     g = g.filter(pl.len().over("nik", "nama_kunci", "tanggal_lahir") > 1)
     return (
         g.join(g.rename({"i": "b"}), on=["nik", "nama_kunci", "tanggal_lahir"])
