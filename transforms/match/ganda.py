@@ -40,6 +40,7 @@ from schemas.policy import MatchPolicy
 from transforms.match.evidence import (
     add_one_name_check, add_word_check, date_category, name_similarity, nik_birth_code, pair_similarity,
 )
+from transforms.match.ganda_blocks import candidate_pairs
 from transforms.match.ganda_weights import (
     FIELDS, LEVELS, TF, GandaModel, estimate, field_weights, level_matrix, load_model, prior_log2_odds, random_pairs,
     tf_u, weight_expr,
@@ -94,7 +95,8 @@ def find_ganda(voters: pl.DataFrame, policy: MatchPolicy) -> tuple[pl.DataFrame,
 
 def _ganda_same_nik(base: pl.DataFrame, policy: MatchPolicy) -> tuple[pl.DataFrame, pl.DataFrame]:
     cols = ["id_pemilih", "nik", "nama_kunci", "nama_urut", "nama_rapat", "tanggal_lahir"]
-    dup = base.select(cols).filter(pl.col("nik").is_not_null() & (pl.len().over("nik") > 1))
+    # NIKs told apart by a 64-bit hash (a collision only adds a record that pairs with nobody).
+    dup = base.select(cols).filter(pl.col("nik").hash(20260101).is_duplicated() & pl.col("nik").is_not_null())
     keeper = dup.sort("id_pemilih").group_by("nik").first().rename(lambda c: c if c == "nik" else f"v_{c}")
     pairs = dup.join(keeper, on="nik").filter(pl.col("id_pemilih") != pl.col("v_id_pemilih"))
     pairs = name_similarity(pairs).with_columns(tgl=date_category(pl.col("tanggal_lahir"), pl.col("v_tanggal_lahir")))
@@ -146,13 +148,19 @@ def phonetic_key(keys: pl.Expr) -> pl.Expr:
     return keys.str.split(" ").list.eval(word(pl.element())).list.sort().list.join(" ")
 
 
-def _scan_frame(v: pl.DataFrame) -> pl.DataFrame:
+def _scan_frame(v: pl.DataFrame, model: GandaModel) -> pl.DataFrame:
+    """The list's columns the scan reads (the pairs' fields, the blocking keys), its keys and codes."""
     born = pl.col("tanggal_lahir")
     day, month = born.dt.day().cast(pl.Int32), born.dt.month().cast(pl.Int32)
     distinct = v.select("nama_kunci").unique().with_columns(fon=phonetic_key(pl.col("nama_kunci")))
+    # Addresses recur (a hamlet, a street): each distinct one is cleaned once.
+    addresses = v.select("alamat").unique().with_columns(
+        _alamat=pl.col("alamat").str.to_uppercase().str.replace_all(r"[^A-Z0-9]+", " ").str.strip_chars())
+    keys = {k for blok, _ in model.blok for k in blok}
     return (
-        v.with_row_index("i")
+        v.select([c for c in v.columns if c in _PAIR_COLUMNS or c in keys]).with_row_index("i")
         .join(distinct, on="nama_kunci", how="left", nulls_equal=True, maintain_order="left")
+        .join(addresses, on="alamat", how="left", nulls_equal=True, maintain_order="left")
         .with_columns(
             # The birth date with day and month in either order: a swap lands in the same block.
             tgl_blok=born.dt.year().cast(pl.Int32) * 10000
@@ -161,8 +169,9 @@ def _scan_frame(v: pl.DataFrame) -> pl.DataFrame:
             awal1=pl.col("nama_urut").str.slice(0, 1),
             tahun=born.dt.year().cast(pl.Int32),
             nama_kunci=pl.when(pl.col("nama_kunci") == "").then(None).otherwise(pl.col("nama_kunci")),
-            alamat=pl.col("alamat").str.to_uppercase().str.replace_all(r"[^A-Z0-9]+", " ").str.strip_chars(),
+            alamat=pl.col("_alamat"),
         )
+        .drop("_alamat")
         .with_columns(
             alamat_frek=pl.len().over("alamat").cast(pl.Int32),
             # Integer codes of the fields the reach check compares (equal code = equal value).
@@ -181,26 +190,21 @@ def _scan_frame(v: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def _date_level(s: pl.DataFrame, a: pl.Series, b: pl.Series) -> pl.Series:
-    """`l_tgl` of each pair from the scan frame's date digits: what `date_category` says
-    (tahun_beda counted as tahun), on integers."""
-    d = pl.DataFrame({
-        "x": s.get_column("_tgl_digit").gather(a), "y": s.get_column("_tgl_digit").gather(b),
-        "dm": s.get_column("_tgl_dm").gather(a), "md": s.get_column("_tgl_md").gather(b),
-        "ya": s.get_column("tahun").gather(a), "yb": s.get_column("tahun").gather(b),
-        "na": s.get_column("tgl_nik_kode").gather(a), "nb": s.get_column("tgl_nik_kode").gather(b),
-    })
-    diff = pl.col("x").xor(pl.col("y"))
+def _date_level() -> pl.Expr:
+    """`l_tgl` of each pair from both records' date digits (`_tgl_digit`, `_tgl_dm` of a,
+    `_tgl_md` of b, `tahun`): what `date_category` says (tahun_beda counted as tahun), on integers.
+    Two typed dates that the records' NIKs encode as one date (`tgl_nik_kode`) are one date."""
+    x, y, ya, yb = pl.col("_tgl_digit"), pl.col("v__tgl_digit"), pl.col("tahun"), pl.col("v_tahun")
+    diff = x.xor(y)
     differing = pl.sum_horizontal([((diff // (16 ** k)) % 16 != 0).cast(pl.Int8) for k in range(8)])
-    level = (
-        pl.when(pl.col("x").is_null() | pl.col("y").is_null()).then(None)
-        .when((diff == 0) | (pl.col("na") == pl.col("nb")).fill_null(False)).then(0)
-        .when((pl.col("dm") == pl.col("md")) & (pl.col("ya") == pl.col("yb"))).then(1)
+    return (
+        pl.when(x.is_null() | y.is_null()).then(None)
+        .when((diff == 0) | (pl.col("tgl_nik_kode") == pl.col("v_tgl_nik_kode")).fill_null(False)).then(0)
+        .when((pl.col("_tgl_dm") == pl.col("v__tgl_md")) & (ya == yb)).then(1)
         .when(differing == 1).then(2)
-        .when(pl.col("ya") == pl.col("yb")).then(3)
+        .when(ya == yb).then(3)
         .otherwise(4)
-    )
-    return d.select(level.cast(pl.Int8).alias("l_tgl")).to_series()
+    ).cast(pl.Int8).alias("l_tgl")
 
 
 def _codes(values: pl.Expr) -> pl.Expr:
@@ -209,34 +213,7 @@ def _codes(values: pl.Expr) -> pl.Expr:
     return pl.when(values.is_not_null()).then(values.hash(20260101))
 
 
-def _block(frame: pl.DataFrame, keys: tuple[str, ...], cap: int) -> pl.DataFrame:
-    """Every pair (a < b, row positions) that agrees on `keys`, in blocks of at most `cap`.
-
-    The key `kata` is any one word of the name key: a pair sharing a word and the other keys
-    is proposed (a given name replaced, a surname kept). The keys are joined as one 64-bit
-    hash of their values."""
-    cols = [k for k in keys if k != "kata"]
-    if "kata" in keys:
-        # Each distinct name split once into its words.
-        words = (
-            frame.select("_k_kunci", "nama_kunci").drop_nulls().unique("_k_kunci")
-            .select("_k_kunci", kata=pl.col("nama_kunci").str.split(" ").list.unique()).explode("kata")
-        )
-        g = frame.select("i", "_k_kunci", *cols).join(words, on="_k_kunci").drop("_k_kunci")
-    else:
-        g = frame.select("i", *cols)
-    g = g.drop_nulls(list(keys)).select("i", _k=pl.struct(list(keys)).hash(20260101))
-    g = g.filter(pl.len().over("_k").is_between(2, cap))
-    right = g.rename({"i": "b"})
-    return g.join(right, on="_k").filter(pl.col("i") < pl.col("b")).select(a="i", b="b")
-
-
-def candidate_pairs(s: pl.DataFrame, model: GandaModel) -> pl.DataFrame:
-    parts = pl.concat([_block(s, keys, cap) for keys, cap in model.blok])
-    # One 64-bit number per pair makes the union's de-duplication cheap (and its order fixed).
-    both = parts.select(ab=pl.col("a").cast(pl.UInt64) * (1 << 32) + pl.col("b").cast(pl.UInt64)).sort("ab")
-    both = both.unique(maintain_order=True)
-    return both.select(a=(pl.col("ab") // (1 << 32)).cast(pl.UInt32), b=(pl.col("ab") % (1 << 32)).cast(pl.UInt32))
+_REACH_CHUNK = 4_000_000
 
 
 def _within_reach(s: pl.DataFrame, pairs: pl.DataFrame, m: dict, u: dict, n: int, model: GandaModel,
@@ -252,14 +229,18 @@ def _within_reach(s: pl.DataFrame, pairs: pl.DataFrame, m: dict, u: dict, n: int
     guards rule out whatever its names (one household, or one desa in two households, with
     birth dates far apart), and a pair whose birth dates are far apart and whose names are
     not close. On a list of millions these are most of the proposed pairs: voters sharing a
-    word of the name and a birth date or year. Without `cut` only the last rule applies."""
+    word of the name and a birth date or year. Without `cut` only the last rule applies.
+    The pairs are checked `_REACH_CHUNK` at a time (each pair on its own), which bounds the memory."""
+    if pairs.height > _REACH_CHUNK:
+        return pl.concat([_within_reach(s, pairs.slice(o, _REACH_CHUNK), m, u, n, model, cut)
+                          for o in range(0, pairs.height, _REACH_CHUNK)])
     a, b = pairs.get_column("a"), pairs.get_column("b")
-    cols = {"a": a, "b": b, "l_tgl": _date_level(s, a, b)}
-    for c in ("_k_nama_urut", "_k_kunci", "_k_nkk", "_k_kode_desa", "_k_kode_kecamatan", "_k_jenis_kelamin",
-              "_k_rtrw", "_k_alamat"):
-        cols[c], cols[f"v_{c}"] = s.get_column(c).gather(a), s.get_column(c).gather(b)
-    for c in ("nama_frek", "tgl_frek", "alamat_frek"):
-        cols[f"v_{c}"] = s.get_column(c).gather(b)
+    codes = ["_k_nama_urut", "_k_kunci", "_k_nkk", "_k_kode_desa", "_k_kode_kecamatan", "_k_jenis_kelamin", "_k_rtrw",
+             "_k_alamat", "_tgl_digit", "tahun", "tgl_nik_kode"]
+    # One gather per side (a frame gathers its columns together, far cheaper than one by one).
+    left = s.select(*codes, "_tgl_dm").gather(a)
+    right = s.select(*codes, "_tgl_md", "nama_frek", "tgl_frek", "alamat_frek").gather(b).rename(lambda c: f"v_{c}")
+    frame = pl.concat([pairs.select("a", "b"), left, right], how="horizontal").with_columns(_date_level())
 
     def same(c: str) -> pl.Expr:
         return pl.col(f"_k_{c}") == pl.col(f"v__k_{c}")
@@ -289,7 +270,7 @@ def _within_reach(s: pl.DataFrame, pairs: pl.DataFrame, m: dict, u: dict, n: int
     other_year = (pl.col("l_tgl") == LEVELS["tgl"].index("beda")).fill_null(False)
     guarded = (kk & other_year) | (desa & (pl.col("_k_nkk") != pl.col("v__k_nkk")).fill_null(False)
                             & (far | (name_same & ~near_same)))
-    f = pl.DataFrame(cols).filter(~guarded if cut else pl.lit(True))
+    f = frame.filter(~guarded if cut else pl.lit(True))
     f = f.with_columns(l_tempat=tempat, _nama_sama=name_same)
     best_address = max(0.0, float(table("alamat")[1:].max()))
     address_counts = ~pl.col("l_tempat").is_in([0, 1]).fill_null(False)
@@ -308,10 +289,7 @@ def _within_reach(s: pl.DataFrame, pairs: pl.DataFrame, m: dict, u: dict, n: int
     # Stage 1: every other name at the best level a name can have.
     f = f.filter(pl.col("_sisa") + pl.col("_nama_top").fill_null(max(0.0, float(table("nama")[1:].max()))) >= needed)
     # Stage 2: the name's own level (a shared word or nothing in common count as the better of the two).
-    for c in ("nama_kunci", "nama_urut", "nama_rapat"):
-        f = f.with_columns(s.get_column(c).gather(f.get_column("a")).alias(c),
-                           s.get_column(c).gather(f.get_column("b")).alias(f"v_{c}"))
-    f = name_similarity(f)
+    f = _name_scores(s, f)
     band = model.nama_pita
     level = (
         pl.when(pl.col("_nama_sama")).then(0).when(pl.col("sim_nama") >= band[0]).then(1)
@@ -323,6 +301,25 @@ def _within_reach(s: pl.DataFrame, pairs: pl.DataFrame, m: dict, u: dict, n: int
     close = level.is_not_null()
     f = f.filter((pl.col("_sisa") + pl.when(level.is_null()).then(low).otherwise(name_w) >= needed) & (close | ~far))
     return f.select("a", "b", "sim_nama", "nama_bagian")
+
+
+def _name_scores(s: pl.DataFrame, f: pl.DataFrame) -> pl.DataFrame:
+    """`f` with `sim_nama` and `nama_bagian` of its pairs (row positions a, b), scored once per
+    distinct pair of name keys (one 64-bit hash of the two keys' codes) and joined back on it.
+    Two keys of the same words (`_nama_sama`) score 1 without scoring: their sorted forms are equal."""
+    codes = s.select(pl.col("_k_kunci"))
+    pair = pl.concat([codes.gather(f.get_column("a")), codes.gather(f.get_column("b")).rename({"_k_kunci": "_kb"})],
+                     how="horizontal").select(_cab=pl.struct("_k_kunci", "_kb").hash(20260101)).to_series()
+    keyed = f.with_columns(pair)
+    distinct = keyed.filter(~pl.col("_nama_sama")).select("_cab", "a", "b").unique("_cab", keep="any")
+    names = {}
+    for c in ("nama_kunci", "nama_urut", "nama_rapat"):
+        names[c], names[f"v_{c}"] = s.get_column(c).gather(distinct["a"]), s.get_column(c).gather(distinct["b"])
+    scored = name_similarity(distinct.select("_cab").with_columns(**names))
+    out = keyed.join(scored.select("_cab", "sim_nama", "nama_bagian"), on="_cab", how="left",
+                     maintain_order="left").drop("_cab")
+    return out.with_columns(sim_nama=pl.when(pl.col("_nama_sama")).then(1.0).otherwise(pl.col("sim_nama")),
+                            nama_bagian=pl.when(pl.col("_nama_sama")).then(False).otherwise(pl.col("nama_bagian")))
 
 
 # ---------------------------------------------------------------------------------------
@@ -337,12 +334,11 @@ _PAIR_COLUMNS = ("id_pemilih", "nik", "nkk", "nama_kunci", "nama_urut", "nama_ra
 def _pair_frame(s: pl.DataFrame, pairs: pl.DataFrame) -> pl.DataFrame:
     """The fields of both records of each pair (b's prefixed `v_`), and any column `pairs` carries."""
     a, b = pairs.get_column("a"), pairs.get_column("b")
-    cols = {"_a": a, "_b": b} | {c: pairs.get_column(c) for c in pairs.columns if c not in ("a", "b")}
-    for c in _PAIR_COLUMNS:
-        col = s.get_column(c)
-        cols[c] = col.gather(a)
-        cols[f"v_{c}"] = col.gather(b)
-    return pl.DataFrame(cols)
+    extra = [c for c in pairs.columns if c not in ("a", "b")]
+    left = s.select(_PAIR_COLUMNS).gather(a)
+    right = s.select(_PAIR_COLUMNS).gather(b).rename(lambda c: f"v_{c}")
+    both = pl.concat([pairs.select(_a="a", _b="b", *extra), left, right], how="horizontal")
+    return both.select("_a", "_b", *extra, *[c for col in _PAIR_COLUMNS for c in (col, f"v_{col}")])
 
 
 def _code(field: str, expr: pl.Expr) -> pl.Expr:
@@ -479,7 +475,7 @@ def _guards() -> pl.Expr:
 def two_nik_pairs(v: pl.DataFrame, model: GandaModel, *, keep_all: bool = False) -> pl.DataFrame:
     """Review pairs (id_pemilih_a < id_pemilih_b, skor = probability, alasan) of one person
     under two NIKs. `keep_all` returns every proposed pair with its levels and weight."""
-    s = _scan_frame(v)
+    s = _scan_frame(v, model)
     n = s.height
     empty = pl.DataFrame(schema=GANDA_REVIEW_SCHEMA)
     if n < 2:
@@ -525,7 +521,7 @@ def two_nik_pairs(v: pl.DataFrame, model: GandaModel, *, keep_all: bool = False)
 
 def _proven_pairs(s: pl.DataFrame) -> pl.DataFrame:
     """Row positions of records sharing a NIK with the same name key and birth date."""
-    g = s.select("i", "nik", "nama_kunci", "tanggal_lahir").drop_nulls()
+    g = s.select("i", "nik", "nama_kunci", "tanggal_lahir").filter(pl.col("nik").hash(20260101).is_duplicated()).drop_nulls()
     g = g.filter(pl.len().over("nik", "nama_kunci", "tanggal_lahir") > 1)
     return (
         g.join(g.rename({"i": "b"}), on=["nik", "nama_kunci", "tanggal_lahir"])
