@@ -138,7 +138,9 @@ def test_second_run_refused_while_first_runs(world, tmp_path):
     info = world["info"]
     db, out = tmp_path / "c.duckdb", tmp_path / "out"
     shutil.copy(world["template"], db)
-    first = start_quarter(Q1, info.inbox[Q1], db, out, PDPB_JEDA_TERAPKAN="0.3")
+    # A pause of 1.5 s between the apply's statements holds the lock long enough for the second
+    # process to start and ask for it, even on a busy machine.
+    first = start_quarter(Q1, info.inbox[Q1], db, out, PDPB_JEDA_TERAPKAN="1.5")
     for line in first.stdout:
         if line.startswith("APPLY_START"):
             break
