@@ -70,9 +70,9 @@ def rebased(info, target: Path):
 
 # The longest files, longest first (measured with --durations): each runs whole on one worker,
 # so they are started first and side by side instead of one of them ending the run alone.
-LONGEST_FIRST = ("test_provinsi.py", "test_end_to_end.py", "test_fuzz_inbox.py", "test_quarters.py",
-                 "test_cli_corpus.py", "test_privacy.py", "test_review_loop.py", "test_flows.py",
-                 "test_quarters_review.py", "test_newcomer.py")
+LONGEST_FIRST = ("test_provinsi.py", "test_quarters.py", "test_review_loop.py", "test_quarters_review.py",
+                 "test_newcomer.py", "test_cli_corpus.py", "test_flows.py", "test_fuzz_inbox.py", "test_privacy.py",
+                 "test_end_to_end.py", "test_tms_table.py")
 
 
 def pytest_collection_modifyitems(config, items):
