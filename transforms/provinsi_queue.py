@@ -56,15 +56,10 @@ def queue_for_run(db: Path, kode: str, quarter: str) -> LintasQueue:
     empty = pl.DataFrame(schema=REVIEW_SCHEMA)
     if not db.exists():
         return LintasQueue(empty)
-    con = duckdb.connect(str(db), read_only=True)
+    con = connect_province(db)  # its tables, those of a later release included, exist from here on
     try:
-        if not con.execute("SELECT count(*) FROM information_schema.tables WHERE table_name = 'tahap_lintas'"
-                           ).fetchall()[0][0]:
-            return LintasQueue(empty)
         items = store.query(con, _sql("items_for_run", Path("."), quarter), [kode])
-        held = (store.query(con, _sql("held_for_run", Path("."), quarter), [kode]).rows()
-                if con.execute("SELECT count(*) FROM information_schema.tables WHERE table_name = 'lintas_ditahan'"
-                               ).fetchall()[0][0] else [])
+        held = store.query(con, _sql("held_for_run", Path("."), quarter), [kode]).rows()
     finally:
         con.close()
     return LintasQueue(_review_rows(items, empty), {rid: held_reason(pair, other) for rid, pair, other in held})
@@ -72,7 +67,7 @@ def queue_for_run(db: Path, kode: str, quarter: str) -> LintasQueue:
 
 def held_reason(pair_id: str, other: str) -> str:
     """Why a decision on a cross-kabupaten item is held (shown in the kabupaten's karantina)."""
-    name = kabupaten_name(other) or other
+    name = kabupaten_name(other)
     return (f"keputusan ditahan: {name} juga menyetujui pencoretan pencatatan pasangannya ({pair_id}); bila "
             "keduanya dicoret, orang ini hilang dari semua daftar pemilih. Kedua pemilih tetap aktif: sepakati "
             f"dengan {name} pencatatan mana yang dicoret, lalu kirim SETUJU di satu kabupaten dan TOLAK di yang "
@@ -120,7 +115,7 @@ def with_lintas_items(reading, lintas: LintasQueue | None, con: duckdb.DuckDBPyC
 def hold_double_approvals(db: Path, quarter: str, decisions: list[dict]) -> list[str]:
     """Record as held every pair of items whose two records the kabupaten runs of `quarter` both
     struck on SETUJU (`decisions`: lintas_decisions of every run). Returns the kabupaten whose
-    runs must be repeated without those decisions, largest code last (empty: nothing held)."""
+    runs must be repeated without those decisions (empty: nothing newly held)."""
     approved = [d for d in decisions if d["keputusan"] == "SETUJU" and d["hasil"] == "diterapkan"]
     if not approved:
         return []
