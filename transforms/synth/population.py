@@ -76,7 +76,6 @@ def desa_weights(rng: np.random.Generator, desa: pl.DataFrame) -> np.ndarray:
 
 def make_population(rng: np.random.Generator, region: Region, n_voters: int, as_of: date, first_acuan: date,
                     hard_cases: bool = False) -> Population:
-    pools = load_pools()
     desa = region.desa
     n_desa = desa.height
     weights = desa_weights(rng, desa)
