@@ -44,28 +44,49 @@ def snapshot(db: Path) -> tuple[list[int], bytes]:
 def test_every_bad_file_gives_exit_2_or_a_clean_quarantine(world, capfd):
     base, db, cases = world
     assert len(cases) >= 30
-    for i, case in enumerate(cases):
+    # A file that must be refused is refused alone: exit 2, one line naming it, nothing applied.
+    for i, case in enumerate(c for c in cases if c.expect == "error"):
         before = snapshot(db)
-        if case.kind == "pemilih":
-            code = main(["init", "--voters", str(case.path), "--db", str(base / f"baru{i}.duckdb"),
-                         "--out", str(base / "o"), "--kabupaten", "33.23", "--as-of", "2025-12-31"])
-        else:
-            inbox = base / f"inbox{i}"
-            inbox.mkdir()
-            (inbox / case.path.name).write_bytes(case.path.read_bytes())
-            code = main(["run", "--quarter", "2026-Q1", "--inbox", str(inbox), "--db", str(db),
-                         "--out", str(base / "out")])
+        code = _run_case(base, db, case, i, [case])
         captured = capfd.readouterr()
         assert "Traceback" not in captured.err + captured.out, case.name
-        if case.expect == "error":
-            assert code == 2, (case.name, captured.err[-500:])
-            lines = [line for line in captured.err.splitlines() if line.startswith("pdpb:")]
-            assert len(lines) == 1 and case.path.name in lines[0], (case.name, captured.err[-500:])
-            assert snapshot(db) == before, f"{case.name}: the database changed"
-            if case.kind == "pemilih":
-                assert not (base / f"baru{i}.duckdb").exists() or _empty(base / f"baru{i}.duckdb")
-        else:
-            assert code == 0, (case.name, captured.err[-800:])
+        assert code == 2, (case.name, captured.err[-500:])
+        lines = [line for line in captured.err.splitlines() if line.startswith("pdpb:")]
+        assert len(lines) == 1 and case.path.name in lines[0], (case.name, captured.err[-500:])
+        assert snapshot(db) == before, f"{case.name}: the database changed"
+        if case.kind == "pemilih":
+            assert not (base / f"baru{i}.duckdb").exists() or _empty(base / f"baru{i}.duckdb")
+    # The files that read with bad rows arrive together, as an inbox does: one quarter, exit 0,
+    # and every file's rows accounted for (applied, review, quarantined or no change).
+    clean = [c for c in cases if c.expect == "karantina"]
+    for j, case in enumerate(c for c in clean if c.kind == "pemilih"):
+        code = _run_case(base, db, case, 1000 + j, [case])
+        captured = capfd.readouterr()
+        assert code == 0 and "Traceback" not in captured.err + captured.out, (case.name, captured.err[-800:])
+    extracts = [c for c in clean if c.kind != "pemilih"]
+    code = _run_case(base, db, extracts[0], 2000, extracts)
+    captured = capfd.readouterr()
+    assert code == 0 and "Traceback" not in captured.err + captured.out, captured.err[-800:]
+    con = store.connect(db, read_only=True)
+    try:
+        berkas = store.query(con, "SELECT sumber_file, dibaca, diterapkan + verifikasi + karantina + tanpa_perubahan AS "
+                                  "tercatat FROM berkas WHERE kuartal = (SELECT max(kuartal) FROM berkas)")
+    finally:
+        con.close()
+    assert sorted(berkas["sumber_file"]) == sorted(c.path.name for c in extracts)
+    assert berkas["dibaca"].to_list() == berkas["tercatat"].to_list()
+
+
+def _run_case(base: Path, db: Path, case, i: int, inbox_cases: list) -> int:
+    """`pdpb init` on a new database for a voter list, else `pdpb run` on an inbox of these files."""
+    if case.kind == "pemilih":
+        return main(["init", "--voters", str(case.path), "--db", str(base / f"baru{i}.duckdb"),
+                     "--out", str(base / "o"), "--kabupaten", "33.23", "--as-of", "2025-12-31"])
+    inbox = base / f"inbox{i}"
+    inbox.mkdir()
+    for c in inbox_cases:
+        (inbox / c.path.name).write_bytes(c.path.read_bytes())
+    return main(["run", "--quarter", "2026-Q1", "--inbox", str(inbox), "--db", str(db), "--out", str(base / "out")])
 
 
 def _empty(db: Path) -> bool:
