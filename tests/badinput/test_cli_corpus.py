@@ -47,7 +47,7 @@ def test_every_bad_file_gives_exit_2_or_a_clean_quarantine(world, capfd):
     # A file that must be refused is refused alone: exit 2, one line naming it, nothing applied.
     for i, case in enumerate(c for c in cases if c.expect == "error"):
         before = snapshot(db)
-        code = _run_case(base, db, case, i, [case])
+        code = _init(base, case, f"baru{i}") if case.kind == "pemilih" else _run(base, db, [case], f"inbox{i}")
         captured = capfd.readouterr()
         assert "Traceback" not in captured.err + captured.out, case.name
         assert code == 2, (case.name, captured.err[-500:])
@@ -60,11 +60,11 @@ def test_every_bad_file_gives_exit_2_or_a_clean_quarantine(world, capfd):
     # and every file's rows accounted for (applied, review, quarantined or no change).
     clean = [c for c in cases if c.expect == "karantina"]
     for j, case in enumerate(c for c in clean if c.kind == "pemilih"):
-        code = _run_case(base, db, case, 1000 + j, [case])
+        code = _init(base, case, f"terbaca{j}")
         captured = capfd.readouterr()
         assert code == 0 and "Traceback" not in captured.err + captured.out, (case.name, captured.err[-800:])
     extracts = [c for c in clean if c.kind != "pemilih"]
-    code = _run_case(base, db, extracts[0], 2000, extracts)
+    code = _run(base, db, extracts, "inbox-terbaca")
     captured = capfd.readouterr()
     assert code == 0 and "Traceback" not in captured.err + captured.out, captured.err[-800:]
     con = store.connect(db, read_only=True)
@@ -77,14 +77,17 @@ def test_every_bad_file_gives_exit_2_or_a_clean_quarantine(world, capfd):
     assert berkas["dibaca"].to_list() == berkas["tercatat"].to_list()
 
 
-def _run_case(base: Path, db: Path, case, i: int, inbox_cases: list) -> int:
-    """`pdpb init` on a new database for a voter list, else `pdpb run` on an inbox of these files."""
-    if case.kind == "pemilih":
-        return main(["init", "--voters", str(case.path), "--db", str(base / f"baru{i}.duckdb"),
-                     "--out", str(base / "o"), "--kabupaten", "33.23", "--as-of", "2025-12-31"])
-    inbox = base / f"inbox{i}"
+def _init(base: Path, case, name: str) -> int:
+    """`pdpb init` of this voter list on a new database `name`."""
+    return main(["init", "--voters", str(case.path), "--db", str(base / f"{name}.duckdb"), "--out", str(base / "o"),
+                 "--kabupaten", "33.23", "--as-of", "2025-12-31"])
+
+
+def _run(base: Path, db: Path, cases: list, name: str) -> int:
+    """`pdpb run` of 2026-Q1 on a new inbox `name` holding these files."""
+    inbox = base / name
     inbox.mkdir()
-    for c in inbox_cases:
+    for c in cases:
         (inbox / c.path.name).write_bytes(c.path.read_bytes())
     return main(["run", "--quarter", "2026-Q1", "--inbox", str(inbox), "--db", str(db), "--out", str(base / "out")])
 
