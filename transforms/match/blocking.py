@@ -67,17 +67,23 @@ def _pairs_by_equal(r: pl.DataFrame, vb: VoterBlocks, left: str, right: str) -> 
     return a.join(vb.by_key[right], on="_k", how="inner").select("_rid", "id_pemilih")
 
 
-def _pairs_in_desa(r: pl.DataFrame, vb: VoterBlocks, policy: MatchPolicy) -> pl.DataFrame:
-    """Fuzzy name candidates inside each desa the record names: every distinct name of the
-    desa is compared (rapidfuzz cdist on word-sorted keys), the best few names above the
-    cut-off kept with all their voters (namesakes must stay visible)."""
-    queries = (
+def desa_queries(r: pl.DataFrame) -> pl.DataFrame:
+    """(_rid, nama_urut, kode_desa): one row per desa a prepared record names."""
+    return (
         r.select("_rid", "nama_urut", pl.col("_desa").alias("kode_desa"))
         .explode("kode_desa")
         .filter(pl.col("kode_desa").is_not_null())
     )
-    if queries.height == 0:
-        return pl.DataFrame(schema=_PAIR_SCHEMA)
+
+
+def desa_name_hits(queries: pl.DataFrame, vb: VoterBlocks, policy: MatchPolicy) -> pl.DataFrame:
+    """(kode_desa, nama_urut, _n) for every distinct name asked of a desa: the desa's names
+    closest to it (rapidfuzz cdist on word-sorted keys), the best few above the cut-off.
+
+    Each desa's names are compared once for all the names asked of it: rapidfuzz converts
+    the desa's names on every call, so one call per desa and chunk of records costs several
+    times the comparisons themselves on a list of millions.
+    """
     distinct = queries.select("kode_desa", "nama_urut").unique().with_row_index("_q")
     cutoff = policy.kandidat_nama_min * 100
     found: list[pl.DataFrame] = []
@@ -107,14 +113,26 @@ def _pairs_in_desa(r: pl.DataFrame, vb: VoterBlocks, policy: MatchPolicy) -> pl.
             )
         )
     if not found:
-        return pl.DataFrame(schema=_PAIR_SCHEMA)
+        return pl.DataFrame(schema={"kode_desa": pl.Utf8, "nama_urut": pl.Utf8, "_n": pl.UInt32})
     hits = pl.concat(found).filter(
         pl.col("_s").rank("ordinal", descending=True).over("_q") <= policy.kandidat_per_blok
     )
-    hit_voters = hits.join(vb.name_voters, on="_n").select("_q", "id_pemilih")
+    return distinct.join(hits, on="_q").select("kode_desa", "nama_urut", "_n")
+
+
+def _pairs_in_desa(r: pl.DataFrame, vb: VoterBlocks, policy: MatchPolicy,
+                   hits: pl.DataFrame | None) -> pl.DataFrame:
+    """Fuzzy name candidates inside each desa the record names: the closest names of the desa
+    (`desa_name_hits`, or `hits` computed for these records beforehand) with all their voters
+    (namesakes must stay visible)."""
+    queries = desa_queries(r)
+    if queries.height == 0:
+        return pl.DataFrame(schema=_PAIR_SCHEMA)
+    if hits is None:
+        hits = desa_name_hits(queries, vb, policy)
     return (
-        queries.join(distinct, on=["kode_desa", "nama_urut"])
-        .join(hit_voters, on="_q")
+        queries.join(hits, on=["kode_desa", "nama_urut"])
+        .join(vb.name_voters, on="_n")
         .select("_rid", pl.col("id_pemilih").cast(pl.Int64))
     )
 
@@ -169,13 +187,15 @@ def _pairs_by_birth_date(r: pl.DataFrame, vb: VoterBlocks) -> pl.DataFrame:
     return pl.concat(found)
 
 
-def candidate_pairs(r: pl.DataFrame, vb: VoterBlocks, policy: MatchPolicy) -> pl.DataFrame:
-    """(record, voter) pairs of every block; `vb`: `VoterBlocks.of` the prepared voter list."""
+def candidate_pairs(r: pl.DataFrame, vb: VoterBlocks, policy: MatchPolicy,
+                    desa_hits: pl.DataFrame | None = None) -> pl.DataFrame:
+    """(record, voter) pairs of every block; `vb`: `VoterBlocks.of` the prepared voter list;
+    `desa_hits`: `desa_name_hits` already computed for these records' names."""
     parts = [
         _pairs_by_equal(r, vb, "nik", "nik"),
         _pairs_by_equal(r.filter(~pl.col("nik_andal")), vb, "_nik14", "nik14"),
         _pairs_by_equal(r, vb, "nkk", "nkk"),
-        _pairs_in_desa(r, vb, policy),
+        _pairs_in_desa(r, vb, policy, desa_hits),
         _pairs_by_name_and_year(r, vb, policy),
         _pairs_by_birth_date(r, vb),
     ]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
 import polars as pl
@@ -10,7 +10,7 @@ import polars as pl
 from schemas.fields import M_NONE, NONE
 from schemas.frames import LINK_SCHEMA
 from schemas.policy import MatchPolicy
-from transforms.match.blocking import VoterBlocks, candidate_pairs
+from transforms.match.blocking import VoterBlocks, candidate_pairs, desa_name_hits, desa_queries
 from transforms.match.evidence import VoterSide, evidence
 from transforms.match.prepare import prepare_records, prepare_voters
 from transforms.match.verdict import decide
@@ -24,11 +24,20 @@ class VoterIndex:
     voters: pl.DataFrame
     blocks: VoterBlocks
     side: VoterSide
+    desa_hits: pl.DataFrame | None = None  # the desa name block, computed for every record at once
 
     @classmethod
     def of(cls, voters: pl.DataFrame, policy: MatchPolicy) -> "VoterIndex":
         v = prepare_voters(voters, policy)
         return cls(v, VoterBlocks.of(v, policy), VoterSide.of(v))
+
+    def for_records(self, parts: list[pl.DataFrame], policy: MatchPolicy) -> "VoterIndex":
+        """This index with the desa name block answered for every record of `parts` (the
+        frames that will be linked against it, in chunks), so each desa is searched once."""
+        queries = [desa_queries(prepare_records(p, None)) for p in parts if p.height]
+        if not queries:
+            return self
+        return replace(self, desa_hits=desa_name_hits(pl.concat(queries), self.blocks, policy))
 
 
 def link_records(
@@ -64,7 +73,7 @@ def link_records(
         .drop("_b", "_h")
         .sort("_rid")
     )
-    pairs = candidate_pairs(r, index.blocks, policy)
+    pairs = candidate_pairs(r, index.blocks, policy, index.desa_hits)
     f = evidence(pairs, r, v, policy, None if removed is None else prepare_voters(removed, policy), index.side)
     decided = decide(f, policy, purpose)
     skor = 1.0 / (1.0 + (-(pl.col("bobot") - policy.skor_tengah) / policy.skor_skala).exp())

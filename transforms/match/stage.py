@@ -72,8 +72,14 @@ def own_corrections(links: pl.DataFrame, corrections: pl.DataFrame, active: pl.D
     candidates = corrections.filter(pl.col("nik_andal") & pl.col("nik").is_not_null()).select(
         "sumber_file", "sumber_baris", "nik", "nama"
     )
-    once = active.group_by("nik").agg(pl.len().alias("_n"), pl.first("id_pemilih"), pl.first("nama").alias("v_nama"),
-                                      pl.first("tanggal_lahir"), pl.first("jenis_kelamin"))
+    # Only the voters carrying one of these NIKs (a list of millions is not grouped whole);
+    # a NIK held by one voter only, so which row is "first" does not matter.
+    once = (
+        active.join(candidates.select("nik").unique(), on="nik", how="semi")
+        .group_by("nik")
+        .agg(pl.len().alias("_n"), pl.first("id_pemilih"), pl.first("nama").alias("v_nama"),
+             pl.first("tanggal_lahir"), pl.first("jenis_kelamin"))
+    )
     joined = candidates.join(once.filter(pl.col("_n") == 1), on="nik", how="inner").with_columns(
         nik_agrees(pl.col("nik"), pl.col("tanggal_lahir"), pl.col("jenis_kelamin")).alias("_cocok")
     )
@@ -110,12 +116,13 @@ def match_quarter(records: pl.DataFrame, current: pl.DataFrame, policy: MatchPol
     prepared = prepare_voters(active, policy)
     prepared_removed = prepare_voters(removed, policy) if removed.height else None
     recs = records.with_columns(purpose_expr().alias("_tujuan"))
-    index = VoterIndex.of(prepared, policy) if recs.height else None  # once for every chunk and purpose
+    parts = {purpose: recs.filter(pl.col("_tujuan") == purpose) for purpose in ("hapus", "ubah", "baru")}
+    if parts["ubah"].height:
+        parts["ubah"] = correction_view(parts["ubah"])
+    # Built once for every chunk and purpose.
+    index = VoterIndex.of(prepared, policy).for_records(list(parts.values()), policy) if recs.height else None
     links: list[pl.DataFrame] = []
-    for purpose in ("hapus", "ubah", "baru"):
-        part = recs.filter(pl.col("_tujuan") == purpose)
-        if purpose == "ubah" and part.height:
-            part = correction_view(part)
+    for purpose, part in parts.items():
         links.extend(_linked(part, prepared, policy, purpose, tanggal_acuan, prepared_removed, index))
     found = pl.concat(links, how="vertical") if links else pl.DataFrame(schema=LINK_SCHEMA)
     found = own_corrections(found, recs.filter(pl.col("_tujuan") == "ubah"), active)
@@ -127,7 +134,7 @@ def match_quarter(records: pl.DataFrame, current: pl.DataFrame, policy: MatchPol
         )
         baru = recs.filter(pl.col("_tujuan") == "baru").join(unknown, on=["sumber_file", "sumber_baris"], how="semi")
         again = _linked(baru, prepared_removed, policy, "ubah", tanggal_acuan, None,
-                        VoterIndex.of(prepared_removed, policy)) if baru.height else []
+                        VoterIndex.of(prepared_removed, policy).for_records([baru], policy)) if baru.height else []
         if again:
             found = pl.concat([found, *(f.with_columns(daftar=pl.lit(DAFTAR_TMS)) for f in again)], how="vertical")
     return found.sort("daftar", "sumber_file", "sumber_baris", "peringkat").select(
