@@ -103,6 +103,7 @@ def _run(synth, workers: int | None, serial: bool, out: Path, kabupaten: int, vo
         "kabupaten": kabupaten,
         "pemilih_per_kabupaten": voters,
         "ditanam": scores["ditanam"],
+        "nik_kebetulan": scores["nik_kebetulan"],
         "ditemukan": scores["ditemukan"],
         "lintas": result["lintas"],
     }

@@ -89,9 +89,10 @@ WHERE kuartal = '{kuartal}';
 
 -- name: move_pairs
 -- (b) A move out of A joined to a move into B: by trusted NIK first (the two rows agree on
--- the name key or the birth date), then by name key + birth date + sex. A pair counts only
--- when it is the only candidate on both sides: two look-alikes moving the same quarter are
--- left alone rather than guessed.
+-- the name key or the birth date), then by name key + birth date + sex where a NIK is
+-- missing or untrusted on one side (a NIK is for life: two whole, different NIKs are two
+-- people, however alike). A pair counts only when it is the only candidate on both sides:
+-- two look-alikes moving the same quarter are left alone rather than guessed.
 CREATE OR REPLACE TEMP TABLE pasangan_pindah AS
 WITH keluar AS (SELECT * FROM pindah WHERE arah = 'KELUAR'),
 datang AS (SELECT * FROM pindah WHERE arah = 'DATANG'),
@@ -121,6 +122,7 @@ by_name AS (
     FROM keluar_left k JOIN datang_left d
       ON k.nama_kunci = d.nama_kunci AND k.tanggal_lahir = d.tanggal_lahir AND k.kabupaten <> d.kabupaten
      AND (k.jenis_kelamin IS NULL OR d.jenis_kelamin IS NULL OR k.jenis_kelamin = d.jenis_kelamin)
+     AND NOT (k.nik_percaya AND d.nik_percaya AND k.nik IS NOT NULL AND d.nik IS NOT NULL AND k.nik <> d.nik)
     WHERE k.nama_kunci <> ''
     QUALIFY count(*) OVER (PARTITION BY k.kabupaten, k.sumber_file, k.sumber_baris) = 1
         AND count(*) OVER (PARTITION BY d.kabupaten, d.sumber_file, d.sumber_baris) = 1

@@ -16,7 +16,9 @@ from functools import lru_cache
 from pathlib import Path
 
 import duckdb
+import numpy as np
 import polars as pl
+from rapidfuzz import fuzz, process
 
 from schemas.fields import AKTIF
 from schemas.policy import load_policy
@@ -323,21 +325,26 @@ def _ganda_lintas(con: duckdb.DuckDBPyConnection, root: Path, quarter: str) -> p
     review = pl.concat([review, _same_birthplace(rows)], how="vertical_relaxed").unique(
         ["id_pemilih_a", "id_pemilih_b"], keep="first", maintain_order=True)
     side = rows.select("id_pemilih", "kabupaten", pl.col("id_asal"), "nik", "nama", "tanggal_lahir", "kode_desa",
-                       tempat=pl.col("tempat_lahir").str.to_uppercase().str.strip_chars(), frek="nama_frek",
+                       tempat=birthplace_key(pl.col("tempat_lahir")), frek="nama_frek",
                        kata="nama_kata", umum=pl.col("tgl_umum").fill_null(False), keadaan=_state_expr())
     pairs = review.join(side, left_on="id_pemilih_a", right_on="id_pemilih").join(
         side.rename(lambda c: f"b_{c}"), left_on="id_pemilih_b", right_on="b_id_pemilih"
     ).filter((pl.col("kabupaten") != pl.col("b_kabupaten")) & (pl.col("nik") != pl.col("b_nik")).fill_null(True))
     # Across kabupaten a shared name and birth date is common: two kabupaten of a dozen SRI
-    # WAHYUNI each have namesakes born the same day. A pair stays only with evidence that
-    # travels: the same birth place, or a name rare in both kabupaten (the ganda rule's bound
-    # for two desa), never on a placeholder day.
+    # WAHYUNI each have namesakes born the same day, and a name rare in each of 35 kabupaten
+    # is carried by dozens in the province. A pair stays only with evidence that travels,
+    # never on a placeholder day: the same birth place (one slip allowed), or, where a birth
+    # place is missing, a name rare in both kabupaten (the ganda rule's bound for two desa).
+    # Two birth places written and different are two people: one person's birth place is the
+    # one on the KTP, whichever kabupaten registers them.
     limit = load_policy().ganda_luar_desa_frek_maks
+    pairs = pairs.with_columns(_tempat_sama=same_birthplace(pairs.get_column("tempat"), pairs.get_column("b_tempat")))
+    unknown = pl.col("tempat").is_null() | pl.col("b_tempat").is_null()
     pairs = pairs.filter(
         ~pl.col("umum") & ~pl.col("b_umum")
-        & (((pl.col("tempat") == pl.col("b_tempat")) & (pl.col("tempat") != "")).fill_null(False)
-           | ((pl.col("frek") <= limit) & (pl.col("b_frek") <= limit) & (pl.col("kata") >= 2)))
-    )
+        & (pl.col("_tempat_sama")
+           | (unknown & (pl.col("frek") <= limit) & (pl.col("b_frek") <= limit) & (pl.col("kata") >= 2)))
+    ).drop("_tempat_sama")
     if pairs.height == 0:
         return empty
     both = pl.concat([
@@ -363,8 +370,8 @@ def _same_birthplace(rows: pl.DataFrame) -> pl.DataFrame:
     unless the date is a placeholder day (tgl_umum) that stands in for an unknown one."""
     key = ["nama_kunci", "tanggal_lahir", "jenis_kelamin", "tempat"]
     base = rows.filter(~pl.col("tgl_umum").fill_null(False)).with_columns(
-        tempat=pl.col("tempat_lahir").str.to_uppercase().str.strip_chars()
-    ).filter(pl.col("tempat").is_not_null() & (pl.col("tempat") != ""))
+        tempat=birthplace_key(pl.col("tempat_lahir"))
+    ).filter(pl.col("tempat").is_not_null())
     right = base.select(*key, pl.col("id_pemilih").alias("b_id"), pl.col("kabupaten").alias("b_kab"),
                         pl.col("nik").alias("b_nik"))
     pairs = base.join(right, on=key).filter(
@@ -376,6 +383,31 @@ def _same_birthplace(rows: pl.DataFrame) -> pl.DataFrame:
         alasan=pl.format("nama sama; tgl lahir sama; jk sama; tempat lahir sama ({}); kabupaten berbeda; NIK berbeda; "
                          "perlu verifikasi: orang yang sama dengan dua NIK?", pl.col("tempat")),
     )
+
+
+BIRTHPLACE_SLIP_MIN = 85.0  # rapidfuzz ratio of two birth places: one typing slip (PURWOREJO / PURWOREJ)
+
+
+def birthplace_key(tempat: pl.Expr) -> pl.Expr:
+    """A birth place as compared: upper case, letters only, without the KAB./KABUPATEN/KOTA
+    prefix an office may or may not write (KAB. SEMARANG = SEMARANG); null when nothing is left."""
+    key = (
+        tempat.str.to_uppercase()
+        .str.replace_all(r"[^A-Z ]+", " ")
+        .str.replace(r"^\s*(KABUPATEN|KAB|KOTA|KOTAMADYA|KODYA)\s+", "")
+        .str.replace_all(r"\s+", " ")
+        .str.strip_chars()
+    )
+    return pl.when(key != "").then(key)
+
+
+def same_birthplace(a: pl.Series, b: pl.Series) -> pl.Series:
+    """Whether two birth place keys name one place: equal, or one typing slip apart (where
+    either is missing: False, and no evidence either way)."""
+    both = a.is_not_null() & b.is_not_null()
+    score = process.cpdist(a.fill_null("").to_list(), b.fill_null("").to_list(), scorer=fuzz.ratio,
+                           workers=-1, dtype=np.float32) if len(a) else np.zeros(0, dtype=np.float32)
+    return (pl.Series(score >= BIRTHPLACE_SLIP_MIN) & both).alias("tempat_sama")
 
 
 def _record_ganda(con: duckdb.DuckDBPyConnection, ganda: pl.DataFrame, quarter: str) -> None:

@@ -59,6 +59,8 @@ def _store(root: Path) -> None:
             (2, "3371015505850002", "SITI AMINAH", "MAGELANG", d(1985, 5, 15), "P"),        # moved to B; A's row in review
             (3, "3371010302800003", "AGUS PRASETYO WIBOWO", "MAGELANG", d(1980, 2, 3), "L"),  # again in B, other NIK
             *sri, (56, "3371014505750009", "SRI REJEKI", "MAGELANG", d(1975, 5, 5), "P"),
+            (57, "3371015707920011", "RINI ASTUTI WULANDARI", "MAGELANG", d(1992, 7, 17), "P"),  # a namesake in C
+            (58, "3371012109770012", "EKO BUDI SANTOSO", "MAGELANG", d(1977, 9, 21), "L"),      # again in C
         ]),
         B: _voters(B, [
             (10, "3371011203800001", "BUDI SANTOSO", "MAGELANG", d(1980, 3, 12), "L"),
@@ -66,7 +68,11 @@ def _store(root: Path) -> None:
             (12, "3373020302809001", "AGUS PRASETYO WIBOWO", "MAGELANG", d(1980, 2, 3), "L"),
             (13, "3371010808700005", "JOKO WIDODO", "MAGELANG", d(1970, 8, 8), "L"),        # BARU from A
         ]),
-        C: _voters(C, [*sri_c, (66, "3375014505750009", "SRI REJEKI", "PEKALONGAN", d(1975, 5, 5), "P")]),
+        C: _voters(C, [*sri_c, (66, "3375014505750009", "SRI REJEKI", "PEKALONGAN", d(1975, 5, 5), "P"),
+                       # a rare name on the same day, born elsewhere: another woman
+                       (67, "3375015707920013", "RINI ASTUTI WULANDARI", "KAB. PEKALONGAN", d(1992, 7, 17), "P"),
+                       # the birth place written with its prefix is the same place
+                       (68, "3375012109770014", "EKO BUDI SANTOSO", "Kab. Magelang", d(1977, 9, 21), "L")]),
     }
     moves = {
         A: [
@@ -89,6 +95,10 @@ def _store(root: Path) -> None:
         C: [
             {"arah": "KELUAR", "sumber_baris": 2, "nik": "3375014101900007", "nama": "DEWI LESTARI",
              "tanggal_lahir": d(1990, 1, 1), "jenis_kelamin": "P"},
+            # the same name, birth date and sex as A's JOKO WIDODO, but a whole NIK of its own:
+            # another man, never paired by name
+            {"arah": "DATANG", "sumber_baris": 3, "nik": "3375010808700015", "nama": "JOKO WIDODO",
+             "tanggal_lahir": d(1970, 8, 8), "jenis_kelamin": "L"},
         ],
     }
     for kode, frame in aktif.items():
@@ -101,7 +111,7 @@ def test_cross_kabupaten_stage_resolves_moves_and_queues_the_rest_once(tmp_path)
     _store(root)
     counts = cross_kabupaten(db, root, Q)
     assert counts == {"pindah_cocok": 2, "tindakan_otomatis": 1, "nik_lintas_verifikasi": 2,
-                      "ganda_lintas_verifikasi": 2, "diputuskan": 0}
+                      "ganda_lintas_verifikasi": 4, "diputuskan": 0}
 
     pairs = read_table(db, "SELECT nik, kabupaten_asal, kabupaten_tujuan, metode FROM pindah_lintas ORDER BY nik")
     assert pairs.rows() == [("3371010808700005", A, B, "NIK"), ("3371015505850002", A, B, "NAMA_TGL_LAHIR")]
@@ -115,9 +125,11 @@ def test_cross_kabupaten_stage_resolves_moves_and_queues_the_rest_once(tmp_path)
     assert set(nik["nik_kandidat"]) == {"3371011203800001"}
     ganda = queue.filter(pl.col("jenis") == "GANDA_LINTAS")
     assert {frozenset(r) for r in ganda.select("nik_kandidat", "nik_lain").rows()} == {
-        frozenset({"3371010302800003", "3373020302809001"})}
-    # A common name on the same day in two kabupaten, born in different places, is not queued.
-    assert "SRI REJEKI" not in read_table(db, "SELECT nama_kandidat FROM verifikasi_lintas")["nama_kandidat"].to_list()
+        frozenset({"3371010302800003", "3373020302809001"}), frozenset({"3371012109770012", "3375012109770014"})}
+    # A name on the same day in two kabupaten, born in two places written out, is not queued:
+    # common (SRI REJEKI) or rare (RINI ASTUTI WULANDARI).
+    names = read_table(db, "SELECT nama_kandidat FROM verifikasi_lintas")["nama_kandidat"].to_list()
+    assert "SRI REJEKI" not in names and "RINI ASTUTI WULANDARI" not in names
 
     # A rerun finds the same ids and records nothing twice.
     assert cross_kabupaten(db, root, Q) == counts
@@ -126,7 +138,7 @@ def test_cross_kabupaten_stage_resolves_moves_and_queues_the_rest_once(tmp_path)
     assert again.equals(queue)
 
     kabs = [Kabupaten(kode=k, db=tmp_path / f"{k}.duckdb", inbox="x", out=tmp_path / k) for k in (A, B, C)]
-    assert write_queues(db, Q, kabs) == {A: 2, B: 2, C: 0}
+    assert write_queues(db, Q, kabs) == {A: 3, B: 2, C: 1}
     csv = pl.read_csv(tmp_path / A / Q / "verifikasi_lintas.csv", infer_schema=False)
     assert set(csv["id_verifikasi"]) == set(queue.filter(pl.col("kabupaten") == A)["id_verifikasi"])
     assert all(len(n) == 16 for n in csv["nik_kandidat"])
@@ -137,7 +149,7 @@ def test_cross_kabupaten_stage_resolves_moves_and_queues_the_rest_once(tmp_path)
     assert cross_kabupaten(db, root, Q, decisions=[row])["diputuskan"] == 1
     assert cross_kabupaten(db, root, Q, decisions=[row])["diputuskan"] == 1
     assert read_table(db, "SELECT count(*) AS n FROM keputusan_lintas")["n"][0] == 1
-    assert write_queues(db, Q, kabs)[A] == 1
+    assert write_queues(db, Q, kabs)[A] == 2
 
 
 def test_province_config_errors_name_the_file_and_key(tmp_path):
