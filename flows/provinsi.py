@@ -35,7 +35,23 @@ WORKER_ENV = {
 }
 
 
+def reset_peak_rss() -> None:
+    """Start this process's peak resident memory afresh (Linux: VmHWM back to the current
+    resident size), so a task's peak is its own and not that of an earlier task of the worker."""
+    try:
+        Path("/proc/self/clear_refs").write_text("5")
+    except OSError:
+        pass  # elsewhere the peak stays the process's whole lifetime's (ru_maxrss)
+
+
 def peak_rss_mib() -> float:
+    """Peak resident memory of this process since `reset_peak_rss` (or since it started)."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return round(int(line.split()[1]) / 1024, 1)
+    except OSError:
+        pass
     return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
 
 
@@ -149,6 +165,7 @@ def run_kabupaten(kab: Kabupaten, quarter: str, store_root: Path, logger, lintas
     from transforms.provinsi_queue import lintas_decisions
 
     started = time.perf_counter()
+    reset_peak_rss()
     trace = os.environ.get("PDPB_PROVINSI_JEJAK")  # fault tests: which process runs which kabupaten
     if trace:
         Path(trace).mkdir(parents=True, exist_ok=True)
