@@ -190,6 +190,10 @@ def _scan_sheet_xml(path: Path, sheet: str, letters: dict[str, str]) -> _SheetSc
                     break
     except (OSError, zipfile.BadZipFile, KeyError, RuntimeError):
         return None
+    # A formula cell has no `t` either, but what the parser sees is its text, not a number
+    # Excel rounded: `=1+1` in the NIK column is a wrong NIK, not one that lost a digit.
+    for row, field in formulas:
+        numeric.get(field, set()).discard(row)
     return _SheetScan(numeric, formulas, complete=not has_bare)
 
 

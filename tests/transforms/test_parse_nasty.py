@@ -183,3 +183,16 @@ def test_each_invalid_nik_text_is_quarantined_with_a_reason(value):
     assert parsed.records.height == 0
     row = parsed.karantina.row(0, named=True)
     assert row["kolom"] == "NIK" and "tidak valid" in row["alasan"]
+
+
+@pytest.mark.parametrize("value", ["=1+1", "=A1&B1"])
+def test_a_formula_in_the_nik_column_of_a_workbook_is_quarantined(tmp_path, value):
+    # A formula cell carries no `t` attribute, as a number does; but what it shows is its
+    # text, so it is a wrong NIK and not a NIK that Excel rounded (which an event row tolerates).
+    path = tmp_path / "kematian_rumus.xlsx"
+    usual = {f: USUAL[f][0] for f in COLUMNS}
+    _xlsx(path, [usual, {**usual, "nik": value}])
+    parsed = parse_extract(read_extract(path), "kematian", CTX)
+    assert parsed.records.get_column("sumber_baris").to_list() == [2]
+    row = parsed.karantina.row(0, named=True)
+    assert row["sumber_baris"] == 3 and row["kolom"] == "NIK" and "tidak valid" in row["alasan"]
