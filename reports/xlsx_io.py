@@ -10,7 +10,7 @@ from typing import Any
 from xml.sax.saxutils import escape
 from zipfile import ZIP_DEFLATED, ZipFile, ZipInfo
 
-from openpyxl import Workbook
+from openpyxl import LXML, Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.utils import get_column_letter
 from openpyxl.utils.datetime import to_excel
@@ -24,49 +24,51 @@ class Row(list):
     """A row of (value, style key) pairs, serialized straight to sheet XML."""
 
 
-def _cell_xml(ref: str, sid: int, value: Any) -> str:
+def _text_xml(value: str) -> str:
+    """Text as lxml writes it: &, < and > escaped, a carriage return as a reference (a parser
+    would fold it into a line feed), every character beyond ASCII as a numeric reference."""
+    return escape(value).replace("\r", "&#13;").encode("ascii", "xmlcharrefreplace").decode("ascii")
+
+
+def _cell_xml(ref: str, style: str, value: Any) -> str:
+    """One cell, byte for byte as openpyxl's lxml path (cell/_writer.py) writes it."""
     if value is None:
-        return f'<c r="{ref}" s="{sid}"/>'
+        return f'<c r="{ref}"{style} t="n"></c>'
     if isinstance(value, str):
-        stripped = value.strip()
-        space = ' xml:space="preserve"' if stripped and stripped != value else ""
-        return f'<c r="{ref}" s="{sid}" t="inlineStr"><is><t{space}>{escape(value)}</t></is></c>'
+        space = ' xml:space="preserve"' if value != value.strip() else ""
+        return f'<c r="{ref}"{style} t="inlineStr"><is><t{space}>{_text_xml(value)}</t></is></c>'
     if isinstance(value, bool):
-        return f'<c r="{ref}" s="{sid}" t="b"><v>{int(value)}</v></c>'
-    if isinstance(value, int):
-        return f'<c r="{ref}" s="{sid}" t="n"><v>{value}</v></c>'
-    if isinstance(value, float):
-        return f'<c r="{ref}" s="{sid}" t="n"><v>{value:.16g}</v></c>'
+        return f'<c r="{ref}"{style} t="b"><v>{int(value)}</v></c>'
+    if isinstance(value, (int, float)):
+        return f'<c r="{ref}"{style} t="n"><v>{value:.16g}</v></c>'
     # date or datetime: Excel's serial day number under the date format of the style
-    return f'<c r="{ref}" s="{sid}" t="n"><v>{_serial(value)}</v></c>'
+    return f'<c r="{ref}"{style} t="n"><v>{to_excel(value):.16g}</v></c>'
 
 
-_EXCEL_EPOCH = date(1899, 12, 30)
+def _raw_sink(xf, out: BytesIO):
+    """Where ready row XML goes: into the sheet's buffer, once lxml has flushed its own. None
+    without lxml: openpyxl then writes through et_xmlfile, and rows take openpyxl's cell path."""
+    if not LXML:
+        return None
 
+    def write(text: str) -> None:
+        xf.flush()
+        out.write(text.encode("ascii"))
 
-def _serial(value: date) -> str:
-    if isinstance(value, datetime):
-        return f"{to_excel(value):.16g}"
-    days = (value - _EXCEL_EPOCH).days
-    # Excel counts a 29 February 1900 that never was; openpyxl shifts the days before it.
-    return str(days - 1 if 0 < days <= 60 else days)
-
-
-def _raw_sink(xf):
-    """The text sink of et_xmlfile's incremental writer (None with another XML backend)."""
-    return getattr(xf, "_file", None)
+    return write
 
 
 class MemorySheetWriter(WorksheetWriter):
     """Keeps a write-only sheet's XML in memory (no temporary file per sheet) and writes the
-    rows of a table as ready XML: openpyxl's per-cell element tree costs most of the time of
-    hundreds of small workbooks. When lxml is installed (python-docx brings it) openpyxl writes
-    through lxml instead and rows take the per-cell path below."""
+    rows of a table as ready XML, the same bytes openpyxl's cells would give: openpyxl's
+    per-cell work costs most of the time of hundreds of small workbooks."""
 
     def __init__(self, ws, styles) -> None:  # styles: reports.style.WorkbookStyles
         super().__init__(ws, out=BytesIO())
         self._style = styles.get
         self._letters: list[str] = []
+        self._cell_style: dict[tuple, str | None] = {}
+        self._date_types: set[type] = set()
 
     def cleanup(self) -> None:
         pass
@@ -76,8 +78,18 @@ class MemorySheetWriter(WorksheetWriter):
             self._letters.append(get_column_letter(len(self._letters) + 1))
         return self._letters[col - 1]
 
+    def _style_attr(self, key: tuple) -> str | None:
+        """' s="3"', or '' for the default style, which openpyxl leaves out (None: and skips an
+        empty cell of it altogether)."""
+        found = self._cell_style.get(key, False)
+        if found is False:
+            array, sid = self._style(*key)
+            found = f' s="{sid}"' if array is not None and any(array) else None
+            self._cell_style[key] = found
+        return found
+
     def write_row(self, xf, row, row_idx):
-        raw = _raw_sink(xf)
+        raw = _raw_sink(xf, self.out)
         if not isinstance(row, Row):
             return super().write_row(xf, row, row_idx)
         if raw is None:  # another XML backend: go through openpyxl cells
@@ -96,7 +108,17 @@ class MemorySheetWriter(WorksheetWriter):
             attrs += "".join(f' {k}="{v}"' for k, v in dims[row_idx])
         parts = [f"<row{attrs}>"]
         for col, (value, key) in enumerate(row, 1):
-            parts.append(_cell_xml(f"{self._letter(col)}{row_idx}", self._style(*key)[1], value))
+            if isinstance(value, date) and type(value) not in self._date_types:
+                # openpyxl's cell gives a date the format of its type before the style replaces
+                # it, and the workbook keeps that format in styles.xml: bind one such cell.
+                WriteOnlyCell(self.ws, value)
+                self._date_types.add(type(value))
+            style = self._style_attr(key)
+            if style is None:
+                if value is None:
+                    continue
+                style = ""
+            parts.append(_cell_xml(f"{self._letter(col)}{row_idx}", style, value))
         parts.append("</row>")
         raw("".join(parts))
 
