@@ -6,8 +6,6 @@ from __future__ import annotations
 import math
 import textwrap
 from dataclasses import dataclass, field
-from datetime import date, datetime
-from decimal import Decimal
 from typing import Any, Sequence
 
 from openpyxl import Workbook
@@ -34,7 +32,9 @@ from reports.texts import (  # noqa: F401  (the words of a report, re-exported f
     waktu_dibuat,
     width_of,
 )
-from reports.xlsx_io import MemorySheetWriter, Row, StampedZip, new_workbook, rows_as_given, save_workbook  # noqa: F401
+from reports.xlsx_io import (  # noqa: F401
+    MemorySheetWriter, Row, StampedZip, new_workbook, rows_as_given, save_workbook,
+)
 
 # Title block: KPU line, report name, area, quarter, tanggal acuan, dibuat; then a blank row.
 TITLE_ROWS = 6
@@ -118,32 +118,6 @@ class WorkbookStyles:
             found = (cell._style, cell.style_id)
             self._cache[key] = found
         return found
-
-
-def prepare_value(value: Any, kind: str) -> tuple[Any, bool]:
-    """The value as the cell will hold it, and whether it needs the quote prefix: text that
-    starts like a formula stays text, whatever it says."""
-    if value is None:
-        return None, False
-    if kind == "nik" and not isinstance(value, str):
-        value = str(value)
-    if isinstance(value, str):
-        value = clean_text(value)
-        if not value:
-            return None, False
-        return value, value.startswith(FORMULA_STARTS)
-    if isinstance(value, bool) or isinstance(value, int):
-        return value, False
-    if isinstance(value, float):
-        return (value if math.isfinite(value) else None), False
-    if isinstance(value, datetime):
-        return (value.replace(tzinfo=None) if value.tzinfo is not None else value), False
-    if isinstance(value, date):
-        return value, False
-    if isinstance(value, Decimal):
-        return float(value), False
-    text = clean_text(str(value))
-    return text, text.startswith(FORMULA_STARTS)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -344,11 +318,7 @@ def write_table(wb: Workbook, heading: Heading, table: Table) -> None:
     ws._values_to_row = rows_as_given
 
     def row(values: Sequence[Any], roles: Sequence[str], kinds: Sequence[str], wraps: Sequence[bool]) -> Row:
-        out = Row()
-        for value, role, kind, wrap in zip(values, roles, kinds, wraps):
-            value, quote = prepare_value(value, kind)
-            out.append((value, (role, kind, wrap, quote)))
-        return out
+        return Row(values, tuple(zip(roles, kinds, wraps)))
 
     one = ["teks"], [False]
     lines = heading.lines(table.report_name)
@@ -369,10 +339,11 @@ def write_table(wb: Workbook, heading: Heading, table: Table) -> None:
     ws.append(row([c.title for c in table.columns], ["header"] * n, ["teks"] * n, [True] * n))
     kinds = [c.kind for c in table.columns]
     inputs = set(table.input_columns)
-    data_roles = ["isian" if i in inputs else "data" for i in range(n)]
-    bold_roles = ["total"] * n
+    # One style tuple for all data rows (and one for the bold ones): the writer resolves it once.
+    data_columns = tuple(zip(["isian" if i in inputs else "data" for i in range(n)], kinds, wraps))
+    bold_columns = tuple(zip(["total"] * n, kinds, wraps))
     for i, values in enumerate(table.rows):
-        ws.append(row(values, bold_roles if i in table.bold_rows else data_roles, kinds, wraps))
+        ws.append(Row(values, bold_columns if i in table.bold_rows else data_columns))
     for values in table.totals:
         ws.append(row(values, ["total"] * n, kinds, [False] * n))
 

@@ -3,10 +3,13 @@ on the data (fixed timestamps), so the same quarter gives the same files."""
 
 from __future__ import annotations
 
+import math
+import re
 from datetime import date, datetime
+from decimal import Decimal
 from io import BytesIO
 from pathlib import Path
-from typing import Any
+from typing import Any, Sequence
 from xml.sax.saxutils import escape
 from zipfile import ZIP_DEFLATED, ZipFile, ZipInfo
 
@@ -17,16 +20,52 @@ from openpyxl.utils.datetime import to_excel
 from openpyxl.worksheet._writer import WorksheetWriter
 from openpyxl.writer.excel import ExcelWriter
 
-from reports.texts import stamp_of
+from reports.texts import FORMULA_STARTS, clean_text, stamp_of
 
 
 class Row(list):
-    """A row of (value, style key) pairs, serialized straight to sheet XML."""
+    """A row's values, and per column its style (role, kind, wrap), serialized straight to sheet
+    XML. The data rows of a table share one `columns` tuple."""
+
+    def __init__(self, values: Sequence[Any] = (), columns: tuple[tuple[str, str, bool], ...] = ()) -> None:
+        super().__init__(values)
+        self.columns = columns
+
+
+def prepare_value(value: Any, kind: str) -> tuple[Any, bool]:
+    """The value as the cell will hold it, and whether it needs the quote prefix: text that
+    starts like a formula stays text, whatever it says."""
+    if value is None:
+        return None, False
+    if kind == "nik" and not isinstance(value, str):
+        value = str(value)
+    if isinstance(value, str):
+        value = clean_text(value)
+        if not value:
+            return None, False
+        return value, value.startswith(FORMULA_STARTS)
+    if isinstance(value, bool) or isinstance(value, int):
+        return value, False
+    if isinstance(value, float):
+        return (value if math.isfinite(value) else None), False
+    if isinstance(value, datetime):
+        return (value.replace(tzinfo=None) if value.tzinfo is not None else value), False
+    if isinstance(value, date):
+        return value, False
+    if isinstance(value, Decimal):
+        return float(value), False
+    text = clean_text(str(value))
+    return text, text.startswith(FORMULA_STARTS)
+
+
+_NEEDS_ESCAPE = re.compile(r"[&<>\r]|[^\x00-\x7f]")
 
 
 def _text_xml(value: str) -> str:
     """Text as lxml writes it: &, < and > escaped, a carriage return as a reference (a parser
     would fold it into a line feed), every character beyond ASCII as a numeric reference."""
+    if _NEEDS_ESCAPE.search(value) is None:
+        return value
     return escape(value).replace("\r", "&#13;").encode("ascii", "xmlcharrefreplace").decode("ascii")
 
 
@@ -58,6 +97,9 @@ def _raw_sink(xf, out: BytesIO):
     return write
 
 
+_UNSET = object()
+
+
 class MemorySheetWriter(WorksheetWriter):
     """Keeps a write-only sheet's XML in memory (no temporary file per sheet) and writes the
     rows of a table as ready XML, the same bytes openpyxl's cells would give: openpyxl's
@@ -67,25 +109,33 @@ class MemorySheetWriter(WorksheetWriter):
         super().__init__(ws, out=BytesIO())
         self._style = styles.get
         self._letters: list[str] = []
-        self._cell_style: dict[tuple, str | None] = {}
+        # (role, kind, wrap) -> [kind, style attribute without quote prefix, with it]
+        self._slots: dict[tuple, list] = {}
+        self._columns: tuple = ()
+        self._column_slots: list[list] = []
         self._date_types: set[type] = set()
 
     def cleanup(self) -> None:
         pass
 
-    def _letter(self, col: int) -> str:
-        while len(self._letters) < col:
+    def _letters_for(self, n: int) -> list[str]:
+        while len(self._letters) < n:
             self._letters.append(get_column_letter(len(self._letters) + 1))
-        return self._letters[col - 1]
+        return self._letters
 
-    def _style_attr(self, key: tuple) -> str | None:
+    def _slots_of(self, columns: tuple) -> list[list]:
+        if columns is not self._columns:
+            self._columns = columns
+            self._column_slots = [self._slots.setdefault(c, [c[1], _UNSET, _UNSET]) for c in columns]
+        return self._column_slots
+
+    def _style_attr(self, slot: list, quote: bool, column: tuple) -> str | None:
         """' s="3"', or '' for the default style, which openpyxl leaves out (None: and skips an
-        empty cell of it altogether)."""
-        found = self._cell_style.get(key, False)
-        if found is False:
-            array, sid = self._style(*key)
-            found = f' s="{sid}"' if array is not None and any(array) else None
-            self._cell_style[key] = found
+        empty cell of it altogether). Styles are looked up as cells first need them: the order
+        gives their ids in styles.xml."""
+        array, sid = self._style(*column, quote)
+        found = f' s="{sid}"' if array is not None and any(array) else None
+        slot[2 if quote else 1] = found
         return found
 
     def write_row(self, xf, row, row_idx):
@@ -94,11 +144,12 @@ class MemorySheetWriter(WorksheetWriter):
             return super().write_row(xf, row, row_idx)
         if raw is None:  # another XML backend: go through openpyxl cells
             cells = []
-            for col, (value, key) in enumerate(row, 1):
+            for col, (value, column) in enumerate(zip(row, row.columns), 1):
+                value, quote = prepare_value(value, column[1])
                 cell = WriteOnlyCell(self.ws, value)
                 if isinstance(value, str):
                     cell.data_type = "s"
-                cell._style = self._style(*key)[0]
+                cell._style = self._style(*column, quote)[0]
                 cell.column, cell.row = col, row_idx
                 cells.append(cell)
             return super().write_row(xf, cells, row_idx)
@@ -107,18 +158,23 @@ class MemorySheetWriter(WorksheetWriter):
         if row_idx in dims:
             attrs += "".join(f' {k}="{v}"' for k, v in dims[row_idx])
         parts = [f"<row{attrs}>"]
-        for col, (value, key) in enumerate(row, 1):
+        columns = row.columns
+        slots = self._slots_of(columns)
+        for letter, value, slot, column in zip(self._letters_for(len(row)), row, slots, columns):
+            value, quote = prepare_value(value, slot[0])
             if isinstance(value, date) and type(value) not in self._date_types:
                 # openpyxl's cell gives a date the format of its type before the style replaces
                 # it, and the workbook keeps that format in styles.xml: bind one such cell.
                 WriteOnlyCell(self.ws, value)
                 self._date_types.add(type(value))
-            style = self._style_attr(key)
+            style = slot[2] if quote else slot[1]
+            if style is _UNSET:
+                style = self._style_attr(slot, quote, column)
             if style is None:
                 if value is None:
                     continue
                 style = ""
-            parts.append(_cell_xml(f"{self._letter(col)}{row_idx}", style, value))
+            parts.append(_cell_xml(f"{letter}{row_idx}", style, value))
         parts.append("</row>")
         raw("".join(parts))
 
