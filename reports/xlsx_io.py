@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 import re
+from functools import lru_cache
 from datetime import date, datetime
 from decimal import Decimal
 from io import BytesIO
@@ -18,7 +19,14 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.utils import get_column_letter
 from openpyxl.utils.datetime import to_excel
 from openpyxl.worksheet._writer import WorksheetWriter
+from openpyxl.packaging.extended import ExtendedProperties
+from openpyxl.styles.colors import COLOR_INDEX
+from openpyxl.styles.stylesheet import write_stylesheet
+from openpyxl.workbook._writer import WorkbookWriter
 from openpyxl.writer.excel import ExcelWriter
+from openpyxl.writer.theme import theme_xml
+from openpyxl.xml.constants import ARC_APP, ARC_CORE, ARC_ROOT_RELS, ARC_STYLE, ARC_THEME, ARC_WORKBOOK, ARC_WORKBOOK_RELS
+from openpyxl.xml.functions import tostring
 
 from reports.texts import FORMULA_STARTS, clean_text, stamp_of
 
@@ -187,6 +195,59 @@ def rows_as_given(row, row_idx):
 # Workbook life cycle.
 
 
+class _Writer(ExcelWriter):
+    """openpyxl's ExcelWriter (3.1.5, pinned), with styles.xml and app.xml serialized once per
+    distinct content: a quarter's hundreds of workbooks share a few style tables, and building
+    the stylesheet tree was a good part of every save."""
+
+    def write_data(self):
+        wb = self.workbook
+        key = _style_key(wb)
+        if key is None or wb.loaded_theme or len(wb.custom_doc_props) or wb.vba_archive:
+            return super().write_data()
+        archive = self._archive
+        archive.writestr(ARC_APP, _app_xml())
+        archive.writestr(ARC_CORE, tostring(wb.properties.to_tree()))
+        archive.writestr(ARC_THEME, theme_xml)
+        self._write_worksheets()
+        self._write_chartsheets()
+        self._write_images()
+        self._write_charts()
+        self._write_external_links()
+        styles = _STYLESHEETS.get(key)
+        if styles is None:
+            if len(_STYLESHEETS) >= _MAX_STYLESHEETS:
+                _STYLESHEETS.clear()
+            styles = _STYLESHEETS[key] = tostring(write_stylesheet(wb))
+        archive.writestr(ARC_STYLE, styles)
+        writer = WorkbookWriter(wb)
+        archive.writestr(ARC_ROOT_RELS, writer.write_root_rels())
+        archive.writestr(ARC_WORKBOOK, writer.write())
+        archive.writestr(ARC_WORKBOOK_RELS, writer.write_rels())
+        self.manifest._write(archive, wb)
+
+
+_STYLESHEETS: dict[tuple, bytes] = {}
+_MAX_STYLESHEETS = 256  # a long-running process (pdpb serve) keeps only so many
+
+
+@lru_cache(maxsize=1)
+def _app_xml() -> bytes:
+    return tostring(ExtendedProperties().to_tree())
+
+
+def _style_key(wb: Workbook) -> tuple | None:
+    """Everything openpyxl's write_stylesheet reads, as a key; None for a workbook with named
+    or differential styles or its own colours (none of the reports has them)."""
+    if len(wb._named_styles) != 1 or wb._differential_styles.styles or wb._colors is not COLOR_INDEX:
+        return None
+    return (
+        tuple(wb._fonts), tuple(wb._fills), tuple(wb._borders), tuple(wb._number_formats),
+        tuple(wb._alignments), tuple(wb._protections), tuple(tuple(s) for s in wb._cell_styles),
+        wb._named_styles[0], wb._table_styles,
+    )
+
+
 def new_workbook() -> Workbook:
     return Workbook(write_only=True)
 
@@ -230,7 +291,7 @@ def save_workbook(wb: Workbook, path: Path, dibuat: datetime, title: str) -> Pat
     buffer = BytesIO()
     archive = StampedZip(buffer, stamp)
     # Workbook.save would stamp the current time into docProps/core.xml; the writer does not.
-    ExcelWriter(wb, archive).save()
+    _Writer(wb, archive).save()
     path.parent.mkdir(parents=True, exist_ok=True)
     # One write of the finished bytes: no half-written workbook is left if saving fails.
     path.write_bytes(buffer.getvalue())
