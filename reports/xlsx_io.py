@@ -28,7 +28,7 @@ from openpyxl.writer.theme import theme_xml
 from openpyxl.xml.constants import ARC_APP, ARC_CORE, ARC_ROOT_RELS, ARC_STYLE, ARC_THEME, ARC_WORKBOOK, ARC_WORKBOOK_RELS
 from openpyxl.xml.functions import tostring
 
-from reports.texts import FORMULA_STARTS, clean_text, stamp_of
+from reports.texts import FORMULA_STARTS, MAX_TEXT, clean_text, stamp_of
 
 
 class Row(list):
@@ -67,6 +67,8 @@ def prepare_value(value: Any, kind: str) -> tuple[Any, bool]:
 
 
 _NEEDS_ESCAPE = re.compile(r"[&<>\r]|[^\x00-\x7f]")
+# What clean_text removes, what needs escaping, and anything beyond ASCII.
+_UNUSUAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f&<>\r]|[^\x00-\x7f]")
 
 
 def _text_xml(value: str) -> str:
@@ -169,6 +171,15 @@ class MemorySheetWriter(WorksheetWriter):
         columns = row.columns
         slots = self._slots_of(columns)
         for letter, value, slot, column in zip(self._letters_for(len(row)), row, slots, columns):
+            if type(value) is str and value and len(value) <= MAX_TEXT and _UNUSUAL.search(value) is None:
+                # Most cells: plain ASCII text, with nothing to clean or escape.
+                quote = value.startswith(FORMULA_STARTS)
+                style = slot[2] if quote else slot[1]
+                if style is _UNSET:
+                    style = self._style_attr(slot, quote, column)
+                space = ' xml:space="preserve"' if value != value.strip() else ""
+                parts.append(f'<c r="{letter}{row_idx}"{style or ""} t="inlineStr"><is><t{space}>{value}</t></is></c>')
+                continue
             value, quote = prepare_value(value, slot[0])
             if isinstance(value, date) and type(value) not in self._date_types:
                 # openpyxl's cell gives a date the format of its type before the style replaces

@@ -367,8 +367,9 @@ def test_rows_written_through_openpyxl_cells_give_the_same_bytes(data, out, tmp_
 
 
 def test_awkward_values_give_the_bytes_of_openpyxl_cells(tmp_path, monkeypatch):
-    """Text beyond ASCII, carriage returns, edge spaces, old dates, times, booleans and large
-    numbers, in styled and unstyled cells: the same bytes as openpyxl's cell path."""
+    """Text beyond ASCII, carriage returns, control characters, edge spaces, overlong text, old
+    dates, times, booleans and large numbers, in styled and unstyled cells: the same bytes as
+    openpyxl's cell path."""
     import reports.xlsx_io
     from reports.style import Column, Heading, Table, new_workbook, save_workbook, write_table
 
@@ -378,6 +379,7 @@ def test_awkward_values_give_the_bytes_of_openpyxl_cells(tmp_path, monkeypatch):
         ["baris1\nbaris2", "cr\rlf", "tab\tx", "=1+1", datetime(2020, 1, 2, 3, 4, 5)],
         [True, 12345678901234567, 0.1 + 0.2, -3, date(2026, 3, 31)],
         [None, "", "   ", 1e20, None],
+        ["kontrol\x01\x1f", "x" * 40000, "+62 812", "@nama", None],
     ]
     cols = [Column("A"), Column("B"), Column("C", "angka"), Column("D", "desimal"), Column("E", "tanggal")]
 
