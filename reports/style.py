@@ -181,14 +181,24 @@ def _wrap_lines(text: str, width: int) -> int:
     return lines
 
 
-def column_widths(table: Table) -> list[int]:
+def widest_values(table: Table) -> list[int]:
+    """Per column, the width of its widest value in the data rows (as `width_of` counts)."""
+    out = []
+    for i, col in enumerate(table.columns):
+        values = [row[i] for row in table.rows]
+        if col.kind in ("tanggal", "angka", "desimal"):
+            out.append(max((width_of(v, col.kind) for v in values), default=0))
+        else:  # every other kind: the length of the value as text
+            out.append(max((len(str(v)) for v in values if v is not None), default=0))
+    return out
+
+
+def column_widths(table: Table, widest: list[int] | None = None) -> list[int]:
+    """`widest`: widest_values(table), when the caller has it already."""
+    widest = widest_values(table) if widest is None else widest
     widths = []
     for i, col in enumerate(table.columns):
-        data_width = 0
-        for row in table.rows:
-            w = width_of(row[i], col.kind)
-            if w > data_width:
-                data_width = w
+        data_width = widest[i]
         for row in table.totals:
             data_width = max(data_width, width_of(row[i], col.kind))
         longest_word = max((len(w) for w in col.title.split()), default=0)
@@ -265,14 +275,15 @@ def write_table(wb: Workbook, heading: Heading, table: Table) -> None:
     first_data = header_row + 1
     last_data = header_row + len(table.rows)
 
-    widths = column_widths(table)
+    widest = widest_values(table)
+    widths = column_widths(table, widest)
     if table.min_print_pt:
         widths = fit_for_print(widths, [c.kind for c in table.columns], table.min_print_pt)
     wraps = []
     for i, (col, width) in enumerate(zip(table.columns, widths)):
         ws.column_dimensions[get_column_letter(i + 1)].width = width
-        wraps.append(col.kind == "teks" and (table.wrap_all or any(width_of(r[i], "teks") > width - 1
-                                                                     for r in table.rows)))
+        # A text column wraps when its widest value does not fit.
+        wraps.append(col.kind == "teks" and (table.wrap_all or widest[i] > width - 1))
     header_lines = max((_wrap_lines(c.title, int((w - 1) / HEADER_CHAR)) for c, w in zip(table.columns, widths)), default=1)
     ws.row_dimensions[header_row].height = LINE_HEIGHT * header_lines + 3
     # LibreOffice does not grow a row for wrapped text on opening; give such rows their height.
