@@ -105,8 +105,8 @@ def write_reports(data: ReportData, ringkasan: dict, tables: tuple, out_dir: Pat
 
     paths = write_tables(out_dir, *tables)
     paths.append(write_json(ringkasan, out_dir / "ringkasan.json"))
-    paths += write_workbooks(data, out_dir)
-    paths += write_pleno_documents(data, ringkasan, out_dir)
+    # The plenary documents are written by this process while worker processes write the desa workbooks.
+    paths += write_workbooks(data, out_dir, alongside=lambda: write_pleno_documents(data, ringkasan, out_dir))
     return paths
 
 

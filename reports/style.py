@@ -6,8 +6,6 @@ from __future__ import annotations
 import math
 import textwrap
 from dataclasses import dataclass, field
-from datetime import date, datetime
-from decimal import Decimal
 from typing import Any, Sequence
 
 from openpyxl import Workbook
@@ -34,7 +32,9 @@ from reports.texts import (  # noqa: F401  (the words of a report, re-exported f
     waktu_dibuat,
     width_of,
 )
-from reports.xlsx_io import MemorySheetWriter, Row, StampedZip, new_workbook, rows_as_given, save_workbook  # noqa: F401
+from reports.xlsx_io import (  # noqa: F401
+    MemorySheetWriter, Row, StampedZip, new_workbook, rows_as_given, save_workbook,
+)
 
 # Title block: KPU line, report name, area, quarter, tanggal acuan, dibuat; then a blank row.
 TITLE_ROWS = 6
@@ -120,32 +120,6 @@ class WorkbookStyles:
         return found
 
 
-def prepare_value(value: Any, kind: str) -> tuple[Any, bool]:
-    """The value as the cell will hold it, and whether it needs the quote prefix: text that
-    starts like a formula stays text, whatever it says."""
-    if value is None:
-        return None, False
-    if kind == "nik" and not isinstance(value, str):
-        value = str(value)
-    if isinstance(value, str):
-        value = clean_text(value)
-        if not value:
-            return None, False
-        return value, value.startswith(FORMULA_STARTS)
-    if isinstance(value, bool) or isinstance(value, int):
-        return value, False
-    if isinstance(value, float):
-        return (value if math.isfinite(value) else None), False
-    if isinstance(value, datetime):
-        return (value.replace(tzinfo=None) if value.tzinfo is not None else value), False
-    if isinstance(value, date):
-        return value, False
-    if isinstance(value, Decimal):
-        return float(value), False
-    text = clean_text(str(value))
-    return text, text.startswith(FORMULA_STARTS)
-
-
 # ---------------------------------------------------------------------------------------------
 # One table sheet.
 
@@ -207,14 +181,24 @@ def _wrap_lines(text: str, width: int) -> int:
     return lines
 
 
-def column_widths(table: Table) -> list[int]:
+def widest_values(table: Table) -> list[int]:
+    """Per column, the width of its widest value in the data rows (as `width_of` counts)."""
+    out = []
+    for i, col in enumerate(table.columns):
+        values = [row[i] for row in table.rows]
+        if col.kind in ("tanggal", "angka", "desimal"):
+            out.append(max((width_of(v, col.kind) for v in values), default=0))
+        else:  # every other kind: the length of the value as text
+            out.append(max((len(str(v)) for v in values if v is not None), default=0))
+    return out
+
+
+def column_widths(table: Table, widest: list[int] | None = None) -> list[int]:
+    """`widest`: widest_values(table), when the caller has it already."""
+    widest = widest_values(table) if widest is None else widest
     widths = []
     for i, col in enumerate(table.columns):
-        data_width = 0
-        for row in table.rows:
-            w = width_of(row[i], col.kind)
-            if w > data_width:
-                data_width = w
+        data_width = widest[i]
         for row in table.totals:
             data_width = max(data_width, width_of(row[i], col.kind))
         longest_word = max((len(w) for w in col.title.split()), default=0)
@@ -291,14 +275,15 @@ def write_table(wb: Workbook, heading: Heading, table: Table) -> None:
     first_data = header_row + 1
     last_data = header_row + len(table.rows)
 
-    widths = column_widths(table)
+    widest = widest_values(table)
+    widths = column_widths(table, widest)
     if table.min_print_pt:
         widths = fit_for_print(widths, [c.kind for c in table.columns], table.min_print_pt)
     wraps = []
     for i, (col, width) in enumerate(zip(table.columns, widths)):
         ws.column_dimensions[get_column_letter(i + 1)].width = width
-        wraps.append(col.kind == "teks" and (table.wrap_all or any(width_of(r[i], "teks") > width - 1
-                                                                     for r in table.rows)))
+        # A text column wraps when its widest value does not fit.
+        wraps.append(col.kind == "teks" and (table.wrap_all or widest[i] > width - 1))
     header_lines = max((_wrap_lines(c.title, int((w - 1) / HEADER_CHAR)) for c, w in zip(table.columns, widths)), default=1)
     ws.row_dimensions[header_row].height = LINE_HEIGHT * header_lines + 3
     # LibreOffice does not grow a row for wrapped text on opening; give such rows their height.
@@ -344,11 +329,7 @@ def write_table(wb: Workbook, heading: Heading, table: Table) -> None:
     ws._values_to_row = rows_as_given
 
     def row(values: Sequence[Any], roles: Sequence[str], kinds: Sequence[str], wraps: Sequence[bool]) -> Row:
-        out = Row()
-        for value, role, kind, wrap in zip(values, roles, kinds, wraps):
-            value, quote = prepare_value(value, kind)
-            out.append((value, (role, kind, wrap, quote)))
-        return out
+        return Row(values, tuple(zip(roles, kinds, wraps)))
 
     one = ["teks"], [False]
     lines = heading.lines(table.report_name)
@@ -369,10 +350,11 @@ def write_table(wb: Workbook, heading: Heading, table: Table) -> None:
     ws.append(row([c.title for c in table.columns], ["header"] * n, ["teks"] * n, [True] * n))
     kinds = [c.kind for c in table.columns]
     inputs = set(table.input_columns)
-    data_roles = ["isian" if i in inputs else "data" for i in range(n)]
-    bold_roles = ["total"] * n
+    # One style tuple for all data rows (and one for the bold ones): the writer resolves it once.
+    data_columns = tuple(zip(["isian" if i in inputs else "data" for i in range(n)], kinds, wraps))
+    bold_columns = tuple(zip(["total"] * n, kinds, wraps))
     for i, values in enumerate(table.rows):
-        ws.append(row(values, bold_roles if i in table.bold_rows else data_roles, kinds, wraps))
+        ws.append(Row(values, bold_columns if i in table.bold_rows else data_columns))
     for values in table.totals:
         ws.append(row(values, ["total"] * n, kinds, [False] * n))
 

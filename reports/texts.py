@@ -138,10 +138,13 @@ def safe_file_name(kode: str, nama: str) -> str:
     return f"{kode}_{ascii_name}.xlsx"
 
 
+MAX_TEXT = 32767  # characters in one cell
+
+
 def clean_text(value: str) -> str:
     """Text Excel can hold: no control characters, at most 32,767 characters."""
     value = ILLEGAL_CHARACTERS_RE.sub("", value)
-    return value[:32767]
+    return value[:MAX_TEXT]
 
 
 def width_of(value: Any, kind: str) -> int:

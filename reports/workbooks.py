@@ -7,6 +7,7 @@ import multiprocessing
 import os
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
+from typing import Callable
 
 import polars as pl
 
@@ -148,9 +149,12 @@ def report_processes() -> int:
 
 
 def write_workbooks(data: ReportData, out_dir: Path, *, workers: int | None = None,
-                    min_pool: int = MIN_DESA_PER_PROCESS_POOL) -> list[Path]:
+                    min_pool: int = MIN_DESA_PER_PROCESS_POOL,
+                    alongside: Callable[[], list[Path]] | None = None) -> list[Path]:
     """Writes out_dir/rekap_kabupaten.xlsx, out_dir/desa/<kode_desa>_<Nama>.xlsx for EVERY desa of data.desa
-    (even one with no changes: its recap still matters), and out_dir/pengumuman/<kode_desa>_<Nama>.xlsx. Returns the paths."""
+    (even one with no changes: its recap still matters), and out_dir/pengumuman/<kode_desa>_<Nama>.xlsx. Returns the paths.
+    `alongside`: more writing for this process while the worker processes write the desa
+    workbooks (else after them); its paths follow the workbooks'."""
     out_dir = Path(out_dir)
     (out_dir / DESA_DIR).mkdir(parents=True, exist_ok=True)
     (out_dir / PENGUMUMAN_DIR).mkdir(parents=True, exist_ok=True)
@@ -162,15 +166,19 @@ def write_workbooks(data: ReportData, out_dir: Path, *, workers: int | None = No
     workers = max(1, workers)
     rekap_path = out_dir / REKAP_FILE
 
+    def write_rest() -> list[Path]:
+        write_rekap(ctx, data.rekap, data.desa, queue, rekap_path, data.rekap_sebelumnya, data.perubahan, data.rows)
+        return alongside() if alongside is not None else []
+
     if workers == 1 or len(parts) < max(2, min_pool):
         pairs = [write_pair(ctx, part, out_dir) for part in parts]
-        write_rekap(ctx, data.rekap, data.desa, queue, rekap_path, data.rekap_sebelumnya, data.perubahan, data.rows)
+        rest = write_rest()
     else:
         # spawn, not fork: a forked child of a process running polars threads can deadlock.
         mp = multiprocessing.get_context("spawn")
         chunk = max(1, len(parts) // (workers * 8))
         with ProcessPoolExecutor(workers, mp_context=mp, initializer=_init_worker, initargs=(ctx, out_dir)) as pool:
             pending = pool.map(_write_one, parts, chunksize=chunk)
-            write_rekap(ctx, data.rekap, data.desa, queue, rekap_path, data.rekap_sebelumnya, data.perubahan, data.rows)
+            rest = write_rest()
             pairs = list(pending)
-    return [rekap_path, *(d for d, _ in pairs), *(p for _, p in pairs)]
+    return [rekap_path, *(d for d, _ in pairs), *(p for _, p in pairs), *rest]
