@@ -31,14 +31,16 @@ list itself:
 from __future__ import annotations
 
 import math
+from typing import NamedTuple
 
 import numpy as np
 import polars as pl
 from rapidfuzz import fuzz
 
-from schemas.policy import MatchPolicy
+from schemas.policy import MatchPolicy, default_policy
 from transforms.match.evidence import (
-    add_one_name_check, add_word_check, date_category, name_similarity, nik_birth_code, pair_similarity,
+    add_one_name_check, add_word_check, date_category, name_ratios, name_similarity, name_subsets, nik_birth_code,
+    pair_similarity,
 )
 from transforms.match.ganda_blocks import candidate_pairs
 from transforms.match.ganda_weights import (
@@ -158,17 +160,18 @@ def phonetic_key(keys: pl.Series) -> pl.Series:
     return folded.select(pl.when(~pl.col("_kosong")).then(pl.col("f").list.sort().list.join(" "))).to_series()
 
 
-def _scan_frame(v: pl.DataFrame, model: GandaModel) -> pl.DataFrame:
-    """The list's columns the scan reads (the pairs' fields, the blocking keys), its keys and codes."""
+def _scan_frame(v: pl.DataFrame, model: GandaModel) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """The list's columns the scan reads (the pairs' fields, the blocking keys), its keys and
+    codes; and its distinct name keys (`_kid` is the row of a record's key there)."""
     born = pl.col("tanggal_lahir")
     day, month = born.dt.day().cast(pl.Int32), born.dt.month().cast(pl.Int32)
-    distinct = v.select("nama_kunci").unique()
-    distinct = distinct.with_columns(fon=phonetic_key(distinct.get_column("nama_kunci")))
+    names = v.select("nama_kunci", "nama_urut", "nama_rapat").unique("nama_kunci", keep="any").with_row_index("_kid")
+    distinct = names.select("nama_kunci", "_kid", fon=phonetic_key(names.get_column("nama_kunci")))
     # Addresses recur (a hamlet, a street): each distinct one is cleaned once.
     addresses = v.select("alamat").unique().with_columns(
         _alamat=pl.col("alamat").str.to_uppercase().str.replace_all(r"[^A-Z0-9]+", " ").str.strip_chars())
     keys = {k for blok, _ in model.blok for k in blok}
-    return (
+    scan = (
         v.select([c for c in v.columns if c in _PAIR_COLUMNS or c in keys]).with_row_index("i")
         .join(distinct, on="nama_kunci", how="left", nulls_equal=True, maintain_order="left")
         .join(addresses, on="alamat", how="left", nulls_equal=True, maintain_order="left")
@@ -199,6 +202,7 @@ def _scan_frame(v: pl.DataFrame, model: GandaModel) -> pl.DataFrame:
             _tgl_dm=day * 100 + month, _tgl_md=month * 100 + day, tgl_nik_kode=nik_birth_code(pl.col("nik")),
         )
     )
+    return scan, names.drop("_kid")
 
 
 def _date_level() -> pl.Expr:
@@ -227,8 +231,8 @@ def _codes(values: pl.Expr) -> pl.Expr:
 _REACH_CHUNK = 4_000_000
 
 
-def _within_reach(s: pl.DataFrame, pairs: pl.DataFrame, m: dict, u: dict, n: int, model: GandaModel,
-                  cut: bool = True) -> pl.DataFrame:
+def _within_reach(s: pl.DataFrame, names: "NameTexts", pairs: pl.DataFrame, m: dict, u: dict, n: int,
+                  model: GandaModel, cut: bool = True) -> pl.DataFrame:
     """The proposed pairs that could still reach `peluang_min` and pass the household guards,
     with their name similarity (`sim_nama`, `nama_bagian`).
 
@@ -243,11 +247,11 @@ def _within_reach(s: pl.DataFrame, pairs: pl.DataFrame, m: dict, u: dict, n: int
     word of the name and a birth date or year. Without `cut` only the last rule applies.
     The pairs are checked `_REACH_CHUNK` at a time (each pair on its own), which bounds the memory."""
     if pairs.height > _REACH_CHUNK:
-        return pl.concat([_within_reach(s, pairs.slice(o, _REACH_CHUNK), m, u, n, model, cut)
+        return pl.concat([_within_reach(s, names, pairs.slice(o, _REACH_CHUNK), m, u, n, model, cut)
                           for o in range(0, pairs.height, _REACH_CHUNK)])
     a, b = pairs.get_column("a"), pairs.get_column("b")
     codes = ["_k_nama_urut", "_k_kunci", "_k_nkk", "_k_kode_desa", "_k_kode_kecamatan", "_k_jenis_kelamin", "_k_rtrw",
-             "_k_alamat", "_tgl_digit", "tahun", "tgl_nik_kode"]
+             "_k_alamat", "_tgl_digit", "tahun", "tgl_nik_kode", "_kid"]
     # One gather per side (a frame gathers its columns together, far cheaper than one by one).
     left = s.select(*codes, "_tgl_dm").gather(a)
     right = s.select(*codes, "_tgl_md", "nama_frek", "tgl_frek", "alamat_frek").gather(b).rename(lambda c: f"v_{c}")
@@ -300,37 +304,66 @@ def _within_reach(s: pl.DataFrame, pairs: pl.DataFrame, m: dict, u: dict, n: int
     # Stage 1: every other name at the best level a name can have.
     f = f.filter(pl.col("_sisa") + pl.col("_nama_top").fill_null(max(0.0, float(table("nama")[1:].max()))) >= needed)
     # Stage 2: the name's own level (a shared word or nothing in common count as the better of the two).
-    f = _name_scores(s, f)
     band = model.nama_pita
-    level = (
-        pl.when(pl.col("_nama_sama")).then(0).when(pl.col("sim_nama") >= band[0]).then(1)
-        .when(pl.col("sim_nama") >= band[1]).then(2).when(pl.col("nama_bagian")).then(4)
-        .when(pl.col("sim_nama") >= band[2]).then(3)
-    )
     low = max(float(table("nama")[5]), float(table("nama")[6]))
-    name_w = pl.when(pl.col("_nama_sama")).then(pl.col("_nama_top")).otherwise(level_weight("nama", level).fill_null(low))
-    close = level.is_not_null()
-    f = f.filter((pl.col("_sisa") + pl.when(level.is_null()).then(low).otherwise(name_w) >= needed) & (close | ~far))
-    return f.select("a", "b", "sim_nama", "nama_bagian")
+
+    def kept(bagian: pl.Expr) -> pl.Expr:
+        level = (
+            pl.when(pl.col("_nama_sama")).then(0).when(pl.col("sim_nama") >= band[0]).then(1)
+            .when(pl.col("sim_nama") >= band[1]).then(2).when(bagian).then(4)
+            .when(pl.col("sim_nama") >= band[2]).then(3)
+        )
+        name_w = pl.when(pl.col("_nama_sama")).then(pl.col("_nama_top")).otherwise(
+            level_weight("nama", level).fill_null(low))
+        close = level.is_not_null()
+        return (pl.col("_sisa") + pl.when(level.is_null()).then(low).otherwise(name_w) >= needed) & (close | ~far)
+
+    f = _name_scores(f, names, kept)
+    return f.filter(kept(pl.col("nama_bagian"))).select("a", "b", "sim_nama", "nama_bagian")
 
 
-def _name_scores(s: pl.DataFrame, f: pl.DataFrame) -> pl.DataFrame:
-    """`f` with `sim_nama` and `nama_bagian` of its pairs (row positions a, b), scored once per
-    distinct pair of name keys (one 64-bit hash of the two keys' codes) and joined back on it.
-    Two keys of the same words (`_nama_sama`) score 1 without scoring: their sorted forms are equal."""
-    codes = s.select(pl.col("_k_kunci"))
-    pair = pl.concat([codes.gather(f.get_column("a")), codes.gather(f.get_column("b")).rename({"_k_kunci": "_kb"})],
-                     how="horizontal").select(_cab=pl.struct("_k_kunci", "_kb").hash(20260101)).to_series()
-    keyed = f.with_columns(pair)
-    distinct = keyed.filter(~pl.col("_nama_sama")).select("_cab", "a", "b").unique("_cab", keep="any")
-    names = {}
-    for c in ("nama_kunci", "nama_urut", "nama_rapat"):
-        names[c], names[f"v_{c}"] = s.get_column(c).gather(distinct["a"]), s.get_column(c).gather(distinct["b"])
-    scored = name_similarity(distinct.select("_cab").with_columns(**names))
-    out = keyed.join(scored.select("_cab", "sim_nama", "nama_bagian"), on="_cab", how="left",
-                     maintain_order="left").drop("_cab")
-    return out.with_columns(sim_nama=pl.when(pl.col("_nama_sama")).then(1.0).otherwise(pl.col("sim_nama")),
-                            nama_bagian=pl.when(pl.col("_nama_sama")).then(False).otherwise(pl.col("nama_bagian")))
+class NameTexts(NamedTuple):
+    """The distinct name keys of the list and their word-sorted and space-free forms, as
+    Python strings in the order of the scan frame's `_kid` (a missing key as "")."""
+
+    kunci: list[str]
+    urut: list[str]
+    rapat: list[str]
+
+    @classmethod
+    def of(cls, names: pl.DataFrame) -> "NameTexts":
+        return cls(*(names.get_column(c).fill_null("").to_list() for c in ("nama_kunci", "nama_urut", "nama_rapat")))
+
+    def pick(self, texts: list[str], kid: pl.Series) -> list[str]:
+        return [texts[k] for k in kid.to_list()]
+
+
+def _name_scores(f: pl.DataFrame, names: NameTexts, kept) -> pl.DataFrame:
+    """`f` with `sim_nama` and `nama_bagian` of its pairs, scored once per distinct pair of
+    name keys (`_kid` of each side). Two keys of the same words (`_nama_sama`) score 1 without
+    scoring: their sorted forms are equal. The word-set check (`nama_bagian`, only below
+    `nama_cukup`) is made only for the pairs `kept(nama_bagian)` could keep with it either way:
+    on a list of millions most pairs are dropped whatever it says."""
+    f = f.with_columns(_ab=pl.col("_kid").cast(pl.UInt64) * (1 << 32) + pl.col("v__kid"))
+    distinct = f.filter(~pl.col("_nama_sama")).select("_ab", "_kid", "v__kid").unique("_ab", keep="any")
+    ka, kb = distinct.get_column("_kid"), distinct.get_column("v__kid")
+    sim = name_ratios(names.pick(names.urut, ka), names.pick(names.urut, kb), names.pick(names.rapat, ka),
+                      names.pick(names.rapat, kb))
+    scored = distinct.select("_ab", "_kid", "v__kid").with_columns(
+        sim_nama=pl.Series(sim, dtype=pl.Float64).round(4),
+        _rendah=pl.Series(sim < default_policy().nama_cukup, dtype=pl.Boolean),
+    )
+    f = f.join(scored.select("_ab", "sim_nama", "_rendah"), on="_ab", how="left", maintain_order="left").with_columns(
+        sim_nama=pl.when(pl.col("_nama_sama")).then(1.0).otherwise(pl.col("sim_nama")),
+        _rendah=pl.col("_rendah").fill_null(False),
+    )
+    todo = f.filter(pl.col("_rendah") & (kept(pl.lit(True)) | kept(pl.lit(False)))).select("_ab").unique()
+    todo = scored.join(todo, on="_ab", how="semi")
+    ka, kb = todo.get_column("_kid"), todo.get_column("v__kid")
+    todo = todo.select("_ab", _bagian=pl.Series(name_subsets(names.pick(names.kunci, ka), names.pick(names.kunci, kb)),
+                                                dtype=pl.Boolean))
+    return f.join(todo, on="_ab", how="left", maintain_order="left").with_columns(
+        nama_bagian=pl.col("_bagian").fill_null(False)).drop("_ab", "_rendah", "_bagian")
 
 
 # ---------------------------------------------------------------------------------------
@@ -486,7 +519,7 @@ def _guards() -> pl.Expr:
 def two_nik_pairs(v: pl.DataFrame, model: GandaModel, *, keep_all: bool = False) -> pl.DataFrame:
     """Review pairs (id_pemilih_a < id_pemilih_b, skor = probability, alasan) of one person
     under two NIKs. `keep_all` returns every proposed pair with its levels and weight."""
-    s = _scan_frame(v, model)
+    s, names = _scan_frame(v, model)
     n = s.height
     empty = pl.DataFrame(schema=GANDA_REVIEW_SCHEMA)
     if n < 2:
@@ -494,9 +527,10 @@ def two_nik_pairs(v: pl.DataFrame, model: GandaModel, *, keep_all: bool = False)
     rnd_levels = level_matrix(compare(_pair_frame(s, random_pairs(n, model.pasangan_acak)), model))
     m, u = field_weights(rnd_levels, level_matrix(compare(_pair_frame(s, _proven_pairs(s)), model)), model)
     proposed = candidate_pairs(s, model)
+    texts = NameTexts.of(names)
     reach = not keep_all
     while True:
-        cand = _within_reach(s, proposed, m, u, n, model, cut=reach)
+        cand = _within_reach(s, texts, proposed, m, u, n, model, cut=reach)
         f = compare(_pair_frame(s, cand), model)
         # One NIK twice is the same-NIK rule's; pairs the guards rule out take no part in learning.
         f = f.filter((pl.col("nik") != pl.col("v_nik")).fill_null(True)).with_columns(_jaga=_guards())
