@@ -324,18 +324,21 @@ def _within_reach(s: pl.DataFrame, names: "NameTexts", pairs: pl.DataFrame, m: d
 
 class NameTexts(NamedTuple):
     """The distinct name keys of the list and their word-sorted and space-free forms, as
-    Python strings in the order of the scan frame's `_kid` (a missing key as "")."""
+    arrays of Python strings in the order of the scan frame's `_kid` (a missing key as ""):
+    the texts of millions of pairs are picked by position, no string copied."""
 
-    kunci: list[str]
-    urut: list[str]
-    rapat: list[str]
+    kunci: np.ndarray
+    urut: np.ndarray
+    rapat: np.ndarray
 
     @classmethod
     def of(cls, names: pl.DataFrame) -> "NameTexts":
-        return cls(*(names.get_column(c).fill_null("").to_list() for c in ("nama_kunci", "nama_urut", "nama_rapat")))
+        return cls(*(np.array(names.get_column(c).fill_null("").to_list(), dtype=object)
+                     for c in ("nama_kunci", "nama_urut", "nama_rapat")))
 
-    def pick(self, texts: list[str], kid: pl.Series) -> list[str]:
-        return [texts[k] for k in kid.to_list()]
+    @staticmethod
+    def pick(texts: np.ndarray, kid: pl.Series) -> np.ndarray:
+        return texts[kid.to_numpy()]
 
 
 def _name_scores(f: pl.DataFrame, names: NameTexts, kept) -> pl.DataFrame:
