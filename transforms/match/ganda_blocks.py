@@ -40,9 +40,11 @@ def _keyed(coded: pl.DataFrame, words: pl.DataFrame | None, keys: tuple[str, ...
     record with all of `keys`, sorted by the key. The key `kata` is any one word of the name
     key: a record gets one row per word (a given name replaced, a surname kept)."""
     cols = [k for k in keys if k != "kata"]
-    g = coded.select("i", *cols)
     if "kata" in keys:
-        g = words.join(g, on="i") if cols else words
+        # `coded` holds row i at position i: its codes are gathered, not joined.
+        g = words.hstack(coded.select(cols).gather(words.get_column("i"))) if cols else words
+    else:
+        g = coded.select("i", *cols)
     return g.drop_nulls(list(keys)).select("i", _k=pl.struct(list(keys)).hash(_SEED)).sort("_k")
 
 
