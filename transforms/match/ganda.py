@@ -228,7 +228,7 @@ def _codes(values: pl.Expr) -> pl.Expr:
     return pl.when(values.is_not_null()).then(values.hash(20260101))
 
 
-_REACH_CHUNK = 4_000_000
+_REACH_CHUNK = 1_000_000
 
 
 def _within_reach(s: pl.DataFrame, names: "NameTexts", pairs: pl.DataFrame, m: dict, u: dict, n: int,
