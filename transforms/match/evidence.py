@@ -15,11 +15,24 @@ from schemas.policy import MatchPolicy, default_policy
 from transforms.match.prepare import age_at
 
 
-def pair_similarity(a: pl.Series, b: pl.Series, scorer, score_cutoff: float | None = None) -> np.ndarray:
-    return process.cpdist(
-        a.fill_null("").to_list(), b.fill_null("").to_list(), scorer=scorer, score_cutoff=score_cutoff,
-        workers=-1, dtype=np.float32,
-    )
+def pair_similarity(a: pl.Series | list[str], b: pl.Series | list[str], scorer,
+                    score_cutoff: float | None = None) -> np.ndarray:
+    """`scorer` of each a[i] with b[i] (a missing text scores as an empty one)."""
+    def texts(x):
+        return x.fill_null("").to_list() if isinstance(x, pl.Series) else x
+
+    return process.cpdist(texts(a), texts(b), scorer=scorer, score_cutoff=score_cutoff, workers=-1, dtype=np.float32)
+
+
+def name_ratios(urut_a, urut_b, rapat_a, rapat_b) -> np.ndarray:
+    """Name similarity 0..1 of each pair (float32, not rounded): the best of the word-sorted
+    keys (`nama_urut`) and the space-free ones (`nama_rapat`)."""
+    return np.maximum(pair_similarity(urut_a, urut_b, fuzz.ratio), pair_similarity(rapat_a, rapat_b, fuzz.ratio)) / 100.0
+
+
+def name_subsets(kunci_a, kunci_b) -> np.ndarray:
+    """Whether all words of one name key are words of the other (SUPARMAN / MUHAMMAD SUPARMAN)."""
+    return pair_similarity(kunci_a, kunci_b, fuzz.token_set_ratio, score_cutoff=99.99) >= 99.99
 
 
 def name_similarity(
@@ -38,17 +51,12 @@ def name_similarity(
         pl.col(f"{left}nama_urut").alias("_ua"), pl.col(f"{right}nama_urut").alias("_ub"),
         pl.col(f"{left}nama_rapat").alias("_ra"), pl.col(f"{right}nama_rapat").alias("_rb"),
     ).unique(subset=["_ka", "_kb"], maintain_order=True)
-    sorted_sim = pair_similarity(distinct["_ua"], distinct["_ub"], fuzz.ratio)
-    compact_sim = pair_similarity(distinct["_ra"], distinct["_rb"], fuzz.ratio)
-    sim = np.maximum(sorted_sim, compact_sim) / 100.0
+    sim = name_ratios(distinct["_ua"], distinct["_ub"], distinct["_ra"], distinct["_rb"])
     subset = np.zeros(sim.shape[0], dtype=bool)
     low = np.flatnonzero(sim < (policy or default_policy()).nama_cukup)
     if low.size:
         idx = pl.Series(low)
-        set_sim = pair_similarity(
-            distinct["_ka"].gather(idx), distinct["_kb"].gather(idx), fuzz.token_set_ratio, score_cutoff=99.99,
-        )
-        subset[low] = set_sim >= 99.99
+        subset[low] = name_subsets(distinct["_ka"].gather(idx), distinct["_kb"].gather(idx))
     scores = distinct.select("_ka", "_kb").with_columns(
         sim_nama=pl.Series(sim, dtype=pl.Float64).round(4),
         nama_bagian=pl.Series(subset, dtype=pl.Boolean),

@@ -14,7 +14,7 @@ list itself:
    records one NIK proves to be one person (`ganda_weights.py`);
 3. a proposed pair that could not reach the review threshold even at its best, or that a
    household guard rules out, is dropped on integer codes before names are compared
-   (`_within_reach`);
+   (`ganda_reach.py`);
 4. each pair left gets a level per field: name similarity bands on the Indonesian name keys
    (`transforms/names.py`), birth date (equal / day and month swapped / one digit off /
    year only / other), sex, place (household, RT/RW, desa, kecamatan) and address; an exact
@@ -32,7 +32,6 @@ from __future__ import annotations
 
 import math
 
-import numpy as np
 import polars as pl
 from rapidfuzz import fuzz
 
@@ -41,6 +40,7 @@ from transforms.match.evidence import (
     add_one_name_check, add_word_check, date_category, name_similarity, nik_birth_code, pair_similarity,
 )
 from transforms.match.ganda_blocks import candidate_pairs
+from transforms.match.ganda_reach import NameTexts, within_reach
 from transforms.match.ganda_weights import (
     FIELDS, LEVELS, TF, GandaModel, estimate, field_weights, level_matrix, load_model, prior_log2_odds, random_pairs,
     tf_u, weight_expr,
@@ -133,31 +133,43 @@ _PHONETIC_FOLDS = (("KH", "K"), ("SY", "S"), ("PH", "F"), ("TH", "T"), ("DH", "D
                    ("Z", "S"), ("[QC]", "K"), ("X", "KS"))
 
 
-def phonetic_key(keys: pl.Expr) -> pl.Expr:
-    """Each word's first letter and its consonants (vowels, H, W, Y dropped, repeats folded),
-    words sorted: SUPRIYADI / SUPRIADI / SOEPRIJADI -> SPRD; ratna dewi / dewi ratna alike."""
-    def word(w: pl.Expr) -> pl.Expr:
-        for pattern, repl in _PHONETIC_FOLDS:
-            w = w.str.replace_all(pattern, repl)
-        rest = w.str.slice(1).str.replace_all("[AEIOUHWY]", "")
-        out = w.str.slice(0, 1) + rest
-        for letter in "BCDGJKLMNPRSTX":
-            out = out.str.replace_all(f"{letter}{{2,}}", letter)
-        return out
-
-    return keys.str.split(" ").list.eval(word(pl.element())).list.sort().list.join(" ")
+def _phonetic_word(w: pl.Expr) -> pl.Expr:
+    """One word's first letter and its consonants (vowels, H, W, Y dropped, repeats folded)."""
+    for pattern, repl in _PHONETIC_FOLDS:
+        w = w.str.replace_all(pattern, repl)
+    out = w.str.slice(0, 1) + w.str.slice(1).str.replace_all("[AEIOUHWY]", "")
+    for letter in "BCDGJKLMNPRSTX":
+        out = out.str.replace_all(f"{letter}{{2,}}", letter)
+    return out
 
 
-def _scan_frame(v: pl.DataFrame, model: GandaModel) -> pl.DataFrame:
-    """The list's columns the scan reads (the pairs' fields, the blocking keys), its keys and codes."""
+def phonetic_key(keys: pl.Series) -> pl.Series:
+    """Each word's phonetic form (`_phonetic_word`), words sorted: SUPRIYADI / SUPRIADI /
+    SOEPRIJADI -> SPRD; ratna dewi / dewi ratna alike. A list of 600,000 voters has some
+    4,000 distinct words in 130,000 distinct names: each word is folded once, then looked up."""
+    words = pl.DataFrame({"k": keys}).with_row_index("_r").select("_r", w=pl.col("k").str.split(" ")).explode("w")
+    table = words.select("w").drop_nulls().unique().with_columns(f=_phonetic_word(pl.col("w")))
+    folded = (
+        words.join(table, on="w", how="left", maintain_order="left")
+        .group_by("_r", maintain_order=True)
+        .agg(pl.col("f"), _kosong=pl.col("w").is_null().all())
+    )
+    # A missing key (split into one null word) stays missing.
+    return folded.select(pl.when(~pl.col("_kosong")).then(pl.col("f").list.sort().list.join(" "))).to_series()
+
+
+def _scan_frame(v: pl.DataFrame, model: GandaModel) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """The list's columns the scan reads (the pairs' fields, the blocking keys), its keys and
+    codes; and its distinct name keys (`_kid` is the row of a record's key there)."""
     born = pl.col("tanggal_lahir")
     day, month = born.dt.day().cast(pl.Int32), born.dt.month().cast(pl.Int32)
-    distinct = v.select("nama_kunci").unique().with_columns(fon=phonetic_key(pl.col("nama_kunci")))
+    names = v.select("nama_kunci", "nama_urut", "nama_rapat").unique("nama_kunci", keep="any").with_row_index("_kid")
+    distinct = names.select("nama_kunci", "_kid", fon=phonetic_key(names.get_column("nama_kunci")))
     # Addresses recur (a hamlet, a street): each distinct one is cleaned once.
     addresses = v.select("alamat").unique().with_columns(
         _alamat=pl.col("alamat").str.to_uppercase().str.replace_all(r"[^A-Z0-9]+", " ").str.strip_chars())
     keys = {k for blok, _ in model.blok for k in blok}
-    return (
+    scan = (
         v.select([c for c in v.columns if c in _PAIR_COLUMNS or c in keys]).with_row_index("i")
         .join(distinct, on="nama_kunci", how="left", nulls_equal=True, maintain_order="left")
         .join(addresses, on="alamat", how="left", nulls_equal=True, maintain_order="left")
@@ -188,139 +200,13 @@ def _scan_frame(v: pl.DataFrame, model: GandaModel) -> pl.DataFrame:
             _tgl_dm=day * 100 + month, _tgl_md=month * 100 + day, tgl_nik_kode=nik_birth_code(pl.col("nik")),
         )
     )
-
-
-def _date_level() -> pl.Expr:
-    """`l_tgl` of each pair from both records' date digits (`_tgl_digit`, `_tgl_dm` of a,
-    `_tgl_md` of b, `tahun`): what `date_category` says (tahun_beda counted as tahun), on integers.
-    Two typed dates that the records' NIKs encode as one date (`tgl_nik_kode`) are one date."""
-    x, y, ya, yb = pl.col("_tgl_digit"), pl.col("v__tgl_digit"), pl.col("tahun"), pl.col("v_tahun")
-    diff = x.xor(y)
-    differing = pl.sum_horizontal([((diff // (16 ** k)) % 16 != 0).cast(pl.Int8) for k in range(8)])
-    return (
-        pl.when(x.is_null() | y.is_null()).then(None)
-        .when((diff == 0) | (pl.col("tgl_nik_kode") == pl.col("v_tgl_nik_kode")).fill_null(False)).then(0)
-        .when((pl.col("_tgl_dm") == pl.col("v__tgl_md")) & (ya == yb)).then(1)
-        .when(differing == 1).then(2)
-        .when(ya == yb).then(3)
-        .otherwise(4)
-    ).cast(pl.Int8).alias("l_tgl")
+    return scan, names.drop("_kid")
 
 
 def _codes(values: pl.Expr) -> pl.Expr:
     """A 64-bit hash per value (equal values, equal codes; two different values share one
     with odds of 2^-64); null stays null."""
     return pl.when(values.is_not_null()).then(values.hash(20260101))
-
-
-_REACH_CHUNK = 4_000_000
-
-
-def _within_reach(s: pl.DataFrame, pairs: pl.DataFrame, m: dict, u: dict, n: int, model: GandaModel,
-                  cut: bool = True) -> pl.DataFrame:
-    """The proposed pairs that could still reach `peluang_min` and pass the household guards,
-    with their name similarity (`sim_nama`, `nama_bagian`).
-
-    A pair's best possible weight takes birth date, sex and place as they are (compared on
-    integer codes), the address at its best level, and the name first at the best level any
-    two names can have, then, for the pairs left, at its own level. A pair is dropped when
-    that weight stays `jangkauan_margin_bit` below the review threshold even with
-    2^`jangkauan_bit` times the prior number of duplicates; so is a pair the household
-    guards rule out whatever its names (one household, or one desa in two households, with
-    birth dates far apart), and a pair whose birth dates are far apart and whose names are
-    not close. On a list of millions these are most of the proposed pairs: voters sharing a
-    word of the name and a birth date or year. Without `cut` only the last rule applies.
-    The pairs are checked `_REACH_CHUNK` at a time (each pair on its own), which bounds the memory."""
-    if pairs.height > _REACH_CHUNK:
-        return pl.concat([_within_reach(s, pairs.slice(o, _REACH_CHUNK), m, u, n, model, cut)
-                          for o in range(0, pairs.height, _REACH_CHUNK)])
-    a, b = pairs.get_column("a"), pairs.get_column("b")
-    codes = ["_k_nama_urut", "_k_kunci", "_k_nkk", "_k_kode_desa", "_k_kode_kecamatan", "_k_jenis_kelamin", "_k_rtrw",
-             "_k_alamat", "_tgl_digit", "tahun", "tgl_nik_kode"]
-    # One gather per side (a frame gathers its columns together, far cheaper than one by one).
-    left = s.select(*codes, "_tgl_dm").gather(a)
-    right = s.select(*codes, "_tgl_md", "nama_frek", "tgl_frek", "alamat_frek").gather(b).rename(lambda c: f"v_{c}")
-    frame = pl.concat([pairs.select("a", "b"), left, right], how="horizontal").with_columns(_date_level())
-
-    def same(c: str) -> pl.Expr:
-        return pl.col(f"_k_{c}") == pl.col(f"v__k_{c}")
-
-    kk, desa = same("nkk").fill_null(False), same("kode_desa").fill_null(False)
-    tempat = (
-        pl.when(kk).then(0).when(pl.col("_k_kode_desa").is_null() | pl.col("v__k_kode_desa").is_null()).then(None)
-        .when(desa & same("rtrw").fill_null(False)).then(1).when(desa).then(2)
-        .when(same("kode_kecamatan").fill_null(False)).then(3).otherwise(4)
-    )
-
-    def table(field: str) -> np.ndarray:
-        return np.log2(m[field] / u[field])
-
-    def exact_weight(field: str, freq: str) -> pl.Expr:
-        u_value = (pl.col(freq).cast(pl.Float64).fill_null(1) - 1 + model.bobot_tf * float(u[field][0])) / (
-            n - 1 + model.bobot_tf)
-        return (pl.lit(float(m[field][0])) / u_value).log(2)
-
-    def level_weight(field: str, level: pl.Expr) -> pl.Expr:
-        return level.replace_strict(list(range(len(LEVELS[field]))), table(field).tolist(), default=0.0,
-                                    return_dtype=pl.Float64).fill_null(0.0)
-
-    far = pl.col("l_tgl").is_in([LEVELS["tgl"].index("tahun"), LEVELS["tgl"].index("beda")]).fill_null(False)
-    near_same = pl.col("l_tgl").is_in([0, LEVELS["tgl"].index("tukar")]).fill_null(False)
-    name_same = (same("nama_urut") & pl.col("_k_kunci").is_not_null() & pl.col("v__k_kunci").is_not_null()).fill_null(False)
-    other_year = (pl.col("l_tgl") == LEVELS["tgl"].index("beda")).fill_null(False)
-    guarded = (kk & other_year) | (desa & (pl.col("_k_nkk") != pl.col("v__k_nkk")).fill_null(False)
-                            & (far | (name_same & ~near_same)))
-    f = frame.filter(~guarded if cut else pl.lit(True))
-    f = f.with_columns(l_tempat=tempat, _nama_sama=name_same)
-    best_address = max(0.0, float(table("alamat")[1:].max()))
-    address_counts = ~pl.col("l_tempat").is_in([0, 1]).fill_null(False)
-    rest = (
-        pl.when(pl.col("l_tgl") == 0).then(exact_weight("tgl", "v_tgl_frek")).otherwise(level_weight("tgl", pl.col("l_tgl")))
-        + level_weight("jk", pl.when(same("jenis_kelamin")).then(0).when(~same("jenis_kelamin")).then(1))
-        + level_weight("tempat", pl.col("l_tempat"))
-        + pl.when(~address_counts).then(0.0)
-        .when(pl.col("_k_alamat") == pl.col("v__k_alamat")).then(pl.max_horizontal(exact_weight("alamat", "v_alamat_frek"), 0.0))
-        .otherwise(best_address)
-    )
-    needed = (math.log2(model.peluang_min / (1 - model.peluang_min)) - model.jangkauan_margin_bit
-              - model.jangkauan_bit - prior_log2_odds(model.ganda_per_pemilih * n, n)) if cut else -math.inf
-    exact_name = exact_weight("nama", "v_nama_frek")
-    f = f.with_columns(_sisa=rest, _nama_top=pl.when(pl.col("_nama_sama")).then(exact_name))
-    # Stage 1: every other name at the best level a name can have.
-    f = f.filter(pl.col("_sisa") + pl.col("_nama_top").fill_null(max(0.0, float(table("nama")[1:].max()))) >= needed)
-    # Stage 2: the name's own level (a shared word or nothing in common count as the better of the two).
-    f = _name_scores(s, f)
-    band = model.nama_pita
-    level = (
-        pl.when(pl.col("_nama_sama")).then(0).when(pl.col("sim_nama") >= band[0]).then(1)
-        .when(pl.col("sim_nama") >= band[1]).then(2).when(pl.col("nama_bagian")).then(4)
-        .when(pl.col("sim_nama") >= band[2]).then(3)
-    )
-    low = max(float(table("nama")[5]), float(table("nama")[6]))
-    name_w = pl.when(pl.col("_nama_sama")).then(pl.col("_nama_top")).otherwise(level_weight("nama", level).fill_null(low))
-    close = level.is_not_null()
-    f = f.filter((pl.col("_sisa") + pl.when(level.is_null()).then(low).otherwise(name_w) >= needed) & (close | ~far))
-    return f.select("a", "b", "sim_nama", "nama_bagian")
-
-
-def _name_scores(s: pl.DataFrame, f: pl.DataFrame) -> pl.DataFrame:
-    """`f` with `sim_nama` and `nama_bagian` of its pairs (row positions a, b), scored once per
-    distinct pair of name keys (one 64-bit hash of the two keys' codes) and joined back on it.
-    Two keys of the same words (`_nama_sama`) score 1 without scoring: their sorted forms are equal."""
-    codes = s.select(pl.col("_k_kunci"))
-    pair = pl.concat([codes.gather(f.get_column("a")), codes.gather(f.get_column("b")).rename({"_k_kunci": "_kb"})],
-                     how="horizontal").select(_cab=pl.struct("_k_kunci", "_kb").hash(20260101)).to_series()
-    keyed = f.with_columns(pair)
-    distinct = keyed.filter(~pl.col("_nama_sama")).select("_cab", "a", "b").unique("_cab", keep="any")
-    names = {}
-    for c in ("nama_kunci", "nama_urut", "nama_rapat"):
-        names[c], names[f"v_{c}"] = s.get_column(c).gather(distinct["a"]), s.get_column(c).gather(distinct["b"])
-    scored = name_similarity(distinct.select("_cab").with_columns(**names))
-    out = keyed.join(scored.select("_cab", "sim_nama", "nama_bagian"), on="_cab", how="left",
-                     maintain_order="left").drop("_cab")
-    return out.with_columns(sim_nama=pl.when(pl.col("_nama_sama")).then(1.0).otherwise(pl.col("sim_nama")),
-                            nama_bagian=pl.when(pl.col("_nama_sama")).then(False).otherwise(pl.col("nama_bagian")))
-
 
 # ---------------------------------------------------------------------------------------
 # Comparison levels
@@ -475,7 +361,7 @@ def _guards() -> pl.Expr:
 def two_nik_pairs(v: pl.DataFrame, model: GandaModel, *, keep_all: bool = False) -> pl.DataFrame:
     """Review pairs (id_pemilih_a < id_pemilih_b, skor = probability, alasan) of one person
     under two NIKs. `keep_all` returns every proposed pair with its levels and weight."""
-    s = _scan_frame(v, model)
+    s, names = _scan_frame(v, model)
     n = s.height
     empty = pl.DataFrame(schema=GANDA_REVIEW_SCHEMA)
     if n < 2:
@@ -483,9 +369,10 @@ def two_nik_pairs(v: pl.DataFrame, model: GandaModel, *, keep_all: bool = False)
     rnd_levels = level_matrix(compare(_pair_frame(s, random_pairs(n, model.pasangan_acak)), model))
     m, u = field_weights(rnd_levels, level_matrix(compare(_pair_frame(s, _proven_pairs(s)), model)), model)
     proposed = candidate_pairs(s, model)
+    texts = NameTexts.of(names)
     reach = not keep_all
     while True:
-        cand = _within_reach(s, proposed, m, u, n, model, cut=reach)
+        cand = within_reach(s, texts, proposed, m, u, n, model, cut=reach)
         f = compare(_pair_frame(s, cand), model)
         # One NIK twice is the same-NIK rule's; pairs the guards rule out take no part in learning.
         f = f.filter((pl.col("nik") != pl.col("v_nik")).fill_null(True)).with_columns(_jaga=_guards())

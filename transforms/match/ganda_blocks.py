@@ -40,30 +40,38 @@ def _keyed(coded: pl.DataFrame, words: pl.DataFrame | None, keys: tuple[str, ...
     record with all of `keys`, sorted by the key. The key `kata` is any one word of the name
     key: a record gets one row per word (a given name replaced, a surname kept)."""
     cols = [k for k in keys if k != "kata"]
-    g = coded.select("i", *cols)
     if "kata" in keys:
-        g = words.join(g, on="i") if cols else words
+        # `coded` holds row i at position i: its codes are gathered, not joined.
+        g = words.hstack(coded.select(cols).gather(words.get_column("i"))) if cols else words
+    else:
+        g = coded.select("i", *cols)
     return g.drop_nulls(list(keys)).select("i", _k=pl.struct(list(keys)).hash(_SEED)).sort("_k")
 
 
 def pairs_in_blocks(rows: np.ndarray, keys: np.ndarray, cap: int) -> np.ndarray:
     """Every pair of `rows` sharing a key, in blocks of 2 to `cap` rows, as a * 2^32 + b
-    (a < b). `keys` is sorted; `rows` are the row positions in the same order."""
+    (a < b). `keys` is sorted; `rows` are the row positions in the same order. The blocks of
+    one size are written out together: a (blocks x size) table of their rows, paired by the
+    upper triangle of a size x size grid."""
     if len(keys) < 2:
         return np.empty(0, dtype=np.uint64)
     starts = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]])
     sizes = np.diff(np.r_[starts, len(keys)])
     keep = (sizes >= 2) & (sizes <= cap)
     starts, sizes = starts[keep], sizes[keep]
-    # Each member of a block pairs with the members after it in the block.
-    member_block = np.repeat(np.arange(len(sizes)), sizes)
-    rank = np.arange(len(member_block)) - np.repeat(np.cumsum(sizes) - sizes, sizes)
-    first = starts[member_block] + rank
-    later = sizes[member_block] - rank - 1
-    a_pos = np.repeat(first, later)
-    b_pos = a_pos + 1 + (np.arange(len(a_pos)) - np.repeat(np.cumsum(later) - later, later))
-    a, b = rows[a_pos].astype(np.uint64), rows[b_pos].astype(np.uint64)
-    return np.minimum(a, b) << np.uint64(32) | np.maximum(a, b)
+    if sizes.size == 0:
+        return np.empty(0, dtype=np.uint64)
+    order = np.argsort(sizes, kind="stable")
+    starts, sizes = starts[order], sizes[order]
+    edges = np.flatnonzero(np.r_[True, sizes[1:] != sizes[:-1], True])
+    out = [np.empty(0, dtype=np.uint64)]
+    for lo, hi in zip(edges[:-1], edges[1:]):
+        size = int(sizes[lo])
+        members = rows[starts[lo:hi, None] + np.arange(size)].astype(np.uint64)
+        first, second = np.triu_indices(size, 1)
+        a, b = members[:, first].ravel(), members[:, second].ravel()
+        out.append(np.minimum(a, b) << np.uint64(32) | np.maximum(a, b))
+    return np.concatenate(out)
 
 
 def candidate_pairs(s: pl.DataFrame, model: GandaModel) -> pl.DataFrame:
