@@ -16,15 +16,14 @@ from functools import lru_cache
 from pathlib import Path
 
 import duckdb
-import numpy as np
 import polars as pl
-from rapidfuzz import fuzz, process
+from rapidfuzz import fuzz
 
 from schemas.fields import AKTIF
 from schemas.policy import load_policy
 from transforms import store
 from transforms.errors import InputError
-from transforms.match import PREPARED_COLUMNS, find_ganda, prepare_voters
+from transforms.match import PREPARED_COLUMNS, find_ganda, pair_similarity, prepare_voters
 from transforms.names import name_key
 
 SQL_FILE = Path(__file__).resolve().parent.parent / "schemas" / "provinsi.sql"
@@ -405,9 +404,7 @@ def same_birthplace(a: pl.Series, b: pl.Series) -> pl.Series:
     """Whether two birth place keys name one place: equal, or one typing slip apart (where
     either is missing: False, and no evidence either way)."""
     both = a.is_not_null() & b.is_not_null()
-    score = process.cpdist(a.fill_null("").to_list(), b.fill_null("").to_list(), scorer=fuzz.ratio,
-                           workers=-1, dtype=np.float32) if len(a) else np.zeros(0, dtype=np.float32)
-    return (pl.Series(score >= BIRTHPLACE_SLIP_MIN) & both).alias("tempat_sama")
+    return (pl.Series(pair_similarity(a, b, fuzz.ratio) >= BIRTHPLACE_SLIP_MIN) & both).alias("tempat_sama")
 
 
 def _record_ganda(con: duckdb.DuckDBPyConnection, ganda: pl.DataFrame, quarter: str) -> None:

@@ -31,6 +31,7 @@ How a quarter's records are linked (`link_records`), one module per step:
 from schemas.fields import AUTO, M_FUZZY, M_NIK, M_NIK_KONFLIK, M_NIK_NAMA, M_NONE, NONE, REVIEW
 from schemas.frames import DAFTAR_AKTIF, DAFTAR_TMS, LINK_SCHEMA, MATCH_SCHEMA
 from schemas.policy import MatchPolicy, load_policy
+from transforms.match.evidence import pair_similarity
 from transforms.match.ganda import find_ganda
 from transforms.match.link import link_records
 from transforms.match.prepare import PREPARED_COLUMNS, age_at, prepare_voters
@@ -39,6 +40,6 @@ from transforms.match.stage import match_quarter, purpose_expr
 __all__ = [
     "AUTO", "REVIEW", "NONE", "M_NIK", "M_NIK_NAMA", "M_NIK_KONFLIK", "M_FUZZY", "M_NONE",
     "LINK_SCHEMA", "PREPARED_COLUMNS", "MatchPolicy", "load_policy",
-    "find_ganda", "link_records", "prepare_voters", "age_at",
+    "find_ganda", "link_records", "prepare_voters", "age_at", "pair_similarity",
     "match_quarter", "purpose_expr", "MATCH_SCHEMA", "DAFTAR_AKTIF", "DAFTAR_TMS",
 ]

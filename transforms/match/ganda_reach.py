@@ -32,7 +32,6 @@ def date_level() -> pl.Expr:
     ).cast(pl.Int8).alias("l_tgl")
 
 
-
 _REACH_CHUNK = 1_000_000
 
 
