@@ -17,13 +17,12 @@ from pathlib import Path
 
 import duckdb
 import polars as pl
-from rapidfuzz import fuzz
 
 from schemas.fields import AKTIF
 from schemas.policy import load_policy
 from transforms import store
 from transforms.errors import InputError
-from transforms.match import PREPARED_COLUMNS, find_ganda, pair_similarity, prepare_voters
+from transforms.match import PREPARED_COLUMNS, birthplace_key, find_ganda, prepare_voters, same_birthplace
 from transforms.names import name_key
 
 SQL_FILE = Path(__file__).resolve().parent.parent / "schemas" / "provinsi.sql"
@@ -382,29 +381,6 @@ def _same_birthplace(rows: pl.DataFrame) -> pl.DataFrame:
         alasan=pl.format("nama sama; tgl lahir sama; jk sama; tempat lahir sama ({}); kabupaten berbeda; NIK berbeda; "
                          "perlu verifikasi: orang yang sama dengan dua NIK?", pl.col("tempat")),
     )
-
-
-BIRTHPLACE_SLIP_MIN = 85.0  # rapidfuzz ratio of two birth places: one typing slip (PURWOREJO / PURWOREJ)
-
-
-def birthplace_key(tempat: pl.Expr) -> pl.Expr:
-    """A birth place as compared: upper case, letters only, without the KAB./KABUPATEN/KOTA
-    prefix an office may or may not write (KAB. SEMARANG = SEMARANG); null when nothing is left."""
-    key = (
-        tempat.str.to_uppercase()
-        .str.replace_all(r"[^A-Z ]+", " ")
-        .str.replace(r"^\s*(KABUPATEN|KAB|KOTA|KOTAMADYA|KODYA)\s+", "")
-        .str.replace_all(r"\s+", " ")
-        .str.strip_chars()
-    )
-    return pl.when(key != "").then(key)
-
-
-def same_birthplace(a: pl.Series, b: pl.Series) -> pl.Series:
-    """Whether two birth place keys name one place: equal, or one typing slip apart (where
-    either is missing: False, and no evidence either way)."""
-    both = a.is_not_null() & b.is_not_null()
-    return (pl.Series(pair_similarity(a, b, fuzz.ratio) >= BIRTHPLACE_SLIP_MIN) & both).alias("tempat_sama")
 
 
 def _record_ganda(con: duckdb.DuckDBPyConnection, ganda: pl.DataFrame, quarter: str) -> None:

@@ -120,3 +120,99 @@ def test_a_birth_date_typed_wrong_is_read_from_the_niks() -> None:
     neighbour = voter(2, "WIDYA KUSUMANINGRUM", typed, "P", DESA_A, nkk="3323010101000012")
     auto, review = find_ganda(with_background([a, neighbour]), load_policy())
     assert auto.height == 0 and only_listed(review, {1, 2}) == []
+
+
+def _with_places(rows: list[dict]) -> pl.DataFrame:
+    """The hand-made voters on a background whose birth places vary as a kabupaten's do:
+    most born in the kabupaten itself, the rest in its neighbours."""
+    import random
+
+    from tests.transforms.test_match import with_background
+
+    rnd = random.Random(11)
+    others = ["MAGELANG", "WONOSOBO", "SEMARANG", "KENDAL", "BATANG", "BOYOLALI", "SALATIGA", "BLORA"]
+    frame = with_background(rows)
+    hand = {r["id_pemilih"] for r in rows}
+    places = [None if i in hand else ("TEMANGGUNG" if rnd.random() < 0.8 else rnd.choice(others))
+              for i in frame["id_pemilih"].to_list()]
+    return frame.with_columns(
+        tempat_lahir=pl.when(pl.col("id_pemilih").is_in(list(hand))).then(pl.col("tempat_lahir"))
+        .otherwise(pl.Series(places, dtype=pl.Utf8)))
+
+
+def _pair(review: pl.DataFrame, a: int, b: int) -> dict | None:
+    hit = review.filter((pl.col("id_pemilih_a") == a) & (pl.col("id_pemilih_b") == b))
+    return hit.row(0, named=True) if hit.height else None
+
+
+def test_the_birth_place_weighs_for_and_against_one_person() -> None:
+    from datetime import date
+
+    from tests.transforms.test_match import DESA_A, DESA_C, voter
+
+    # The same name and birth date in two kecamatan: one person moved and registered again,
+    # or two people. The birth place on their KTP tells: written the same (with or without
+    # the KAB. prefix) it is evidence for one person, written as another place against.
+    born = date(1983, 4, 17)
+    a = voter(1, "WIDYA KUSUMANINGRUM", born, "P", DESA_A) | {"tempat_lahir": "MAGELANG"}
+    same = voter(2, "WIDYA KUSUMANINGRUM", born, "P", DESA_C) | {"tempat_lahir": "KAB. MAGELANG"}
+    auto, review = find_ganda(_with_places([a, same]), load_policy())
+    found = _pair(review, 1, 2)
+    assert auto.height == 0 and found is not None
+    assert "tempat lahir sama" in found["alasan"]
+    other = same | {"tempat_lahir": "BLORA"}
+    _, review = find_ganda(_with_places([a, other]), load_policy())
+    against = _pair(review, 1, 2)
+    assert against is None or ("tempat lahir berbeda" in against["alasan"] and against["skor"] < found["skor"])
+    unknown = same | {"tempat_lahir": None}
+    _, review = find_ganda(_with_places([a, unknown]), load_policy())
+    blank = _pair(review, 1, 2)
+    assert blank is not None and "tempat lahir" not in blank["alasan"]
+    assert (against["skor"] if against else 0.0) < blank["skor"] < found["skor"]
+
+
+def test_a_slip_into_a_word_the_list_does_not_know_is_one_name() -> None:
+    from datetime import date
+
+    from tests.transforms.test_match import DESA_A, DESA_B, DESA_C, voter
+
+    # RMOLAH is no name: it is ROMLAH typed with two letters swapped, and the two records
+    # are one person. SUTARNO and SUPARNO are one letter apart too, but both are names many
+    # voters carry: two people, whom nothing but their birth date joins.
+    born = date(1974, 4, 9)
+    rows = [voter(1, "NUR ROMLAH", born, "P", DESA_A), voter(2, "NUR RMOLAH", born, "P", DESA_B),
+            voter(3, "SUTARNO", born, "L", DESA_A), voter(4, "SUPARNO", born, "L", DESA_B)]
+    rows += [voter(10 + i, name, date(1950 + i, 1 + i, 3), "L", DESA_C)
+             for i, name in enumerate(["SUTARNO"] * 3 + ["SUPARNO"] * 3)]
+    auto, review = find_ganda(_with_places(rows), load_policy())
+    slip = _pair(review, 1, 2)
+    assert auto.height == 0 and slip is not None and "salah ketik" in slip["alasan"]
+    names = _pair(review, 3, 4)
+    assert names is None or "salah ketik" not in names["alasan"]
+
+
+def test_a_slip_that_breaks_an_old_spelling_is_no_twin() -> None:
+    from datetime import date
+
+    from tests.transforms.test_match import only_listed, voter
+
+    # One household, one birth date. SOEPRIJO typed SOPERIJO no longer reads as the old
+    # spelling of SUPRIYO, yet it is one name with two letters swapped; AGUS SETIAWAN
+    # written AUGS is one name with a word left out and a slip. HASAN and HUSEN are twins.
+    born = date(1967, 5, 20)
+    kk, kk2, kk3 = "3323010101000031", "3323010101000032", "3323010101000033"
+    rows = [voter(1, "SOEPRIJO", born, "L", nkk=kk), voter(2, "SOPERIJO", born, "L", nkk=kk),
+            voter(3, "AGUS SETIAWAN", born, "L", nkk=kk2), voter(4, "AUGS", born, "L", nkk=kk2),
+            voter(5, "HASAN", born, "L", nkk=kk3), voter(6, "HUSEN", born, "L", nkk=kk3)]
+    auto, review = find_ganda(_with_places(rows), load_policy())
+    assert auto.height == 0 and only_listed(review, set(range(1, 7))) == [(1, 2), (3, 4)]
+
+
+def test_slip_words_names_the_one_word_typed_wrong() -> None:
+    from transforms.match.evidence import slip_words
+
+    assert slip_words("RATNA SARI", "SAIR RATNA") == ("SARI", "SAIR")
+    assert slip_words("NUR ROMLAH", "NUR RMOLAH") == ("ROMLAH", "RMOLAH")
+    assert slip_words("SRI WAHYUNI", "SRI WAHYUNINGSIH") is None  # another name, not a slip
+    assert slip_words("DWI AYU", "TRI AYU LESTARI") is None  # another number of words
+    assert slip_words("ARUM SARI", "ARUM SARI") is None  # no difference at all

@@ -124,6 +124,25 @@ def _word_difference(a: str, b: str) -> int:
     return OTHER_WORDS
 
 
+def slip_words(a: str, b: str) -> tuple[str, str] | None:
+    """The two words in which two name keys differ, when they differ in one word only and
+    there by one typing slip (`_one_slip`; RATNA SARI / RATNA SAIR, in any word order);
+    otherwise None."""
+    wa, wb = a.split(), b.split()
+    if len(wa) != len(wb) or not wa:
+        return None
+    rest = list(wb)
+    odd = []
+    for w in wa:
+        if w in rest:
+            rest.remove(w)
+        else:
+            odd.append(w)
+    if len(odd) != 1 or len(rest) != 1 or not _one_slip(odd[0], rest[0]):
+        return None
+    return odd[0], rest[0]
+
+
 def one_name_written_twice(a: str, b: str) -> bool:
     """Whether two name keys are one name written twice rather than two names: every word of
     the shorter name is a word of the longer one, or a slip of one (a letter dropped or two
@@ -152,13 +171,24 @@ def one_name_written_twice(a: str, b: str) -> bool:
 def add_one_name_check(f: pl.DataFrame) -> pl.DataFrame:
     """`satu_nama`: two records of one household whose names are one name written twice
     (`one_name_written_twice`: a slip, words swapped, a word left out), never a twin's or a
-    sibling's other name. Once per distinct pair of keys, only within a household."""
-    todo = f.filter(pl.col("kk_sama") & (pl.col("nama_kunci") != pl.col("v_nama_kunci"))).select(
-        "nama_kunci", "v_nama_kunci").unique()
+    sibling's other name. Once per distinct pair of names, only within a household. Where the
+    frame has the names as typed (`nama`), those are read too, without titles: a slip can
+    break the spelling the key folds (SOEPRIJO / SOPERIJO, keys SUPRIYO / SOPERIJO)."""
+    cols = ["nama_kunci", "v_nama_kunci"] + (["nama", "v_nama"] if "nama" in f.columns else [])
+    todo = f.filter(pl.col("kk_sama") & (pl.col("nama_kunci") != pl.col("v_nama_kunci"))).select(cols).unique()
+    typed = [_typed_words(todo.get_column(c)) for c in cols[2:]]
     todo = todo.with_columns(satu_nama=pl.Series(
-        [one_name_written_twice(a, b) for a, b in todo.iter_rows()], dtype=pl.Boolean))
-    return f.join(todo, on=["nama_kunci", "v_nama_kunci"], how="left").with_columns(
-        pl.col("satu_nama").fill_null(False))
+        [one_name_written_twice(a, b) or bool(typed) and one_name_written_twice(typed[0][i], typed[1][i])
+         for i, (a, b) in enumerate(todo.select(cols[:2]).iter_rows())], dtype=pl.Boolean))
+    return f.join(todo, on=cols, how="left", nulls_equal=True).with_columns(pl.col("satu_nama").fill_null(False))
+
+
+def _typed_words(names: pl.Series) -> list[str]:
+    """Names as typed, in capitals, letters only, without titles (H., HJ., S.PD. behind a comma)."""
+    return (
+        names.fill_null("").str.to_uppercase().str.replace(r",.*$", "")
+        .str.replace_all(r"\b[A-Z]+\.", " ").str.replace_all(r"[^A-Z]+", " ").str.strip_chars().to_list()
+    )
 
 
 def nik_birth_code(nik: pl.Expr) -> pl.Expr:

@@ -16,10 +16,13 @@ list itself:
    household guard rules out, is dropped on integer codes before names are compared
    (`ganda_reach.py`);
 4. each pair left gets a level per field: name similarity bands on the Indonesian name keys
-   (`transforms/names.py`), birth date (equal / day and month swapped / one digit off /
-   year only / other), sex, place (household, RT/RW, desa, kecamatan) and address; an exact
-   name, birth date or address weighs by how rare that value is on the list (term
-   frequency); EM counts the duplicates, which sets the prior odds;
+   (`transforms/names.py`), with two levels of their own for one name written twice -- one
+   word typed with a slip into a word the list hardly knows (ketik), and, in one household,
+   a word left out or a slip (bagian); birth date (equal / day and month swapped / one
+   digit off / year only / other), sex, place (household, RT/RW, desa, kecamatan), address
+   and birth place (equal without its KAB./KOTA prefix, one slip apart, other); an exact
+   name, birth date, address or birth place weighs by how rare that value is on the list
+   (term frequency); EM counts the duplicates, which sets the prior odds;
 5. the pair's weight plus the prior odds of a duplicate give a probability; from
    `peluang_min` the pair goes to review. Domain guards come first and no weight overrides
    them: twins (one household, one birth date, names that differ by more than a typing
@@ -37,7 +40,7 @@ from rapidfuzz import fuzz
 
 from schemas.policy import MatchPolicy
 from transforms.match.evidence import (
-    add_one_name_check, add_word_check, date_category, name_similarity, nik_birth_code, pair_similarity,
+    add_one_name_check, add_word_check, date_category, name_similarity, nik_birth_code, pair_similarity, slip_words,
 )
 from transforms.match.ganda_blocks import candidate_pairs
 from transforms.match.ganda_reach import NameTexts, within_reach
@@ -45,6 +48,7 @@ from transforms.match.ganda_weights import (
     FIELDS, LEVELS, TF, GandaModel, estimate, field_weights, level_matrix, load_model, prior_log2_odds, random_pairs,
     tf_u, weight_expr,
 )
+from transforms.match.places import birthplace_key, same_birthplace, slip_pairs
 from transforms.match.prepare import prepare_voters
 from transforms.match.verdict import DATE_TEXT, fmt_ratio
 
@@ -163,16 +167,23 @@ def _scan_frame(v: pl.DataFrame, model: GandaModel) -> tuple[pl.DataFrame, pl.Da
     codes; and its distinct name keys (`_kid` is the row of a record's key there)."""
     born = pl.col("tanggal_lahir")
     day, month = born.dt.day().cast(pl.Int32), born.dt.month().cast(pl.Int32)
-    names = v.select("nama_kunci", "nama_urut", "nama_rapat").unique("nama_kunci", keep="any").with_row_index("_kid")
-    distinct = names.select("nama_kunci", "_kid", fon=phonetic_key(names.get_column("nama_kunci")))
+    names = v.select("nama_kunci", "nama_urut", "nama_rapat", "nama_frek").unique("nama_kunci", keep="any").with_row_index("_kid")
+    distinct = names.select("nama_kunci", "_kid", fon=phonetic_key(names.get_column("nama_kunci"))).join(
+        _rare_words(names, model), on="nama_kunci", how="left", maintain_order="left")
+    names = names.drop("nama_frek")
+    if "tempat_lahir" not in v.columns:
+        v = v.with_columns(tempat_lahir=pl.lit(None, dtype=pl.Utf8))
     # Addresses recur (a hamlet, a street): each distinct one is cleaned once.
     addresses = v.select("alamat").unique().with_columns(
         _alamat=pl.col("alamat").str.to_uppercase().str.replace_all(r"[^A-Z0-9]+", " ").str.strip_chars())
+    # Birth places recur too (a kabupaten's name): each distinct one is keyed once.
+    places = v.select("tempat_lahir").unique().with_columns(lahir=birthplace_key(pl.col("tempat_lahir")))
     keys = {k for blok, _ in model.blok for k in blok}
     scan = (
-        v.select([c for c in v.columns if c in _PAIR_COLUMNS or c in keys]).with_row_index("i")
+        v.select([c for c in v.columns if c in _PAIR_COLUMNS or c in keys or c == "tempat_lahir"]).with_row_index("i")
         .join(distinct, on="nama_kunci", how="left", nulls_equal=True, maintain_order="left")
         .join(addresses, on="alamat", how="left", nulls_equal=True, maintain_order="left")
+        .join(places, on="tempat_lahir", how="left", nulls_equal=True, maintain_order="left")
         .with_columns(
             # The birth date with day and month in either order: a swap lands in the same block.
             tgl_blok=born.dt.year().cast(pl.Int32) * 10000
@@ -183,9 +194,12 @@ def _scan_frame(v: pl.DataFrame, model: GandaModel) -> tuple[pl.DataFrame, pl.Da
             nama_kunci=pl.when(pl.col("nama_kunci") == "").then(None).otherwise(pl.col("nama_kunci")),
             alamat=pl.col("_alamat"),
         )
-        .drop("_alamat")
+        .drop("_alamat", "tempat_lahir")
         .with_columns(
             alamat_frek=pl.len().over("alamat").cast(pl.Int32),
+            lahir_frek=pl.when(pl.col("lahir").is_not_null()).then(pl.len().over("lahir")).cast(pl.Int32),
+            _langka=pl.col("kata_langka").is_not_null(),
+            _k_lahir=_codes(pl.col("lahir")),
             # Integer codes of the fields the reach check compares (equal code = equal value).
             **{f"_k_{c}": _codes(pl.col(c)) for c in ("nama_urut", "nkk", "kode_desa", "kode_kecamatan", "jenis_kelamin")},
             _k_rtrw=_codes(pl.concat_str([pl.col("rt").str.strip_chars_start("0"), pl.col("rw").str.strip_chars_start("0")],
@@ -203,6 +217,17 @@ def _scan_frame(v: pl.DataFrame, model: GandaModel) -> tuple[pl.DataFrame, pl.Da
     return scan, names.drop("_kid")
 
 
+def _rare_words(names: pl.DataFrame, model: GandaModel) -> pl.DataFrame:
+    """Per distinct name key, its words that at most `kata_langka_maks` voters carry (space
+    separated; null when none): a typing slip makes such a word (ROMLAH -> RMOLAH)."""
+    words = names.select("nama_kunci", "nama_frek", w=pl.col("nama_kunci").str.split(" ")).explode("w")
+    rare = words.group_by("w").agg(pl.col("nama_frek").sum()).filter(pl.col("nama_frek") <= model.kata_langka_maks)
+    return (
+        words.join(rare.select("w"), on="w", how="semi").group_by("nama_kunci")
+        .agg(kata_langka=pl.col("w").str.join(" "))
+    )
+
+
 def _codes(values: pl.Expr) -> pl.Expr:
     """A 64-bit hash per value (equal values, equal codes; two different values share one
     with odds of 2^-64); null stays null."""
@@ -212,9 +237,9 @@ def _codes(values: pl.Expr) -> pl.Expr:
 # Comparison levels
 # ---------------------------------------------------------------------------------------
 
-_PAIR_COLUMNS = ("id_pemilih", "nik", "nkk", "nama_kunci", "nama_urut", "nama_rapat", "nama_kata", "nama_frek",
-                 "tanggal_lahir", "tgl_frek", "jenis_kelamin", "kode_desa", "kode_kecamatan", "rt", "rw", "alamat",
-                 "alamat_frek")
+_PAIR_COLUMNS = ("id_pemilih", "nik", "nkk", "nama", "nama_kunci", "nama_urut", "nama_rapat", "nama_kata", "nama_frek",
+                 "kata_langka", "tanggal_lahir", "tgl_frek", "jenis_kelamin", "kode_desa", "kode_kecamatan", "rt", "rw",
+                 "alamat", "alamat_frek", "lahir", "lahir_frek")
 
 
 def _pair_frame(s: pl.DataFrame, pairs: pl.DataFrame) -> pl.DataFrame:
@@ -241,16 +266,21 @@ def compare(f: pl.DataFrame, model: GandaModel) -> pl.DataFrame:
     """Add the level of each field (`l_nama` ... `l_alamat`) and the flags the guards read."""
     if "sim_nama" not in f.columns:
         f = name_similarity(f)
-    f = _add_shared_word(add_word_check(f), model)
+    same_kk = (pl.col("nkk") == pl.col("v_nkk")).fill_null(False)
+    f = _add_slip(_add_shared_word(add_word_check(f), model), model)
+    f = add_one_name_check(f.with_columns(kk_sama=same_kk))
     sim = pl.col("sim_nama")
     no_name = pl.col("nama_kunci").is_null() | pl.col("v_nama_kunci").is_null()
     nama = (
         pl.when(no_name).then(pl.lit(None, dtype=pl.Utf8))
         # The same words in another order (a given name and a family name swapped) is the same name.
         .when(pl.col("nama_urut") == pl.col("v_nama_urut")).then(pl.lit("sama"))
+        # One word typed with a slip into a word the list hardly knows (ROMLAH / RMOLAH).
+        .when(pl.col("_ketik")).then(pl.lit("ketik"))
         .when(sim >= model.nama_pita[0]).then(pl.lit("sangat_mirip"))
         .when(sim >= model.nama_pita[1]).then(pl.lit("mirip"))
-        .when(pl.col("nama_bagian")).then(pl.lit("bagian"))
+        # One household's one name written twice (a word left out, a slip): part of the other.
+        .when(pl.col("nama_bagian") | pl.col("satu_nama")).then(pl.lit("bagian"))
         .when(sim >= model.nama_pita[2]).then(pl.lit("agak_mirip"))
         .when(pl.col("_kata_sama")).then(pl.lit("kata_sama"))
         .otherwise(pl.lit("beda"))
@@ -264,7 +294,6 @@ def compare(f: pl.DataFrame, model: GandaModel) -> pl.DataFrame:
         .when(pl.col("jenis_kelamin") == pl.col("v_jenis_kelamin")).then(pl.lit("sama"))
         .otherwise(pl.lit("beda"))
     )
-    same_kk = (pl.col("nkk") == pl.col("v_nkk")).fill_null(False)
     same_desa = (pl.col("kode_desa") == pl.col("v_kode_desa")).fill_null(False)
     same_rtrw = ((_strip0("rt") == _strip0("v_rt")) & (_strip0("rw") == _strip0("v_rw"))).fill_null(False)
     tempat = (
@@ -275,15 +304,47 @@ def compare(f: pl.DataFrame, model: GandaModel) -> pl.DataFrame:
         .when(pl.col("kode_kecamatan") == pl.col("v_kode_kecamatan")).then(pl.lit("kecamatan"))
         .otherwise(pl.lit("beda"))
     )
-    f = f.with_columns(
+    lahir = (
+        pl.when(pl.col("lahir").is_null() | pl.col("v_lahir").is_null()).then(pl.lit(None, dtype=pl.Utf8))
+        .when(pl.col("lahir") == pl.col("v_lahir")).then(pl.lit("sama"))
+        .when(pl.col("_lahir_mirip")).then(pl.lit("mirip"))
+        .otherwise(pl.lit("beda"))
+    )
+    f = _add_birthplace_slip(f).with_columns(
         _code("nama", nama), _code("tgl", tgl.replace("tahun_beda", "tahun")), _code("jk", jk),
-        _code("tempat", tempat),
-        kk_sama=same_kk, tgl_nik=tgl_nik,
+        _code("tempat", tempat), _code("lahir", lahir),
+        _tf_nama=pl.max_horizontal("nama_frek", "v_nama_frek"),
+        tgl_nik=tgl_nik,
         kk_beda=(pl.col("nkk") != pl.col("v_nkk")).fill_null(False),
         desa_sama=same_desa,
         satu_kata=(pl.col("nama_kata") == 1) | (pl.col("v_nama_kata") == 1),
     )
-    return _address_level(add_one_name_check(f), model)
+    return _address_level(f.drop("_lahir_mirip"), model)
+
+
+def _add_slip(f: pl.DataFrame, model: GandaModel) -> pl.DataFrame:
+    """`_ketik`: the two names differ in one word only, by one typing slip (`slip_words`), and
+    one of the two words is rare on the list (`kata_langka`): a slip of one name, not two
+    names (SUTARNO / SUPARNO are both common). Once per distinct pair of keys."""
+    cols = ["nama_kunci", "v_nama_kunci", "kata_langka", "v_kata_langka"]
+    todo = (
+        f.filter((pl.col("sim_nama") >= model.nama_pita[2] - 0.1) & (pl.col("nama_urut") != pl.col("v_nama_urut"))
+                 & (pl.col("kata_langka").is_not_null() | pl.col("v_kata_langka").is_not_null()))
+        .select(cols).unique()
+    )
+    flags = []
+    for a, b, rare_a, rare_b in todo.iter_rows():
+        words = slip_words(a, b)
+        flags.append(words is not None and (words[0] in (rare_a or "").split() or words[1] in (rare_b or "").split()))
+    todo = todo.with_columns(_ketik=pl.Series(flags, dtype=pl.Boolean))
+    return f.join(todo, on=cols, how="left", nulls_equal=True).with_columns(pl.col("_ketik").fill_null(False))
+
+
+def _add_birthplace_slip(f: pl.DataFrame) -> pl.DataFrame:
+    """`_lahir_mirip`: two different birth places one typing slip apart, once per distinct pair."""
+    todo = f.filter(pl.col("lahir") != pl.col("v_lahir")).select("lahir", "v_lahir").unique()
+    todo = todo.with_columns(_lahir_mirip=same_birthplace(todo.get_column("lahir"), todo.get_column("v_lahir")))
+    return f.join(todo, on=["lahir", "v_lahir"], how="left").with_columns(pl.col("_lahir_mirip").fill_null(False))
 
 
 def _add_shared_word(f: pl.DataFrame, model: GandaModel) -> pl.DataFrame:
@@ -339,7 +400,7 @@ def _guards() -> pl.Expr:
     other_year = (tgl == LEVELS["tgl"].index("beda")).fill_null(False)
     exact_date = (tgl == 0).fill_null(False)
     name = pl.col("l_nama")
-    close_name = name.is_in([0, 1, 2]).fill_null(False)
+    close_name = name.is_in([LEVELS["nama"].index(lv) for lv in ("sama", "sangat_mirip", "mirip", "ketik")]).fill_null(False)
     # Twins: one household, one birth date, names that are other names (SRI / TRI) and not
     # a slip of one name (SRI / SI, SUPRIYADI / SUPRIYDAI).
     # One name written twice (a word left out, words swapped, a slip either way) is no twin.
@@ -370,9 +431,10 @@ def two_nik_pairs(v: pl.DataFrame, model: GandaModel, *, keep_all: bool = False)
     m, u = field_weights(rnd_levels, level_matrix(compare(_pair_frame(s, _proven_pairs(s)), model)), model)
     proposed = candidate_pairs(s, model)
     texts = NameTexts.of(names)
+    place_slips = slip_pairs(s.get_column("lahir"), s.get_column("_k_lahir"))
     reach = not keep_all
     while True:
-        cand = within_reach(s, texts, proposed, m, u, n, model, cut=reach)
+        cand = within_reach(s, texts, proposed, m, u, n, model, place_slips, cut=reach)
         f = compare(_pair_frame(s, cand), model)
         # One NIK twice is the same-NIK rule's; pairs the guards rule out take no part in learning.
         f = f.filter((pl.col("nik") != pl.col("v_nik")).fill_null(True)).with_columns(_jaga=_guards())
@@ -380,7 +442,7 @@ def two_nik_pairs(v: pl.DataFrame, model: GandaModel, *, keep_all: bool = False)
             f = f.filter(~pl.col("_jaga"))
         learn = f.filter(~pl.col("_jaga"))
         u0 = {fd: float(u[fd][0]) for fd in TF}
-        tf = {fd: tf_u(learn.get_column(f"v_{col}").cast(pl.Float64).fill_null(1).to_numpy(), u0[fd], n, model)
+        tf = {fd: tf_u(learn.get_column(col).cast(pl.Float64).fill_null(1).to_numpy(), u0[fd], n, model)
               for fd, col in TF.items()}
         w = estimate(level_matrix(learn), m, u, tf, n, model)
         # Far more duplicates than the cut assumed: compare every proposed pair after all.
@@ -442,13 +504,15 @@ def _implied_pairs(s: pl.DataFrame, hits: pl.DataFrame, model: GandaModel) -> pl
 
 _LEVEL_TEXT = {
     "nama": {"sama": "nama sama", "sangat_mirip": None, "mirip": None, "agak_mirip": None,
-             "bagian": "nama sebagian sama", "kata_sama": "satu kata nama sama", "beda": "nama berbeda"},
+             "bagian": "nama sebagian sama", "kata_sama": "satu kata nama sama", "beda": "nama berbeda",
+             "ketik": None},
     "tgl": {"sama": "tgl lahir sama", "tukar": DATE_TEXT["tukar"], "mirip": DATE_TEXT["mirip"],
             "tahun": "hanya tahun lahir sama", "beda": "tgl lahir berbeda"},
     "jk": {"sama": "jk sama", "beda": "jk berbeda"},
     "tempat": {"kk": "NKK sama", "rtrw": "desa dan RT/RW sama", "desa": "desa sama",
                "kecamatan": "kecamatan sama, desa berbeda", "beda": "desa berbeda"},
     "alamat": {"sama": "alamat sama", "mirip": "alamat mirip", "agak_mirip": None, "beda": None},
+    "lahir": {"sama": "tempat lahir sama", "mirip": "tempat lahir mirip", "beda": "tempat lahir berbeda"},
 }
 
 
@@ -458,7 +522,12 @@ def _reason() -> pl.Expr:
         texts = [_LEVEL_TEXT[field][lv] for lv in LEVELS[field]]
         expr = pl.col(f"l_{field}").replace_strict(list(range(len(texts))), texts, default=None, return_dtype=pl.Utf8)
         if field == "nama":
-            expr = pl.when(pl.col("l_nama").is_in([1, 2, 3])).then(pl.lit("nama ") + fmt_ratio(pl.col("sim_nama"))).otherwise(expr)
+            expr = (
+                pl.when(pl.col("l_nama").is_in([1, 2, 3])).then(pl.lit("nama ") + fmt_ratio(pl.col("sim_nama")))
+                .when(pl.col("l_nama") == LEVELS["nama"].index("ketik"))
+                .then(pl.lit("nama ") + fmt_ratio(pl.col("sim_nama")) + pl.lit(", salah ketik satu kata"))
+                .otherwise(expr)
+            )
         if field == "tgl":
             expr = pl.when(pl.col("tgl_nik")).then(pl.lit("tgl lahir tertulis berbeda, sama menurut NIK")).otherwise(expr)
         parts.append(expr)

@@ -36,12 +36,13 @@ _REACH_CHUNK = 1_000_000
 
 
 def within_reach(s: pl.DataFrame, names: "NameTexts", pairs: pl.DataFrame, m: dict, u: dict, n: int,
-                  model: GandaModel, cut: bool = True) -> pl.DataFrame:
+                  model: GandaModel, place_slips: pl.DataFrame, cut: bool = True) -> pl.DataFrame:
     """The proposed pairs that could still reach `peluang_min` and pass the household guards,
     with their name similarity (`sim_nama`, `nama_bagian`).
 
-    A pair's best possible weight takes birth date, sex and place as they are (compared on
-    integer codes), the address at its best level, and the name first at the best level any
+    A pair's best possible weight takes birth date, sex, place and birth place as they are
+    (compared on integer codes; `place_slips` lists the birth places one slip apart, as
+    `slip_pairs` gives them), the address at its best level, and the name first at the best level any
     two names can have, then, for the pairs left, at its own level. A pair is dropped when
     that weight stays `jangkauan_margin_bit` below the review threshold even with
     2^`jangkauan_bit` times the prior number of duplicates; so is a pair the household
@@ -51,15 +52,19 @@ def within_reach(s: pl.DataFrame, names: "NameTexts", pairs: pl.DataFrame, m: di
     word of the name and a birth date or year. Without `cut` only the last rule applies.
     The pairs are checked `_REACH_CHUNK` at a time (each pair on its own), which bounds the memory."""
     if pairs.height > _REACH_CHUNK:
-        return pl.concat([within_reach(s, names, pairs.slice(o, _REACH_CHUNK), m, u, n, model, cut)
+        return pl.concat([within_reach(s, names, pairs.slice(o, _REACH_CHUNK), m, u, n, model, place_slips, cut)
                           for o in range(0, pairs.height, _REACH_CHUNK)])
     a, b = pairs.get_column("a"), pairs.get_column("b")
     codes = ["_k_nama_urut", "_k_kunci", "_k_nkk", "_k_kode_desa", "_k_kode_kecamatan", "_k_jenis_kelamin", "_k_rtrw",
-             "_k_alamat", "_tgl_digit", "tahun", "tgl_nik_kode", "_kid"]
+             "_k_alamat", "_k_lahir", "_tgl_digit", "tahun", "tgl_nik_kode", "_kid"]
     # One gather per side (a frame gathers its columns together, far cheaper than one by one).
-    left = s.select(*codes, "_tgl_dm").gather(a)
-    right = s.select(*codes, "_tgl_md", "nama_frek", "tgl_frek", "alamat_frek").gather(b).rename(lambda c: f"v_{c}")
-    frame = pl.concat([pairs.select("a", "b"), left, right], how="horizontal").with_columns(date_level())
+    left = s.select(*codes, "_tgl_dm", "nama_frek", "_langka").gather(a)
+    right = s.select(*codes, "_tgl_md", "nama_frek", "tgl_frek", "alamat_frek", "lahir_frek", "_langka").gather(b).rename(
+        lambda c: f"v_{c}")
+    frame = pl.concat([pairs.select("a", "b"), left, right], how="horizontal").with_columns(
+        date_level(), _tf_max=pl.max_horizontal("nama_frek", "v_nama_frek"))
+    slips = place_slips.select(_k_lahir="a", v__k_lahir="b", _lahir_slip=pl.lit(True))
+    frame = frame.join(slips, on=["_k_lahir", "v__k_lahir"], how="left", maintain_order="left")
 
     def same(c: str) -> pl.Expr:
         return pl.col(f"_k_{c}") == pl.col(f"v__k_{c}")
@@ -92,6 +97,7 @@ def within_reach(s: pl.DataFrame, names: "NameTexts", pairs: pl.DataFrame, m: di
     f = frame.filter(~guarded if cut else pl.lit(True))
     f = f.with_columns(l_tempat=tempat, _nama_sama=name_same)
     best_address = max(0.0, float(table("alamat")[1:].max()))
+
     address_counts = ~pl.col("l_tempat").is_in([0, 1]).fill_null(False)
     rest = (
         pl.when(pl.col("l_tgl") == 0).then(exact_weight("tgl", "v_tgl_frek")).otherwise(level_weight("tgl", pl.col("l_tgl")))
@@ -100,6 +106,9 @@ def within_reach(s: pl.DataFrame, names: "NameTexts", pairs: pl.DataFrame, m: di
         + pl.when(~address_counts).then(0.0)
         .when(pl.col("_k_alamat") == pl.col("v__k_alamat")).then(pl.max_horizontal(exact_weight("alamat", "v_alamat_frek"), 0.0))
         .otherwise(best_address)
+        + pl.when(pl.col("_k_lahir").is_null() | pl.col("v__k_lahir").is_null()).then(0.0)
+        .when(pl.col("_k_lahir") == pl.col("v__k_lahir")).then(exact_weight("lahir", "v_lahir_frek"))
+        .otherwise(level_weight("lahir", pl.when(pl.col("_lahir_slip")).then(1).otherwise(2)))
     )
     needed = (math.log2(model.peluang_min / (1 - model.peluang_min)) - model.jangkauan_margin_bit
               - model.jangkauan_bit - prior_log2_odds(model.ganda_per_pemilih * n, n)) if cut else -math.inf
@@ -109,7 +118,8 @@ def within_reach(s: pl.DataFrame, names: "NameTexts", pairs: pl.DataFrame, m: di
     f = f.filter(pl.col("_sisa") + pl.col("_nama_top").fill_null(max(0.0, float(table("nama")[1:].max()))) >= needed)
     # Stage 2: the name's own level (a shared word or nothing in common count as the better of the two).
     band = model.nama_pita
-    low = max(float(table("nama")[5]), float(table("nama")[6]))
+    low = max(float(table("nama")[LEVELS["nama"].index("kata_sama")]), float(table("nama")[LEVELS["nama"].index("beda")]))
+    max_slip = float(table("nama")[LEVELS["nama"].index("ketik")])
 
     def kept(bagian: pl.Expr) -> pl.Expr:
         level = (
@@ -117,9 +127,14 @@ def within_reach(s: pl.DataFrame, names: "NameTexts", pairs: pl.DataFrame, m: di
             .when(pl.col("sim_nama") >= band[1]).then(2).when(bagian).then(4)
             .when(pl.col("sim_nama") >= band[2]).then(3)
         )
+        # A name a slip away may be `ketik`, and one household's name written twice `bagian`:
+        # either counts at its best where the names are that close or share a household.
+        slip = pl.when((pl.col("sim_nama") >= band[2] - 0.1) & (pl.col("_langka") | pl.col("v__langka"))).then(
+            pl.min_horizontal(pl.lit(max_slip), exact_weight("nama", "_tf_max")))
+        one_name = pl.when(kk).then(float(table("nama")[LEVELS["nama"].index("bagian")]))
         name_w = pl.when(pl.col("_nama_sama")).then(pl.col("_nama_top")).otherwise(
-            level_weight("nama", level).fill_null(low))
-        close = level.is_not_null()
+            pl.max_horizontal(level_weight("nama", level).fill_null(low), slip, one_name))
+        close = level.is_not_null() | slip.is_not_null()
         return (pl.col("_sisa") + pl.when(level.is_null()).then(low).otherwise(name_w) >= needed) & (close | ~far)
 
     f = _name_scores(f, names, kept)

@@ -21,16 +21,19 @@ from schemas.policy import POLICY_TOML
 
 # Comparison levels per field, in the order of the prior lists in policy.toml [ganda.model].
 LEVELS: dict[str, tuple[str, ...]] = {
-    "nama": ("sama", "sangat_mirip", "mirip", "agak_mirip", "bagian", "kata_sama", "beda"),
+    "nama": ("sama", "sangat_mirip", "mirip", "agak_mirip", "bagian", "kata_sama", "beda", "ketik"),
     "tgl": ("sama", "tukar", "mirip", "tahun", "beda"),
     "jk": ("sama", "beda"),
     "tempat": ("kk", "rtrw", "desa", "kecamatan", "beda"),
     "alamat": ("sama", "mirip", "agak_mirip", "beda"),
+    "lahir": ("sama", "mirip", "beda"),
 }
 FIELDS = tuple(LEVELS)
 _EM_ROUNDS = 40
 # Fields whose exact agreement weighs by the value's frequency on the list, and that count.
-TF = {"nama": "nama_frek", "tgl": "tgl_frek", "alamat": "alamat_frek"}
+# The name's count is the larger of the pair's two: a slip (ketik) of a common name weighs as
+# that name does, never as the slip's own rare spelling.
+TF = {"nama": "_tf_nama", "tgl": "v_tgl_frek", "alamat": "v_alamat_frek", "lahir": "v_lahir_frek"}
 
 
 @dataclass(frozen=True)
@@ -51,6 +54,7 @@ class GandaModel:
     blok: tuple[tuple[tuple[str, ...], int], ...]
     nama_pita: tuple[float, float, float]  # name similarity from which sangat_mirip, mirip, agak_mirip
     alamat_pita: tuple[float, float]  # address similarity from which mirip, agak_mirip
+    kata_langka_maks: int  # a word carried by at most this many voters is rare (a slip's word)
 
 
 @lru_cache(maxsize=4)
@@ -81,6 +85,7 @@ def load_model(path: Path = POLICY_TOML) -> GandaModel:
         blok=tuple((tuple(b["kunci"]), int(b["maks"])) for b in doc["blok"]),
         nama_pita=tuple(float(x) for x in doc["nama_pita"]),
         alamat_pita=tuple(float(x) for x in doc["alamat_pita"]),
+        kata_langka_maks=int(doc["kata_langka_maks"]),
     )
 
 
@@ -202,7 +207,7 @@ def weight_expr(w: Weights, n_voters: int, model: GandaModel) -> pl.Expr:
                                                    return_dtype=pl.Float64).fill_null(0.0)
         if field in TF:
             # Term frequency: an exact name, birth date or address weighs by how many voters carry it.
-            freq = pl.col(f"v_{TF[field]}").cast(pl.Float64)
+            freq = pl.col(TF[field]).cast(pl.Float64)
             u_value = (freq.fill_null(1) - 1 + model.bobot_tf * float(w.u[field][0])) / (n_voters - 1 + model.bobot_tf)
             exact = pl.col(f"l_{field}") == 0
             exact_w = (pl.lit(float(w.m[field][0])) / u_value).log(2)

@@ -139,6 +139,17 @@ def _corrupt_date(rng, days: int) -> int:
     return (new - date(1970, 1, 1)).days
 
 
+def _corrupt_place(rng, place: str) -> str | None:
+    """A birth place as a second registration may write it: left out, one typing slip, or with
+    the KAB./KOTA prefix of the kabupaten (TEMANGGUNG -> KAB. TEMANGGUNG)."""
+    choice = rng.integers(0, 3)
+    if choice == 0:
+        return None
+    if choice == 1 and len(place) >= 5:
+        return str(typo(rng, np.array([place]))[0])
+    return ("KAB. " if rng.random() < 0.7 else "KABUPATEN ") + place
+
+
 def _split_title(name: str) -> tuple[list[str], list[str], str]:
     """A spelled name as (titles in front, the name's words, ', TITLE' behind): H. PAIJO ->
     (['H.'], ['PAIJO'], ''); JUMINAH, S.PD. -> ([], ['JUMINAH'], ', S.PD.')."""
@@ -154,9 +165,10 @@ def plant_two_nik_duplicates(rng, voters: pl.DataFrame, reg_nik: NumberRegistry,
     """Some people registered a second time under a NIK of their own, corrupted as the
     public record-linkage benchmarks corrupt their duplicates: a typing slip in the name,
     words swapped or one dropped, a birth date with a wrong digit or day and month swapped,
-    the address left out or typed differently, registered in another household of the desa
-    or in another desa of the kecamatan. 1 to 3 of these per copy; the copy follows the
-    last record of its desa. Both records are marked GANDA_DUA_NIK and point at each other
+    the address left out or typed differently, the birth place left out, mistyped or written
+    with its KAB./KOTA prefix, registered in another household of the desa, in another desa
+    of the kecamatan or, after a move, in another kecamatan. 1 to 3 of these per copy; the
+    copy follows the last record of its desa. Both records are marked GANDA_DUA_NIK and point at each other
     (`pasangan`)."""
     n = voters.height
     k = max(2, round(n * 0.002))
@@ -170,10 +182,10 @@ def plant_two_nik_duplicates(rng, voters: pl.DataFrame, reg_nik: NumberRegistry,
     kec_of = dict(zip(desa["kode_desa"], desa["kode_kecamatan"]))
     households = voters.group_by("_desa_i").agg(pl.col("nkk", "alamat", "rt", "rw", "rumah", "kode_desa"))
     by_desa = {r["_desa_i"]: r for r in households.to_dicts()}
-    kinds = ("nama_ketik", "nama_tukar", "nama_kurang", "tgl", "alamat", "kk", "desa")
+    kinds = ("nama_ketik", "nama_tukar", "nama_kurang", "tgl", "alamat", "tempat", "kk", "desa", "kecamatan")
     # Typing slips and left-out fields are common; a second registration in another household
-    # of the desa less so, and after a move to another desa rarer still.
-    odds = np.array([0.22, 0.12, 0.12, 0.22, 0.16, 0.10, 0.06])
+    # of the desa less so, and after a move to another desa or kecamatan rarer still.
+    odds = np.array([0.20, 0.11, 0.11, 0.20, 0.14, 0.10, 0.08, 0.04, 0.02])
     for c in copies:
         changes = list(rng.choice(len(kinds), int(rng.integers(1, 4)), replace=False, p=odds))
         # Name changes act on the name's own words; a title stays where it was.
@@ -192,14 +204,18 @@ def plant_two_nik_duplicates(rng, voters: pl.DataFrame, reg_nik: NumberRegistry,
                 c["tanggal_lahir"] = date(1970, 1, 1) + timedelta(days=_corrupt_date(rng, born))
             elif kind == "alamat":
                 c["alamat"] = None if rng.random() < 0.5 else str(typo(rng, np.array([c["alamat"]]))[0])
-            elif kind in ("kk", "desa"):
+            elif kind == "tempat" and c["tempat_lahir"]:
+                c["tempat_lahir"] = _corrupt_place(rng, c["tempat_lahir"])
+            elif kind in ("kk", "desa", "kecamatan"):
                 target = c["_desa_i"]
-                if kind == "desa":
-                    same_kec = [i for i, code in enumerate(desa_codes)
-                                if kec_of[code] == kec_of[c["kode_desa"]] and i != c["_desa_i"] and i in by_desa]
-                    if not same_kec:
+                if kind != "kk":
+                    same_kec = kind == "desa"
+                    others = [i for i, code in enumerate(desa_codes)
+                              if (kec_of[code] == kec_of[c["kode_desa"]]) == same_kec and i != c["_desa_i"]
+                              and i in by_desa]
+                    if not others:
                         continue
-                    target = same_kec[int(rng.integers(0, len(same_kec)))]
+                    target = others[int(rng.integers(0, len(others)))]
                 h = by_desa[target]
                 pick = int(rng.integers(0, len(h["nkk"])))
                 if h["nkk"][pick] == c["nkk"]:
