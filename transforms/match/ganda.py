@@ -48,7 +48,7 @@ from transforms.match.ganda_weights import (
     FIELDS, LEVELS, TF, GandaModel, estimate, field_weights, level_matrix, load_model, prior_log2_odds, random_pairs,
     tf_u, weight_expr,
 )
-from transforms.match.places import birthplace_key, same_birthplace, slip_pairs
+from transforms.match.places import birthplace_key, same_birthplace, slip_groups
 from transforms.match.prepare import prepare_voters
 from transforms.match.verdict import DATE_TEXT, fmt_ratio
 
@@ -178,6 +178,7 @@ def _scan_frame(v: pl.DataFrame, model: GandaModel) -> tuple[pl.DataFrame, pl.Da
         _alamat=pl.col("alamat").str.to_uppercase().str.replace_all(r"[^A-Z0-9]+", " ").str.strip_chars())
     # Birth places recur too (a kabupaten's name): each distinct one is keyed once.
     places = v.select("tempat_lahir").unique().with_columns(lahir=birthplace_key(pl.col("tempat_lahir")))
+    places = places.join(slip_groups(places.get_column("lahir")), on="lahir", how="left")
     keys = {k for blok, _ in model.blok for k in blok}
     scan = (
         v.select([c for c in v.columns if c in _PAIR_COLUMNS or c in keys or c == "tempat_lahir"]).with_row_index("i")
@@ -431,10 +432,9 @@ def two_nik_pairs(v: pl.DataFrame, model: GandaModel, *, keep_all: bool = False)
     m, u = field_weights(rnd_levels, level_matrix(compare(_pair_frame(s, _proven_pairs(s)), model)), model)
     proposed = candidate_pairs(s, model)
     texts = NameTexts.of(names)
-    place_slips = slip_pairs(s.get_column("lahir"), s.get_column("_k_lahir"))
     reach = not keep_all
     while True:
-        cand = within_reach(s, texts, proposed, m, u, n, model, place_slips, cut=reach)
+        cand = within_reach(s, texts, proposed, m, u, n, model, cut=reach)
         f = compare(_pair_frame(s, cand), model)
         # One NIK twice is the same-NIK rule's; pairs the guards rule out take no part in learning.
         f = f.filter((pl.col("nik") != pl.col("v_nik")).fill_null(True)).with_columns(_jaga=_guards())

@@ -36,13 +36,13 @@ _REACH_CHUNK = 1_000_000
 
 
 def within_reach(s: pl.DataFrame, names: "NameTexts", pairs: pl.DataFrame, m: dict, u: dict, n: int,
-                  model: GandaModel, place_slips: pl.DataFrame, cut: bool = True) -> pl.DataFrame:
+                  model: GandaModel, cut: bool = True) -> pl.DataFrame:
     """The proposed pairs that could still reach `peluang_min` and pass the household guards,
     with their name similarity (`sim_nama`, `nama_bagian`).
 
     A pair's best possible weight takes birth date, sex, place and birth place as they are
-    (compared on integer codes; `place_slips` lists the birth places one slip apart, as
-    `slip_pairs` gives them), the address at its best level, and the name first at the best level any
+    (compared on integer codes; two birth places of one `slip_groups` group count as one slip
+    apart), the address at its best level, and the name first at the best level any
     two names can have, then, for the pairs left, at its own level. A pair is dropped when
     that weight stays `jangkauan_margin_bit` below the review threshold even with
     2^`jangkauan_bit` times the prior number of duplicates; so is a pair the household
@@ -52,19 +52,17 @@ def within_reach(s: pl.DataFrame, names: "NameTexts", pairs: pl.DataFrame, m: di
     word of the name and a birth date or year. Without `cut` only the last rule applies.
     The pairs are checked `_REACH_CHUNK` at a time (each pair on its own), which bounds the memory."""
     if pairs.height > _REACH_CHUNK:
-        return pl.concat([within_reach(s, names, pairs.slice(o, _REACH_CHUNK), m, u, n, model, place_slips, cut)
+        return pl.concat([within_reach(s, names, pairs.slice(o, _REACH_CHUNK), m, u, n, model, cut)
                           for o in range(0, pairs.height, _REACH_CHUNK)])
     a, b = pairs.get_column("a"), pairs.get_column("b")
     codes = ["_k_nama_urut", "_k_kunci", "_k_nkk", "_k_kode_desa", "_k_kode_kecamatan", "_k_jenis_kelamin", "_k_rtrw",
-             "_k_alamat", "_k_lahir", "_tgl_digit", "tahun", "tgl_nik_kode", "_kid"]
+             "_k_alamat", "_k_lahir", "_g_lahir", "_tgl_digit", "tahun", "tgl_nik_kode", "_kid"]
     # One gather per side (a frame gathers its columns together, far cheaper than one by one).
     left = s.select(*codes, "_tgl_dm", "nama_frek", "_langka").gather(a)
     right = s.select(*codes, "_tgl_md", "nama_frek", "tgl_frek", "alamat_frek", "lahir_frek", "_langka").gather(b).rename(
         lambda c: f"v_{c}")
     frame = pl.concat([pairs.select("a", "b"), left, right], how="horizontal").with_columns(
         date_level(), _tf_max=pl.max_horizontal("nama_frek", "v_nama_frek"))
-    slips = place_slips.select(_k_lahir="a", v__k_lahir="b", _lahir_slip=pl.lit(True))
-    frame = frame.join(slips, on=["_k_lahir", "v__k_lahir"], how="left", maintain_order="left")
 
     def same(c: str) -> pl.Expr:
         return pl.col(f"_k_{c}") == pl.col(f"v__k_{c}")
@@ -108,7 +106,7 @@ def within_reach(s: pl.DataFrame, names: "NameTexts", pairs: pl.DataFrame, m: di
         .otherwise(best_address)
         + pl.when(pl.col("_k_lahir").is_null() | pl.col("v__k_lahir").is_null()).then(0.0)
         .when(pl.col("_k_lahir") == pl.col("v__k_lahir")).then(exact_weight("lahir", "v_lahir_frek"))
-        .otherwise(level_weight("lahir", pl.when(pl.col("_lahir_slip")).then(1).otherwise(2)))
+        .otherwise(level_weight("lahir", pl.when(pl.col("_g_lahir") == pl.col("v__g_lahir")).then(1).otherwise(2)))
     )
     needed = (math.log2(model.peluang_min / (1 - model.peluang_min)) - model.jangkauan_margin_bit
               - model.jangkauan_bit - prior_log2_odds(model.ganda_per_pemilih * n, n)) if cut else -math.inf

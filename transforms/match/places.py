@@ -32,15 +32,23 @@ def same_birthplace(a: pl.Series, b: pl.Series) -> pl.Series:
     return (pl.Series(pair_similarity(a, b, fuzz.ratio) >= BIRTHPLACE_SLIP_MIN) & both).alias("tempat_sama")
 
 
-def slip_pairs(keys: pl.Series, codes: pl.Series) -> pl.DataFrame:
-    """The pairs of different birth places of a list that are one slip apart (`same_birthplace`),
-    as their codes (`a`, `b`, both orders): a list has a few hundred distinct birth places, so
-    every pair of them is compared once and millions of record pairs look theirs up."""
-    places = pl.DataFrame({"key": keys, "code": codes}).drop_nulls().unique("key", maintain_order=True)
-    texts = places.get_column("key").to_list()
+def slip_groups(keys: pl.Series) -> pl.DataFrame:
+    """Each distinct birth place key (`lahir`) with a group number (`_g_lahir`): places one slip
+    apart (`same_birthplace`) share a group, and so, through them, do their slips' slips. Two
+    places of different groups are never one slip apart. A list has a few hundred distinct
+    birth places, so every pair of them is compared once, not millions of record pairs."""
+    texts = keys.drop_nulls().unique().sort().to_list()
     score = process.cdist(texts, texts, scorer=fuzz.ratio, score_cutoff=BIRTHPLACE_SLIP_MIN, dtype=np.uint8,
                           workers=-1) if texts else np.zeros((0, 0), dtype=np.uint8)
-    i, j = np.nonzero(score >= BIRTHPLACE_SLIP_MIN)
-    keep = i != j
-    code = places.get_column("code")
-    return pl.DataFrame({"a": code.gather(i[keep]), "b": code.gather(j[keep])})
+    group = list(range(len(texts)))
+
+    def root(i: int) -> int:
+        while group[i] != i:
+            group[i] = group[group[i]]
+            i = group[i]
+        return i
+
+    for i, j in zip(*np.nonzero(score >= BIRTHPLACE_SLIP_MIN)):
+        group[root(int(i))] = root(int(j))
+    return pl.DataFrame({"lahir": texts, "_g_lahir": [root(i) for i in range(len(texts))]},
+                        schema={"lahir": pl.Utf8, "_g_lahir": pl.Int32})
