@@ -216,3 +216,29 @@ def test_slip_words_names_the_one_word_typed_wrong() -> None:
     assert slip_words("SRI WAHYUNI", "SRI WAHYUNINGSIH") is None  # another name, not a slip
     assert slip_words("DWI AYU", "TRI AYU LESTARI") is None  # another number of words
     assert slip_words("ARUM SARI", "ARUM SARI") is None  # no difference at all
+
+
+def test_the_reach_check_drops_no_pair_a_full_comparison_would_review(tmp_path) -> None:
+    from transforms.match.ganda import two_nik_pairs
+    from transforms.match.ganda_weights import load_model
+    from transforms.match.prepare import prepare_voters
+    from transforms.synth import generate_sample
+
+    # The reach check is a speed-up only: comparing every proposed pair (keep_all) reviews
+    # the same pairs, up to pairs whose probability sits at the threshold (the duplicates EM
+    # counts differ a little when the hopeless pairs take part).
+    info = generate_sample(tmp_path / "s", n_voters=6000, seed=5, hard_cases=True, messy=True)
+    voters = pl.read_csv(info.baseline, infer_schema=False).with_columns(
+        pl.col("tanggal_lahir").str.to_date(), id_pemilih=pl.int_range(1, pl.len() + 1, dtype=pl.Int64))
+    v = prepare_voters(voters, load_policy())
+    model = load_model()
+    cut = two_nik_pairs(v, model).select("id_pemilih_a", "id_pemilih_b")
+    every = two_nik_pairs(v, model, keep_all=True).filter(~pl.col("_jaga")).select(
+        id_pemilih_a=pl.min_horizontal("id_pemilih", "v_id_pemilih"),
+        id_pemilih_b=pl.max_horizontal("id_pemilih", "v_id_pemilih"), peluang="peluang")
+    sure = every.filter(pl.col("peluang") >= model.peluang_min + 0.05).select("id_pemilih_a", "id_pemilih_b")
+    maybe = every.filter(pl.col("peluang") >= model.peluang_min - 0.05).select("id_pemilih_a", "id_pemilih_b")
+    assert sure.height >= 10
+    assert sure.join(cut, on=["id_pemilih_a", "id_pemilih_b"], how="anti").height == 0
+    # Pairs implied through a third record are not in keep_all; the rest must be.
+    assert cut.join(maybe, on=["id_pemilih_a", "id_pemilih_b"], how="anti").height <= 2

@@ -167,7 +167,8 @@ def _scan_frame(v: pl.DataFrame, model: GandaModel) -> tuple[pl.DataFrame, pl.Da
     codes; and its distinct name keys (`_kid` is the row of a record's key there)."""
     born = pl.col("tanggal_lahir")
     day, month = born.dt.day().cast(pl.Int32), born.dt.month().cast(pl.Int32)
-    names = v.select("nama_kunci", "nama_urut", "nama_rapat", "nama_frek").unique("nama_kunci", keep="any").with_row_index("_kid")
+    names = (v.select("nama_kunci", "nama_urut", "nama_rapat", "nama_frek").unique("nama_kunci", keep="any")
+             .with_row_index("_kid"))
     distinct = names.select("nama_kunci", "_kid", fon=phonetic_key(names.get_column("nama_kunci"))).join(
         _rare_words(names, model), on="nama_kunci", how="left", maintain_order="left")
     names = names.drop("nama_frek")
