@@ -476,3 +476,38 @@ def test_default_rates(sample, baseline):
     assert 0.011 < share["BARU"] < 0.019
     assert 0.008 < share["TMS"] < 0.015
     assert 0.005 < share["UBAH"] < 0.011
+
+
+def test_a_copy_of_someone_born_on_29_february_gets_a_real_date():
+    from datetime import date, timedelta
+
+    import numpy as np
+
+    from transforms.synth.planted import _corrupt_date
+
+    # A birth date typed with another year: 29 February 1984 in 1983 is no date, and the
+    # generator must not stop on it (some seeds drew one and failed).
+    rng = np.random.default_rng(0)
+    born = (date(1984, 2, 29) - date(1970, 1, 1)).days
+    typed = {date(1970, 1, 1) + timedelta(days=_corrupt_date(rng, born)) for _ in range(300)}
+    assert date(1984, 2, 29) not in typed
+    assert any(d.year != 1984 for d in typed) and all(abs(d.year - 1984) < 10 for d in typed)
+
+
+def test_two_nik_copies_carry_the_slips_of_record_linkage_benchmarks():
+    import numpy as np
+
+    from transforms.synth.planted import _name_slip
+
+    # Swapped, dropped, doubled and neighbouring-key letters: every kind appears, one per copy.
+    rng = np.random.default_rng(3)
+    name = "SITI ROMLAH"
+    typed = [_name_slip(rng, name) for _ in range(400)]
+    assert name not in typed
+    lengths = {len(t) - len(name) for t in typed}
+    assert lengths == {-1, 0, 1}
+    same_length = [t for t in typed if len(t) == len(name)]
+    swapped = [t for t in same_length if sorted(t) == sorted(name)]
+    replaced = [t for t in same_length if sorted(t) != sorted(name)]
+    assert swapped and replaced
+    assert all(sum(a != b for a, b in zip(t, name)) == 1 for t in replaced)

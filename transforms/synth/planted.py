@@ -135,8 +135,34 @@ def _corrupt_date(rng, days: int) -> int:
         new = d.replace(day=day) if 1 <= day <= 28 and day != d.day else d.replace(day=(d.day % 28) + 1)
     else:
         year = d.year - d.year % 10 + int(rng.integers(0, 10))
-        new = d.replace(year=year if year != d.year else d.year - 1)
+        year = year if year != d.year else d.year - 1
+        # 29 February typed in a year without one reads as the 28th.
+        new = d.replace(year=year, day=28) if (d.month, d.day) == (2, 29) else d.replace(year=year)
     return (new - date(1970, 1, 1)).days
+
+
+# Letters next to each other on a keyboard: a finger that lands one key off.
+_KEY_ROWS = ("QWERTYUIOP", "ASDFGHJKL", "ZXCVBNM")
+_NEAR_KEYS = {c: "".join(row[j] for j in (i - 1, i + 1) if 0 <= j < len(row)) for row in _KEY_ROWS
+              for i, c in enumerate(row)}
+
+
+def _name_slip(rng, name: str) -> str:
+    """One typing slip in a name, of the kinds record-linkage benchmarks plant: two neighbouring
+    letters swapped or one dropped (as `typo`), a letter typed twice, or a letter replaced by a
+    neighbouring key's. A replaced letter may make another real name (SUTARNO -> SUTARBO is no
+    name, SUTARNO -> SUTARMO nearly one): such a copy is meant to be hard to find."""
+    letters = [j for j, ch in enumerate(name) if ch.isalpha()]
+    if len(letters) < 2:
+        return name
+    kind = rng.choice(4, p=[0.3, 0.3, 0.2, 0.2])
+    if kind < 2:
+        return str(typo(rng, np.array([name]))[0])
+    j = letters[int(rng.integers(len(letters)))]
+    if kind == 2:
+        return name[:j] + name[j] + name[j:]
+    near = _NEAR_KEYS.get(name[j], "")
+    return name[:j] + near[int(rng.integers(len(near)))] + name[j + 1:] if near else name
 
 
 def _corrupt_place(rng, place: str) -> str | None:
@@ -193,7 +219,7 @@ def plant_two_nik_duplicates(rng, voters: pl.DataFrame, reg_nik: NumberRegistry,
         for j in changes:
             kind = kinds[j]
             if kind == "nama_ketik":
-                words = str(typo(rng, np.array([" ".join(words)]))[0]).split(" ")
+                words = _name_slip(rng, " ".join(words)).split(" ")
             elif kind == "nama_tukar" and len(words) >= 2:
                 words = words[1:] + words[:1]
             elif kind == "nama_kurang" and len(words) >= 2:
