@@ -86,6 +86,18 @@ def _one_slip(a: str, b: str) -> bool:
 SAME_WORDS, LONG_SLIP, SHORT_SLIP, OTHER_WORDS = 0, 1, 2, 3
 
 
+def _unpaired(wa: list[str], wb: list[str]) -> tuple[list[str], list[str]]:
+    """The words of each name left once equal words are paired off (each word used once)."""
+    rest_b = list(wb)
+    rest_a = []
+    for w in wa:
+        if w in rest_b:
+            rest_b.remove(w)
+        else:
+            rest_a.append(w)
+    return rest_a, rest_b
+
+
 def _word_difference(a: str, b: str) -> int:
     """How two close name keys differ, word by word.
 
@@ -102,13 +114,7 @@ def _word_difference(a: str, b: str) -> int:
     wa, wb = a.split(), b.split()
     if len(wa) != len(wb):
         return OTHER_WORDS
-    rest_b = list(wb)
-    rest_a = []
-    for w in wa:
-        if w in rest_b:
-            rest_b.remove(w)
-        else:
-            rest_a.append(w)
+    rest_a, rest_b = _unpaired(wa, wb)
     short = []
     for w in rest_a:
         best = max(rest_b, key=lambda x: fuzz.ratio(w, x))
@@ -131,13 +137,7 @@ def slip_words(a: str, b: str) -> tuple[str, str] | None:
     wa, wb = a.split(), b.split()
     if len(wa) != len(wb) or not wa:
         return None
-    rest = list(wb)
-    odd = []
-    for w in wa:
-        if w in rest:
-            rest.remove(w)
-        else:
-            odd.append(w)
+    odd, rest = _unpaired(wa, wb)
     if len(odd) != 1 or len(rest) != 1 or not _one_slip(odd[0], rest[0]):
         return None
     return odd[0], rest[0]
