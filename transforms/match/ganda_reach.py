@@ -112,12 +112,18 @@ def within_reach(s: pl.DataFrame, names: "NameTexts", pairs: pl.DataFrame, m: di
               - model.jangkauan_bit - prior_log2_odds(model.ganda_per_pemilih * n, n)) if cut else -math.inf
     exact_name = exact_weight("nama", "v_nama_frek")
     f = f.with_columns(_sisa=rest, _nama_top=pl.when(pl.col("_nama_sama")).then(exact_name))
-    # Stage 1: every other name at the best level a name can have.
-    f = f.filter(pl.col("_sisa") + pl.col("_nama_top").fill_null(max(0.0, float(table("nama")[1:].max()))) >= needed)
+    # Stage 1: every other name at the best level a name can have: a slip into a rare word
+    # only where one of the names has one, and never above the commoner spelling's own weight.
+    ketik = LEVELS["nama"].index("ketik")
+    max_slip = float(table("nama")[ketik])
+    slip_top = pl.when(pl.col("_langka") | pl.col("v__langka")).then(
+        pl.min_horizontal(pl.lit(max_slip), exact_weight("nama", "_tf_max")))
+    other_top = max(0.0, *(float(w) for i, w in enumerate(table("nama")) if i not in (0, ketik)))
+    f = f.filter(pl.col("_sisa") + pl.coalesce(pl.col("_nama_top"), pl.max_horizontal(pl.lit(other_top), slip_top))
+                 >= needed)
     # Stage 2: the name's own level (a shared word or nothing in common count as the better of the two).
     band = model.nama_pita
     low = max(float(table("nama")[LEVELS["nama"].index("kata_sama")]), float(table("nama")[LEVELS["nama"].index("beda")]))
-    max_slip = float(table("nama")[LEVELS["nama"].index("ketik")])
 
     def kept(bagian: pl.Expr) -> pl.Expr:
         level = (
@@ -127,8 +133,7 @@ def within_reach(s: pl.DataFrame, names: "NameTexts", pairs: pl.DataFrame, m: di
         )
         # A name a slip away may be `ketik`, and one household's name written twice `bagian`:
         # either counts at its best where the names are that close or share a household.
-        slip = pl.when((pl.col("sim_nama") >= band[2] - 0.1) & (pl.col("_langka") | pl.col("v__langka"))).then(
-            pl.min_horizontal(pl.lit(max_slip), exact_weight("nama", "_tf_max")))
+        slip = pl.when(pl.col("sim_nama") >= band[2] - 0.1).then(slip_top)
         one_name = pl.when(kk).then(float(table("nama")[LEVELS["nama"].index("bagian")]))
         name_w = pl.when(pl.col("_nama_sama")).then(pl.col("_nama_top")).otherwise(
             pl.max_horizontal(level_weight("nama", level).fill_null(low), slip, one_name))
