@@ -318,6 +318,9 @@ def _group_table(doc, ringkasan: dict, desa_n: dict[str, int], groups: list[tupl
     _repeat_header(sub)
     totals = [0] * (3 * len(groups))
     desa_total = 0
+    # The figures of each number column as written, for its width (reading them back from
+    # the cells walks every row's cells once per column).
+    texts: list[list[str]] = [[] for _ in range(n_cols - lead)]
     for i, (kode, area) in enumerate(kec.items(), 1):
         cells = table.rows[i + 1].cells
         _cell(cells[0], str(i), align="center")
@@ -329,16 +332,17 @@ def _group_table(doc, ringkasan: dict, desa_n: dict[str, int], groups: list[tupl
             for s, (sex, _) in enumerate(SEXES):
                 v = _value(area, key, sex)
                 totals[3 * g + s] += v
-                _cell(cells[lead + 3 * g + s], angka(v), align="right")
+                texts[3 * g + s].append(angka(v))
+                _cell(cells[lead + 3 * g + s], texts[3 * g + s][-1], align="right")
     last = table.rows[len(kec) + 2].cells
     _cell(last[0].merge(last[1]), "JUMLAH", bold=True, align="center")
     if with_desa:
         _cell(last[2], angka(desa_total), bold=True, align="right")
     for j, v in enumerate(totals):
-        _cell(last[lead + j], angka(v), bold=True, align="right")
+        texts[j].append(angka(v))
+        _cell(last[lead + j], texts[j][-1], bold=True, align="right")
     _compact(table)
     lead_cm = [0.9, 3.0] + ([1.3] if with_desa else [])
-    texts = [[row.cells[j].text for row in table.rows[2:]] for j in range(lead, n_cols)]
     _widths(table, lead_cm + number_widths(texts, LANDSCAPE_WIDTH_CM - sum(lead_cm)))
 
 
