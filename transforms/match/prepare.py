@@ -127,8 +127,7 @@ def age_at(birth: pl.Expr, on: pl.Expr) -> pl.Expr:
 
 
 def prepare_records(records: pl.DataFrame, tanggal_acuan: date | None) -> pl.DataFrame:
-    r = _ensure_columns(records, _RECORD_TYPES).with_row_index("_rid")
-    r = r.with_columns(_key_columns(name_key(r.get_column("nama").fill_null(""))))
+    r = with_name_keys(_ensure_columns(records, _RECORD_TYPES).with_row_index("_rid"))
     event = pl.coalesce(
         pl.col("tanggal_meninggal"),
         pl.col("tanggal_pindah"),
