@@ -281,7 +281,6 @@ def write_table(wb: Workbook, heading: Heading, table: Table) -> None:
         widths = fit_for_print(widths, [c.kind for c in table.columns], table.min_print_pt)
     wraps = []
     for i, (col, width) in enumerate(zip(table.columns, widths)):
-        ws.column_dimensions[get_column_letter(i + 1)].width = width
         # A text column wraps when its widest value does not fit.
         wraps.append(col.kind == "teks" and (table.wrap_all or widest[i] > width - 1))
     header_lines = max((_wrap_lines(c.title, int((w - 1) / HEADER_CHAR)) for c, w in zip(table.columns, widths)), default=1)
@@ -324,7 +323,7 @@ def write_table(wb: Workbook, heading: Heading, table: Table) -> None:
     ws.print_options.horizontalCentered = True
     ws.oddFooter.center.text = "Halaman &P dari &N"
     # Column widths, row heights and frozen panes are written before the first row.
-    ws._writer = MemorySheetWriter(ws, styles)
+    ws._writer = MemorySheetWriter(ws, styles, widths)
     ws._writer.write_top()
     ws._values_to_row = rows_as_given
 
