@@ -6,6 +6,7 @@ summary say the same thing."""
 
 from __future__ import annotations
 
+from copy import deepcopy
 from io import BytesIO
 from pathlib import Path
 from zipfile import ZipFile
@@ -99,7 +100,33 @@ def _para(doc, text: str = "", *, bold: bool = False, center: bool = False, size
     return p
 
 
+# A cell's paragraph as `_cell` writes it, per (size, bold, align): the attachment's tables have
+# thousands of cells, and building each paragraph through python-docx costs most of the document.
+_CELL_PARAGRAPHS: dict[tuple[float, bool, str], object] = {}
+_TC_PR = qn("w:tcPr")
+
+
 def _cell(cell, text: str, *, size: float = TABLE_PT, bold: bool = False, align: str = "left") -> None:
+    # Text python-docx writes as one plain <w:t> (no tab, line break or edge space) takes a
+    # copy of the paragraph it wrote for the first such cell, with this text.
+    plain = bool(text) and text.strip() == text and not any(c in text for c in "\t\r\n")
+    template = _CELL_PARAGRAPHS.get((size, bold, align)) if plain else None
+    if template is None:
+        _build_cell(cell, text, size=size, bold=bold, align=align)
+        written = cell._tc.p_lst[0]
+        if plain and written[-1][-1].tag == qn("w:t"):
+            _CELL_PARAGRAPHS[(size, bold, align)] = deepcopy(written)
+        return
+    tc = cell._tc
+    for child in list(tc):  # what setting the cell's text clears
+        if child.tag != _TC_PR:
+            tc.remove(child)
+    paragraph = deepcopy(template)
+    paragraph[-1][-1].text = text  # the text run's <w:t>
+    tc.append(paragraph)
+
+
+def _build_cell(cell, text: str, *, size: float, bold: bool, align: str) -> None:
     cell.text = ""
     p = cell.paragraphs[0]
     _font(p.add_run(text), size, bold)
