@@ -19,9 +19,13 @@ from openpyxl import LXML, Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.utils import get_column_letter
 from openpyxl.utils.datetime import to_excel
+from openpyxl.utils.indexed_list import IndexedList
 from openpyxl.worksheet._writer import WorksheetWriter
 from openpyxl.packaging.extended import ExtendedProperties
 from openpyxl.styles.colors import COLOR_INDEX
+from openpyxl.styles.differential import DifferentialStyleList
+from openpyxl.styles.named_styles import NamedStyleList
+from openpyxl.styles.table import TableStyleList
 from openpyxl.styles.stylesheet import write_stylesheet
 from openpyxl.workbook._writer import WorkbookWriter
 from openpyxl.writer.excel import ExcelWriter
@@ -330,8 +334,43 @@ def _style_key(wb: Workbook) -> tuple | None:
     )
 
 
-def new_workbook() -> Workbook:
+class _ReportWorkbook(Workbook):
+    """A write-only Workbook whose starting style tables are copies of a fresh workbook's, made
+    once: openpyxl builds them by hashing its default style objects again for every workbook."""
+
+    def _setup_styles(self) -> None:
+        fresh = _fresh_styles()
+        for name in _STYLE_TABLES:
+            setattr(self, name, _copy_indexed(getattr(fresh, name)))
+        self._date_formats = {}
+        self._timedelta_formats = {}
+        self._colors = COLOR_INDEX
+        # The default named style (Normal), bound to the fresh workbook whose tables these copy;
+        # no report changes it.
+        self._named_styles = NamedStyleList(fresh._named_styles)
+        self._table_styles = TableStyleList()
+        self._differential_styles = DifferentialStyleList()
+
+
+_STYLE_TABLES = ("_fonts", "_alignments", "_borders", "_fills", "_number_formats", "_protections", "_cell_styles")
+
+
+@lru_cache(maxsize=1)
+def _fresh_styles() -> Workbook:
     return Workbook(write_only=True)
+
+
+def _copy_indexed(table: IndexedList) -> IndexedList:
+    """The same list and index, without hashing its values again."""
+    copy = IndexedList()
+    list.extend(copy, table)
+    copy._dict = dict(table._dict)
+    copy.clean = table.clean
+    return copy
+
+
+def new_workbook() -> Workbook:
+    return _ReportWorkbook(write_only=True)
 
 
 class StampedZip(ZipFile):
