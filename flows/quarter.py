@@ -27,7 +27,7 @@ from transforms import arsip, audit, store
 from transforms.coklit import with_coklit
 from transforms.errors import InputError
 from transforms.ingest import event_records, quarantined
-from transforms.match import with_name_keys
+from transforms.match.prepare import with_name_keys
 from transforms.parse import ParseContext
 from transforms.quarters import plan_run
 from transforms.read import list_inbox

@@ -5,7 +5,8 @@ from __future__ import annotations
 import polars as pl
 
 from schemas.fields import AKTIF
-from transforms.match import find_ganda, prepare_voters, with_name_keys
+from transforms.match import find_ganda, prepare_voters
+from transforms.match.prepare import with_name_keys
 from transforms.quarter_state import ADULT_AGE, QuarterState, add_review, change_row, proposal
 from transforms.review import T_GANDA, pair_key, person_state, review_id
 

@@ -19,7 +19,8 @@ from schemas.policy import MatchPolicy
 from schemas.tables import TmsRules
 from transforms.checks import check_whole_list
 from transforms.coklit import apply_coklit
-from transforms.match import DAFTAR_AKTIF, DAFTAR_TMS, NAME_KEY_COLUMNS, purpose_expr
+from transforms.match import DAFTAR_AKTIF, DAFTAR_TMS, purpose_expr
+from transforms.match.prepare import NAME_KEY_COLUMNS
 from transforms.queue import Decisions, add_carried, assign_review_ids, drop_rejected
 from transforms.quarter_state import (
     QuarterState,

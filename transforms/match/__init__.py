@@ -34,12 +34,12 @@ from schemas.policy import MatchPolicy, load_policy
 from transforms.match.evidence import pair_similarity
 from transforms.match.ganda import find_ganda
 from transforms.match.link import link_records
-from transforms.match.prepare import NAME_KEY_COLUMNS, PREPARED_COLUMNS, age_at, prepare_voters, with_name_keys
+from transforms.match.prepare import PREPARED_COLUMNS, age_at, prepare_voters
 from transforms.match.stage import match_quarter, purpose_expr
 
 __all__ = [
     "AUTO", "REVIEW", "NONE", "M_NIK", "M_NIK_NAMA", "M_NIK_KONFLIK", "M_FUZZY", "M_NONE",
-    "LINK_SCHEMA", "NAME_KEY_COLUMNS", "PREPARED_COLUMNS", "MatchPolicy", "load_policy",
-    "find_ganda", "link_records", "prepare_voters", "with_name_keys", "age_at", "pair_similarity",
+    "LINK_SCHEMA", "PREPARED_COLUMNS", "MatchPolicy", "load_policy",
+    "find_ganda", "link_records", "prepare_voters", "age_at", "pair_similarity",
     "match_quarter", "purpose_expr", "MATCH_SCHEMA", "DAFTAR_AKTIF", "DAFTAR_TMS",
 ]
