@@ -27,6 +27,7 @@ from transforms import arsip, audit, store
 from transforms.coklit import with_coklit
 from transforms.errors import InputError
 from transforms.ingest import event_records, quarantined
+from transforms.match.prepare import with_name_keys
 from transforms.parse import ParseContext
 from transforms.quarters import plan_run
 from transforms.read import list_inbox
@@ -128,7 +129,8 @@ def _run_locked(con, steps: Steps, logger, run: RunParams, lintas: LintasQueue |
         logger.info("verifikasi: %s", line)
 
     t = time.perf_counter()
-    current = store.list_as_of(con, kuartal - 1)
+    # The list's name keys serve both the matcher and the whole-list checks: computed once.
+    current = with_name_keys(store.list_as_of(con, kuartal - 1))
     links = steps.match(records, current, tanggal_acuan)
     timer.lap("cocok", t)
     t = time.perf_counter()

@@ -6,6 +6,7 @@ summary say the same thing."""
 
 from __future__ import annotations
 
+from copy import deepcopy
 from io import BytesIO
 from pathlib import Path
 from zipfile import ZipFile
@@ -99,7 +100,33 @@ def _para(doc, text: str = "", *, bold: bool = False, center: bool = False, size
     return p
 
 
+# A cell's paragraph as `_cell` writes it, per (size, bold, align): the attachment's tables have
+# thousands of cells, and building each paragraph through python-docx costs most of the document.
+_CELL_PARAGRAPHS: dict[tuple[float, bool, str], object] = {}
+_TC_PR = qn("w:tcPr")
+
+
 def _cell(cell, text: str, *, size: float = TABLE_PT, bold: bool = False, align: str = "left") -> None:
+    # Text python-docx writes as one plain <w:t> (no tab, line break or edge space) takes a
+    # copy of the paragraph it wrote for the first such cell, with this text.
+    plain = bool(text) and text.strip() == text and not any(c in text for c in "\t\r\n")
+    template = _CELL_PARAGRAPHS.get((size, bold, align)) if plain else None
+    if template is None:
+        _build_cell(cell, text, size=size, bold=bold, align=align)
+        written = cell._tc.p_lst[0]
+        if plain and written[-1][-1].tag == qn("w:t"):
+            _CELL_PARAGRAPHS[(size, bold, align)] = deepcopy(written)
+        return
+    tc = cell._tc
+    for child in list(tc):  # what setting the cell's text clears
+        if child.tag != _TC_PR:
+            tc.remove(child)
+    paragraph = deepcopy(template)
+    paragraph[-1][-1].text = text  # the text run's <w:t>
+    tc.append(paragraph)
+
+
+def _build_cell(cell, text: str, *, size: float, bold: bool, align: str) -> None:
     cell.text = ""
     p = cell.paragraphs[0]
     _font(p.add_run(text), size, bold)
@@ -318,6 +345,9 @@ def _group_table(doc, ringkasan: dict, desa_n: dict[str, int], groups: list[tupl
     _repeat_header(sub)
     totals = [0] * (3 * len(groups))
     desa_total = 0
+    # The figures of each number column as written, for its width (reading them back from
+    # the cells walks every row's cells once per column).
+    texts: list[list[str]] = [[] for _ in range(n_cols - lead)]
     for i, (kode, area) in enumerate(kec.items(), 1):
         cells = table.rows[i + 1].cells
         _cell(cells[0], str(i), align="center")
@@ -329,16 +359,17 @@ def _group_table(doc, ringkasan: dict, desa_n: dict[str, int], groups: list[tupl
             for s, (sex, _) in enumerate(SEXES):
                 v = _value(area, key, sex)
                 totals[3 * g + s] += v
-                _cell(cells[lead + 3 * g + s], angka(v), align="right")
+                texts[3 * g + s].append(angka(v))
+                _cell(cells[lead + 3 * g + s], texts[3 * g + s][-1], align="right")
     last = table.rows[len(kec) + 2].cells
     _cell(last[0].merge(last[1]), "JUMLAH", bold=True, align="center")
     if with_desa:
         _cell(last[2], angka(desa_total), bold=True, align="right")
     for j, v in enumerate(totals):
-        _cell(last[lead + j], angka(v), bold=True, align="right")
+        texts[j].append(angka(v))
+        _cell(last[lead + j], texts[j][-1], bold=True, align="right")
     _compact(table)
     lead_cm = [0.9, 3.0] + ([1.3] if with_desa else [])
-    texts = [[row.cells[j].text for row in table.rows[2:]] for j in range(lead, n_cols)]
     _widths(table, lead_cm + number_widths(texts, LANDSCAPE_WIDTH_CM - sum(lead_cm)))
 
 

@@ -33,7 +33,7 @@ from reports.texts import (  # noqa: F401  (the words of a report, re-exported f
     width_of,
 )
 from reports.xlsx_io import (  # noqa: F401
-    MemorySheetWriter, Row, StampedZip, new_workbook, rows_as_given, save_workbook,
+    MemorySheetWriter, Row, SheetLook, StampedZip, new_workbook, rows_as_given, save_workbook,
 )
 
 # Title block: KPU line, report name, area, quarter, tanggal acuan, dibuat; then a blank row.
@@ -281,7 +281,6 @@ def write_table(wb: Workbook, heading: Heading, table: Table) -> None:
         widths = fit_for_print(widths, [c.kind for c in table.columns], table.min_print_pt)
     wraps = []
     for i, (col, width) in enumerate(zip(table.columns, widths)):
-        ws.column_dimensions[get_column_letter(i + 1)].width = width
         # A text column wraps when its widest value does not fit.
         wraps.append(col.kind == "teks" and (table.wrap_all or widest[i] > width - 1))
     header_lines = max((_wrap_lines(c.title, int((w - 1) / HEADER_CHAR)) for c, w in zip(table.columns, widths)), default=1)
@@ -299,7 +298,6 @@ def write_table(wb: Workbook, heading: Heading, table: Table) -> None:
     first_header = header_row - 1 if table.groups else header_row
     if table.groups:
         ws.row_dimensions[first_header].height = LINE_HEIGHT + 3
-    ws.freeze_panes = f"{get_column_letter(table.title_columns + 1)}{first_data}"
     ws.print_title_rows = f"{first_header}:{header_row}"
     ws.auto_filter.ref = f"A{header_row}:{last_col}{max(last_data, header_row)}"
     ws.page_setup.orientation = "landscape"
@@ -307,10 +305,8 @@ def write_table(wb: Workbook, heading: Heading, table: Table) -> None:
     if table.print_scale is None:
         ws.page_setup.fitToWidth = 1
         ws.page_setup.fitToHeight = 0
-        ws.sheet_properties.pageSetUpPr.fitToPage = True
     else:
         ws.page_setup.scale = table.print_scale
-        ws.sheet_properties.pageSetUpPr.fitToPage = False
         if table.title_columns:
             ws.print_title_cols = f"A:{get_column_letter(table.title_columns)}"
         for col in group_page_breaks(table, widths):
@@ -322,9 +318,11 @@ def write_table(wb: Workbook, heading: Heading, table: Table) -> None:
     ws.page_margins.bottom = 0.9
     ws.page_margins.footer = 0.3
     ws.print_options.horizontalCentered = True
-    ws.oddFooter.center.text = "Halaman &P dari &N"
+    # Frozen panes, fit to the page width (else the scale above) and the page number footer.
+    look = SheetLook(freeze=f"{get_column_letter(table.title_columns + 1)}{first_data}",
+                     fit_to_page=table.print_scale is None, footer="Halaman &P dari &N")
     # Column widths, row heights and frozen panes are written before the first row.
-    ws._writer = MemorySheetWriter(ws, styles)
+    ws._writer = MemorySheetWriter(ws, styles, widths, look)
     ws._writer.write_top()
     ws._values_to_row = rows_as_given
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 import re
+from dataclasses import dataclass
 from functools import lru_cache
 from datetime import date, datetime
 from decimal import Decimal
@@ -18,9 +19,13 @@ from openpyxl import LXML, Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.utils import get_column_letter
 from openpyxl.utils.datetime import to_excel
+from openpyxl.utils.indexed_list import IndexedList
 from openpyxl.worksheet._writer import WorksheetWriter
 from openpyxl.packaging.extended import ExtendedProperties
 from openpyxl.styles.colors import COLOR_INDEX
+from openpyxl.styles.differential import DifferentialStyleList
+from openpyxl.styles.named_styles import NamedStyleList
+from openpyxl.styles.table import TableStyleList
 from openpyxl.styles.stylesheet import write_stylesheet
 from openpyxl.workbook._writer import WorkbookWriter
 from openpyxl.writer.excel import ExcelWriter
@@ -110,13 +115,42 @@ def _raw_sink(xf, out: BytesIO):
 _UNSET = object()
 
 
+@dataclass(frozen=True)
+class SheetLook:
+    """What a table sheet sets of its properties, views and footer: the frozen panes (top-left
+    cell of the scrolling part), fit to the page width or not, the footer's centre text. The
+    sheet writer writes them as openpyxl would, from XML serialized once per distinct look:
+    building those objects for every sheet costs more than the rows of most sheets."""
+
+    freeze: str
+    fit_to_page: bool
+    footer: str
+
+    def apply(self, ws) -> None:
+        ws.freeze_panes = self.freeze
+        ws.sheet_properties.pageSetUpPr.fitToPage = self.fit_to_page
+        ws.oddFooter.center.text = self.footer
+
+
+@lru_cache(maxsize=64)
+def _look_xml(look: SheetLook) -> tuple[str, str, str]:
+    """(sheet properties, sheet views, header and footer) of a sheet with `look`, as openpyxl writes them."""
+    ws = Workbook(write_only=True).create_sheet()
+    look.apply(ws)
+    header = tostring(ws.HeaderFooter.to_tree()).decode("ascii") if ws.HeaderFooter else ""  # none without text
+    return tostring(ws.sheet_properties.to_tree()).decode("ascii"), tostring(ws.views.to_tree()).decode("ascii"), header
+
+
 class MemorySheetWriter(WorksheetWriter):
     """Keeps a write-only sheet's XML in memory (no temporary file per sheet) and writes the
     rows of a table as ready XML, the same bytes openpyxl's cells would give: openpyxl's
     per-cell work costs most of the time of hundreds of small workbooks."""
 
-    def __init__(self, ws, styles) -> None:  # styles: reports.style.WorkbookStyles
+    def __init__(self, ws, styles, widths: Sequence[float] = (), look: SheetLook | None = None) -> None:
+        # styles: reports.style.WorkbookStyles
         super().__init__(ws, out=BytesIO())
+        self._widths = tuple(widths)  # of columns A, B, ...: written by write_cols
+        self._look = look
         self._style = styles.get
         self._letters: list[str] = []
         # (role, kind, wrap) -> [kind, style attribute without quote prefix, with it]
@@ -127,6 +161,47 @@ class MemorySheetWriter(WorksheetWriter):
 
     def cleanup(self) -> None:
         pass
+
+    def _raw(self):
+        """Where ready XML goes at this point of the sheet (None without lxml)."""
+        xf = self.xf.send(True)
+        self.xf.send(None)  # the stream drops what is sent right after it hands out its writer
+        return _raw_sink(xf, self.out)
+
+    def _look_part(self, index: int, fallback) -> None:
+        """Part `index` of the sheet's look (properties, views, header and footer) as ready XML."""
+        raw = self._raw() if self._look is not None else None
+        if raw is None:
+            if self._look is not None:  # once: frozen panes set twice add selections
+                self._look.apply(self.ws)
+                self._look = None
+            return fallback()
+        raw(_look_xml(self._look)[index])
+
+    def write_properties(self) -> None:
+        self._look_part(0, super().write_properties)
+
+    def write_views(self) -> None:
+        self._look_part(1, super().write_views)
+
+    def write_header(self) -> None:
+        self._look_part(2, super().write_header)
+
+    def write_cols(self) -> None:
+        """The column widths, byte for byte as openpyxl's column dimensions write them (a
+        custom width each, in column order), without building a dimension object per column."""
+        if not self._widths:
+            return super().write_cols()
+        raw = self._raw()
+        if raw is None:  # another XML backend: through openpyxl's dimensions
+            for i, width in enumerate(self._widths, 1):
+                self.ws.column_dimensions[get_column_letter(i)].width = width
+            return super().write_cols()
+        # A zero width is no custom width: openpyxl leaves such a column out.
+        cols = "".join(f'<col width="{float(w):.16g}" customWidth="1" min="{i}" max="{i}"/>'
+                       for i, w in enumerate(self._widths, 1) if w)
+        if cols:
+            raw(f"<cols>{cols}</cols>")
 
     def _letters_for(self, n: int) -> list[str]:
         while len(self._letters) < n:
@@ -259,8 +334,43 @@ def _style_key(wb: Workbook) -> tuple | None:
     )
 
 
-def new_workbook() -> Workbook:
+class _ReportWorkbook(Workbook):
+    """A write-only Workbook whose starting style tables are copies of a fresh workbook's, made
+    once: openpyxl builds them by hashing its default style objects again for every workbook."""
+
+    def _setup_styles(self) -> None:
+        fresh = _fresh_styles()
+        for name in _STYLE_TABLES:
+            setattr(self, name, _copy_indexed(getattr(fresh, name)))
+        self._date_formats = {}
+        self._timedelta_formats = {}
+        self._colors = COLOR_INDEX
+        # The default named style (Normal), bound to the fresh workbook whose tables these copy;
+        # no report changes it.
+        self._named_styles = NamedStyleList(fresh._named_styles)
+        self._table_styles = TableStyleList()
+        self._differential_styles = DifferentialStyleList()
+
+
+_STYLE_TABLES = ("_fonts", "_alignments", "_borders", "_fills", "_number_formats", "_protections", "_cell_styles")
+
+
+@lru_cache(maxsize=1)
+def _fresh_styles() -> Workbook:
     return Workbook(write_only=True)
+
+
+def _copy_indexed(table: IndexedList) -> IndexedList:
+    """The same list and index, without hashing its values again."""
+    copy = IndexedList()
+    list.extend(copy, table)
+    copy._dict = dict(table._dict)
+    copy.clean = table.clean
+    return copy
+
+
+def new_workbook() -> Workbook:
+    return _ReportWorkbook(write_only=True)
 
 
 class StampedZip(ZipFile):

@@ -24,6 +24,8 @@ PREPARED_COLUMNS: tuple[str, ...] = (
     "tgl_frek",
     "tgl_umum",
 )
+# The row-wise part of them: the name key and its word-sorted and space-free forms, word count.
+NAME_KEY_COLUMNS: tuple[str, ...] = PREPARED_COLUMNS[:4]
 _VOTER_TYPES: dict[str, pl.DataType] = {
     "id_pemilih": pl.Int64,
     "nik": pl.Utf8,
@@ -82,16 +84,24 @@ def _key_columns(keys: pl.Series) -> list[pl.Series]:
     return frame.get_columns()
 
 
+def with_name_keys(voters: pl.DataFrame) -> pl.DataFrame:
+    """The list with its name keys (`NAME_KEY_COLUMNS`), which depend on each row's name alone:
+    computed once for a quarter's list, they serve the matcher and the whole-list checks."""
+    if all(c in voters.columns for c in NAME_KEY_COLUMNS):
+        return voters
+    return voters.with_columns(_key_columns(name_key(voters.get_column("nama").cast(pl.Utf8).fill_null(""))))
+
+
 def prepare_voters(voters: pl.DataFrame, policy: MatchPolicy | None = None) -> pl.DataFrame:
     """The voter list with comparison columns added once (name keys, name frequency ...).
 
-    A frame that already went through this function is returned unchanged.
+    A frame that already went through this function is returned unchanged; name keys it
+    already carries (`with_name_keys`) are kept.
     """
     if all(c in voters.columns for c in PREPARED_COLUMNS):
         return voters
     policy = policy or default_policy()
-    v = _ensure_columns(voters, _VOTER_TYPES)
-    v = v.with_columns(_key_columns(name_key(v.get_column("nama").fill_null(""))))
+    v = with_name_keys(_ensure_columns(voters, _VOTER_TYPES))
     v = v.with_columns(
         nama_frek=pl.len().over("nama_kunci").cast(pl.Int32),
         kode_kecamatan=pl.col("kode_desa").str.slice(0, 8),
@@ -117,8 +127,7 @@ def age_at(birth: pl.Expr, on: pl.Expr) -> pl.Expr:
 
 
 def prepare_records(records: pl.DataFrame, tanggal_acuan: date | None) -> pl.DataFrame:
-    r = _ensure_columns(records, _RECORD_TYPES).with_row_index("_rid")
-    r = r.with_columns(_key_columns(name_key(r.get_column("nama").fill_null(""))))
+    r = with_name_keys(_ensure_columns(records, _RECORD_TYPES).with_row_index("_rid"))
     event = pl.coalesce(
         pl.col("tanggal_meninggal"),
         pl.col("tanggal_pindah"),

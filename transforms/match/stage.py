@@ -18,7 +18,7 @@ from schemas.fields import AKTIF, AUTO, NONE
 from schemas.policy import MatchPolicy
 from schemas.frames import DAFTAR_AKTIF, DAFTAR_TMS, LINK_SCHEMA, MATCH_SCHEMA
 from transforms.match.link import VoterIndex, link_records
-from transforms.match.prepare import prepare_voters
+from transforms.match.prepare import NAME_KEY_COLUMNS, prepare_voters, with_name_keys
 from transforms.names import name_key
 from transforms.parse_values import nik_agrees
 
@@ -55,9 +55,10 @@ def correction_view(part: pl.DataFrame) -> pl.DataFrame:
 
 
 # The columns of the voter list that matching reads (prepare_voters, the blocks, the evidence,
-# own_corrections; `kode_tms` of the voters already removed).
+# own_corrections; `kode_tms` of the voters already removed), and the name keys when the list
+# comes with them (`with_name_keys`).
 MATCH_LIST_COLUMNS = ("id_pemilih", "nik", "nkk", "nama", "tanggal_lahir", "jenis_kelamin", "kode_desa", "rt", "rw",
-                      "status", "kode_tms")
+                      "status", "kode_tms", *NAME_KEY_COLUMNS)
 
 CORRECTION_NAME_MIN = 70.0  # rapidfuzz ratio (0-100) of the name keys: a spelling fix, not another person
 
@@ -115,7 +116,8 @@ def match_quarter(records: pl.DataFrame, current: pl.DataFrame, policy: MatchPol
     del current
     prepared = prepare_voters(active, policy)
     prepared_removed = prepare_voters(removed, policy) if removed.height else None
-    recs = records.with_columns(purpose_expr().alias("_tujuan"))
+    # Name keys once: the desa name block of every record, then each chunk, read them.
+    recs = with_name_keys(records).with_columns(purpose_expr().alias("_tujuan"))
     parts = {purpose: recs.filter(pl.col("_tujuan") == purpose) for purpose in ("hapus", "ubah", "baru")}
     if parts["ubah"].height:
         parts["ubah"] = correction_view(parts["ubah"])
