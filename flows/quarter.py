@@ -133,9 +133,9 @@ def _run_locked(con, steps: Steps, logger, run: RunParams, lintas: LintasQueue |
     links = steps.match(records, current, tanggal_acuan)
     timer.lap("cocok", t)
     t = time.perf_counter()
-    # The whole-list checks key the active list afresh: holding the whole list's keys through
-    # the decision costs more memory at 4,000,000 voters (about 1.3 GiB at its peak) than
-    # keying again costs time (a third of a second per 100,000).
+    # The keys were the matcher's: the whole-list checks key the active list themselves, since
+    # holding the whole list's keys through the decision costs more memory at 4,000,000 voters
+    # (about 1.3 GiB at its peak) than keying again costs time (a third of a second per 100,000).
     current = current.drop(NAME_KEY_COLUMNS)
     decision = steps.decide(records, links, current, tanggal_acuan, keputusan)
     del links, records

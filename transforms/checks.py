@@ -6,7 +6,6 @@ import polars as pl
 
 from schemas.fields import AKTIF
 from transforms.match import find_ganda, prepare_voters
-from transforms.match.prepare import with_name_keys
 from transforms.quarter_state import ADULT_AGE, QuarterState, add_review, change_row, proposal
 from transforms.review import T_GANDA, pair_key, person_state, review_id
 
@@ -15,16 +14,10 @@ def check_whole_list(q: QuarterState, rejected: frozenset[str] = frozenset()) ->
     ganda, under_age = q.tms.check_code("ganda"), q.tms.check_code("umur")
     # The active list after this quarter's rows: untouched voters in list order, then the
     # touched ones; filtered in one pass (no intermediate copy of the whole list).
-    untouched = ~pl.col("id_pemilih").is_in(list(q.by_id)) & (pl.col("status") == AKTIF)
-    if q.name_keys is None:
-        active = q.current.filter(untouched)
-    else:  # an untouched voter's name is the one its key was computed from
-        active = q.current.hstack(q.name_keys).filter(q.current.select(untouched).to_series())
+    active = q.current.filter(~pl.col("id_pemilih").is_in(list(q.by_id)) & (pl.col("status") == AKTIF))
     touched = [v for v in q.by_id.values()]
     if touched:
         touched_frame = pl.DataFrame(touched, schema=q.current.schema).filter(pl.col("status") == AKTIF)
-        if q.name_keys is not None:
-            touched_frame = with_name_keys(touched_frame)
         active = pl.concat([active, touched_frame], how="vertical")
     auto, review = find_ganda(prepare_voters(active, q.policy), q.policy)
     needed = pl.concat([auto.get_column("id_pemilih"), review.get_column("id_pemilih_b")]).cast(pl.Int64)

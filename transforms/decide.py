@@ -20,7 +20,6 @@ from schemas.tables import TmsRules
 from transforms.checks import check_whole_list
 from transforms.coklit import apply_coklit
 from transforms.match import DAFTAR_AKTIF, DAFTAR_TMS, purpose_expr
-from transforms.match.prepare import NAME_KEY_COLUMNS
 from transforms.queue import Decisions, add_carried, assign_review_ids, drop_rejected
 from transforms.quarter_state import (
     QuarterState,
@@ -62,16 +61,13 @@ def decide_quarter(
 
     `records`: the parse stage's frames of every event file (not `keputusan`) concatenated, with
     `sumber_sha256`. `links`: `match_quarter`'s frame for those records (`MATCH_SCHEMA`).
-    `current`: the current version of every voter (AKTIF and TMS), with or without its name keys
-    (`with_name_keys`: the whole-list checks reuse them). `keputusan`: parsed decision
+    `current`: the current version of every voter (AKTIF and TMS). `keputusan`: parsed decision
     rows (id_verifikasi, keputusan SETUJU/TOLAK) or None. `tms`: the rules of the TMS table in
     force (default the shipped `schemas/tms.csv`). After the rows, the whole list is
     checked (ganda, under age), and officials' decisions on ganda pairs are applied.
     """
     started = time.perf_counter()
-    keys = [c for c in NAME_KEY_COLUMNS if c in current.columns]
-    q = QuarterState(current.drop(keys), tanggal_acuan, policy, tms,
-                     name_keys=current.select(keys) if len(keys) == len(NAME_KEY_COLUMNS) else None)
+    q = QuarterState(current, tanggal_acuan, policy, tms)
     recs = records.with_columns(purpose_expr().alias("_tujuan"))
     rec_by_key = {(r["sumber_file"], r["sumber_baris"]): r for r in recs.iter_rows(named=True)}
     for key in rec_by_key:

@@ -48,12 +48,11 @@ class QuarterState:
     """Mutable working state of one quarter's decisions; `decide_quarter` is the entry point."""
 
     def __init__(self, current: pl.DataFrame, tanggal_acuan: date, policy: MatchPolicy,
-                 tms: TmsRules | None = None, name_keys: pl.DataFrame | None = None) -> None:
+                 tms: TmsRules | None = None) -> None:
         self.tanggal_acuan = tanggal_acuan
         self.policy = policy
         self.tms = tms or shipped_tms_rules()  # what each TMS code means (schemas/tms.csv)
         self.current = current
-        self.name_keys = name_keys  # the name keys of `current`, row by row (transforms.match.with_name_keys)
         self.by_id: dict[int, dict] = {}          # voters touched this quarter: id -> new state
         self.original: dict[int, dict] = {}
         self._ids: np.ndarray | None = None
