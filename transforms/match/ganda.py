@@ -330,7 +330,7 @@ def _add_slip(f: pl.DataFrame, model: GandaModel) -> pl.DataFrame:
     names (SUTARNO / SUPARNO are both common). Once per distinct pair of keys."""
     cols = ["nama_kunci", "v_nama_kunci", "kata_langka", "v_kata_langka"]
     todo = (
-        f.filter((pl.col("sim_nama") >= model.nama_pita[2] - 0.1) & (pl.col("nama_urut") != pl.col("v_nama_urut"))
+        f.filter((pl.col("sim_nama") >= model.ketik_sim_min) & (pl.col("nama_urut") != pl.col("v_nama_urut"))
                  & (pl.col("kata_langka").is_not_null() | pl.col("v_kata_langka").is_not_null()))
         .select(cols).unique()
     )
@@ -402,7 +402,8 @@ def _guards() -> pl.Expr:
     other_year = (tgl == LEVELS["tgl"].index("beda")).fill_null(False)
     exact_date = (tgl == 0).fill_null(False)
     name = pl.col("l_nama")
-    close_name = name.is_in([LEVELS["nama"].index(lv) for lv in ("sama", "sangat_mirip", "mirip", "ketik")]).fill_null(False)
+    close_name = name.is_in([LEVELS["nama"].index(lv) for lv in ("sama", "sangat_mirip", "mirip", "ketik")])
+    close_name = close_name.fill_null(False)
     # Twins: one household, one birth date, names that are other names (SRI / TRI) and not
     # a slip of one name (SRI / SI, SUPRIYADI / SUPRIYDAI).
     # One name written twice (a word left out, words swapped, a slip either way) is no twin.

@@ -59,10 +59,10 @@ def within_reach(s: pl.DataFrame, names: "NameTexts", pairs: pl.DataFrame, m: di
              "_k_alamat", "_k_lahir", "_g_lahir", "_tgl_digit", "tahun", "tgl_nik_kode", "_kid"]
     # One gather per side (a frame gathers its columns together, far cheaper than one by one).
     left = s.select(*codes, "_tgl_dm", "nama_frek", "_langka").gather(a)
-    right = s.select(*codes, "_tgl_md", "nama_frek", "tgl_frek", "alamat_frek", "lahir_frek", "_langka").gather(b).rename(
-        lambda c: f"v_{c}")
+    right = s.select(*codes, "_tgl_md", "nama_frek", "tgl_frek", "alamat_frek", "lahir_frek", "_langka").gather(b)
+    right = right.rename(lambda c: f"v_{c}")
     frame = pl.concat([pairs.select("a", "b"), left, right], how="horizontal").with_columns(
-        date_level(), _tf_max=pl.max_horizontal("nama_frek", "v_nama_frek"))
+        date_level(), _tf_nama=pl.max_horizontal("nama_frek", "v_nama_frek"))
 
     def same(c: str) -> pl.Expr:
         return pl.col(f"_k_{c}") == pl.col(f"v__k_{c}")
@@ -117,13 +117,13 @@ def within_reach(s: pl.DataFrame, names: "NameTexts", pairs: pl.DataFrame, m: di
     ketik = LEVELS["nama"].index("ketik")
     max_slip = float(table("nama")[ketik])
     slip_top = pl.when(pl.col("_langka") | pl.col("v__langka")).then(
-        pl.min_horizontal(pl.lit(max_slip), exact_weight("nama", "_tf_max")))
+        pl.min_horizontal(pl.lit(max_slip), exact_weight("nama", "_tf_nama")))
     other_top = max(0.0, *(float(w) for i, w in enumerate(table("nama")) if i not in (0, ketik)))
     f = f.filter(pl.col("_sisa") + pl.coalesce(pl.col("_nama_top"), pl.max_horizontal(pl.lit(other_top), slip_top))
                  >= needed)
     # Stage 2: the name's own level (a shared word or nothing in common count as the better of the two).
     band = model.nama_pita
-    low = max(float(table("nama")[LEVELS["nama"].index("kata_sama")]), float(table("nama")[LEVELS["nama"].index("beda")]))
+    low = max(float(table("nama")[LEVELS["nama"].index(lv)]) for lv in ("kata_sama", "beda"))
 
     def kept(bagian: pl.Expr) -> pl.Expr:
         level = (
@@ -133,7 +133,7 @@ def within_reach(s: pl.DataFrame, names: "NameTexts", pairs: pl.DataFrame, m: di
         )
         # A name a slip away may be `ketik`, and one household's name written twice `bagian`:
         # either counts at its best where the names are that close or share a household.
-        slip = pl.when(pl.col("sim_nama") >= band[2] - 0.1).then(slip_top)
+        slip = pl.when(pl.col("sim_nama") >= model.ketik_sim_min).then(slip_top)
         one_name = pl.when(kk).then(float(table("nama")[LEVELS["nama"].index("bagian")]))
         name_w = pl.when(pl.col("_nama_sama")).then(pl.col("_nama_top")).otherwise(
             pl.max_horizontal(level_weight("nama", level).fill_null(low), slip, one_name))

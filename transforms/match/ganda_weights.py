@@ -55,6 +55,7 @@ class GandaModel:
     nama_pita: tuple[float, float, float]  # name similarity from which sangat_mirip, mirip, agak_mirip
     alamat_pita: tuple[float, float]  # address similarity from which mirip, agak_mirip
     kata_langka_maks: int  # a word carried by at most this many voters is rare (a slip's word)
+    ketik_sim_min: float  # name similarity from which two names are checked for such a slip
 
 
 @lru_cache(maxsize=4)
@@ -86,6 +87,7 @@ def load_model(path: Path = POLICY_TOML) -> GandaModel:
         nama_pita=tuple(float(x) for x in doc["nama_pita"]),
         alamat_pita=tuple(float(x) for x in doc["alamat_pita"]),
         kata_langka_maks=int(doc["kata_langka_maks"]),
+        ketik_sim_min=float(doc["ketik_sim_min"]),
     )
 
 
