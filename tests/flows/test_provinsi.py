@@ -119,7 +119,7 @@ def test_cross_kabupaten_stage_resolves_moves_and_queues_the_rest_once(tmp_path)
     actions = read_table(db, "SELECT kabupaten, kategori, kode_tms, id_pemilih FROM tindakan_lintas")
     assert actions.rows() == [(A, "TMS", 4, 2)]
     queue = read_table(db, "SELECT id_verifikasi, jenis, kabupaten, nik_kandidat, nik_lain FROM verifikasi_lintas "
-                           "ORDER BY jenis, kabupaten")
+                           "ORDER BY jenis, kabupaten, id_verifikasi")
     nik = queue.filter(pl.col("jenis") == "NIK_LINTAS")
     assert nik["kabupaten"].to_list() == [A, B]
     assert set(nik["nik_kandidat"]) == {"3371011203800001"}
@@ -134,7 +134,7 @@ def test_cross_kabupaten_stage_resolves_moves_and_queues_the_rest_once(tmp_path)
     # A rerun finds the same ids and records nothing twice.
     assert cross_kabupaten(db, root, Q) == counts
     again = read_table(db, "SELECT id_verifikasi, jenis, kabupaten, nik_kandidat, nik_lain FROM verifikasi_lintas "
-                           "ORDER BY jenis, kabupaten")
+                           "ORDER BY jenis, kabupaten, id_verifikasi")
     assert again.equals(queue)
 
     kabs = [Kabupaten(kode=k, db=tmp_path / f"{k}.duckdb", inbox="x", out=tmp_path / k) for k in (A, B, C)]
