@@ -264,18 +264,23 @@ def province_quarter(province: Province, quarter: str, run_all, logger) -> dict:
     t_kab = time.perf_counter() - started
 
     t = time.perf_counter()
+    reset_peak_rss()  # the stage's own peak, not that of the tasks run here before it (serially)
     decisions = [d for r in results.values() for d in r["keputusan_lintas"]]
     lintas = cross_kabupaten(province.db, province.store, quarter, decisions=decisions)
+    memori_lintas = peak_rss_mib()
     again = [k for k in order if _lintas_inbox(province, quarter, k)]
     if again:  # automatic actions: the kabupaten left behind applies its matched move out, once
         logger.info("tindakan lintas kabupaten: %s dijalankan ulang", ", ".join(k.kode for k in again))
         rerun = _checked(run_all(again, quarter, province), "tindakan lintas kabupaten belum diterapkan semua")
         results.update(rerun)
         decisions = [d for r in rerun.values() for d in r["keputusan_lintas"]]
+        reset_peak_rss()
         lintas = cross_kabupaten(province.db, province.store, quarter, decisions=decisions)
+        memori_lintas = max(memori_lintas, peak_rss_mib())
     t_lintas = time.perf_counter() - t
     return finish(province, quarter, results, lintas, {"kabupaten": round(t_kab, 2), "lintas": round(t_lintas, 2),
-                                                       "total": round(time.perf_counter() - started, 2)})
+                                                       "total": round(time.perf_counter() - started, 2)},
+                  memori_lintas)
 
 
 def _checked(results: dict[str, dict], then: str) -> dict[str, dict]:
@@ -306,8 +311,10 @@ def run_in_process(logger):
     return run_all
 
 
-def finish(province: Province, quarter: str, results: dict[str, dict], lintas: dict, durasi: dict) -> dict:
-    """Queues per kabupaten, rekap_provinsi.xlsx and ringkasan_provinsi.json."""
+def finish(province: Province, quarter: str, results: dict[str, dict], lintas: dict, durasi: dict,
+           memori_lintas_mib: float) -> dict:
+    """Queues per kabupaten, rekap_provinsi.xlsx and ringkasan_provinsi.json. `memori_lintas_mib`: the
+    peak resident memory of the process while it ran the cross-kabupaten stage (these reports count in)."""
     from reports.provinsi import write_province_reports
     from transforms.provinsi import write_queues
 
@@ -315,7 +322,8 @@ def finish(province: Province, quarter: str, results: dict[str, dict], lintas: d
     paths = write_province_reports(province, quarter, lintas, queues, durasi)
     return {"kuartal": quarter, "kabupaten": results, "lintas": lintas, "antrean": queues,
             "keluaran": str(paths["folder"]), "durasi": durasi,
-            "memori_per_pekerja_mib": max((r.get("memori_mib") or 0) for r in results.values())}
+            "memori_per_pekerja_mib": max((r.get("memori_mib") or 0) for r in results.values()),
+            "memori_lintas_mib": max(memori_lintas_mib, peak_rss_mib())}
 
 
 def run_serial(config: Path, quarter: str) -> dict:

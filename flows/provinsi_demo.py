@@ -101,6 +101,8 @@ def _run(synth, workers: int | None, serial: bool, out: Path, kabupaten: int, vo
         "detik_buat_sintetis": round(generated, 1),
         "detik_muat_awal": round(awal, 1),
         "memori_per_worker_mib": result["memori_per_pekerja_mib"],
+        # The cross-kabupaten stage, in the flow's own process: its peak resident memory.
+        "memori_lintas_mib": result["memori_lintas_mib"],
         # Loading the baselines (`init`, the demo's own set-up, not the province's quarter).
         "memori_muat_awal_mib": max((r.get("memori_mib") or 0) for r in loaded.values()),
         "pekerja": workers,
@@ -119,6 +121,7 @@ def _run(synth, workers: int | None, serial: bool, out: Path, kabupaten: int, vo
           f"{akurasi['ganda_lintas_recall']}, antrean {akurasi['ganda_lintas_antrean']} x ditanam")
     print(f"Waktu: {akurasi['detik']} s di Dask"
           + (f", {akurasi['detik_serial']} s serial (speedup {akurasi['speedup']}x)" if serial_s else "")
-          + f"; memori puncak per pekerja {akurasi['memori_per_worker_mib']} MiB")
+          + f"; memori puncak per pekerja {akurasi['memori_per_worker_mib']} MiB, tahap lintas kabupaten "
+          f"{akurasi['memori_lintas_mib']} MiB")
     print(f"Hasil: {out / 'akurasi_provinsi.json'}  Laporan provinsi: {result['keluaran']}")
     return akurasi
