@@ -783,3 +783,54 @@ def test_every_record_gets_a_well_formed_decision(voter_specs, record_specs) -> 
                 assert ((group.get_column("skor") >= 0) & (group.get_column("skor") <= 1)).all()
             if verdict == AUTO:
                 assert group.height == 1
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_an_index_narrowed_to_the_quarter_finds_every_pair_the_whole_list_gives(seed: int, policy: MatchPolicy) -> None:
+    """A quarter links its records in chunks against one index cut to what those records can
+    meet (`VoterIndex.for_records`); every chunk must get the links the whole list gives:
+    NIK, NIK-14, NKK, desa names, name + year, birth dates (also swapped) and age reports."""
+    import random
+
+    from transforms.match.link import VoterIndex
+
+    rng = random.Random(seed)
+    first = ["SITI", "SRI", "AGUS", "MUHAMMAD", "DWI", "EKO", "RATNA", "BUDI", "TRI", "SUPARMAN"]
+    last = ["AMINAH", "WAHYUNI", "SANTOSO", "RIYADI", "HANDAYANI", "SUSILO", "DEWI", "HERMAWAN", "SARI"]
+    desa = [DESA_A, DESA_B, DESA_C]
+    people = []
+    for i in range(1, 400):
+        born = date(rng.randint(1940, 2007), rng.randint(1, 12), rng.randint(1, 28))
+        nama = f"{rng.choice(first)} {rng.choice(last)}" if rng.random() < 0.8 else rng.choice(last)
+        people.append(voter(i, nama, born, rng.choice("LP"), rng.choice(desa), nkk=f"33230101010{i // 3:05d}"))
+    voters = voters_frame(people)
+
+    def slip(name: str) -> str:
+        i = rng.randrange(len(name) - 1)
+        return name[:i] + name[i + 1] + name[i] + name[i + 2:]
+
+    rows = []
+    for baris in range(1, 300):
+        p = rng.choice(people)
+        born, kind = p["tanggal_lahir"], rng.randrange(7)
+        rows.append(record(
+            baris, slip(p["nama"]) if kind in (1, 2, 4, 5) else p["nama"],
+            nik=p["nik"] if kind == 0 else (p["nik"][:14] + "99" if kind == 5 else None),
+            nik_andal=False if kind == 5 else None,
+            nkk=p["nkk"] if kind == 2 else None,
+            born=None if kind in (2, 3, 5) else (date(born.year, born.day, born.month) if kind == 4 and born.day <= 12 else born),
+            umur=2026 - born.year - 1 if kind == 3 else None,
+            sex=p["jenis_kelamin"] if rng.random() < 0.7 else None,
+            desa=None if kind in (2, 5, 6) else rng.choice([p["kode_desa"], p["kode_desa"], rng.choice(desa)]),
+            jenis=rng.choice(["kematian", "penduduk"]),
+        ))
+    recs = records_frame(rows)
+    parts = [recs.slice(0, 120), recs.slice(120)]
+    index = VoterIndex.of(voters, policy).for_records(parts, policy)
+    for part in parts:
+        for chunk in (part.slice(0, 50), part.slice(50)):
+            whole = link_records(chunk, voters, policy, purpose="baru", tanggal_acuan=date(2026, 3, 31))
+            narrowed = link_records(chunk, voters, policy, purpose="baru", tanggal_acuan=date(2026, 3, 31),
+                                    index=index)
+            assert narrowed.equals(whole)
+            assert whole.filter(pl.col("putusan") != NONE).height > 0

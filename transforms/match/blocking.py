@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import polars as pl
@@ -61,6 +61,38 @@ class VoterBlocks:
         )
         return cls(by_key, names_by_desa, name_voters, by_name_year, rare, by_date, common_days)
 
+    def narrowed(self, r: pl.DataFrame, hits: pl.DataFrame) -> "VoterBlocks":
+        """These blocks cut to the voters that prepared records `r` can meet in them, `hits`
+        being `desa_name_hits` of those records: each block keeps the voters whose key some
+        record carries (for the birth dates, also with day and month swapped). Every pair of
+        `candidate_pairs(chunk, narrowed, policy, hits)` for a chunk of `r` is the one the
+        whole blocks give, but a chunk no longer reads a list of millions once per block."""
+        def keys(*exprs: pl.Expr) -> pl.DataFrame:
+            return pl.concat([r.select(e.alias("_k")) for e in exprs]).drop_nulls().unique()
+
+        def kept(frame: pl.DataFrame, values: pl.DataFrame, on: str) -> pl.DataFrame:
+            return frame.join(values.rename({"_k": on}), on=on, how="semi")
+
+        birth = pl.col("tanggal_lahir")
+        swapped = pl.when(birth.dt.day() <= 12).then(pl.date(birth.dt.year(), birth.dt.day(), birth.dt.month()))
+        names = keys(pl.col("nama_kunci"))
+        return replace(
+            self,
+            by_key={
+                "nik": kept(self.by_key["nik"], keys(pl.col("nik")), "_k"),
+                "nik14": kept(self.by_key["nik14"], keys(pl.col("_nik14")), "_k"),
+                "nkk": kept(self.by_key["nkk"], keys(pl.col("nkk")), "_k"),
+            },
+            name_voters=self.name_voters.join(hits.select("_n").unique(), on="_n", how="semi"),
+            by_name_year=kept(self.by_name_year, names, "nama_kunci"),
+            rare_names=kept(self.rare_names, names, "nama_kunci"),
+            by_date=self.by_date.join(
+                pl.concat([r.select(_k=d, _h=pl.col("nama_rapat").str.slice(0, 1)) for d in (birth, swapped)])
+                .drop_nulls().unique(),
+                on=["_k", "_h"], how="semi",
+            ),
+        )
+
 
 def _pairs_by_equal(r: pl.DataFrame, vb: VoterBlocks, left: str, right: str) -> pl.DataFrame:
     a = r.select("_rid", pl.col(left).alias("_k")).filter(pl.col("_k").is_not_null())
@@ -92,23 +124,23 @@ def desa_name_hits(queries: pl.DataFrame, vb: VoterBlocks, policy: MatchPolicy) 
         if vd is None:
             continue
         names, ids = vd
-        scores = process.cdist(
-            qd.get_column("nama_urut").to_list(),
-            names,
-            scorer=fuzz.ratio,
-            score_cutoff=cutoff,
-            dtype=np.float32,
-            workers=-1,
-        )
-        rows, cols = np.nonzero(scores)
+        asked = qd.get_column("nama_urut").to_list()
+        # Whole-number scores (a quarter of the memory) find the names above the cut-off;
+        # only those are scored again exactly, for the ranking.
+        rows, cols = np.nonzero(process.cdist(
+            asked, names, scorer=fuzz.ratio, score_cutoff=cutoff, dtype=np.uint8, workers=-1,
+        ))
         if rows.size == 0:
             continue
+        exact = process.cpdist([asked[i] for i in rows.tolist()], [names[j] for j in cols.tolist()],
+                               scorer=fuzz.ratio, dtype=np.float32, workers=-1)
+        keep = exact >= cutoff
         found.append(
             pl.DataFrame(
                 {
-                    "_q": qd.get_column("_q").to_numpy()[rows],
-                    "_n": ids[cols],
-                    "_s": scores[rows, cols],
+                    "_q": qd.get_column("_q").to_numpy()[rows[keep]],
+                    "_n": ids[cols[keep]],
+                    "_s": exact[keep],
                 }
             )
         )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import polars as pl
@@ -284,7 +284,8 @@ def _gone(removed: pl.DataFrame) -> pl.DataFrame:
     return removed.filter(pl.col("kode_tms").fill_null(0) != 2) if "kode_tms" in removed.columns else removed
 
 
-def _age_namesakes(r: pl.DataFrame, v: pl.DataFrame, policy: MatchPolicy, removed: pl.DataFrame | None) -> pl.DataFrame:
+def _age_namesakes(r: pl.DataFrame, v: pl.DataFrame, policy: MatchPolicy, removed: pl.DataFrame | None,
+                   side: "VoterSide") -> pl.DataFrame:
     """For records that give an age but no birth date, how well name + age + sex single out a
     voter of the reported desa (or RT/RW):
 
@@ -302,14 +303,14 @@ def _age_namesakes(r: pl.DataFrame, v: pl.DataFrame, policy: MatchPolicy, remove
     """
     schema = {"_rid": pl.UInt32, "_desa_umur_dekat": pl.UInt32, "_tms_umur_dekat": pl.UInt32,
               "_risiko_umur": pl.Float64}
-    ra = r.filter(pl.col("tanggal_lahir").is_null() & pl.col("umur").is_not_null() & pl.col("nama_kunci").is_not_null())
+    ra = r.filter(_age_only)
     if ra.height == 0 or v.height == 0:
         return pl.DataFrame(schema=schema)
     keys = ra.select("_rid", "nama_kunci", "umur", "_peristiwa", "_desa", r_jk="jenis_kelamin")
     gap = (age_at(pl.col("tanggal_lahir"), pl.col("_peristiwa")) - pl.col("umur")).abs()
     near_in_desa = (pl.col("_gap") < policy.umur_pesaing_selisih) & pl.col("_desa").list.contains(pl.col("kode_desa"))
 
-    j = keys.join(v.select("nama_kunci", "tanggal_lahir", "kode_desa", "jenis_kelamin"), on="nama_kunci")
+    j = keys.join(side.name_rows(v), on="nama_kunci")
     same_sex = pl.col("r_jk").is_null() | (pl.col("r_jk") == pl.col("jenis_kelamin"))
     out = (
         j.with_columns(_gap=gap)
@@ -331,14 +332,9 @@ def _age_namesakes(r: pl.DataFrame, v: pl.DataFrame, policy: MatchPolicy, remove
         _rt=pl.when(pl.col("rt").is_not_null() & pl.col("rw").is_not_null()).then(_strip0("rt")),
         _rw=pl.when(pl.col("rt").is_not_null() & pl.col("rw").is_not_null()).then(_strip0("rw")),
     ).filter(pl.col("kode_desa").is_not_null())
-    vin = v.select("kode_desa", _rt=_strip0("rt"), _rw=_strip0("rw")).join(
-        unit.select("kode_desa").unique(), on="kode_desa", how="semi"
-    )
-    per_desa = vin.group_by("kode_desa").len("_n_desa")
-    per_rtrw = vin.group_by("kode_desa", "_rt", "_rw").len("_n_rtrw")
     unit = (
-        unit.join(per_desa, on="kode_desa", how="left")
-        .join(per_rtrw, on=["kode_desa", "_rt", "_rw"], how="left")
+        unit.join(side.desa_size, on="kode_desa", how="left")
+        .join(side.rtrw_size, on=["kode_desa", "_rt", "_rw"], how="left")
         .select("_rid", _n_unit=pl.when(pl.col("_rt").is_not_null()).then("_n_rtrw").otherwise("_n_desa"))
     )
     out = out.join(unit, on="_rid", how="left").with_columns(
@@ -350,6 +346,9 @@ def _age_namesakes(r: pl.DataFrame, v: pl.DataFrame, policy: MatchPolicy, remove
 
 
 _KK_DAY = ["nkk", "tanggal_lahir"]
+_AGE_NAME_COLUMNS = ["nama_kunci", "tanggal_lahir", "kode_desa", "jenis_kelamin"]
+# A record that ties a person by age: no birth date, an age and a name.
+_age_only = pl.col("tanggal_lahir").is_null() & pl.col("umur").is_not_null() & pl.col("nama_kunci").is_not_null()
 _V_COLUMNS = ["nik", "nik14", "nkk", "nama_kunci", "nama_urut", "nama_rapat", "nama_kata", "nama_frek",
               "tanggal_lahir", "tgl_umum", "jenis_kelamin", "kode_desa", "kode_kecamatan", "rt", "rw"]
 
@@ -364,6 +363,9 @@ class VoterSide:
     position: np.ndarray      # position in `frame` of each id_pemilih (ids are small integers), -1 if absent
     twins: pl.DataFrame       # id_pemilih, nkk, tanggal_lahir, nama_urut, nama_rapat: KK-day groups of 2+
     kk_day_size: pl.DataFrame  # v_nkk, v_tanggal_lahir, _n: the size of those groups
+    desa_size: pl.DataFrame   # kode_desa, _n_desa: voters per desa
+    rtrw_size: pl.DataFrame   # kode_desa, _rt, _rw (no leading zeros), _n_rtrw: voters per RT/RW
+    age_names: pl.DataFrame | None = None  # `name_rows` narrowed to given name keys (`for_age_names`)
 
     @classmethod
     def of(cls, v: pl.DataFrame) -> "VoterSide":
@@ -379,7 +381,22 @@ class VoterSide:
             .filter(pl.len().over(_KK_DAY) > 1)
         )
         size = twins.group_by(_KK_DAY).len("_n").rename({"nkk": "v_nkk", "tanggal_lahir": "v_tanggal_lahir"})
-        return cls(frame, position, twins, size)
+        units = v.select("kode_desa", _rt=_strip0("rt"), _rw=_strip0("rw"))
+        return cls(frame, position, twins, size, units.group_by("kode_desa").len("_n_desa"),
+                   units.group_by("kode_desa", "_rt", "_rw").len("_n_rtrw"))
+
+    def name_rows(self, v: pl.DataFrame) -> pl.DataFrame:
+        """(nama_kunci, tanggal_lahir, kode_desa, jenis_kelamin) of the voters `v` this side was
+        built from, or only of those carrying the name keys given to `for_age_names`."""
+        if self.age_names is not None:
+            return self.age_names
+        return v.select(_AGE_NAME_COLUMNS)
+
+    def for_age_names(self, v: pl.DataFrame, r: pl.DataFrame) -> "VoterSide":
+        """This side with `name_rows` cut to the name keys of the records of `r` that give an
+        age and no birth date (the only ones `_age_namesakes` looks up)."""
+        keys = r.filter(_age_only).select("nama_kunci").unique()
+        return replace(self, age_names=v.select(_AGE_NAME_COLUMNS).join(keys, on="nama_kunci", how="semi"))
 
     def rows(self, id_pemilih: pl.Series, columns: list[str]) -> pl.DataFrame:
         """`columns` of the voters `id_pemilih` (every one on the list), in that order."""
@@ -480,7 +497,7 @@ def evidence(pairs: pl.DataFrame, r: pl.DataFrame, v: pl.DataFrame, policy: Matc
     f = f.join(rcols, on="_rid")
     f = f.hstack(side.rows(f.get_column("id_pemilih"), [f"v_{c}" for c in _V_COLUMNS]))
     f = add_word_check(f, policy=policy)
-    f = _attach(f, _age_namesakes(r, v, policy, removed), "_rid")
+    f = _attach(f, _age_namesakes(r, v, policy, removed, side), "_rid")
     f = _twin_similarity(f, side)
     f = _household_twins(f, side, removed)
     b = policy.bobot

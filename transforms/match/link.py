@@ -32,12 +32,18 @@ class VoterIndex:
         return cls(v, VoterBlocks.of(v, policy), VoterSide.of(v))
 
     def for_records(self, parts: list[pl.DataFrame], policy: MatchPolicy) -> "VoterIndex":
-        """This index with the desa name block answered for every record of `parts` (the
-        frames that will be linked against it, in chunks), so each desa is searched once."""
-        queries = [desa_queries(prepare_records(p, None)) for p in parts if p.height]
-        if not queries:
+        """This index for the records of `parts` (the frames that will be linked against it,
+        in chunks), and for no others: the desa name block answered for all of them at once,
+        so each desa is searched once, and the blocks narrowed to the voters they can meet."""
+        columns = ["_rid", "nik", "_nik14", "nkk", "nama_kunci", "nama_urut", "nama_rapat", "tanggal_lahir",
+                   "umur", "_desa"]
+        prepared = [prepare_records(p, None).select(columns) for p in parts if p.height]
+        if not prepared:
             return self
-        return replace(self, desa_hits=desa_name_hits(pl.concat(queries), self.blocks, policy))
+        r = pl.concat(prepared)
+        hits = desa_name_hits(desa_queries(r), self.blocks, policy)
+        return replace(self, blocks=self.blocks.narrowed(r, hits), side=self.side.for_age_names(self.voters, r),
+                       desa_hits=hits)
 
 
 def link_records(
