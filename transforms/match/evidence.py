@@ -310,7 +310,7 @@ def _age_namesakes(r: pl.DataFrame, v: pl.DataFrame, policy: MatchPolicy, remove
     gap = (age_at(pl.col("tanggal_lahir"), pl.col("_peristiwa")) - pl.col("umur")).abs()
     near_in_desa = (pl.col("_gap") < policy.umur_pesaing_selisih) & pl.col("_desa").list.contains(pl.col("kode_desa"))
 
-    j = keys.join(side.name_rows(v), on="nama_kunci")
+    j = keys.join(v.select(_AGE_NAME_COLUMNS) if side.age_names is None else side.age_names, on="nama_kunci")
     same_sex = pl.col("r_jk").is_null() | (pl.col("r_jk") == pl.col("jenis_kelamin"))
     out = (
         j.with_columns(_gap=gap)
@@ -365,7 +365,7 @@ class VoterSide:
     kk_day_size: pl.DataFrame  # v_nkk, v_tanggal_lahir, _n: the size of those groups
     desa_size: pl.DataFrame   # kode_desa, _n_desa: voters per desa
     rtrw_size: pl.DataFrame   # kode_desa, _rt, _rw (no leading zeros), _n_rtrw: voters per RT/RW
-    age_names: pl.DataFrame | None = None  # `name_rows` narrowed to given name keys (`for_age_names`)
+    age_names: pl.DataFrame | None = None  # _AGE_NAME_COLUMNS of the voters an age report can name
 
     @classmethod
     def of(cls, v: pl.DataFrame) -> "VoterSide":
@@ -385,16 +385,9 @@ class VoterSide:
         return cls(frame, position, twins, size, units.group_by("kode_desa").len("_n_desa"),
                    units.group_by("kode_desa", "_rt", "_rw").len("_n_rtrw"))
 
-    def name_rows(self, v: pl.DataFrame) -> pl.DataFrame:
-        """(nama_kunci, tanggal_lahir, kode_desa, jenis_kelamin) of the voters `v` this side was
-        built from, or only of those carrying the name keys given to `for_age_names`."""
-        if self.age_names is not None:
-            return self.age_names
-        return v.select(_AGE_NAME_COLUMNS)
-
     def for_age_names(self, v: pl.DataFrame, r: pl.DataFrame) -> "VoterSide":
-        """This side with `name_rows` cut to the name keys of the records of `r` that give an
-        age and no birth date (the only ones `_age_namesakes` looks up)."""
+        """This side with the voters carrying the name keys of the records of `r` that give an
+        age and no birth date (the only ones `_age_namesakes` looks up), as `age_names`."""
         keys = r.filter(_age_only).select("nama_kunci").unique()
         return replace(self, age_names=v.select(_AGE_NAME_COLUMNS).join(keys, on="nama_kunci", how="semi"))
 
