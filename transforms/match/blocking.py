@@ -73,8 +73,6 @@ class VoterBlocks:
         def kept(frame: pl.DataFrame, values: pl.DataFrame, on: str) -> pl.DataFrame:
             return frame.join(values.rename({"_k": on}), on=on, how="semi")
 
-        birth = pl.col("tanggal_lahir")
-        swapped = pl.when(birth.dt.day() <= 12).then(pl.date(birth.dt.year(), birth.dt.day(), birth.dt.month()))
         names = keys(pl.col("nama_kunci"))
         return replace(
             self,
@@ -86,11 +84,7 @@ class VoterBlocks:
             name_voters=self.name_voters.join(hits.select("_n").unique(), on="_n", how="semi"),
             by_name_year=kept(self.by_name_year, names, "nama_kunci"),
             rare_names=kept(self.rare_names, names, "nama_kunci"),
-            by_date=self.by_date.join(
-                pl.concat([r.select(_k=d, _h=pl.col("nama_rapat").str.slice(0, 1)) for d in (birth, swapped)])
-                .drop_nulls().unique(),
-                on=["_k", "_h"], how="semi",
-            ),
+            by_date=self.by_date.join(_birth_date_keys(r).unique(), on=["_k", "_h"], how="semi"),
         )
 
 
@@ -190,21 +184,27 @@ def _pairs_by_name_and_year(r: pl.DataFrame, vb: VoterBlocks, policy: MatchPolic
     return pl.concat([a, b])
 
 
+def _birth_date_keys(r: pl.DataFrame, *columns: str) -> pl.DataFrame:
+    """`columns` of each record with a birth date, with the keys it is looked up by in the
+    birth-date block: `_k` the date, and again with day and month swapped where that is a date
+    too; `_h` the first letter of its name key."""
+    born = pl.col("tanggal_lahir")
+    swapped = pl.date(born.dt.year(), born.dt.day(), born.dt.month())
+    rd = r.filter(born.is_not_null())
+    return pl.concat(
+        [
+            rd.select(*columns, "nama_rapat", _k=born),
+            rd.filter(born.dt.day() <= 12).select(*columns, "nama_rapat", _k=swapped),
+        ]
+    ).select(*columns, "_k", _h=pl.col("nama_rapat").str.slice(0, 1))
+
+
 def _pairs_by_birth_date(r: pl.DataFrame, vb: VoterBlocks) -> pl.DataFrame:
     """Kabupaten-wide: the same birth date, or day and month swapped (names compared later).
 
     Narrowed to voters whose name key starts with the same letter (see below).
     """
-    swapped = pl.date(
-        pl.col("tanggal_lahir").dt.year(), pl.col("tanggal_lahir").dt.day(), pl.col("tanggal_lahir").dt.month()
-    )
-    rd = r.filter(pl.col("tanggal_lahir").is_not_null())
-    keys = pl.concat(
-        [
-            rd.select("_rid", "nama_rapat", "jenis_kelamin", _k=pl.col("tanggal_lahir")),
-            rd.filter(pl.col("tanggal_lahir").dt.day() <= 12).select("_rid", "nama_rapat", "jenis_kelamin", _k=swapped),
-        ]
-    ).with_columns(_h=pl.col("nama_rapat").str.slice(0, 1))
+    keys = _birth_date_keys(r, "_rid", "jenis_kelamin")
     vk = vb.by_date
     found = []
     # A record that gives its sex is compared only with voters of that sex (a different sex
